@@ -1,0 +1,203 @@
+//! What happens during a run, as timestamped events: the journal records them, the
+//! console and the progress display show them, and scores and reports are computed from
+//! them alone.
+
+use crate::library::Plan;
+use crate::sandbox::TargetInfo;
+use crate::steps::Undo;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+/// One event: when it happened (UTC, and run time since the start) and what.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Event {
+    /// Position in the run, from 0.
+    pub seq: u64,
+    /// UTC instant.
+    pub at: DateTime<Utc>,
+    /// Run time since the start, in milliseconds (monotonic).
+    pub t_ms: u64,
+    /// What happened.
+    #[serde(flatten)]
+    pub body: Body,
+}
+
+/// The lifecycle phases.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[allow(missing_docs)]
+pub enum RunPhase {
+    Preflight,
+    Setup,
+    Attack,
+    Watch,
+    Cleanup,
+    Report,
+}
+
+/// How a run ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    /// Every expectation met.
+    Passed,
+    /// An expectation missed.
+    Failed,
+    /// Ended early (Ctrl-C, a failed step, a stop condition) or clean-up incomplete.
+    Aborted,
+    /// The journal stops before the run ended (the process died).
+    Interrupted,
+}
+
+impl Outcome {
+    /// The lowercase name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Passed => "passed",
+            Outcome::Failed => "failed",
+            Outcome::Aborted => "aborted",
+            Outcome::Interrupted => "interrupted",
+        }
+    }
+
+    /// The process exit code for this outcome.
+    pub fn exit_code(self) -> i32 {
+        match self {
+            Outcome::Passed => 0,
+            Outcome::Failed => 1,
+            Outcome::Aborted | Outcome::Interrupted => 3,
+        }
+    }
+}
+
+/// Who did something in response.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Actor {
+    /// The `--autopilot` responder.
+    Autopilot,
+    /// A person in the console.
+    Responder,
+    /// The engine, on seeing the account's state.
+    Engine,
+}
+
+/// How a containment time was established.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TimeSource {
+    /// The provider's audit record (CloudTrail) of the change.
+    Audit,
+    /// The poll that first saw the condition hold; the bound is recorded beside it.
+    Poll,
+}
+
+/// The kinds of events. Field names are the JSON keys of the journal and say what they
+/// hold; each variant's doc says when it is written.
+#[allow(missing_docs)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "event", rename_all = "snake_case")]
+pub enum Body {
+    /// The run began; embeds the resolved scenario and runbook.
+    RunStarted {
+        run_id: String,
+        version: String,
+        target: TargetInfo,
+        seed: u64,
+        clock: String,
+        autopilot: bool,
+        plan: Box<Plan>,
+    },
+    /// A lifecycle phase began.
+    PhaseStarted { phase: RunPhase },
+    /// A step is about to run (the intent, written before any call).
+    StepStarted {
+        phase: RunPhase,
+        step: String,
+        action: String,
+        with: Map<String, Value>,
+    },
+    /// A step changed something that clean-up must undo.
+    ResourceCreated { step: String, undo: Undo },
+    /// A step returned; for an attack step this instant is T0.
+    StepCompleted {
+        step: String,
+        outputs: Map<String, Value>,
+    },
+    /// A step failed.
+    StepFailed { step: String, error: String },
+    /// A detection arrived. `detected_at` is the provider's own timestamp.
+    DetectionMet {
+        id: String,
+        source: String,
+        name: String,
+        t0: DateTime<Utc>,
+        detected_at: DateTime<Utc>,
+        observed_at: DateTime<Utc>,
+        ttd_ms: i64,
+        evidence: String,
+        title: String,
+    },
+    /// A detection did not arrive by twice its deadline (or the run ended first).
+    DetectionMissed {
+        id: String,
+        source: String,
+        t0: Option<DateTime<Utc>>,
+        reason: String,
+    },
+    /// Containment reached.
+    ContainmentMet {
+        id: String,
+        reference_at: DateTime<Utc>,
+        contained_at: DateTime<Utc>,
+        time_source: TimeSource,
+        last_seen_false: Option<DateTime<Utc>>,
+        first_seen_true: DateTime<Utc>,
+        ttc_ms: i64,
+    },
+    /// Containment not reached.
+    ContainmentMissed { id: String, reason: String },
+    /// A responder (or the autopilot) ran a runbook step's action.
+    ResponderAction {
+        by: Actor,
+        runbook_step: String,
+        action: String,
+        with: Map<String, Value>,
+        ok: bool,
+        error: Option<String>,
+    },
+    /// A runbook step is done.
+    RunbookStepDone {
+        step: String,
+        by: Actor,
+        how: String,
+    },
+    /// A responder asked for a hint.
+    HintTaken { step: String, by: Actor },
+    /// An action ran before the step that guards against it was done.
+    MustNotBroken {
+        step: String,
+        action: String,
+        reason: String,
+    },
+    /// A responder acknowledged a detection.
+    DetectionAcknowledged { id: String, by: Actor },
+    /// A responder's note.
+    NoteAdded { text: String, by: Actor },
+    /// One undo at clean-up.
+    Reverted {
+        resource: String,
+        action: String,
+        ok: bool,
+        error: Option<String>,
+    },
+    /// Clean-up ended.
+    CleanupFinished { reverted: u32, failed: u32 },
+    /// The simulator's ground truth: what it scheduled, for checking the measurements.
+    SimTruth {
+        detections: Vec<crate::sim::TruthEvent>,
+    },
+    /// The run ended.
+    RunEnded { outcome: Outcome, reason: String },
+}

@@ -1,0 +1,243 @@
+//! The journal: an append-only JSON Lines record of a run, one event a line, flushed and
+//! fsynced per event so a crash loses nothing that was written.
+//!
+//! Secrets never enter it: step outputs that are secrets are kept apart by the engine, and
+//! every line is scrubbed of every secret the run has seen before it is written.
+
+use crate::event::Event;
+use std::fs::{File, OpenOptions};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+/// The journal's file name inside a run directory.
+pub const FILE_NAME: &str = "journal.jsonl";
+
+/// Where the lines go.
+enum Sink {
+    File(File),
+    Memory(Vec<String>),
+}
+
+/// A journal being written.
+pub struct Journal {
+    sink: Sink,
+    path: Option<PathBuf>,
+    secrets: Vec<String>,
+}
+
+impl Journal {
+    /// Creates `run_dir/journal.jsonl` (and the folder); fails if the journal exists.
+    pub fn create(run_dir: &Path) -> std::io::Result<Journal> {
+        std::fs::create_dir_all(run_dir)?;
+        let path = run_dir.join(FILE_NAME);
+        let file = OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&path)?;
+        Ok(Journal {
+            sink: Sink::File(file),
+            path: Some(path),
+            secrets: Vec::new(),
+        })
+    }
+
+    /// A journal kept in memory (benchmarks, tests).
+    pub fn memory() -> Journal {
+        Journal {
+            sink: Sink::Memory(Vec::new()),
+            path: None,
+            secrets: Vec::new(),
+        }
+    }
+
+    /// The file, for a journal on disk.
+    pub fn path(&self) -> Option<&Path> {
+        self.path.as_deref()
+    }
+
+    /// Registers a secret: no line will contain it.
+    pub fn add_secret(&mut self, secret: &str) {
+        if !secret.is_empty() {
+            self.secrets.push(secret.to_owned());
+        }
+    }
+
+    /// Appends one event; on disk, flushed and fsynced before returning.
+    pub fn append(&mut self, event: &Event) -> std::io::Result<()> {
+        let mut line = serde_json::to_string(event).map_err(std::io::Error::other)?;
+        for s in &self.secrets {
+            if line.contains(s.as_str()) {
+                line = line.replace(s.as_str(), "[redacted]");
+            }
+        }
+        match &mut self.sink {
+            Sink::File(f) => {
+                line.push('\n');
+                f.write_all(line.as_bytes())?;
+                f.flush()?;
+                f.sync_data()
+            }
+            Sink::Memory(lines) => {
+                lines.push(line);
+                Ok(())
+            }
+        }
+    }
+
+    /// The lines of an in-memory journal.
+    pub fn lines(&self) -> &[String] {
+        match &self.sink {
+            Sink::Memory(lines) => lines,
+            Sink::File(_) => &[],
+        }
+    }
+}
+
+/// A journal as read back.
+#[derive(Debug, Clone)]
+pub struct Contents {
+    /// Every complete event.
+    pub events: Vec<Event>,
+    /// True when the last line was cut short (a crash mid-write) and was skipped.
+    pub torn_tail: bool,
+}
+
+/// Why a journal could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum ReadError {
+    /// The file could not be read.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// A line that is not the last is not an event.
+    #[error("{path}:{line}: not a journal event: {message}")]
+    Corrupt {
+        /// The file.
+        path: PathBuf,
+        /// 1-based line.
+        line: usize,
+        /// Why.
+        message: String,
+    },
+    /// No events at all.
+    #[error("{0}: the journal is empty")]
+    Empty(PathBuf),
+}
+
+/// Reads a journal file, or the journal inside a run directory. A torn last line is
+/// tolerated and reported; anything else malformed is an error.
+pub fn read(path: &Path) -> Result<Contents, ReadError> {
+    let file = if path.is_dir() {
+        path.join(FILE_NAME)
+    } else {
+        path.to_owned()
+    };
+    let text = std::fs::read_to_string(&file).map_err(|source| ReadError::Io {
+        path: file.clone(),
+        source,
+    })?;
+    parse(&file, &text)
+}
+
+/// Parses journal text (see [`read`]).
+pub fn parse(file: &Path, text: &str) -> Result<Contents, ReadError> {
+    let mut events = Vec::new();
+    let mut torn_tail = false;
+    let lines: Vec<&str> = text.split('\n').collect();
+    for (i, line) in lines.iter().enumerate() {
+        if line.trim().is_empty() {
+            continue;
+        }
+        match serde_json::from_str::<Event>(line) {
+            Ok(e) => events.push(e),
+            // The last line without its newline is a write the crash cut short.
+            Err(_) if i == lines.len() - 1 => torn_tail = true,
+            Err(e) => {
+                return Err(ReadError::Corrupt {
+                    path: file.to_owned(),
+                    line: i + 1,
+                    message: e.to_string(),
+                });
+            }
+        }
+    }
+    if events.is_empty() {
+        return Err(ReadError::Empty(file.to_owned()));
+    }
+    Ok(Contents { events, torn_tail })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::event::{Body, RunPhase};
+    use chrono::Utc;
+
+    fn event(seq: u64, body: Body) -> Event {
+        Event {
+            seq,
+            at: Utc::now(),
+            t_ms: seq,
+            body,
+        }
+    }
+
+    #[test]
+    fn writes_lines_that_read_back_and_scrubs_secrets() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut j = Journal::create(dir.path()).expect("create");
+        j.add_secret("wJalrXUtnFEMI/K7MDENG");
+        j.append(&event(
+            0,
+            Body::PhaseStarted {
+                phase: RunPhase::Setup,
+            },
+        ))
+        .expect("append");
+        j.append(&event(
+            1,
+            Body::NoteAdded {
+                text: "key wJalrXUtnFEMI/K7MDENG".into(),
+                by: crate::event::Actor::Responder,
+            },
+        ))
+        .expect("append");
+        let text = std::fs::read_to_string(dir.path().join(FILE_NAME)).expect("read");
+        assert!(!text.contains("wJalrXUtnFEMI"));
+        let c = read(dir.path()).expect("parses");
+        assert_eq!(c.events.len(), 2);
+        assert!(!c.torn_tail);
+        assert!(
+            Journal::create(dir.path()).is_err(),
+            "a journal is never overwritten"
+        );
+    }
+
+    #[test]
+    fn tolerates_a_torn_last_line_only() {
+        let good = serde_json::to_string(&event(
+            0,
+            Body::PhaseStarted {
+                phase: RunPhase::Watch,
+            },
+        ))
+        .expect("json");
+        let torn = format!("{good}\n{}", &good[..good.len() / 2]);
+        let c = parse(Path::new("j"), &torn).expect("torn tail tolerated");
+        assert_eq!(c.events.len(), 1);
+        assert!(c.torn_tail);
+        let corrupt = format!("{}\n{good}\n", &good[..10]);
+        assert!(matches!(
+            parse(Path::new("j"), &corrupt),
+            Err(ReadError::Corrupt { line: 1, .. })
+        ));
+        assert!(matches!(
+            parse(Path::new("j"), ""),
+            Err(ReadError::Empty(_))
+        ));
+    }
+}

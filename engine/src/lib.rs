@@ -1,0 +1,30 @@
+//! The gameday engine: everything but the terminal.
+//!
+//! A run goes `preflight → setup → attack → watch → cleanup → report`. Scenarios and
+//! runbooks are loaded, validated and resolved ([`library`]); step kinds act on a
+//! [`sandbox::Sandbox`] (the simulator in [`sim`], or AWS); the [`run`] module drives the
+//! lifecycle and emits [`event::Event`]s that the [`journal`] records and the front ends
+//! display; [`score`] and [`report`] read the journal alone.
+
+pub mod autopilot;
+pub mod checks;
+pub mod clock;
+pub mod diag;
+pub mod duration;
+pub mod event;
+pub mod journal;
+pub mod library;
+pub mod locate;
+pub mod report;
+pub mod run;
+pub mod runbook;
+pub mod sandbox;
+pub mod scenario;
+pub mod score;
+pub mod sim;
+pub mod steps;
+pub mod template;
+pub mod yamldoc;
+
+/// The version, as in `gameday/<version>` user agents.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");

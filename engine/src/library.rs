@@ -1,0 +1,767 @@
+//! The scenario and runbook library: loading files, checking them against each other
+//! (every problem at once, each with its position), and resolving a scenario into a plan.
+
+use crate::diag::{Diagnostic, Diagnostics, suggest};
+use crate::runbook::Runbook;
+use crate::sandbox::FindingResource;
+use crate::scenario::{Scenario, Source};
+use crate::steps::{self, FieldType};
+use crate::template::{self, Part, Reference};
+use crate::yamldoc::{self, Loaded};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+struct Compiled {
+    schema: Value,
+    validator: jsonschema::Validator,
+}
+
+fn compiled(cell: &'static OnceLock<Compiled>, schema: fn() -> Value) -> &'static Compiled {
+    cell.get_or_init(|| {
+        let schema = schema();
+        let validator = yamldoc::validator(&schema);
+        Compiled { schema, validator }
+    })
+}
+
+static SCENARIO_SCHEMA: OnceLock<Compiled> = OnceLock::new();
+static RUNBOOK_SCHEMA: OnceLock<Compiled> = OnceLock::new();
+
+/// The JSON Schema of scenario files.
+pub fn scenario_schema() -> Value {
+    yamldoc::schema_for::<Scenario>()
+}
+
+/// The JSON Schema of runbook files.
+pub fn runbook_schema() -> Value {
+    yamldoc::schema_for::<Runbook>()
+}
+
+fn read(path: &Path) -> Result<String, Diagnostics> {
+    std::fs::read_to_string(path)
+        .map_err(|e| Diagnostics::file(path, format!("cannot read the file: {e}")))
+}
+
+/// Parses a scenario from `text` (the contents of `path`), checking its structure.
+pub fn parse_scenario(path: &Path, text: &str) -> Result<Loaded<Scenario>, Diagnostics> {
+    let c = compiled(&SCENARIO_SCHEMA, scenario_schema);
+    yamldoc::load(path, text, &c.schema, &c.validator)
+}
+
+/// Parses a runbook from `text` (the contents of `path`), checking its structure.
+pub fn parse_runbook(path: &Path, text: &str) -> Result<Loaded<Runbook>, Diagnostics> {
+    let c = compiled(&RUNBOOK_SCHEMA, runbook_schema);
+    yamldoc::load(path, text, &c.schema, &c.validator)
+}
+
+/// Where the runbooks of a scenario file live: `runbooks/` beside its `scenarios/` folder
+/// when there is one, else the library's `runbooks/`.
+pub fn runbooks_dir_for(scenario_path: &Path, library: &Path) -> PathBuf {
+    let dir = scenario_path.parent().unwrap_or(Path::new("."));
+    let dir = if dir.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        dir
+    };
+    let beside = dir
+        .parent()
+        .map(|p| {
+            if p.as_os_str().is_empty() {
+                Path::new(".")
+            } else {
+                p
+            }
+        })
+        .unwrap_or(Path::new(".."))
+        .join("runbooks");
+    if beside.is_dir() {
+        beside
+    } else {
+        library.join("runbooks")
+    }
+}
+
+/// A scenario with its runbook, both checked.
+pub struct Checked {
+    /// The scenario.
+    pub scenario: Loaded<Scenario>,
+    /// Its runbook, when it names one.
+    pub runbook: Option<Loaded<Runbook>>,
+}
+
+/// Loads `path` and the runbook it names, and checks everything.
+pub fn load_checked(path: &Path, runbooks_dir: &Path) -> Result<Checked, Diagnostics> {
+    let scenario = parse_scenario(path, &read(path)?)?;
+    let mut diags = Vec::new();
+    let runbook = match &scenario.value.runbook {
+        None => None,
+        Some(id) => match find_runbook(runbooks_dir, id) {
+            Ok(file) => match read(&file).and_then(|t| parse_runbook(&file, &t)) {
+                Ok(rb) => Some(rb),
+                Err(d) => {
+                    diags.extend(d.0);
+                    None
+                }
+            },
+            Err(known) => {
+                diags.push(scenario.at(
+                    "runbook",
+                    format!("no runbook `{id}` in {}", runbooks_dir.display()),
+                    Some(suggest(id, known.iter().map(String::as_str))),
+                ));
+                None
+            }
+        },
+    };
+    diags.extend(check_scenario(&scenario));
+    if let Some(rb) = &runbook {
+        diags.extend(check_runbook(rb));
+        diags.extend(check_pair(&scenario, rb));
+    }
+    if diags.is_empty() {
+        Ok(Checked { scenario, runbook })
+    } else {
+        let mut d = Diagnostics(diags);
+        d.sort();
+        Err(d)
+    }
+}
+
+/// The file of runbook `id`, or the ids that exist.
+fn find_runbook(dir: &Path, id: &str) -> Result<PathBuf, Vec<String>> {
+    let file = dir.join(format!("{id}.yaml"));
+    if file.is_file() {
+        return Ok(file);
+    }
+    Err(yaml_files(dir)
+        .iter()
+        .filter_map(|p| p.file_stem().and_then(|s| s.to_str()).map(str::to_owned))
+        .collect())
+}
+
+/// The `.yaml` and `.yml` files of a folder, sorted.
+pub fn yaml_files(dir: &Path) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| {
+            p.is_file() && matches!(p.extension().and_then(|e| e.to_str()), Some("yaml" | "yml"))
+        })
+        .collect();
+    files.sort();
+    files
+}
+
+fn file_stem(path: &Path) -> &str {
+    path.file_stem().and_then(|s| s.to_str()).unwrap_or("")
+}
+
+/// Checks a scenario on its own: ids, step kinds, inputs, references, detections and
+/// containment checks.
+pub fn check_scenario(sc: &Loaded<Scenario>) -> Vec<Diagnostic> {
+    let s = &sc.value;
+    let mut out = Vec::new();
+    if file_stem(&sc.file) != s.id && !file_stem(&sc.file).is_empty() {
+        out.push(sc.at(
+            "id",
+            format!(
+                "the id `{}` differs from the file name `{}`",
+                s.id,
+                file_stem(&sc.file)
+            ),
+            Some(format!(
+                "rename the file to {}.yaml or the id to {}",
+                s.id,
+                file_stem(&sc.file)
+            )),
+        ));
+    }
+    for (name, p) in &s.params {
+        let path = format!("params.{name}.default");
+        let mut strings = Vec::new();
+        template::strings(&path, &p.default, &mut strings);
+        for (path, text) in strings {
+            for r in refs_in(sc, &path, text, &mut out) {
+                if !matches!(r, Reference::Run(ref f) if f == "id") {
+                    out.push(sc.at(
+                        &path,
+                        format!("a parameter default may only use ${{run.id}}, not {r}"),
+                        None,
+                    ));
+                }
+            }
+        }
+    }
+    // Steps: ids, kinds, inputs and references to earlier steps.
+    let mut seen: HashMap<&str, &'static dyn steps::StepKind> = HashMap::new();
+    let mut seen_unknown: HashSet<&str> = HashSet::new();
+    let all_ids: Vec<&str> = s.steps().map(|(_, st)| st.id.as_str()).collect();
+    for (phase, (i, step)) in s
+        .setup
+        .iter()
+        .enumerate()
+        .map(|x| (crate::scenario::Phase::Setup, x))
+        .chain(
+            s.attack
+                .iter()
+                .enumerate()
+                .map(|x| (crate::scenario::Phase::Attack, x)),
+        )
+    {
+        let base = format!("{}[{i}]", phase.key());
+        if seen.contains_key(step.id.as_str()) || seen_unknown.contains(step.id.as_str()) {
+            out.push(sc.at(
+                &format!("{base}.id"),
+                format!("duplicate step id `{}`", step.id),
+                None,
+            ));
+        }
+        let kind = steps::find(&step.action);
+        if kind.is_none() {
+            out.push(sc.at(
+                &format!("{base}.action"),
+                format!("unknown step kind `{}`", step.action),
+                Some(format!(
+                    "{} (`gameday steps` lists them)",
+                    suggest(&step.action, step_names())
+                )),
+            ));
+        }
+        let scope = RefScope {
+            earlier: &seen,
+            all: &all_ids,
+            params: &s.params,
+        };
+        check_inputs(
+            sc,
+            &base,
+            kind.map(|k| k.spec().inputs),
+            &step.with,
+            &scope,
+            &mut out,
+        );
+        match kind {
+            Some(k) => seen.insert(&step.id, k),
+            None => {
+                seen_unknown.insert(&step.id);
+                None
+            }
+        };
+    }
+    let attack_ids: Vec<&str> = s.attack.iter().map(|st| st.id.as_str()).collect();
+    let scope = RefScope {
+        earlier: &seen,
+        all: &all_ids,
+        params: &s.params,
+    };
+    let mut detect_ids = HashSet::new();
+    for (i, d) in s.detect.iter().enumerate() {
+        let base = format!("detect[{i}]");
+        if !detect_ids.insert(d.id.as_str()) {
+            out.push(sc.at(
+                &format!("{base}.id"),
+                format!("duplicate detection id `{}`", d.id),
+                None,
+            ));
+        }
+        match d.source {
+            Source::Guardduty => {
+                if d.finding_type.is_none() {
+                    out.push(sc.at(&base, "a guardduty detection needs `finding_type`", None));
+                }
+                if d.alarm.is_some() {
+                    out.push(sc.at_key(
+                        &format!("{base}.alarm"),
+                        "`alarm` is for cloudwatch detections",
+                        Some("use finding_type".into()),
+                    ));
+                }
+            }
+            Source::Cloudwatch => {
+                if d.alarm.is_none() {
+                    out.push(sc.at(&base, "a cloudwatch detection needs `alarm`", None));
+                }
+                if d.finding_type.is_some() {
+                    out.push(sc.at_key(
+                        &format!("{base}.finding_type"),
+                        "`finding_type` is for guardduty detections",
+                        Some("use alarm".into()),
+                    ));
+                }
+                if !d.matches.is_empty() {
+                    out.push(sc.at_key(
+                        &format!("{base}.match"),
+                        "`match` is for guardduty detections",
+                        None,
+                    ));
+                }
+            }
+        }
+        for (k, v) in &d.matches {
+            let path = format!("{base}.match.{k}");
+            if !FindingResource::KEYS.contains(&k.as_str()) {
+                out.push(sc.at_key(
+                    &path,
+                    format!("unknown match key `{k}`"),
+                    Some(suggest(k, FindingResource::KEYS.iter().copied())),
+                ));
+            }
+            for r in refs_in(sc, &path, v, &mut out) {
+                scope.check(sc, &path, &r, None, &mut out);
+            }
+        }
+        if let Some(t) = &d.trigger
+            && !attack_ids.contains(&t.as_str())
+        {
+            out.push(sc.at(
+                &format!("{base}.trigger"),
+                format!("`{t}` is not an attack step"),
+                Some(suggest(t, attack_ids.iter().copied())),
+            ));
+        }
+    }
+    let mut respond_ids = HashSet::new();
+    for (i, r) in s.respond.iter().enumerate() {
+        let base = format!("respond[{i}]");
+        if !respond_ids.insert(r.id.as_str()) || detect_ids.contains(r.id.as_str()) {
+            out.push(sc.at(
+                &format!("{base}.id"),
+                format!("duplicate id `{}`", r.id),
+                None,
+            ));
+        }
+        let check = crate::checks::find(&r.check);
+        if check.is_none() {
+            out.push(sc.at(
+                &format!("{base}.check"),
+                format!("unknown containment check `{}`", r.check),
+                Some(suggest(
+                    &r.check,
+                    crate::checks::CHECKS.iter().map(|c| c.name),
+                )),
+            ));
+        }
+        check_inputs(
+            sc,
+            &base,
+            check.map(|c| c.inputs),
+            &r.with,
+            &scope,
+            &mut out,
+        );
+        if let Some(a) = &r.after
+            && !detect_ids.contains(a.as_str())
+        {
+            out.push(sc.at(
+                &format!("{base}.after"),
+                format!("`{a}` is not a detection of this scenario"),
+                Some(suggest(a, s.detect.iter().map(|d| d.id.as_str()))),
+            ));
+        }
+    }
+    if !s.respond.is_empty() && s.detect.is_empty() {
+        out.push(sc.at(
+            "respond",
+            "containment is timed from a detection, and this scenario has none",
+            Some("add a `detect` entry".into()),
+        ));
+    }
+    out
+}
+
+/// Checks a runbook on its own: ids, action kinds, inputs and guards.
+pub fn check_runbook(rb: &Loaded<Runbook>) -> Vec<Diagnostic> {
+    let r = &rb.value;
+    let mut out = Vec::new();
+    if file_stem(&rb.file) != r.id && !file_stem(&rb.file).is_empty() {
+        out.push(rb.at(
+            "id",
+            format!(
+                "the id `{}` differs from the file name `{}`",
+                r.id,
+                file_stem(&rb.file)
+            ),
+            None,
+        ));
+    }
+    let mut last_phase = None;
+    for (pi, p) in r.phases.iter().enumerate() {
+        if last_phase.is_some_and(|l| l >= p.phase) {
+            out.push(rb.at(&format!("phases[{pi}].phase"), "phases must follow the NIST order, each once: detect_analyse, contain, eradicate, recover, post_incident", None));
+        }
+        last_phase = Some(p.phase);
+    }
+    let mut ids = HashSet::new();
+    for (_, step, base) in r.steps() {
+        if !ids.insert(step.id.as_str()) {
+            out.push(rb.at(
+                &format!("{base}.id"),
+                format!("duplicate step id `{}`", step.id),
+                None,
+            ));
+        }
+        if let Some(action) = &step.action {
+            if steps::find(action).is_none() {
+                out.push(rb.at(
+                    &format!("{base}.action"),
+                    format!("unknown step kind `{action}`"),
+                    Some(suggest(action, step_names())),
+                ));
+            }
+        } else if !step.with.is_empty() {
+            out.push(rb.at_key(&format!("{base}.with"), "`with` needs an `action`", None));
+        }
+        for (gi, g) in step.must_not.iter().enumerate() {
+            if steps::find(&g.action).is_none() {
+                out.push(rb.at(
+                    &format!("{base}.must_not[{gi}].action"),
+                    format!("unknown step kind `{}`", g.action),
+                    Some(suggest(&g.action, step_names())),
+                ));
+            }
+        }
+    }
+    out
+}
+
+/// Checks a runbook against a scenario that uses it: verify links and the references of
+/// its actions.
+pub fn check_pair(sc: &Loaded<Scenario>, rb: &Loaded<Runbook>) -> Vec<Diagnostic> {
+    let s = &sc.value;
+    let mut out = Vec::new();
+    let expectations: Vec<&str> = s
+        .detect
+        .iter()
+        .map(|d| d.id.as_str())
+        .chain(s.respond.iter().map(|r| r.id.as_str()))
+        .collect();
+    let kinds: HashMap<&str, &'static dyn steps::StepKind> = s
+        .steps()
+        .filter_map(|(_, st)| steps::find(&st.action).map(|k| (st.id.as_str(), k)))
+        .collect();
+    let all_ids: Vec<&str> = s.steps().map(|(_, st)| st.id.as_str()).collect();
+    let scope = RefScope {
+        earlier: &kinds,
+        all: &all_ids,
+        params: &s.params,
+    };
+    for (_, step, base) in rb.value.steps() {
+        if let Some(v) = &step.verify
+            && !expectations.contains(&v.as_str())
+        {
+            out.push(rb.at(
+                &format!("{base}.verify"),
+                format!(
+                    "`{v}` is not a detection or containment of scenario `{}`",
+                    s.id
+                ),
+                Some(suggest(v, expectations.iter().copied())),
+            ));
+        }
+        if let Some(kind) = step.action.as_deref().and_then(steps::find) {
+            check_inputs(
+                rb,
+                &base,
+                Some(kind.spec().inputs),
+                &step.with,
+                &scope,
+                &mut out,
+            );
+        }
+    }
+    out
+}
+
+fn step_names() -> impl Iterator<Item = &'static str> + Clone {
+    steps::REGISTRY.iter().map(|k| k.spec().name)
+}
+
+/// What references may reach from one place in a scenario.
+struct RefScope<'a> {
+    earlier: &'a HashMap<&'a str, &'static dyn steps::StepKind>,
+    all: &'a [&'a str],
+    params: &'a BTreeMap<String, crate::scenario::Param>,
+}
+
+impl RefScope<'_> {
+    fn check<T>(
+        &self,
+        doc: &Loaded<T>,
+        path: &str,
+        r: &Reference,
+        field: Option<FieldType>,
+        out: &mut Vec<Diagnostic>,
+    ) {
+        match r {
+            Reference::Param(p) if !self.params.contains_key(p) => out.push(doc.at(
+                path,
+                format!("unknown parameter `{p}` in {r}"),
+                Some(suggest(p, self.params.keys().map(String::as_str))),
+            )),
+            Reference::Run(f) if f != "id" => out.push(doc.at(
+                path,
+                format!("unknown run field in {r}"),
+                Some("the only run field is `id`".into()),
+            )),
+            Reference::Step { step, output } => match self.earlier.get(step.as_str()) {
+                None if self.all.contains(&step.as_str()) => out.push(doc.at(
+                    path,
+                    format!("{r} refers to step `{step}`, which runs later"),
+                    Some("a step may only use the outputs of the steps before it".into()),
+                )),
+                None => out.push(doc.at(
+                    path,
+                    format!("{r} refers to an unknown step `{step}`"),
+                    Some(suggest(step, self.earlier.keys().copied())),
+                )),
+                Some(kind) => {
+                    let spec = kind.spec();
+                    match output {
+                        Some(o) if !spec.outputs.iter().any(|x| x.name == o) => out.push(doc.at(
+                            path,
+                            format!("step `{step}` ({}) has no output `{o}`", spec.name),
+                            Some(suggest(o, spec.outputs.iter().map(|x| x.name))),
+                        )),
+                        Some(o) if spec.outputs.iter().any(|x| x.name == o && x.secret) => out.push(doc.at(
+                            path,
+                            format!("output `{o}` of step `{step}` is a secret and cannot be used directly"),
+                            Some(format!("pass the whole step as credentials: ${{steps.{step}}}")),
+                        )),
+                        None if field != Some(FieldType::Credentials) => out.push(doc.at(
+                            path,
+                            format!("{r} names a whole step; only a credentials input takes that"),
+                            Some(format!("name one output, such as ${{steps.{step}.{}}}", spec.outputs.first().map(|o| o.name).unwrap_or("x"))),
+                        )),
+                        None if spec.name != "iam.create_access_key" => out.push(doc.at(
+                            path,
+                            format!("credentials must come from an iam.create_access_key step, not {}", spec.name),
+                            None,
+                        )),
+                        _ => {}
+                    }
+                }
+            },
+            _ => {}
+        }
+    }
+}
+
+fn refs_in<T>(
+    doc: &Loaded<T>,
+    path: &str,
+    text: &str,
+    out: &mut Vec<Diagnostic>,
+) -> Vec<Reference> {
+    match template::parse(text) {
+        Ok(parts) => parts
+            .into_iter()
+            .filter_map(|p| match p {
+                Part::Ref(r) => Some(r),
+                Part::Literal(_) => None,
+            })
+            .collect(),
+        Err(e) => {
+            out.push(doc.at(path, e.to_string(), None));
+            Vec::new()
+        }
+    }
+}
+
+fn check_inputs<T>(
+    doc: &Loaded<T>,
+    base: &str,
+    fields: Option<&'static [steps::Field]>,
+    with: &Map<String, Value>,
+    scope: &RefScope<'_>,
+    out: &mut Vec<Diagnostic>,
+) {
+    if let Some(fields) = fields {
+        for (key, value) in with {
+            let path = format!("{base}.with.{key}");
+            match fields.iter().find(|f| f.name == key) {
+                None => out.push(doc.at_key(
+                    &path,
+                    format!("unknown input `{key}`"),
+                    Some(suggest(key, fields.iter().map(|f| f.name))),
+                )),
+                Some(f) => {
+                    let is_reference = value.as_str().is_some_and(|s| s.contains("${"));
+                    if !is_reference && !f.ty.accepts(value) {
+                        out.push(doc.at(
+                            &path,
+                            format!("input `{key}` must be {}", f.ty.describe()),
+                            None,
+                        ));
+                    }
+                    if f.ty == FieldType::Credentials && !is_reference {
+                        out.push(doc.at(
+                            &path,
+                            "credentials must be `${steps.ID}` of an iam.create_access_key step",
+                            None,
+                        ));
+                    }
+                }
+            }
+        }
+        for f in fields.iter().filter(|f| f.required) {
+            if !with.contains_key(f.name) {
+                out.push(doc.at(
+                    &format!("{base}.with"),
+                    format!("missing required input `{}` ({})", f.name, f.ty.describe()),
+                    Some(f.doc.to_owned()),
+                ));
+            }
+        }
+    }
+    for (key, value) in with {
+        let field = fields
+            .and_then(|fs| fs.iter().find(|f| f.name == key))
+            .map(|f| f.ty);
+        let mut strings = Vec::new();
+        template::strings(&format!("{base}.with.{key}"), value, &mut strings);
+        for (path, text) in strings {
+            for r in refs_in(doc, &path, text, out) {
+                scope.check(doc, &path, &r, field, out);
+            }
+        }
+    }
+}
+
+/// A scenario resolved for one run: parameters and the run id substituted everywhere;
+/// references to step outputs are left for run time.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Plan {
+    /// The run id.
+    pub run_id: String,
+    /// Parameter values used.
+    pub params: BTreeMap<String, Value>,
+    /// The resolved scenario.
+    pub scenario: Scenario,
+    /// The resolved runbook.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub runbook: Option<Runbook>,
+}
+
+/// Resolves `checked` for run `run_id` with parameter overrides (`name` → text).
+pub fn resolve(
+    scenario: &Scenario,
+    runbook: Option<&Runbook>,
+    run_id: &str,
+    overrides: &BTreeMap<String, String>,
+) -> Result<Plan, String> {
+    for name in overrides.keys() {
+        if !scenario.params.contains_key(name) {
+            let known: Vec<&str> = scenario.params.keys().map(String::as_str).collect();
+            return Err(format!(
+                "--param {name}: scenario `{}` has no parameter `{name}`; {}",
+                scenario.id,
+                suggest(name, known.iter().copied())
+            ));
+        }
+    }
+    let empty = BTreeMap::new();
+    let run_scope = template::StaticScope {
+        params: &empty,
+        run_id,
+    };
+    let mut params = BTreeMap::new();
+    for (name, p) in &scenario.params {
+        let value = match overrides.get(name) {
+            Some(v) => Value::String(v.clone()),
+            None => template::evaluate(&p.default, &run_scope)?,
+        };
+        params.insert(name.clone(), value);
+    }
+    let scope = template::StaticScope {
+        params: &params,
+        run_id,
+    };
+    let mut resolved = scenario.clone();
+    let subst = |m: &mut Map<String, Value>| -> Result<(), String> {
+        for v in m.values_mut() {
+            *v = template::evaluate(v, &scope)?;
+        }
+        Ok(())
+    };
+    for step in resolved.setup.iter_mut().chain(resolved.attack.iter_mut()) {
+        subst(&mut step.with)?;
+    }
+    for d in &mut resolved.detect {
+        for v in d.matches.values_mut() {
+            if let Value::String(s) = template::evaluate(&Value::String(v.clone()), &scope)? {
+                *v = s;
+            }
+        }
+    }
+    for r in &mut resolved.respond {
+        subst(&mut r.with)?;
+    }
+    let runbook = match runbook {
+        None => None,
+        Some(rb) => {
+            let mut rb = rb.clone();
+            for phase in &mut rb.phases {
+                for step in &mut phase.steps {
+                    subst(&mut step.with)?;
+                }
+            }
+            Some(rb)
+        }
+    };
+    Ok(Plan {
+        run_id: run_id.to_owned(),
+        params,
+        scenario: resolved,
+        runbook,
+    })
+}
+
+/// Results of validating files and folders.
+#[derive(Debug, Default)]
+pub struct Validation {
+    /// Scenario files checked.
+    pub scenarios: usize,
+    /// Runbook files checked.
+    pub runbooks: usize,
+    /// Every problem found.
+    pub diagnostics: Diagnostics,
+}
+
+/// Validates files and folders: a folder named `runbooks` (or a file inside one) holds
+/// runbooks; anything else holds scenarios, checked with the runbooks they name.
+pub fn validate_paths(paths: &[PathBuf], library: &Path) -> Validation {
+    let mut v = Validation::default();
+    let mut files = Vec::new();
+    for p in paths {
+        if p.is_dir() {
+            files.extend(yaml_files(p));
+        } else {
+            files.push(p.clone());
+        }
+    }
+    for file in files {
+        let is_runbook = file
+            .parent()
+            .and_then(|d| d.file_name())
+            .is_some_and(|n| n == "runbooks");
+        if is_runbook {
+            v.runbooks += 1;
+            match read(&file).and_then(|t| parse_runbook(&file, &t)) {
+                Ok(rb) => v.diagnostics.0.extend(check_runbook(&rb)),
+                Err(d) => v.diagnostics.0.extend(d.0),
+            }
+        } else {
+            v.scenarios += 1;
+            if let Err(d) = load_checked(&file, &runbooks_dir_for(&file, library)) {
+                v.diagnostics.0.extend(d.0);
+            }
+        }
+    }
+    v.diagnostics.sort();
+    v
+}

@@ -1,0 +1,1132 @@
+//! The lifecycle of a run: `preflight → setup → attack → watch → cleanup → report`.
+//!
+//! One task drives a run. The watch phase is a single loop that polls each detection
+//! and containment check when it is due, lets the responders (console or autopilot) act,
+//! and sleeps on the run's clock until the next thing is due, so a virtual clock runs a
+//! whole game day without waiting and a real one without busy-looping. Clean-up always
+//! runs: on success, failure, deadline, a failed step, or an abort (Ctrl-C, SIGTERM).
+
+use crate::autopilot::{Autopilot, AutopilotConfig, Command, Status, View};
+use crate::checks;
+use crate::clock::Clock;
+use crate::duration::Duration;
+use crate::event::{Actor, Body, Event, Outcome, RunPhase, TimeSource};
+use crate::journal::Journal;
+use crate::library::Plan;
+use crate::sandbox::{AlarmState, ErrorKind, Sandbox, SandboxError, Secret, Tags};
+use crate::scenario::{Detect, Respond, Source};
+use crate::steps::{self, Applied, Args, StepContext, Undo};
+use crate::template::{self, Reference, Scope};
+use chrono::{DateTime, Utc};
+use serde_json::{Map, Value};
+use std::cell::RefCell;
+use std::collections::{BTreeMap, HashMap};
+use tokio::sync::{mpsc, watch};
+
+/// The outputs of the steps that ran, by step id: public values and secrets apart.
+type StepOutputs = HashMap<String, (Map<String, Value>, Vec<(String, Secret)>)>;
+
+/// How often each source is polled, in run time.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct PollIntervals {
+    /// GuardDuty ListFindings/GetFindings.
+    pub guardduty: Duration,
+    /// CloudWatch DescribeAlarms.
+    pub cloudwatch: Duration,
+    /// Containment checks.
+    pub containment: Duration,
+}
+
+impl Default for PollIntervals {
+    fn default() -> Self {
+        PollIntervals {
+            guardduty: Duration::from_secs(30),
+            cloudwatch: Duration::from_secs(15),
+            containment: Duration::from_secs(10),
+        }
+    }
+}
+
+/// How to run.
+#[derive(Debug, Clone)]
+pub struct RunConfig {
+    /// The seed of the run (the simulator's and the autopilot's draws).
+    pub seed: u64,
+    /// The autopilot responder, if any.
+    pub autopilot: Option<AutopilotConfig>,
+    /// Poll intervals.
+    pub poll: PollIntervals,
+}
+
+impl Default for RunConfig {
+    fn default() -> Self {
+        RunConfig {
+            seed: 1,
+            autopilot: None,
+            poll: PollIntervals::default(),
+        }
+    }
+}
+
+/// A signal that ends a run early; clean-up still runs.
+#[derive(Clone)]
+pub struct Abort(watch::Receiver<Option<String>>);
+
+/// The sending side of [`Abort`].
+pub struct AbortHandle(watch::Sender<Option<String>>);
+
+impl AbortHandle {
+    /// Asks the run to stop, with the reason journaled.
+    pub fn abort(&self, reason: impl Into<String>) {
+        let reason = reason.into();
+        self.0.send_if_modified(|r| {
+            if r.is_none() {
+                *r = Some(reason);
+                true
+            } else {
+                false
+            }
+        });
+    }
+}
+
+/// A new abort signal.
+pub fn abort_signal() -> (AbortHandle, Abort) {
+    let (tx, rx) = watch::channel(None);
+    (AbortHandle(tx), Abort(rx))
+}
+
+impl Abort {
+    /// The reason, once the run was asked to stop.
+    pub fn reason(&self) -> Option<String> {
+        self.0.borrow().clone()
+    }
+
+    async fn wait(&mut self) {
+        // A closed channel means nobody can abort any more: wait forever.
+        if self.0.wait_for(Option::is_some).await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    }
+}
+
+/// What a finished run hands back; everything in it is also in the journal.
+#[derive(Debug, Clone)]
+pub struct Finished {
+    /// How it ended.
+    pub outcome: Outcome,
+    /// Every event, as journaled.
+    pub events: Vec<Event>,
+}
+
+/// Why a run could not be carried out at all.
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    /// The journal could not be written: nothing can be trusted without it.
+    #[error("cannot write the journal: {0}")]
+    Journal(#[from] std::io::Error),
+}
+
+/// Everything a run needs.
+pub struct Run<'a> {
+    plan: &'a Plan,
+    sandbox: &'a dyn Sandbox,
+    clock: &'a Clock,
+    journal: &'a mut Journal,
+    config: RunConfig,
+    observer: Option<mpsc::UnboundedSender<Event>>,
+    commands: Option<mpsc::UnboundedReceiver<Command>>,
+    abort: Option<Abort>,
+    events: Vec<Event>,
+    tags: Tags,
+    outputs: StepOutputs,
+    undo: Vec<Undo>,
+    t0: HashMap<String, DateTime<Utc>>,
+    runbook_done: BTreeMap<String, Actor>,
+}
+
+struct DetectState<'p> {
+    spec: &'p Detect,
+    t0: DateTime<Utc>,
+    next_poll: Duration,
+    status: Status,
+    detected_at: Option<DateTime<Utc>>,
+}
+
+struct ContainState<'p> {
+    spec: &'p Respond,
+    args: Option<Args>,
+    next_poll: Duration,
+    last_false: Option<DateTime<Utc>>,
+    seen: Option<(DateTime<Utc>, TimeSource, DateTime<Utc>)>,
+    status: Status,
+}
+
+struct Watch<'p> {
+    detections: Vec<DetectState<'p>>,
+    containments: Vec<ContainState<'p>>,
+    done: BTreeMap<String, Actor>,
+}
+
+impl View for Watch<'_> {
+    fn expectation(&self, id: &str) -> Option<Status> {
+        self.detections
+            .iter()
+            .find(|d| d.spec.id == id)
+            .map(|d| d.status)
+            .or_else(|| {
+                self.containments
+                    .iter()
+                    .find(|c| c.spec.id == id)
+                    .map(|c| c.status)
+            })
+    }
+
+    fn step_done(&self, step: &str) -> bool {
+        self.done.contains_key(step)
+    }
+
+    fn is_detection(&self, id: &str) -> bool {
+        self.detections.iter().any(|d| d.spec.id == id)
+    }
+}
+
+/// Resolves `${steps…}` against the outputs so far, collecting the secrets a whole-step
+/// reference carries.
+struct RunScope<'a> {
+    outputs: &'a StepOutputs,
+    secrets: RefCell<Vec<(String, Secret)>>,
+}
+
+impl Scope for RunScope<'_> {
+    fn lookup(&self, reference: &Reference) -> Result<Value, String> {
+        match reference {
+            Reference::Step { step, output } => {
+                let (values, secrets) = self
+                    .outputs
+                    .get(step)
+                    .ok_or_else(|| format!("step `{step}` has not run"))?;
+                match output {
+                    Some(o) => values
+                        .get(o)
+                        .cloned()
+                        .ok_or_else(|| format!("step `{step}` has no output `{o}`")),
+                    None => {
+                        self.secrets.borrow_mut().extend(secrets.iter().cloned());
+                        Ok(Value::Object(values.clone()))
+                    }
+                }
+            }
+            other => Err(format!("{other} should have been resolved before the run")),
+        }
+    }
+}
+
+fn ms_between(from: DateTime<Utc>, to: DateTime<Utc>) -> i64 {
+    (to - from).num_milliseconds()
+}
+
+impl<'a> Run<'a> {
+    /// A run of `plan` in `sandbox`, timed by `clock`, journaled to `journal`.
+    pub fn new(
+        plan: &'a Plan,
+        sandbox: &'a dyn Sandbox,
+        clock: &'a Clock,
+        journal: &'a mut Journal,
+        config: RunConfig,
+    ) -> Self {
+        let tags = Tags::from([
+            ("gameday:run".to_owned(), plan.run_id.clone()),
+            ("gameday:scenario".to_owned(), plan.scenario.id.clone()),
+        ]);
+        Run {
+            plan,
+            sandbox,
+            clock,
+            journal,
+            config,
+            observer: None,
+            commands: None,
+            abort: None,
+            events: Vec::new(),
+            tags,
+            outputs: HashMap::new(),
+            undo: Vec::new(),
+            t0: HashMap::new(),
+            runbook_done: BTreeMap::new(),
+        }
+    }
+
+    /// Sends every event to `tx` as well (progress display, console).
+    pub fn observe(mut self, tx: mpsc::UnboundedSender<Event>) -> Self {
+        self.observer = Some(tx);
+        self
+    }
+
+    /// Takes responders' commands from `rx` (the console).
+    pub fn commands(mut self, rx: mpsc::UnboundedReceiver<Command>) -> Self {
+        self.commands = Some(rx);
+        self
+    }
+
+    /// Ends early when `abort` fires.
+    pub fn abort_on(mut self, abort: Abort) -> Self {
+        self.abort = Some(abort);
+        self
+    }
+
+    fn emit(&mut self, body: Body) -> Result<(), RunError> {
+        let t = self.clock.elapsed();
+        let event = Event {
+            seq: self.events.len() as u64,
+            at: self.clock.utc_at(t),
+            t_ms: t.as_millis(),
+            body,
+        };
+        self.journal.append(&event)?;
+        if let Some(tx) = &self.observer {
+            // A display that went away does not stop the run.
+            let _ = tx.send(event.clone());
+        }
+        self.events.push(event);
+        Ok(())
+    }
+
+    fn aborted(&self) -> Option<String> {
+        self.abort.as_ref().and_then(Abort::reason)
+    }
+
+    /// Runs the whole lifecycle. Errors only when the journal cannot be written; every
+    /// other failure is an outcome.
+    pub async fn execute(mut self) -> Result<Finished, RunError> {
+        let plan = self.plan;
+        let clock_desc = match self.clock.mode() {
+            crate::clock::ClockMode::Virtual => "virtual".to_owned(),
+            crate::clock::ClockMode::Real { speed } => format!("real x{speed}"),
+        };
+        self.emit(Body::RunStarted {
+            run_id: plan.run_id.clone(),
+            version: crate::VERSION.to_owned(),
+            target: self.sandbox.target(),
+            seed: self.config.seed,
+            clock: clock_desc,
+            autopilot: self.config.autopilot.is_some(),
+            plan: Box::new(plan.clone()),
+        })?;
+        self.emit(Body::PhaseStarted {
+            phase: RunPhase::Preflight,
+        })?;
+        let mut stop: Option<String> = None;
+        for (phase, steps) in [
+            (RunPhase::Setup, &plan.scenario.setup),
+            (RunPhase::Attack, &plan.scenario.attack),
+        ] {
+            if stop.is_some() {
+                break;
+            }
+            self.emit(Body::PhaseStarted { phase })?;
+            for step in steps {
+                if let Some(reason) = self.aborted() {
+                    stop = Some(reason);
+                    break;
+                }
+                if let Err(e) = self
+                    .run_step(phase, &step.id, &step.action, &step.with)
+                    .await?
+                {
+                    stop = Some(format!(
+                        "{} step `{}` failed: {e}",
+                        phase_name(phase),
+                        step.id
+                    ));
+                    break;
+                }
+                if phase == RunPhase::Attack {
+                    self.t0.insert(step.id.clone(), self.clock.now());
+                }
+            }
+        }
+        let mut ended_by_facilitator = false;
+        if stop.is_none() {
+            self.emit(Body::PhaseStarted {
+                phase: RunPhase::Watch,
+            })?;
+            match self.watch().await? {
+                WatchEnd::Complete => {}
+                WatchEnd::Ended => ended_by_facilitator = true,
+                WatchEnd::Aborted(reason) => stop = Some(reason),
+            }
+        }
+        self.emit(Body::PhaseStarted {
+            phase: RunPhase::Cleanup,
+        })?;
+        let failed = self.cleanup().await?;
+        self.emit(Body::PhaseStarted {
+            phase: RunPhase::Report,
+        })?;
+        if let Some(truth) = self.sandbox.ground_truth() {
+            self.emit(Body::SimTruth { detections: truth })?;
+        }
+        let summary = crate::score::Summary::from_events(&self.events);
+        let (outcome, reason) = match (&stop, failed) {
+            (Some(reason), _) => (Outcome::Aborted, reason.clone()),
+            (None, n) if n > 0 => (
+                Outcome::Aborted,
+                format!("clean-up incomplete: {n} revert(s) failed"),
+            ),
+            (None, _) if summary.all_met() => (Outcome::Passed, "every expectation met".to_owned()),
+            (None, _) => (
+                Outcome::Failed,
+                format!(
+                    "{} expectation(s) missed{}",
+                    summary.missed_count(),
+                    if ended_by_facilitator {
+                        " (ended by the facilitator)"
+                    } else {
+                        ""
+                    }
+                ),
+            ),
+        };
+        self.emit(Body::RunEnded { outcome, reason })?;
+        Ok(Finished {
+            outcome,
+            events: self.events,
+        })
+    }
+
+    /// Evaluates references, runs one step kind, journals intent, changes and result.
+    /// The outer error is the journal's; the inner one the step's.
+    async fn run_step(
+        &mut self,
+        phase: RunPhase,
+        id: &str,
+        action: &str,
+        with: &Map<String, Value>,
+    ) -> Result<Result<Applied, String>, RunError> {
+        let Some(kind) = steps::find(action) else {
+            let error = format!("unknown step kind `{action}`");
+            self.emit(Body::StepFailed {
+                step: id.to_owned(),
+                error: error.clone(),
+            })?;
+            return Ok(Err(error));
+        };
+        let scope = RunScope {
+            outputs: &self.outputs,
+            secrets: RefCell::new(Vec::new()),
+        };
+        let evaluated = template::evaluate(&Value::Object(with.clone()), &scope);
+        let secrets = scope.secrets.into_inner();
+        let values = match evaluated {
+            Ok(Value::Object(m)) => m,
+            Ok(_) => Map::new(),
+            Err(error) => {
+                self.emit(Body::StepFailed {
+                    step: id.to_owned(),
+                    error: error.clone(),
+                })?;
+                return Ok(Err(error));
+            }
+        };
+        self.emit(Body::StepStarted {
+            phase,
+            step: id.to_owned(),
+            action: action.to_owned(),
+            with: values.clone(),
+        })?;
+        let args = Args::new(kind.spec().name, values, secrets);
+        let cx = StepContext {
+            sandbox: self.sandbox,
+            clock: self.clock,
+            tags: &self.tags,
+        };
+        match kind.apply(&cx, &args).await {
+            Ok(applied) => {
+                for (_, s) in &applied.secrets {
+                    self.journal.add_secret(s.expose());
+                }
+                for u in &applied.undo {
+                    self.undo.push(u.clone());
+                    self.emit(Body::ResourceCreated {
+                        step: id.to_owned(),
+                        undo: u.clone(),
+                    })?;
+                }
+                self.outputs.insert(
+                    id.to_owned(),
+                    (applied.outputs.clone(), applied.secrets.clone()),
+                );
+                self.emit(Body::StepCompleted {
+                    step: id.to_owned(),
+                    outputs: applied.outputs.clone(),
+                })?;
+                Ok(Ok(applied))
+            }
+            Err(e) => {
+                let error = e.to_string();
+                self.emit(Body::StepFailed {
+                    step: id.to_owned(),
+                    error: error.clone(),
+                })?;
+                Ok(Err(error))
+            }
+        }
+    }
+
+    /// Reverts every change, last first; reports each failure and carries on. Returns the
+    /// number of failures.
+    async fn cleanup(&mut self) -> Result<u32, RunError> {
+        let (mut reverted, mut failed) = (0, 0);
+        while let Some(u) = self.undo.pop() {
+            let result = match steps::find(&u.action) {
+                None => Err(format!("unknown step kind `{}`", u.action)),
+                Some(kind) => {
+                    let cx = StepContext {
+                        sandbox: self.sandbox,
+                        clock: self.clock,
+                        tags: &self.tags,
+                    };
+                    let args = Args::new(kind.spec().name, u.with.clone(), Vec::new());
+                    steps::gone_is_fine(kind.apply(&cx, &args).await.map(|_| ()))
+                        .map_err(|e| e.to_string())
+                }
+            };
+            match &result {
+                Ok(()) => reverted += 1,
+                Err(_) => failed += 1,
+            }
+            self.emit(Body::Reverted {
+                resource: u.resource.clone(),
+                action: u.action.clone(),
+                ok: result.is_ok(),
+                error: result.err(),
+            })?;
+        }
+        self.emit(Body::CleanupFinished { reverted, failed })?;
+        Ok(failed)
+    }
+
+    fn resolve_check_args(&self, r: &Respond) -> Result<Args, String> {
+        let check = checks::find(&r.check).ok_or_else(|| format!("unknown check `{}`", r.check))?;
+        let scope = RunScope {
+            outputs: &self.outputs,
+            secrets: RefCell::new(Vec::new()),
+        };
+        match template::evaluate(&Value::Object(r.with.clone()), &scope)? {
+            Value::Object(m) => Ok(Args::new(check.name, m, Vec::new())),
+            _ => Err("inputs must be a mapping".to_owned()),
+        }
+    }
+
+    fn resolve_match(&self, d: &Detect) -> Result<BTreeMap<String, String>, String> {
+        let scope = RunScope {
+            outputs: &self.outputs,
+            secrets: RefCell::new(Vec::new()),
+        };
+        d.matches
+            .iter()
+            .map(|(k, v)| {
+                let value = template::evaluate(&Value::String(v.clone()), &scope)?;
+                Ok((
+                    k.clone(),
+                    value
+                        .as_str()
+                        .map(str::to_owned)
+                        .unwrap_or_else(|| value.to_string()),
+                ))
+            })
+            .collect()
+    }
+
+    async fn watch(&mut self) -> Result<WatchEnd, RunError> {
+        let plan = self.plan;
+        let scenario = &plan.scenario;
+        let now = self.clock.elapsed();
+        let attack_end = self.clock.now();
+        let mut detections = Vec::new();
+        let mut matches = Vec::new();
+        for d in &scenario.detect {
+            let t0 = scenario
+                .trigger_of(d)
+                .and_then(|t| self.t0.get(t).copied())
+                .unwrap_or(attack_end);
+            detections.push(DetectState {
+                spec: d,
+                t0,
+                next_poll: now,
+                status: Status::Pending,
+                detected_at: None,
+            });
+            matches.push(self.resolve_match(d));
+        }
+        let mut containments = Vec::new();
+        for r in &scenario.respond {
+            let args = self.resolve_check_args(r);
+            containments.push(ContainState {
+                spec: r,
+                next_poll: now,
+                last_false: None,
+                seen: None,
+                status: Status::Pending,
+                args: args.as_ref().ok().cloned(),
+            });
+            if let Err(e) = args {
+                self.emit(Body::ContainmentMissed {
+                    id: r.id.clone(),
+                    reason: e,
+                })?;
+                if let Some(c) = containments.last_mut() {
+                    c.status = Status::Missed;
+                }
+            }
+        }
+        let mut w = Watch {
+            detections,
+            containments,
+            done: self.runbook_done.clone(),
+        };
+        let mut autopilot = match (&self.config.autopilot, &plan.runbook) {
+            (Some(cfg), Some(rb)) => Some(Autopilot::new(rb, *cfg, self.config.seed)),
+            _ => None,
+        };
+        let mut commands = self.commands.take();
+        let mut abort = self.abort.clone();
+        let end = loop {
+            if let Some(reason) = self.aborted() {
+                break WatchEnd::Aborted(reason);
+            }
+            let now = self.clock.elapsed();
+            let now_utc = self.clock.utc_at(now);
+            self.poll_detections(&mut w, &matches, now).await?;
+            self.poll_containments(&mut w, now, now_utc).await?;
+            // Responders: the console's commands, then the autopilot's.
+            let mut pending: Vec<(Actor, Command)> = Vec::new();
+            if let Some(rx) = commands.as_mut() {
+                while let Ok(c) = rx.try_recv() {
+                    pending.push((Actor::Responder, c));
+                }
+            }
+            if let Some(ap) = autopilot.as_mut() {
+                pending.extend(ap.poll(now, &w).into_iter().map(|c| (Actor::Autopilot, c)));
+            }
+            let mut ended = false;
+            for (by, c) in pending {
+                ended |= self.handle(&mut w, by, c).await?;
+            }
+            if ended {
+                self.resolve_all_pending(&mut w, "the facilitator ended the exercise")?;
+                break WatchEnd::Ended;
+            }
+            let expectations_done = w.detections.iter().all(|d| d.status != Status::Pending)
+                && w.containments.iter().all(|c| c.status != Status::Pending);
+            let autopilot_done = autopilot
+                .as_ref()
+                .is_none_or(|a| a.finished() || a.next_due().is_none());
+            if expectations_done && autopilot_done {
+                break WatchEnd::Complete;
+            }
+            let Some(next) = self.next_wake(&w, autopilot.as_ref()) else {
+                break WatchEnd::Complete;
+            };
+            let next = next.max(
+                now.saturating_add(Duration::from_millis(1))
+                    .min(next.max(now)),
+            );
+            let sleep = self.clock.sleep_until(next);
+            match (commands.as_mut(), abort.as_mut()) {
+                (Some(rx), Some(ab)) => tokio::select! {
+                    _ = sleep => {}
+                    c = rx.recv() => if let Some(c) = c {
+                        if self.handle(&mut w, Actor::Responder, c).await? {
+                            self.resolve_all_pending(&mut w, "the facilitator ended the exercise")?;
+                            break WatchEnd::Ended;
+                        }
+                    } else { commands = None },
+                    _ = ab.wait() => {}
+                },
+                (None, Some(ab)) => tokio::select! {
+                    _ = sleep => {}
+                    _ = ab.wait() => {}
+                },
+                (Some(rx), None) => tokio::select! {
+                    _ = sleep => {}
+                    c = rx.recv() => if let Some(c) = c {
+                        if self.handle(&mut w, Actor::Responder, c).await? {
+                            self.resolve_all_pending(&mut w, "the facilitator ended the exercise")?;
+                            break WatchEnd::Ended;
+                        }
+                    } else { commands = None },
+                },
+                (None, None) => sleep.await,
+            }
+        };
+        if let WatchEnd::Aborted(reason) = &end {
+            self.resolve_all_pending(&mut w, &format!("the run was aborted: {reason}"))?;
+        }
+        self.runbook_done = w.done;
+        Ok(end)
+    }
+
+    fn next_wake(&self, w: &Watch<'_>, autopilot: Option<&Autopilot>) -> Option<Duration> {
+        let detections = w
+            .detections
+            .iter()
+            .filter(|d| d.status == Status::Pending)
+            .map(|d| d.next_poll);
+        let containments = w
+            .containments
+            .iter()
+            .filter(|c| c.status == Status::Pending && c.seen.is_none())
+            .map(|c| c.next_poll);
+        detections
+            .chain(containments)
+            .chain(autopilot.and_then(Autopilot::next_due))
+            .min()
+    }
+
+    fn resolve_all_pending(&mut self, w: &mut Watch<'_>, reason: &str) -> Result<(), RunError> {
+        for d in w
+            .detections
+            .iter_mut()
+            .filter(|d| d.status == Status::Pending)
+        {
+            d.status = Status::Missed;
+            self.emit(Body::DetectionMissed {
+                id: d.spec.id.clone(),
+                source: d.spec.source.as_str().to_owned(),
+                t0: Some(d.t0),
+                reason: reason.to_owned(),
+            })?;
+        }
+        for c in w
+            .containments
+            .iter_mut()
+            .filter(|c| c.status == Status::Pending)
+        {
+            c.status = Status::Missed;
+            self.emit(Body::ContainmentMissed {
+                id: c.spec.id.clone(),
+                reason: reason.to_owned(),
+            })?;
+        }
+        Ok(())
+    }
+
+    async fn poll_detections(
+        &mut self,
+        w: &mut Watch<'_>,
+        matches: &[Result<BTreeMap<String, String>, String>],
+        now: Duration,
+    ) -> Result<(), RunError> {
+        let start = self.clock.start_utc();
+        for (i, d) in w.detections.iter_mut().enumerate() {
+            if d.status != Status::Pending || d.next_poll > now {
+                continue;
+            }
+            let hard_deadline =
+                d.t0 + chrono::Duration::milliseconds(2 * d.spec.within.as_millis() as i64);
+            let found = match &matches[i] {
+                Err(e) => Err(SandboxError::new(
+                    ErrorKind::InvalidInput,
+                    "match",
+                    e.clone(),
+                )),
+                Ok(m) => find_detection(self.sandbox, d.spec, m, d.t0, start).await,
+            };
+            let now_utc = self.clock.now();
+            match found {
+                Ok(Some(hit)) if hit.at <= hard_deadline => {
+                    d.status = Status::Met;
+                    d.detected_at = Some(hit.at);
+                    self.emit(Body::DetectionMet {
+                        id: d.spec.id.clone(),
+                        source: d.spec.source.as_str().to_owned(),
+                        name: d
+                            .spec
+                            .finding_type
+                            .clone()
+                            .or_else(|| d.spec.alarm.clone())
+                            .unwrap_or_default(),
+                        t0: d.t0,
+                        detected_at: hit.at,
+                        observed_at: now_utc,
+                        ttd_ms: ms_between(d.t0, hit.at),
+                        evidence: hit.evidence,
+                        title: hit.title,
+                    })?;
+                    self.verify_steps(&mut w.done, &d.spec.id)?;
+                }
+                Err(e)
+                    if matches!(
+                        e.kind,
+                        ErrorKind::Unsupported | ErrorKind::InvalidInput | ErrorKind::AccessDenied
+                    ) =>
+                {
+                    d.status = Status::Missed;
+                    self.emit(Body::DetectionMissed {
+                        id: d.spec.id.clone(),
+                        source: d.spec.source.as_str().to_owned(),
+                        t0: Some(d.t0),
+                        reason: e.to_string(),
+                    })?;
+                }
+                _ if now_utc >= hard_deadline => {
+                    d.status = Status::Missed;
+                    self.emit(Body::DetectionMissed {
+                        id: d.spec.id.clone(),
+                        source: d.spec.source.as_str().to_owned(),
+                        t0: Some(d.t0),
+                        reason: format!(
+                            "nothing by twice the deadline ({})",
+                            Duration::from_millis(2 * d.spec.within.as_millis())
+                        ),
+                    })?;
+                }
+                // Not yet (or a transient error): poll again, but not past the hard deadline.
+                _ => {
+                    let interval = match d.spec.source {
+                        Source::Guardduty => self.config.poll.guardduty,
+                        Source::Cloudwatch => self.config.poll.cloudwatch,
+                    };
+                    let deadline_t = self.clock.since_start(hard_deadline);
+                    d.next_poll = now
+                        .saturating_add(interval)
+                        .min(deadline_t.max(now.saturating_add(Duration::from_millis(1))));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    async fn poll_containments(
+        &mut self,
+        w: &mut Watch<'_>,
+        now: Duration,
+        now_utc: DateTime<Utc>,
+    ) -> Result<(), RunError> {
+        // The detection each containment is timed from.
+        let first_detection = w.detections.iter().filter_map(|d| d.detected_at).min();
+        let all_detections_missed =
+            !w.detections.is_empty() && w.detections.iter().all(|d| d.status == Status::Missed);
+        for i in 0..w.containments.len() {
+            let c = &w.containments[i];
+            if c.status != Status::Pending {
+                continue;
+            }
+            let reference = match &c.spec.after {
+                Some(id) => w
+                    .detections
+                    .iter()
+                    .find(|d| &d.spec.id == id)
+                    .and_then(|d| match d.status {
+                        Status::Met => d.detected_at.map(Ok),
+                        Status::Missed => Some(Err(format!("its detection `{id}` was missed"))),
+                        Status::Pending => None,
+                    }),
+                None => first_detection.map(Ok).or_else(|| {
+                    all_detections_missed.then(|| Err("every detection was missed".to_owned()))
+                }),
+            };
+            // Poll for the condition until it is first seen to hold.
+            if c.seen.is_none() && c.next_poll <= now {
+                let check = checks::find(&c.spec.check);
+                let value = match (check, &c.args) {
+                    (Some(check), Some(args)) => checks::probe(self.sandbox, check, args).await,
+                    _ => Err(SandboxError::new(
+                        ErrorKind::InvalidInput,
+                        &c.spec.check,
+                        "unknown check",
+                    )),
+                };
+                let c = &mut w.containments[i];
+                match value {
+                    Ok(v) if v == c.spec.expect => {
+                        let check = checks::find(&c.spec.check);
+                        let from = c.last_false.unwrap_or(self.clock.start_utc());
+                        let audited = match check {
+                            Some(spec) => {
+                                audit_time(self.sandbox, spec, c.args.as_ref(), from, now_utc).await
+                            }
+                            None => None,
+                        };
+                        c.seen = Some(match audited {
+                            Some(at) => (at, TimeSource::Audit, now_utc),
+                            None => (now_utc, TimeSource::Poll, now_utc),
+                        });
+                    }
+                    Ok(_) => {
+                        c.last_false = Some(now_utc);
+                        c.next_poll = now.saturating_add(self.config.poll.containment);
+                    }
+                    Err(_) => c.next_poll = now.saturating_add(self.config.poll.containment),
+                }
+            }
+            let c = &mut w.containments[i];
+            match reference {
+                Some(Err(reason)) if c.seen.is_none() => {
+                    c.status = Status::Missed;
+                    self.emit(Body::ContainmentMissed {
+                        id: c.spec.id.clone(),
+                        reason,
+                    })?;
+                }
+                Some(Err(_)) | None => {}
+                Some(Ok(reference)) => {
+                    let within = chrono::Duration::milliseconds(c.spec.within.as_millis() as i64);
+                    if let Some((contained_at, time_source, first_seen_true)) = c.seen {
+                        c.status = Status::Met;
+                        self.emit(Body::ContainmentMet {
+                            id: c.spec.id.clone(),
+                            reference_at: reference,
+                            contained_at,
+                            time_source,
+                            last_seen_false: c.last_false,
+                            first_seen_true,
+                            ttc_ms: ms_between(reference, contained_at),
+                        })?;
+                        let id = c.spec.id.clone();
+                        self.verify_steps(&mut w.done, &id)?;
+                    } else if now_utc >= reference + within * 2 {
+                        c.status = Status::Missed;
+                        self.emit(Body::ContainmentMissed {
+                            id: c.spec.id.clone(),
+                            reason: format!(
+                                "not contained by twice the deadline ({})",
+                                Duration::from_millis(2 * c.spec.within.as_millis())
+                            ),
+                        })?;
+                    } else {
+                        let deadline_t = self.clock.since_start(reference + within * 2);
+                        c.next_poll = c
+                            .next_poll
+                            .min(deadline_t.max(now.saturating_add(Duration::from_millis(1))));
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Ticks every runbook step that verifies `id`.
+    fn verify_steps(
+        &mut self,
+        done: &mut BTreeMap<String, Actor>,
+        id: &str,
+    ) -> Result<(), RunError> {
+        let Some(rb) = &self.plan.runbook else {
+            return Ok(());
+        };
+        let ids: Vec<String> = rb
+            .steps()
+            .filter(|(_, s, _)| s.verify.as_deref() == Some(id) && !done.contains_key(&s.id))
+            .map(|(_, s, _)| s.id.clone())
+            .collect();
+        for step in ids {
+            done.insert(step.clone(), Actor::Engine);
+            self.emit(Body::RunbookStepDone {
+                step,
+                by: Actor::Engine,
+                how: format!("verified: {id}"),
+            })?;
+        }
+        Ok(())
+    }
+
+    /// Carries out a responder's command. Returns true when the exercise should end.
+    async fn handle(
+        &mut self,
+        w: &mut Watch<'_>,
+        by: Actor,
+        command: Command,
+    ) -> Result<bool, RunError> {
+        let plan = self.plan;
+        match command {
+            Command::End => return Ok(true),
+            Command::Note { text } => self.emit(Body::NoteAdded { text, by })?,
+            Command::Acknowledge { detection } => {
+                self.emit(Body::DetectionAcknowledged { id: detection, by })?
+            }
+            Command::Hint { step } => self.emit(Body::HintTaken { step, by })?,
+            Command::TickStep { step } => {
+                if !w.done.contains_key(&step) {
+                    w.done.insert(step.clone(), by);
+                    self.emit(Body::RunbookStepDone {
+                        step,
+                        by,
+                        how: "ticked".to_owned(),
+                    })?;
+                }
+            }
+            Command::RunAction { step } => {
+                let Some(rs) = plan.runbook.as_ref().and_then(|rb| rb.step(&step)) else {
+                    return Ok(false);
+                };
+                let Some(action) = rs.action.clone() else {
+                    return Ok(false);
+                };
+                // Guards: this action must not come before the steps that forbid it.
+                if let Some(rb) = &plan.runbook {
+                    for (_, s, _) in rb.steps() {
+                        if w.done.contains_key(&s.id) {
+                            continue;
+                        }
+                        for g in s.must_not.iter().filter(|g| g.action == action) {
+                            self.emit(Body::MustNotBroken {
+                                step: s.id.clone(),
+                                action: action.clone(),
+                                reason: g.reason.clone(),
+                            })?;
+                        }
+                    }
+                }
+                let result = self
+                    .run_step(
+                        RunPhase::Watch,
+                        &format!("runbook.{step}"),
+                        &action,
+                        &rs.with,
+                    )
+                    .await?;
+                let values = self
+                    .events
+                    .iter()
+                    .rev()
+                    .find_map(|e| match &e.body {
+                        Body::StepStarted { with, .. } => Some(with.clone()),
+                        _ => None,
+                    })
+                    .unwrap_or_default();
+                self.emit(Body::ResponderAction {
+                    by,
+                    runbook_step: step.clone(),
+                    action,
+                    with: values,
+                    ok: result.is_ok(),
+                    error: result.as_ref().err().cloned(),
+                })?;
+                if result.is_ok() && rs.verify.is_none() && !w.done.contains_key(&step) {
+                    w.done.insert(step.clone(), by);
+                    self.emit(Body::RunbookStepDone {
+                        step,
+                        by,
+                        how: "action".to_owned(),
+                    })?;
+                }
+            }
+        }
+        Ok(false)
+    }
+}
+
+enum WatchEnd {
+    Complete,
+    Ended,
+    Aborted(String),
+}
+
+fn phase_name(p: RunPhase) -> &'static str {
+    match p {
+        RunPhase::Setup => "setup",
+        RunPhase::Attack => "attack",
+        _ => "runbook",
+    }
+}
+
+struct Hit {
+    at: DateTime<Utc>,
+    evidence: String,
+    title: String,
+}
+
+/// Looks for the detection in the provider's records: the time is the provider's own.
+async fn find_detection(
+    sandbox: &dyn Sandbox,
+    d: &Detect,
+    matches: &BTreeMap<String, String>,
+    t0: DateTime<Utc>,
+    run_start: DateTime<Utc>,
+) -> Result<Option<Hit>, SandboxError> {
+    match d.source {
+        Source::Guardduty => {
+            let types = d.finding_type.iter().cloned().collect::<Vec<_>>();
+            let findings = sandbox.guardduty().findings(&types, run_start).await?;
+            Ok(findings
+                .into_iter()
+                .filter(|f| !f.sample && f.created_at >= run_start)
+                .filter(|f| {
+                    matches
+                        .iter()
+                        .all(|(k, v)| f.resource.get(k) == Some(v.as_str()))
+                })
+                .min_by_key(|f| f.created_at)
+                .map(|f| Hit {
+                    at: f.created_at,
+                    evidence: f.id,
+                    title: f.title,
+                }))
+        }
+        Source::Cloudwatch => {
+            let name = d.alarm.clone().unwrap_or_default();
+            let alarms = sandbox
+                .cloudwatch()
+                .describe_alarms(std::slice::from_ref(&name))
+                .await?;
+            let Some(alarm) = alarms.into_iter().find(|a| a.name == name) else {
+                return Err(SandboxError::new(
+                    ErrorKind::InvalidInput,
+                    "cloudwatch:DescribeAlarms",
+                    format!("no alarm named `{name}` in the account"),
+                ));
+            };
+            // The exact transition from the history where the endpoint has it; otherwise the
+            // state's own timestamp.
+            match sandbox.cloudwatch().alarm_history(&name, t0).await {
+                Ok(history) => Ok(history
+                    .into_iter()
+                    .filter(|h| h.state == AlarmState::Alarm && h.at >= t0)
+                    .min_by_key(|h| h.at)
+                    .map(|h| Hit {
+                        at: h.at,
+                        evidence: format!("alarm {name}"),
+                        title: format!("{name} in ALARM"),
+                    })),
+                Err(e) if e.kind == ErrorKind::Unsupported => Ok((alarm.state
+                    == AlarmState::Alarm
+                    && alarm.updated_at >= t0)
+                    .then(|| Hit {
+                        at: alarm.updated_at,
+                        evidence: format!("alarm {name}"),
+                        title: format!("{name} in ALARM"),
+                    })),
+                Err(e) => Err(e),
+            }
+        }
+    }
+}
+
+/// The provider's record of the change that made a containment hold, if it keeps one.
+async fn audit_time(
+    sandbox: &dyn Sandbox,
+    check: &checks::CheckSpec,
+    args: Option<&Args>,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> Option<DateTime<Utc>> {
+    if check.audit_events.is_empty() {
+        return None;
+    }
+    let resource = check
+        .audit_resource
+        .and_then(|r| args.and_then(|a| a.str(r).ok()));
+    let events = sandbox
+        .cloudtrail()
+        .lookup_events(check.audit_events, from, to)
+        .await
+        .ok()?;
+    events
+        .into_iter()
+        .filter(|e| resource.is_none_or(|r| e.resources.iter().any(|x| x == r)))
+        .map(|e| e.at)
+        .max()
+}

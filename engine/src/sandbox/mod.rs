@@ -1,0 +1,505 @@
+//! The one seam to the cloud: narrow traits per service, in the project's own types.
+//!
+//! Two implementations: the in-process simulator (`crate::sim`) and, later, AWS through
+//! the official SDK. Nothing above this module knows which one it talks to.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::fmt;
+
+/// What went wrong in a call to the cloud.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{operation}: {message}")]
+pub struct SandboxError {
+    /// The class of failure, to decide what to do about it.
+    pub kind: ErrorKind,
+    /// The API operation, such as `iam:CreateUser`.
+    pub operation: String,
+    /// What the provider said.
+    pub message: String,
+}
+
+impl SandboxError {
+    /// A new error.
+    pub fn new(kind: ErrorKind, operation: &str, message: impl Into<String>) -> Self {
+        SandboxError {
+            kind,
+            operation: operation.to_owned(),
+            message: message.into(),
+        }
+    }
+}
+
+/// Classes of failure.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorKind {
+    /// The resource does not exist.
+    NotFound,
+    /// The resource exists already.
+    AlreadyExists,
+    /// The resource is in use or in the wrong state.
+    Conflict,
+    /// The caller may not do this.
+    AccessDenied,
+    /// The request is malformed.
+    InvalidInput,
+    /// Throttled beyond the retries.
+    Throttled,
+    /// The endpoint does not implement the operation.
+    Unsupported,
+    /// Anything else.
+    Other,
+}
+
+/// Result of a sandbox call.
+pub type Result<T> = std::result::Result<T, SandboxError>;
+
+/// Tags put on every resource a run creates.
+pub type Tags = BTreeMap<String, String>;
+
+/// A secret value (a secret access key, a session token): usable in memory, never printed
+/// or serialized.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    /// Wraps a secret.
+    pub fn new(s: impl Into<String>) -> Self {
+        Secret(s.into())
+    }
+
+    /// The secret itself, for the one call that needs it.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret([redacted])")
+    }
+}
+
+impl Serialize for Secret {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        s.serialize_str("[redacted]")
+    }
+}
+
+/// Credentials a step produced (an access key), for calls made as someone else.
+#[derive(Debug, Clone)]
+pub struct Credentials {
+    /// The access key id.
+    pub access_key_id: String,
+    /// The secret access key.
+    pub secret_access_key: Secret,
+}
+
+/// Access key status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[allow(missing_docs)]
+pub enum KeyStatus {
+    Active,
+    Inactive,
+}
+
+impl KeyStatus {
+    /// The AWS spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            KeyStatus::Active => "Active",
+            KeyStatus::Inactive => "Inactive",
+        }
+    }
+}
+
+/// An access key as listed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccessKeyInfo {
+    /// Its id.
+    pub access_key_id: String,
+    /// Its status.
+    pub status: KeyStatus,
+}
+
+/// The account password policy (the fields gameday reads and restores).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[allow(missing_docs)]
+pub struct PasswordPolicy {
+    pub minimum_password_length: u32,
+    pub require_symbols: bool,
+    pub require_numbers: bool,
+    pub require_uppercase_characters: bool,
+    pub require_lowercase_characters: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_password_age: Option<u32>,
+}
+
+/// IAM.
+#[async_trait]
+pub trait Iam: Send + Sync {
+    /// CreateUser; returns the ARN.
+    async fn create_user(&self, user: &str, tags: &Tags) -> Result<String>;
+    /// DeleteUser (fails while the user has keys or policies).
+    async fn delete_user(&self, user: &str) -> Result<()>;
+    /// CreateAccessKey.
+    async fn create_access_key(&self, user: &str) -> Result<Credentials>;
+    /// ListAccessKeys.
+    async fn list_access_keys(&self, user: &str) -> Result<Vec<AccessKeyInfo>>;
+    /// UpdateAccessKey.
+    async fn update_access_key(&self, user: &str, key: &str, status: KeyStatus) -> Result<()>;
+    /// DeleteAccessKey.
+    async fn delete_access_key(&self, user: &str, key: &str) -> Result<()>;
+    /// AttachUserPolicy.
+    async fn attach_user_policy(&self, user: &str, policy_arn: &str) -> Result<()>;
+    /// DetachUserPolicy.
+    async fn detach_user_policy(&self, user: &str, policy_arn: &str) -> Result<()>;
+    /// ListAttachedUserPolicies; returns ARNs.
+    async fn list_attached_user_policies(&self, user: &str) -> Result<Vec<String>>;
+    /// PutUserPolicy.
+    async fn put_user_policy(&self, user: &str, name: &str, document: &str) -> Result<()>;
+    /// DeleteUserPolicy.
+    async fn delete_user_policy(&self, user: &str, name: &str) -> Result<()>;
+    /// ListUserPolicies + GetUserPolicy: name → document.
+    async fn user_policies(&self, user: &str) -> Result<BTreeMap<String, String>>;
+    /// GetAccountPasswordPolicy; `None` when the account has none.
+    async fn get_account_password_policy(&self) -> Result<Option<PasswordPolicy>>;
+    /// UpdateAccountPasswordPolicy.
+    async fn update_account_password_policy(&self, policy: &PasswordPolicy) -> Result<()>;
+    /// DeleteAccountPasswordPolicy.
+    async fn delete_account_password_policy(&self) -> Result<()>;
+}
+
+/// An instance as created.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Instance {
+    /// Its id.
+    pub instance_id: String,
+    /// Its root volume.
+    pub volume_id: String,
+}
+
+/// One security group rule (IPv4).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Rule {
+    /// `tcp`, `udp`, `icmp` or `-1` (all).
+    pub protocol: String,
+    /// First port (0 with protocol -1).
+    pub from_port: i32,
+    /// Last port.
+    pub to_port: i32,
+    /// IPv4 CIDR.
+    pub cidr: String,
+}
+
+/// A security group's rules.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct GroupRules {
+    /// Inbound.
+    pub ingress: Vec<Rule>,
+    /// Outbound.
+    pub egress: Vec<Rule>,
+}
+
+/// EC2.
+#[async_trait]
+pub trait Ec2: Send + Sync {
+    /// RunInstances (one instance).
+    async fn run_instance(
+        &self,
+        name: &str,
+        image_id: &str,
+        instance_type: &str,
+        security_group_ids: &[String],
+        tags: &Tags,
+    ) -> Result<Instance>;
+    /// TerminateInstances.
+    async fn terminate_instance(&self, instance_id: &str) -> Result<()>;
+    /// DescribeInstances: the instance's security groups.
+    async fn instance_groups(&self, instance_id: &str) -> Result<Vec<String>>;
+    /// ModifyInstanceAttribute: replace the instance's security groups.
+    async fn set_instance_groups(&self, instance_id: &str, group_ids: &[String]) -> Result<()>;
+    /// CreateSecurityGroup; returns the group id.
+    async fn create_security_group(
+        &self,
+        name: &str,
+        description: &str,
+        tags: &Tags,
+    ) -> Result<String>;
+    /// DeleteSecurityGroup.
+    async fn delete_security_group(&self, group_id: &str) -> Result<()>;
+    /// DescribeSecurityGroupRules.
+    async fn group_rules(&self, group_id: &str) -> Result<GroupRules>;
+    /// AuthorizeSecurityGroupIngress.
+    async fn authorize_ingress(&self, group_id: &str, rule: &Rule) -> Result<()>;
+    /// RevokeSecurityGroupIngress.
+    async fn revoke_ingress(&self, group_id: &str, rule: &Rule) -> Result<()>;
+    /// RevokeSecurityGroupEgress.
+    async fn revoke_egress(&self, group_id: &str, rule: &Rule) -> Result<()>;
+    /// CreateSnapshot; returns the snapshot id.
+    async fn create_snapshot(
+        &self,
+        volume_id: &str,
+        description: &str,
+        tags: &Tags,
+    ) -> Result<String>;
+    /// DeleteSnapshot.
+    async fn delete_snapshot(&self, snapshot_id: &str) -> Result<()>;
+    /// DescribeSnapshotAttribute createVolumePermission: the groups (`all`) it is shared with.
+    async fn snapshot_groups(&self, snapshot_id: &str) -> Result<Vec<String>>;
+    /// ModifySnapshotAttribute createVolumePermission add or remove a group.
+    async fn modify_snapshot_groups(&self, snapshot_id: &str, group: &str, add: bool)
+    -> Result<()>;
+}
+
+/// S3 Block Public Access settings of a bucket.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[allow(missing_docs)]
+pub struct PublicAccessBlock {
+    pub block_public_acls: bool,
+    pub ignore_public_acls: bool,
+    pub block_public_policy: bool,
+    pub restrict_public_buckets: bool,
+}
+
+/// S3.
+#[async_trait]
+pub trait S3: Send + Sync {
+    /// CreateBucket (+ PutBucketTagging).
+    async fn create_bucket(&self, bucket: &str, tags: &Tags) -> Result<()>;
+    /// Empties and deletes a bucket.
+    async fn delete_bucket(&self, bucket: &str) -> Result<()>;
+    /// GetBucketPolicy; `None` without one.
+    async fn get_bucket_policy(&self, bucket: &str) -> Result<Option<String>>;
+    /// PutBucketPolicy.
+    async fn put_bucket_policy(&self, bucket: &str, policy: &str) -> Result<()>;
+    /// DeleteBucketPolicy.
+    async fn delete_bucket_policy(&self, bucket: &str) -> Result<()>;
+    /// GetPublicAccessBlock; `None` without one.
+    async fn get_public_access_block(&self, bucket: &str) -> Result<Option<PublicAccessBlock>>;
+    /// PutPublicAccessBlock.
+    async fn put_public_access_block(&self, bucket: &str, block: &PublicAccessBlock) -> Result<()>;
+    /// DeletePublicAccessBlock.
+    async fn delete_public_access_block(&self, bucket: &str) -> Result<()>;
+}
+
+/// CloudTrail.
+#[async_trait]
+pub trait CloudTrail: Send + Sync {
+    /// CreateTrail + StartLogging; returns the ARN.
+    async fn create_trail(&self, trail: &str, bucket: &str, tags: &Tags) -> Result<String>;
+    /// DeleteTrail.
+    async fn delete_trail(&self, trail: &str) -> Result<()>;
+    /// StartLogging.
+    async fn start_logging(&self, trail: &str) -> Result<()>;
+    /// StopLogging.
+    async fn stop_logging(&self, trail: &str) -> Result<()>;
+    /// GetTrailStatus: is it logging?
+    async fn is_logging(&self, trail: &str) -> Result<bool>;
+    /// LookupEvents: management events named `names` between `from` and `to`.
+    async fn lookup_events(
+        &self,
+        names: &[&str],
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<AuditEvent>>;
+}
+
+/// A management event as CloudTrail records it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AuditEvent {
+    /// `service:Operation`, such as `iam:UpdateAccessKey`.
+    pub name: String,
+    /// When it happened, by the provider's clock.
+    pub at: DateTime<Utc>,
+    /// Resource identifiers it touched (user names, key ids, group ids…).
+    pub resources: Vec<String>,
+}
+
+/// The resource a GuardDuty finding is about, as far as gameday matches on it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[allow(missing_docs)]
+pub struct FindingResource {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub access_key_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub instance_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bucket: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trail_name: Option<String>,
+}
+
+impl FindingResource {
+    /// The value of a `match` key; `None` for keys the finding does not carry.
+    pub fn get(&self, key: &str) -> Option<&str> {
+        match key {
+            "access_key_id" => self.access_key_id.as_deref(),
+            "user_name" => self.user_name.as_deref(),
+            "instance_id" => self.instance_id.as_deref(),
+            "bucket" => self.bucket.as_deref(),
+            "trail_name" => self.trail_name.as_deref(),
+            _ => None,
+        }
+    }
+
+    /// The keys a scenario's `match` may use.
+    pub const KEYS: &'static [&'static str] = &[
+        "access_key_id",
+        "user_name",
+        "instance_id",
+        "bucket",
+        "trail_name",
+    ];
+}
+
+/// A GuardDuty finding.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Finding {
+    /// The finding id.
+    pub id: String,
+    /// The finding type.
+    pub finding_type: String,
+    /// First occurrence, by GuardDuty's clock.
+    pub created_at: DateTime<Utc>,
+    /// Last update.
+    pub updated_at: DateTime<Utc>,
+    /// Title (text from the cloud: strip control sequences before display).
+    pub title: String,
+    /// Severity, 1–10.
+    pub severity: f64,
+    /// What it is about.
+    pub resource: FindingResource,
+    /// The caller's user agent, when the finding carries it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_agent: Option<String>,
+    /// A sample finding from CreateSampleFindings.
+    pub sample: bool,
+}
+
+/// GuardDuty.
+#[async_trait]
+pub trait GuardDuty: Send + Sync {
+    /// CreateSampleFindings.
+    async fn create_sample_findings(&self, finding_types: &[String]) -> Result<()>;
+    /// CreateThreatIntelSet (activated); returns its id.
+    async fn create_threat_intel_set(
+        &self,
+        name: &str,
+        ips: &[String],
+        tags: &Tags,
+    ) -> Result<String>;
+    /// DeleteThreatIntelSet.
+    async fn delete_threat_intel_set(&self, id: &str) -> Result<()>;
+    /// ListFindings + GetFindings: unarchived findings of `types` updated at or after `since`.
+    async fn findings(&self, types: &[String], since: DateTime<Utc>) -> Result<Vec<Finding>>;
+}
+
+/// A CloudWatch alarm's state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+#[allow(missing_docs)]
+pub enum AlarmState {
+    Ok,
+    Alarm,
+    InsufficientData,
+}
+
+/// An alarm as described.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Alarm {
+    /// Its name.
+    pub name: String,
+    /// Its state.
+    pub state: AlarmState,
+    /// When it entered that state (StateUpdatedTimestamp).
+    pub updated_at: DateTime<Utc>,
+}
+
+/// One state change of an alarm.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AlarmTransition {
+    /// The alarm.
+    pub name: String,
+    /// The new state.
+    pub state: AlarmState,
+    /// When.
+    pub at: DateTime<Utc>,
+}
+
+/// CloudWatch.
+#[async_trait]
+pub trait CloudWatch: Send + Sync {
+    /// DescribeAlarms by name; alarms that do not exist are absent from the answer.
+    async fn describe_alarms(&self, names: &[String]) -> Result<Vec<Alarm>>;
+    /// DescribeAlarmHistory (state updates) since `since`; `Unsupported` where the endpoint
+    /// lacks it.
+    async fn alarm_history(&self, name: &str, since: DateTime<Utc>)
+    -> Result<Vec<AlarmTransition>>;
+}
+
+/// What `api.call_as` did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CallsAs {
+    /// Calls that succeeded.
+    pub made: u32,
+    /// Calls refused with AccessDenied.
+    pub denied: u32,
+}
+
+/// Calls made as another principal, with a chosen user agent.
+#[async_trait]
+pub trait Actor: Send + Sync {
+    /// Makes each of `calls` (`service.operation`, such as `iam.list_users`) with
+    /// `credentials` and `user_agent`.
+    async fn call_as(
+        &self,
+        credentials: &Credentials,
+        user_agent: &str,
+        calls: &[String],
+    ) -> Result<CallsAs>;
+    /// The source IP the attacker's calls come from, as the provider will see it.
+    async fn attacker_ip(&self) -> Result<String>;
+}
+
+/// What a sandbox is.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TargetInfo {
+    /// The target's name (`sim`, or a target from the config).
+    pub name: String,
+    /// `sim` or `aws`.
+    pub kind: String,
+    /// The account id.
+    pub account_id: String,
+    /// The region.
+    pub region: String,
+}
+
+/// A sandbox account: every service gameday touches.
+pub trait Sandbox: Send + Sync {
+    /// What this sandbox is.
+    fn target(&self) -> TargetInfo;
+    /// IAM.
+    fn iam(&self) -> &dyn Iam;
+    /// EC2.
+    fn ec2(&self) -> &dyn Ec2;
+    /// S3.
+    fn s3(&self) -> &dyn S3;
+    /// CloudTrail.
+    fn cloudtrail(&self) -> &dyn CloudTrail;
+    /// GuardDuty.
+    fn guardduty(&self) -> &dyn GuardDuty;
+    /// CloudWatch.
+    fn cloudwatch(&self) -> &dyn CloudWatch;
+    /// Calls as another principal.
+    fn actor(&self) -> &dyn Actor;
+    /// The simulator's ground truth of what it scheduled; `None` for real accounts.
+    fn ground_truth(&self) -> Option<Vec<crate::sim::TruthEvent>> {
+        None
+    }
+}

@@ -1,0 +1,211 @@
+//! Scenarios: one simulated attack each, with its prerequisites, the detections it must
+//! raise and the containment responders must reach.
+
+use crate::duration::Duration;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use std::collections::BTreeMap;
+
+/// The pattern of scenario, runbook and step ids.
+pub const ID_PATTERN: &str = "^[a-z0-9][a-z0-9-]*$";
+
+/// A scenario as written in YAML.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Scenario {
+    /// Unique id; equals the file name without `.yaml`.
+    #[schemars(regex(pattern = "^[a-z0-9][a-z0-9-]*$"))]
+    pub id: String,
+    /// One line a responder reads first.
+    pub title: String,
+    /// What the attack is, in a few sentences.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub summary: String,
+    /// MITRE ATT&CK technique ids, such as T1078.004.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub mitre: Vec<String>,
+    /// How bad the real thing would be.
+    pub severity: Severity,
+    /// Free-form labels to select scenarios by.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tags: Vec<String>,
+    /// The id of the runbook responders follow.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub runbook: Option<String>,
+    /// Values a run may override with `--param NAME=VALUE`.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub params: BTreeMap<String, Param>,
+    /// Prerequisites, created before the attack and reverted at clean-up.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub setup: Vec<Step>,
+    /// The simulated attacker's steps.
+    pub attack: Vec<Step>,
+    /// Detections the attack must raise.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub detect: Vec<Detect>,
+    /// Containment responders must reach.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub respond: Vec<Respond>,
+}
+
+/// Severity of the real attack.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+#[allow(missing_docs)]
+pub enum Severity {
+    Low,
+    Medium,
+    High,
+    Critical,
+}
+
+impl Severity {
+    /// The lowercase name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Low => "low",
+            Severity::Medium => "medium",
+            Severity::High => "high",
+            Severity::Critical => "critical",
+        }
+    }
+}
+
+/// A scenario parameter.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Param {
+    /// The value when the run does not give one; may use `${run.id}`.
+    pub default: Value,
+    /// What the parameter is for.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+}
+
+/// One step of setup or attack: a step kind and its inputs.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Step {
+    /// Unique id within the scenario; later steps reference its outputs as `${steps.ID.OUTPUT}`.
+    #[schemars(regex(pattern = "^[a-z0-9][a-z0-9-]*$"))]
+    pub id: String,
+    /// The step kind, such as `iam.create_user` (`gameday steps` lists them).
+    pub action: String,
+    /// Inputs of the step kind.
+    #[serde(default, skip_serializing_if = "serde_json::Map::is_empty")]
+    pub with: serde_json::Map<String, Value>,
+    /// What the step stands for in the story.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+}
+
+/// Where a detection comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Source {
+    /// A GuardDuty finding.
+    Guardduty,
+    /// A CloudWatch alarm transition into ALARM.
+    Cloudwatch,
+}
+
+impl Source {
+    /// The lowercase name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Source::Guardduty => "guardduty",
+            Source::Cloudwatch => "cloudwatch",
+        }
+    }
+}
+
+/// A detection the attack must raise.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Detect {
+    /// Unique id within the scenario.
+    #[schemars(regex(pattern = "^[a-z0-9][a-z0-9-]*$"))]
+    pub id: String,
+    /// Which detector.
+    pub source: Source,
+    /// GuardDuty finding type, such as `PenTest:IAMUser/KaliLinux`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub finding_type: Option<String>,
+    /// CloudWatch alarm name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub alarm: Option<String>,
+    /// Resource the GuardDuty finding must name (`access_key_id`, `user_name`,
+    /// `instance_id`, `bucket`, `trail_name`).
+    #[serde(default, rename = "match", skip_serializing_if = "BTreeMap::is_empty")]
+    pub matches: BTreeMap<String, String>,
+    /// The attack step whose return is T0; default: the last attack step.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trigger: Option<String>,
+    /// Deadline after T0.
+    pub within: Duration,
+    /// What this detection proves.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+}
+
+/// Containment the responders must reach: a condition on the account's state.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Respond {
+    /// Unique id within the scenario.
+    #[schemars(regex(pattern = "^[a-z0-9][a-z0-9-]*$"))]
+    pub id: String,
+    /// The containment check, such as `iam.access_key_status`.
+    pub check: String,
+    /// Inputs of the check.
+    #[serde(default, skip_serializing_if = "serde_json::Map::is_empty")]
+    pub with: serde_json::Map<String, Value>,
+    /// The value the check must report.
+    pub expect: Value,
+    /// The detection time to contain counts from; default: the first detection.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub after: Option<String>,
+    /// Deadline after that detection.
+    pub within: Duration,
+    /// What this containment means.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+}
+
+impl Scenario {
+    /// Setup steps then attack steps, with the phase each belongs to.
+    pub fn steps(&self) -> impl Iterator<Item = (Phase, &Step)> {
+        self.setup
+            .iter()
+            .map(|s| (Phase::Setup, s))
+            .chain(self.attack.iter().map(|s| (Phase::Attack, s)))
+    }
+
+    /// The attack step whose return starts the clock of `detect`.
+    pub fn trigger_of<'a>(&'a self, detect: &'a Detect) -> Option<&'a str> {
+        detect
+            .trigger
+            .as_deref()
+            .or_else(|| self.attack.last().map(|s| s.id.as_str()))
+    }
+}
+
+/// Where a step sits in the scenario.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[allow(missing_docs)]
+pub enum Phase {
+    Setup,
+    Attack,
+}
+
+impl Phase {
+    /// The key of the list in YAML.
+    pub fn key(self) -> &'static str {
+        match self {
+            Phase::Setup => "setup",
+            Phase::Attack => "attack",
+        }
+    }
+}

@@ -1,0 +1,621 @@
+//! The outcome of a run and its score, computed from the journal alone.
+//!
+//! Default model (100 points): detection 40 (each expectation full within its deadline,
+//! linear decay to zero at twice the deadline, zero if missed), containment 40 (same
+//! rule, timed from the detection), runbook adherence 20 (each step's share of the points
+//! when done in order, half out of order; −5 per hint; −10 per broken `must_not`).
+//! Every point carries the reason it was given.
+
+use crate::event::{Actor, Body, Event, Outcome, TimeSource};
+use crate::library::Plan;
+use crate::runbook::NistPhase;
+use crate::sandbox::TargetInfo;
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+/// Points of each part of the default model.
+pub const DETECTION_POINTS: f64 = 40.0;
+/// See [`DETECTION_POINTS`].
+pub const CONTAINMENT_POINTS: f64 = 40.0;
+/// See [`DETECTION_POINTS`].
+pub const RUNBOOK_POINTS: f64 = 20.0;
+/// Cost of a hint.
+pub const HINT_COST: f64 = 5.0;
+/// Cost of a broken `must_not` guard.
+pub const MUST_NOT_COST: f64 = 10.0;
+
+/// A detection expectation's result.
+#[derive(Debug, Clone, Serialize)]
+pub struct DetectionResult {
+    /// Its id.
+    pub id: String,
+    /// guardduty or cloudwatch.
+    pub source: String,
+    /// Finding type or alarm name.
+    pub name: String,
+    /// Detected within the deadline.
+    pub met: bool,
+    /// The deadline after T0, in seconds.
+    pub within_seconds: f64,
+    /// When the triggering step returned.
+    pub t0: Option<DateTime<Utc>>,
+    /// The provider's timestamp of the detection.
+    pub detected_at: Option<DateTime<Utc>>,
+    /// When gameday saw it.
+    pub observed_at: Option<DateTime<Utc>>,
+    /// Time to detect.
+    pub ttd_seconds: Option<f64>,
+    /// The finding id or alarm.
+    pub evidence: Option<String>,
+    /// Why it was missed.
+    pub missed_reason: Option<String>,
+    /// Points earned.
+    pub points: f64,
+    /// Points possible.
+    pub max_points: f64,
+    /// Where the points came from.
+    pub explanation: String,
+}
+
+/// A containment expectation's result.
+#[derive(Debug, Clone, Serialize)]
+pub struct ContainmentResult {
+    /// Its id.
+    pub id: String,
+    /// The check.
+    pub check: String,
+    /// Contained within the deadline.
+    pub met: bool,
+    /// The deadline after the detection, in seconds.
+    pub within_seconds: f64,
+    /// The detection time it is timed from.
+    pub reference_at: Option<DateTime<Utc>>,
+    /// When the condition first held.
+    pub contained_at: Option<DateTime<Utc>>,
+    /// Time to contain.
+    pub ttc_seconds: Option<f64>,
+    /// Where `contained_at` comes from.
+    pub time_source: Option<TimeSource>,
+    /// The last poll that saw the condition false.
+    pub last_seen_false: Option<DateTime<Utc>>,
+    /// The first poll that saw it true.
+    pub first_seen_true: Option<DateTime<Utc>>,
+    /// Why it was missed.
+    pub missed_reason: Option<String>,
+    /// Points earned.
+    pub points: f64,
+    /// Points possible.
+    pub max_points: f64,
+    /// Where the points came from.
+    pub explanation: String,
+}
+
+/// A runbook step's result.
+#[derive(Debug, Clone, Serialize)]
+pub struct RunbookStepResult {
+    /// Its id.
+    pub id: String,
+    /// Its title.
+    pub title: String,
+    /// Its phase.
+    pub phase: NistPhase,
+    /// When it was done.
+    pub done_at: Option<DateTime<Utc>>,
+    /// Who did it.
+    pub by: Option<Actor>,
+    /// Done after every earlier step that was done.
+    pub in_order: bool,
+    /// The hint was taken.
+    pub hint_taken: bool,
+    /// Points earned (before penalties).
+    pub points: f64,
+    /// Points possible.
+    pub max_points: f64,
+}
+
+/// A deduction.
+#[derive(Debug, Clone, Serialize)]
+pub struct Penalty {
+    /// Negative points.
+    pub points: f64,
+    /// Why.
+    pub reason: String,
+}
+
+/// The score.
+#[derive(Debug, Clone, Serialize)]
+pub struct Score {
+    /// Points earned.
+    pub total: f64,
+    /// Points possible.
+    pub max: f64,
+    /// A to F.
+    pub grade: char,
+    /// Detection points.
+    pub detection: f64,
+    /// Containment points.
+    pub containment: f64,
+    /// Runbook adherence points (after penalties).
+    pub runbook: f64,
+}
+
+/// What clean-up did.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Cleanup {
+    /// Reverts that succeeded.
+    pub reverted: u32,
+    /// Reverts that failed.
+    pub failed: u32,
+    /// Resources that may remain: failed reverts, and changes never reverted.
+    pub left_behind: Vec<String>,
+}
+
+/// Everything about a run, from its journal.
+#[derive(Debug, Clone, Serialize)]
+pub struct Summary {
+    /// The run id.
+    pub run_id: String,
+    /// The scenario id.
+    pub scenario: String,
+    /// The scenario title.
+    pub title: String,
+    /// Where it ran.
+    pub target: TargetInfo,
+    /// The seed.
+    pub seed: u64,
+    /// How the clock ran.
+    pub clock: String,
+    /// Whether the autopilot responded.
+    pub autopilot: bool,
+    /// How it ended.
+    pub outcome: Outcome,
+    /// Why.
+    pub reason: String,
+    /// First event.
+    pub started_at: DateTime<Utc>,
+    /// Last event.
+    pub ended_at: DateTime<Utc>,
+    /// The score.
+    pub score: Score,
+    /// Detections.
+    pub detections: Vec<DetectionResult>,
+    /// Containments.
+    pub containments: Vec<ContainmentResult>,
+    /// Runbook steps.
+    pub runbook: Vec<RunbookStepResult>,
+    /// Deductions.
+    pub penalties: Vec<Penalty>,
+    /// Clean-up; `None` if it never ran (the process died).
+    pub cleanup: Option<Cleanup>,
+    /// The journal's last line was torn (a crash mid-write).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub torn_journal: bool,
+}
+
+fn round1(x: f64) -> f64 {
+    (x * 10.0).round() / 10.0
+}
+
+/// Full points within the deadline, linear decay to zero at twice the deadline.
+fn timeliness(elapsed_ms: i64, within_ms: u64) -> f64 {
+    let w = within_ms.max(1) as f64;
+    let e = elapsed_ms.max(0) as f64;
+    if e <= w {
+        1.0
+    } else {
+        (1.0 - (e - w) / w).max(0.0)
+    }
+}
+
+fn secs(ms: i64) -> f64 {
+    ms as f64 / 1000.0
+}
+
+impl Summary {
+    /// True when every expectation was met within its deadline.
+    pub fn all_met(&self) -> bool {
+        self.detections.iter().all(|d| d.met) && self.containments.iter().all(|c| c.met)
+    }
+
+    /// Expectations not met within their deadline.
+    pub fn missed_count(&self) -> usize {
+        self.detections.iter().filter(|d| !d.met).count()
+            + self.containments.iter().filter(|c| !c.met).count()
+    }
+
+    /// Computes the summary from a run's events. A journal without its `run_started`
+    /// event yields a placeholder run; use [`Summary::try_from_events`] to detect that.
+    pub fn from_events(events: &[Event]) -> Summary {
+        Summary::try_from_events(events).unwrap_or_else(|| Summary::empty(events))
+    }
+
+    fn empty(events: &[Event]) -> Summary {
+        let at = events.first().map(|e| e.at).unwrap_or_default();
+        Summary {
+            run_id: String::new(),
+            scenario: String::new(),
+            title: String::new(),
+            target: TargetInfo {
+                name: String::new(),
+                kind: String::new(),
+                account_id: String::new(),
+                region: String::new(),
+            },
+            seed: 0,
+            clock: String::new(),
+            autopilot: false,
+            outcome: Outcome::Interrupted,
+            reason: "the journal has no run_started event".to_owned(),
+            started_at: at,
+            ended_at: at,
+            score: Score {
+                total: 0.0,
+                max: 0.0,
+                grade: 'F',
+                detection: 0.0,
+                containment: 0.0,
+                runbook: 0.0,
+            },
+            detections: Vec::new(),
+            containments: Vec::new(),
+            runbook: Vec::new(),
+            penalties: Vec::new(),
+            cleanup: None,
+            torn_journal: false,
+        }
+    }
+
+    /// Computes the summary; `None` when the events do not start with `run_started`.
+    pub fn try_from_events(events: &[Event]) -> Option<Summary> {
+        let first = events.first()?;
+        let Body::RunStarted {
+            run_id,
+            target,
+            seed,
+            clock,
+            autopilot,
+            plan,
+            ..
+        } = &first.body
+        else {
+            return None;
+        };
+        let plan: &Plan = plan;
+        let sc = &plan.scenario;
+        let last = events.last().unwrap_or(first);
+
+        let (outcome, reason) = events
+            .iter()
+            .rev()
+            .find_map(|e| match &e.body {
+                Body::RunEnded { outcome, reason } => Some((*outcome, reason.clone())),
+                _ => None,
+            })
+            .unwrap_or((
+                Outcome::Interrupted,
+                "the journal ends before the run did: the process was interrupted".to_owned(),
+            ));
+
+        let n_det = sc.detect.len().max(1) as f64;
+        let detections: Vec<DetectionResult> = sc
+            .detect
+            .iter()
+            .map(|d| {
+                let max = DETECTION_POINTS / n_det;
+                let within_ms = d.within.as_millis();
+                let mut r = DetectionResult {
+                    id: d.id.clone(),
+                    source: d.source.as_str().to_owned(),
+                    name: d
+                        .finding_type
+                        .clone()
+                        .or_else(|| d.alarm.clone())
+                        .unwrap_or_default(),
+                    met: false,
+                    within_seconds: within_ms as f64 / 1000.0,
+                    t0: None,
+                    detected_at: None,
+                    observed_at: None,
+                    ttd_seconds: None,
+                    evidence: None,
+                    missed_reason: None,
+                    points: 0.0,
+                    max_points: round1(max),
+                    explanation: "no detection recorded".to_owned(),
+                };
+                for e in events {
+                    match &e.body {
+                        Body::DetectionMet {
+                            id,
+                            t0,
+                            detected_at,
+                            observed_at,
+                            ttd_ms,
+                            evidence,
+                            ..
+                        } if id == &d.id => {
+                            let f = timeliness(*ttd_ms, within_ms);
+                            r.met = *ttd_ms <= within_ms as i64;
+                            r.t0 = Some(*t0);
+                            r.detected_at = Some(*detected_at);
+                            r.observed_at = Some(*observed_at);
+                            r.ttd_seconds = Some(secs(*ttd_ms));
+                            r.evidence = Some(evidence.clone());
+                            r.points = round1(max * f);
+                            r.explanation = if r.met {
+                                format!(
+                                    "detected in {} (deadline {}): full {:.1}",
+                                    crate::duration::Duration::from_millis(*ttd_ms as u64),
+                                    d.within,
+                                    max
+                                )
+                            } else {
+                                format!(
+                                    "detected late, in {} (deadline {}): {:.0}% of {:.1}",
+                                    crate::duration::Duration::from_millis(*ttd_ms as u64),
+                                    d.within,
+                                    f * 100.0,
+                                    max
+                                )
+                            };
+                        }
+                        Body::DetectionMissed { id, t0, reason, .. } if id == &d.id => {
+                            r.t0 = *t0;
+                            r.missed_reason = Some(reason.clone());
+                            r.explanation = format!("missed ({reason}): 0 of {max:.1}");
+                        }
+                        _ => {}
+                    }
+                }
+                r
+            })
+            .collect();
+
+        let n_con = sc.respond.len().max(1) as f64;
+        let containments: Vec<ContainmentResult> = sc
+            .respond
+            .iter()
+            .map(|c| {
+                let max = CONTAINMENT_POINTS / n_con;
+                let within_ms = c.within.as_millis();
+                let mut r = ContainmentResult {
+                    id: c.id.clone(),
+                    check: c.check.clone(),
+                    met: false,
+                    within_seconds: within_ms as f64 / 1000.0,
+                    reference_at: None,
+                    contained_at: None,
+                    ttc_seconds: None,
+                    time_source: None,
+                    last_seen_false: None,
+                    first_seen_true: None,
+                    missed_reason: None,
+                    points: 0.0,
+                    max_points: round1(max),
+                    explanation: "no containment recorded".to_owned(),
+                };
+                for e in events {
+                    match &e.body {
+                        Body::ContainmentMet { id, reference_at, contained_at, time_source, last_seen_false, first_seen_true, ttc_ms } if id == &c.id => {
+                            let f = timeliness(*ttc_ms, within_ms);
+                            r.met = *ttc_ms <= within_ms as i64;
+                            r.reference_at = Some(*reference_at);
+                            r.contained_at = Some(*contained_at);
+                            r.ttc_seconds = Some(secs(*ttc_ms));
+                            r.time_source = Some(*time_source);
+                            r.last_seen_false = *last_seen_false;
+                            r.first_seen_true = Some(*first_seen_true);
+                            r.points = round1(max * f);
+                            let took = crate::duration::Duration::from_millis(ttc_ms.max(&0).unsigned_abs());
+                            r.explanation = if r.met {
+                                format!("contained in {took} after detection (deadline {}): full {max:.1}", c.within)
+                            } else {
+                                format!("contained late, in {took} (deadline {}): {:.0}% of {max:.1}", c.within, f * 100.0)
+                            };
+                        }
+                        Body::ContainmentMissed { id, reason } if id == &c.id => {
+                            r.missed_reason = Some(reason.clone());
+                            r.explanation = format!("missed ({reason}): 0 of {max:.1}");
+                        }
+                        _ => {}
+                    }
+                }
+                r
+            })
+            .collect();
+
+        let mut runbook = Vec::new();
+        let mut penalties = Vec::new();
+        if let Some(rb) = &plan.runbook {
+            let total_weight: f64 = rb
+                .steps()
+                .map(|(_, s, _)| f64::from(s.points))
+                .sum::<f64>()
+                .max(1.0);
+            let done: Vec<(String, u64, DateTime<Utc>, Actor)> = events
+                .iter()
+                .filter_map(|e| match &e.body {
+                    Body::RunbookStepDone { step, by, .. } => {
+                        Some((step.clone(), e.seq, e.at, *by))
+                    }
+                    _ => None,
+                })
+                .collect();
+            let order: Vec<&str> = rb.steps().map(|(_, s, _)| s.id.as_str()).collect();
+            for (i, (phase, s, _)) in rb.steps().enumerate() {
+                let max = RUNBOOK_POINTS * f64::from(s.points) / total_weight;
+                let mine = done.iter().find(|d| d.0 == s.id);
+                let in_order = mine.is_some_and(|m| {
+                    order[..i].iter().all(|earlier| {
+                        done.iter()
+                            .find(|d| d.0 == *earlier)
+                            .is_none_or(|d| d.1 < m.1)
+                    })
+                });
+                let hint_taken = events
+                    .iter()
+                    .any(|e| matches!(&e.body, Body::HintTaken { step, .. } if step == &s.id));
+                let points = match (mine, in_order) {
+                    (Some(_), true) => max,
+                    (Some(_), false) => max / 2.0,
+                    (None, _) => 0.0,
+                };
+                if hint_taken {
+                    penalties.push(Penalty {
+                        points: -HINT_COST,
+                        reason: format!("hint taken on `{}`", s.id),
+                    });
+                }
+                runbook.push(RunbookStepResult {
+                    id: s.id.clone(),
+                    title: s.title.clone(),
+                    phase,
+                    done_at: mine.map(|m| m.2),
+                    by: mine.map(|m| m.3),
+                    in_order,
+                    hint_taken,
+                    points: round1(points),
+                    max_points: round1(max),
+                });
+            }
+            for e in events {
+                if let Body::MustNotBroken {
+                    step,
+                    action,
+                    reason,
+                } = &e.body
+                {
+                    penalties.push(Penalty {
+                        points: -MUST_NOT_COST,
+                        reason: format!("`{action}` before `{step}` was done: {reason}"),
+                    });
+                }
+            }
+        }
+
+        let detection: f64 = detections.iter().map(|d| d.points).sum();
+        let containment: f64 = containments.iter().map(|c| c.points).sum();
+        let runbook_raw: f64 = runbook.iter().map(|r| r.points).sum();
+        let penalty: f64 = penalties.iter().map(|p| p.points).sum();
+        let runbook_points = (runbook_raw + penalty).max(0.0);
+        let max = if sc.detect.is_empty() {
+            0.0
+        } else {
+            DETECTION_POINTS
+        } + if sc.respond.is_empty() {
+            0.0
+        } else {
+            CONTAINMENT_POINTS
+        } + if plan.runbook.is_some() {
+            RUNBOOK_POINTS
+        } else {
+            0.0
+        };
+        let total = round1(detection + containment + runbook_points);
+        let pct = if max > 0.0 { total / max * 100.0 } else { 0.0 };
+        let grade = match pct {
+            p if p >= 90.0 => 'A',
+            p if p >= 80.0 => 'B',
+            p if p >= 70.0 => 'C',
+            p if p >= 60.0 => 'D',
+            _ => 'F',
+        };
+
+        let cleanup = events.iter().rev().find_map(|e| match &e.body {
+            Body::CleanupFinished { reverted, failed } => Some(Cleanup {
+                reverted: *reverted,
+                failed: *failed,
+                left_behind: Vec::new(),
+            }),
+            _ => None,
+        });
+        let cleanup = cleanup.map(|mut c| {
+            c.left_behind = events
+                .iter()
+                .filter_map(|e| match &e.body {
+                    Body::Reverted {
+                        resource,
+                        ok: false,
+                        error,
+                        ..
+                    } => Some(format!("{resource}: {}", error.clone().unwrap_or_default())),
+                    _ => None,
+                })
+                .collect();
+            c
+        });
+        let cleanup = match cleanup {
+            Some(c) => Some(c),
+            // Interrupted before clean-up: every change journaled and not reverted remains.
+            None => {
+                let reverted: Vec<&str> = events
+                    .iter()
+                    .filter_map(|e| match &e.body {
+                        Body::Reverted {
+                            resource, ok: true, ..
+                        } => Some(resource.as_str()),
+                        _ => None,
+                    })
+                    .collect();
+                let created: Vec<String> = events
+                    .iter()
+                    .filter_map(|e| match &e.body {
+                        Body::ResourceCreated { undo, .. }
+                            if !reverted.contains(&undo.resource.as_str()) =>
+                        {
+                            Some(undo.resource.clone())
+                        }
+                        _ => None,
+                    })
+                    .collect();
+                (!created.is_empty()).then_some(Cleanup {
+                    reverted: 0,
+                    failed: 0,
+                    left_behind: created,
+                })
+            }
+        };
+
+        Some(Summary {
+            run_id: run_id.clone(),
+            scenario: sc.id.clone(),
+            title: sc.title.clone(),
+            target: target.clone(),
+            seed: *seed,
+            clock: clock.clone(),
+            autopilot: *autopilot,
+            outcome,
+            reason,
+            started_at: first.at,
+            ended_at: last.at,
+            score: Score {
+                total,
+                max,
+                grade,
+                detection: round1(detection),
+                containment: round1(containment),
+                runbook: round1(runbook_points),
+            },
+            detections,
+            containments,
+            runbook,
+            penalties,
+            cleanup,
+            torn_journal: false,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::timeliness;
+
+    #[test]
+    fn points_decay_linearly_to_twice_the_deadline() {
+        assert_eq!(timeliness(0, 1000), 1.0);
+        assert_eq!(timeliness(1000, 1000), 1.0);
+        assert_eq!(timeliness(1500, 1000), 0.5);
+        assert_eq!(timeliness(2000, 1000), 0.0);
+        assert_eq!(timeliness(9000, 1000), 0.0);
+    }
+}

@@ -1,0 +1,155 @@
+//! `api.call_as`: API calls made with a step's credentials, as the attacker.
+
+use super::{Applied, Args, Field, FieldType, OutputSpec, StepContext, StepKind, StepSpec};
+use crate::sandbox::SandboxError;
+use async_trait::async_trait;
+
+pub struct ApiCallAs;
+
+static SPEC: StepSpec = StepSpec {
+    name: "api.call_as",
+    summary: "Make API calls with an access key and a chosen user agent (the attacker's activity).",
+    docs: "Makes each call in `calls` (`service.operation` names of read-only calls, such as \
+           iam.list_users, ec2.describe_instances or s3.list_buckets) once, in order, signed \
+           with the credentials of an iam.create_access_key step (`${steps.ID}`) and sent \
+           with `user_agent`. GuardDuty reads the user agent (a Kali Linux one gives \
+           PenTest:IAMUser/KaliLinux) and the source IP, which is the machine running \
+           gameday. Calls refused with AccessDenied are counted, not failures: they are what \
+           a denied-call alarm counts. A new access key can take some seconds before AWS \
+           accepts it. The calls change nothing, so there is nothing to revert.",
+    inputs: &[
+        Field {
+            name: "credentials",
+            ty: FieldType::Credentials,
+            required: true,
+            doc: "`${steps.ID}` of an iam.create_access_key step.",
+        },
+        Field {
+            name: "user_agent",
+            ty: FieldType::String,
+            required: true,
+            doc: "The User-Agent header of every call.",
+        },
+        Field {
+            name: "calls",
+            ty: FieldType::StringList,
+            required: true,
+            doc: "The calls, as service.operation (iam.list_users).",
+        },
+    ],
+    outputs: &[
+        OutputSpec {
+            name: "calls_made",
+            doc: "How many calls succeeded.",
+            secret: false,
+        },
+        OutputSpec {
+            name: "calls_denied",
+            doc: "How many were refused with AccessDenied.",
+            secret: false,
+        },
+    ],
+    calls: &[],
+    revert: "none (read-only calls)",
+};
+
+#[async_trait]
+impl StepKind for ApiCallAs {
+    fn spec(&self) -> &'static StepSpec {
+        &SPEC
+    }
+
+    async fn apply(&self, cx: &StepContext<'_>, args: &Args) -> Result<Applied, SandboxError> {
+        let credentials = args.credentials("credentials")?;
+        let user_agent = args.str("user_agent")?;
+        let calls = args.list("calls")?;
+        if calls.is_empty() {
+            return Err(args.bad("input `calls` must name at least one call".to_owned()));
+        }
+        let done = cx
+            .sandbox
+            .actor()
+            .call_as(&credentials, user_agent, &calls)
+            .await?;
+        Ok(Applied::default()
+            .output("calls_made", done.made)
+            .output("calls_denied", done.denied))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::sandbox::ErrorKind;
+    use crate::steps::Applied;
+    use crate::steps::testing::Harness;
+    use serde_json::{Value, json};
+
+    const KALI: &str =
+        "aws-cli/2.15.0 Python/3.11.6 Linux/6.5.0-kali3-amd64 exe/x86_64.kali.2023 prompt/off";
+
+    async fn key(h: &Harness, policy_arn: Option<&str>) -> Applied {
+        h.apply("iam.create_user", json!({"user_name": "victim"}))
+            .await
+            .expect("user");
+        if let Some(arn) = policy_arn {
+            h.sandbox
+                .iam()
+                .attach_user_policy("victim", arn)
+                .await
+                .expect("policy");
+        }
+        h.apply("iam.create_access_key", json!({"user_name": "victim"}))
+            .await
+            .expect("key")
+    }
+
+    async fn call_as(
+        h: &Harness,
+        key: &Applied,
+        calls: Value,
+    ) -> Result<Applied, crate::sandbox::SandboxError> {
+        let with = json!({"credentials": Value::Object(key.outputs.clone()), "user_agent": KALI, "calls": calls});
+        h.apply_with_secrets("api.call_as", with, key.secrets.clone())
+            .await
+    }
+
+    #[tokio::test]
+    async fn calls_with_read_only_access_succeed() {
+        let h = Harness::new();
+        let key = key(&h, Some("arn:aws:iam::aws:policy/ReadOnlyAccess")).await;
+        let applied = call_as(
+            &h,
+            &key,
+            json!([
+                "iam.list_users",
+                "ec2.describe_instances",
+                "s3.list_buckets"
+            ]),
+        )
+        .await
+        .expect("applies");
+        assert_eq!(applied.outputs["calls_made"], 3);
+        assert_eq!(applied.outputs["calls_denied"], 0);
+        assert!(applied.undo.is_empty());
+    }
+
+    #[tokio::test]
+    async fn calls_without_permissions_are_counted_as_denied() {
+        let h = Harness::new();
+        let key = key(&h, None).await;
+        let applied = call_as(&h, &key, json!(["iam.list_users", "s3.list_buckets"]))
+            .await
+            .expect("applies");
+        assert_eq!(applied.outputs["calls_made"], 0);
+        assert_eq!(applied.outputs["calls_denied"], 2);
+    }
+
+    #[tokio::test]
+    async fn the_secret_must_come_with_the_credentials() {
+        let h = Harness::new();
+        let key = key(&h, None).await;
+        let with = json!({"credentials": Value::Object(key.outputs.clone()), "user_agent": KALI, "calls": ["iam.list_users"]});
+        let err = h.apply("api.call_as", with).await.expect_err("no secret");
+        assert_eq!(err.kind, ErrorKind::InvalidInput);
+    }
+}

@@ -1,0 +1,165 @@
+//! `cloudtrail.create_trail`: a trail delivering to a bucket, logging from the start.
+
+use super::{Applied, Args, Field, FieldType, OutputSpec, StepContext, StepKind, StepSpec, Undo};
+use crate::sandbox::SandboxError;
+use async_trait::async_trait;
+use serde_json::json;
+
+pub struct CloudtrailCreateTrail;
+
+static SPEC: StepSpec = StepSpec {
+    name: "cloudtrail.create_trail",
+    summary: "Create a CloudTrail trail delivering to a bucket, tagged for the run, and start it.",
+    docs: "Creates the trail and starts logging (a new trail does not log until StartLogging). \
+           CreateTrail refuses a bucket whose policy does not let cloudtrail.amazonaws.com \
+           read its ACL (s3:GetBucketAcl) and write under AWSLogs/ (s3:PutObject): put that \
+           policy first with s3.put_bucket_policy. An account's first copy of management \
+           events is free; further trails delivering the same events are billed per event. \
+           Clean-up deletes the trail; the log files stay in the bucket until it is deleted.",
+    inputs: &[
+        Field {
+            name: "trail_name",
+            ty: FieldType::String,
+            required: true,
+            doc: "The trail name.",
+        },
+        Field {
+            name: "bucket",
+            ty: FieldType::String,
+            required: true,
+            doc: "The bucket receiving the log files.",
+        },
+    ],
+    outputs: &[
+        OutputSpec {
+            name: "trail_name",
+            doc: "The trail name.",
+            secret: false,
+        },
+        OutputSpec {
+            name: "trail_arn",
+            doc: "The trail's ARN.",
+            secret: false,
+        },
+    ],
+    calls: &["cloudtrail:CreateTrail", "cloudtrail:StartLogging"],
+    revert: "cloudtrail.delete_trail",
+};
+
+#[async_trait]
+impl StepKind for CloudtrailCreateTrail {
+    fn spec(&self) -> &'static StepSpec {
+        &SPEC
+    }
+
+    async fn apply(&self, cx: &StepContext<'_>, args: &Args) -> Result<Applied, SandboxError> {
+        let trail = args.str("trail_name")?;
+        let bucket = args.str("bucket")?;
+        let arn = cx
+            .sandbox
+            .cloudtrail()
+            .create_trail(trail, bucket, cx.tags)
+            .await?;
+        Ok(Applied::default()
+            .output("trail_name", trail)
+            .output("trail_arn", arn)
+            .undo(Undo::new(
+                "cloudtrail.delete_trail",
+                json!({ "trail_name": trail }),
+                format!("cloudtrail trail {trail}"),
+            )))
+    }
+}
+
+/// A bucket CloudTrail may deliver to, for the CloudTrail kinds' tests.
+#[cfg(test)]
+pub(super) async fn trail_bucket(h: &super::testing::Harness, bucket: &str) {
+    let policy = json!({"Version": "2012-10-17", "Statement": [
+        {"Sid": "AWSCloudTrailAclCheck", "Effect": "Allow", "Principal": {"Service": "cloudtrail.amazonaws.com"},
+         "Action": "s3:GetBucketAcl", "Resource": format!("arn:aws:s3:::{bucket}")},
+        {"Sid": "AWSCloudTrailWrite", "Effect": "Allow", "Principal": {"Service": "cloudtrail.amazonaws.com"},
+         "Action": "s3:PutObject", "Resource": format!("arn:aws:s3:::{bucket}/AWSLogs/*"),
+         "Condition": {"StringEquals": {"s3:x-amz-acl": "bucket-owner-full-control"}}}
+    ]});
+    h.sandbox
+        .s3()
+        .create_bucket(bucket, &h.tags)
+        .await
+        .expect("bucket");
+    h.sandbox
+        .s3()
+        .put_bucket_policy(bucket, &policy.to_string())
+        .await
+        .expect("bucket policy");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::trail_bucket;
+    use crate::sandbox::ErrorKind;
+    use crate::steps::testing::Harness;
+    use serde_json::json;
+
+    #[tokio::test]
+    async fn creates_a_logging_trail_and_reverts_it() {
+        let h = Harness::new();
+        trail_bucket(&h, "logs").await;
+        let applied = h
+            .apply(
+                "cloudtrail.create_trail",
+                json!({"trail_name": "gameday-t-trail", "bucket": "logs"}),
+            )
+            .await
+            .expect("applies");
+        assert_eq!(applied.outputs["trail_name"], "gameday-t-trail");
+        assert!(
+            applied.outputs["trail_arn"]
+                .as_str()
+                .expect("arn")
+                .ends_with(":trail/gameday-t-trail")
+        );
+        assert!(
+            h.sandbox
+                .cloudtrail()
+                .is_logging("gameday-t-trail")
+                .await
+                .expect("status"),
+            "logging from the start"
+        );
+        h.revert(&applied).await.expect("reverts");
+        assert_eq!(
+            h.sandbox
+                .cloudtrail()
+                .is_logging("gameday-t-trail")
+                .await
+                .expect_err("gone")
+                .kind,
+            ErrorKind::NotFound
+        );
+    }
+
+    #[tokio::test]
+    async fn a_bucket_without_the_cloudtrail_policy_is_refused() {
+        let h = Harness::new();
+        h.sandbox
+            .s3()
+            .create_bucket("bare", &h.tags)
+            .await
+            .expect("bucket");
+        let err = h
+            .apply(
+                "cloudtrail.create_trail",
+                json!({"trail_name": "gameday-t-trail", "bucket": "bare"}),
+            )
+            .await;
+        assert!(err.is_err(), "CreateTrail checks the bucket policy");
+        assert!(
+            h.sandbox
+                .cloudtrail()
+                .is_logging("gameday-t-trail")
+                .await
+                .is_err(),
+            "no trail"
+        );
+    }
+}

@@ -1,0 +1,112 @@
+//! `cloudtrail.start_logging`: start a trail's delivery.
+
+use super::{Applied, Args, Field, FieldType, StepContext, StepKind, StepSpec, Undo, gone_is_fine};
+use crate::sandbox::{ErrorKind, SandboxError};
+use async_trait::async_trait;
+use serde_json::json;
+
+pub struct CloudtrailStartLogging;
+
+static SPEC: StepSpec = StepSpec {
+    name: "cloudtrail.start_logging",
+    summary: "Start a CloudTrail trail logging.",
+    docs: "The trail delivers events from then on; events of a gap while it was stopped are \
+           not delivered afterwards (look them up in CloudTrail event history, which keeps \
+           management events for 90 days). A trail that is logging already is left as it is. \
+           If the trail no longer exists there is nothing to change: the step succeeds \
+           without an undo.",
+    inputs: &[Field {
+        name: "trail_name",
+        ty: FieldType::String,
+        required: true,
+        doc: "The trail name.",
+    }],
+    outputs: &[],
+    calls: &["cloudtrail:GetTrailStatus", "cloudtrail:StartLogging"],
+    revert: "cloudtrail.stop_logging (none if it was logging)",
+};
+
+#[async_trait]
+impl StepKind for CloudtrailStartLogging {
+    fn spec(&self) -> &'static StepSpec {
+        &SPEC
+    }
+
+    async fn apply(&self, cx: &StepContext<'_>, args: &Args) -> Result<Applied, SandboxError> {
+        let trail = args.str("trail_name")?;
+        let ct = cx.sandbox.cloudtrail();
+        let was_logging = match ct.is_logging(trail).await {
+            Ok(logging) => logging,
+            Err(e) if e.kind == ErrorKind::NotFound => return Ok(Applied::default()),
+            Err(e) => return Err(e),
+        };
+        if let Err(e) = ct.start_logging(trail).await {
+            gone_is_fine(Err(e))?;
+            return Ok(Applied::default());
+        }
+        let mut applied = Applied::default();
+        if !was_logging {
+            applied = applied.undo(Undo::new(
+                "cloudtrail.stop_logging",
+                json!({ "trail_name": trail }),
+                format!("logging of cloudtrail trail {trail}"),
+            ));
+        }
+        Ok(applied)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::steps::cloudtrail_create_trail::trail_bucket;
+    use crate::steps::testing::Harness;
+    use serde_json::json;
+
+    #[tokio::test]
+    async fn starts_a_stopped_trail_and_reverts_by_stopping() {
+        let h = Harness::new();
+        let ct = h.sandbox.cloudtrail();
+        trail_bucket(&h, "logs").await;
+        ct.create_trail("gameday-t-trail", "logs", &h.tags)
+            .await
+            .expect("trail");
+        ct.stop_logging("gameday-t-trail").await.expect("stop");
+        let applied = h
+            .apply(
+                "cloudtrail.start_logging",
+                json!({"trail_name": "gameday-t-trail"}),
+            )
+            .await
+            .expect("applies");
+        assert!(ct.is_logging("gameday-t-trail").await.expect("status"));
+        assert_eq!(applied.undo[0].action, "cloudtrail.stop_logging");
+        h.revert(&applied).await.expect("reverts");
+        assert!(!ct.is_logging("gameday-t-trail").await.expect("status"));
+    }
+
+    #[tokio::test]
+    async fn a_logging_trail_has_nothing_to_undo() {
+        let h = Harness::new();
+        trail_bucket(&h, "logs").await;
+        h.sandbox
+            .cloudtrail()
+            .create_trail("gameday-t-trail", "logs", &h.tags)
+            .await
+            .expect("trail");
+        let applied = h
+            .apply(
+                "cloudtrail.start_logging",
+                json!({"trail_name": "gameday-t-trail"}),
+            )
+            .await
+            .expect("applies");
+        assert!(applied.undo.is_empty());
+        assert!(
+            h.sandbox
+                .cloudtrail()
+                .is_logging("gameday-t-trail")
+                .await
+                .expect("status")
+        );
+    }
+}

@@ -1,0 +1,393 @@
+//! Step kinds: what a scenario, a runbook action or a revert can do in an account.
+//!
+//! Each kind lives in its own file with its documentation, its revert and its tests, and
+//! is listed once in [`REGISTRY`]. `gameday steps` prints the registry.
+
+use crate::clock::Clock;
+use crate::sandbox::{Credentials, ErrorKind, Sandbox, SandboxError, Secret, Tags};
+use async_trait::async_trait;
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+mod api_call_as;
+mod cloudtrail_create_trail;
+mod cloudtrail_delete_trail;
+mod cloudtrail_start_logging;
+mod cloudtrail_stop_logging;
+mod ec2_authorize_ingress;
+mod ec2_create_security_group;
+mod ec2_create_snapshot;
+mod ec2_delete_security_group;
+mod ec2_delete_snapshot;
+mod ec2_isolate_instance;
+mod ec2_revoke_ingress;
+mod ec2_run_instance;
+mod ec2_set_instance_groups;
+mod ec2_share_snapshot;
+mod ec2_terminate_instance;
+mod guardduty_create_sample_findings;
+mod guardduty_create_threat_intel_set;
+mod guardduty_delete_threat_intel_set;
+mod iam_attach_user_policy;
+mod iam_create_access_key;
+mod iam_create_user;
+mod iam_delete_access_key;
+mod iam_delete_user;
+mod iam_delete_user_policy;
+mod iam_detach_user_policy;
+mod iam_put_user_policy;
+mod iam_restore_password_policy;
+mod iam_update_access_key;
+mod iam_update_account_password_policy;
+mod s3_create_bucket;
+mod s3_delete_bucket;
+mod s3_delete_bucket_policy;
+mod s3_delete_public_access_block;
+mod s3_put_bucket_policy;
+mod s3_put_public_access_block;
+mod s3_restore_bucket_policy;
+mod wait;
+
+#[cfg(test)]
+pub(crate) mod testing;
+
+/// Every step kind, in the order `gameday steps` lists them.
+pub static REGISTRY: &[&dyn StepKind] = &[
+    &iam_create_user::IamCreateUser,
+    &iam_delete_user::IamDeleteUser,
+    &iam_create_access_key::IamCreateAccessKey,
+    &iam_update_access_key::IamUpdateAccessKey,
+    &iam_delete_access_key::IamDeleteAccessKey,
+    &iam_attach_user_policy::IamAttachUserPolicy,
+    &iam_detach_user_policy::IamDetachUserPolicy,
+    &iam_put_user_policy::IamPutUserPolicy,
+    &iam_delete_user_policy::IamDeleteUserPolicy,
+    &iam_update_account_password_policy::IamUpdateAccountPasswordPolicy,
+    &iam_restore_password_policy::IamRestorePasswordPolicy,
+    &ec2_run_instance::Ec2RunInstance,
+    &ec2_terminate_instance::Ec2TerminateInstance,
+    &ec2_create_security_group::Ec2CreateSecurityGroup,
+    &ec2_delete_security_group::Ec2DeleteSecurityGroup,
+    &ec2_authorize_ingress::Ec2AuthorizeIngress,
+    &ec2_revoke_ingress::Ec2RevokeIngress,
+    &ec2_isolate_instance::Ec2IsolateInstance,
+    &ec2_set_instance_groups::Ec2SetInstanceGroups,
+    &ec2_create_snapshot::Ec2CreateSnapshot,
+    &ec2_delete_snapshot::Ec2DeleteSnapshot,
+    &ec2_share_snapshot::Ec2ShareSnapshot,
+    &s3_create_bucket::S3CreateBucket,
+    &s3_delete_bucket::S3DeleteBucket,
+    &s3_put_bucket_policy::S3PutBucketPolicy,
+    &s3_delete_bucket_policy::S3DeleteBucketPolicy,
+    &s3_restore_bucket_policy::S3RestoreBucketPolicy,
+    &s3_delete_public_access_block::S3DeletePublicAccessBlock,
+    &s3_put_public_access_block::S3PutPublicAccessBlock,
+    &cloudtrail_create_trail::CloudtrailCreateTrail,
+    &cloudtrail_delete_trail::CloudtrailDeleteTrail,
+    &cloudtrail_stop_logging::CloudtrailStopLogging,
+    &cloudtrail_start_logging::CloudtrailStartLogging,
+    &guardduty_create_sample_findings::GuarddutyCreateSampleFindings,
+    &guardduty_create_threat_intel_set::GuarddutyCreateThreatIntelSet,
+    &guardduty_delete_threat_intel_set::GuarddutyDeleteThreatIntelSet,
+    &api_call_as::ApiCallAs,
+    &wait::Wait,
+];
+
+/// The step kind named `name`.
+pub fn find(name: &str) -> Option<&'static dyn StepKind> {
+    REGISTRY.iter().copied().find(|k| k.spec().name == name)
+}
+
+/// The type of a step input.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FieldType {
+    /// Text.
+    String,
+    /// A whole number.
+    Integer,
+    /// true or false.
+    Bool,
+    /// A list of text.
+    StringList,
+    /// A mapping (a JSON document such as an IAM policy), or its JSON text.
+    Document,
+    /// All outputs of an `iam.create_access_key` step: `${steps.ID}`.
+    Credentials,
+    /// A duration such as 90s.
+    Duration,
+}
+
+impl FieldType {
+    /// How the type reads in help and errors.
+    pub fn describe(self) -> &'static str {
+        match self {
+            FieldType::String => "text",
+            FieldType::Integer => "integer",
+            FieldType::Bool => "boolean",
+            FieldType::StringList => "list of text",
+            FieldType::Document => "mapping",
+            FieldType::Credentials => "credentials (${steps.ID} of iam.create_access_key)",
+            FieldType::Duration => "duration",
+        }
+    }
+
+    /// Whether a literal (reference-free) value fits this type.
+    pub fn accepts(self, v: &Value) -> bool {
+        match self {
+            FieldType::String => v.is_string(),
+            FieldType::Integer => v.is_i64() || v.is_u64(),
+            FieldType::Bool => v.is_boolean(),
+            FieldType::StringList => v.as_array().is_some_and(|a| a.iter().all(Value::is_string)),
+            FieldType::Document => v.is_object() || v.is_string(),
+            FieldType::Credentials => v.is_object(),
+            FieldType::Duration => v
+                .as_str()
+                .is_some_and(|s| s.parse::<crate::duration::Duration>().is_ok()),
+        }
+    }
+}
+
+/// One input of a step kind.
+#[derive(Debug, Clone, Serialize)]
+pub struct Field {
+    /// Its key under `with`.
+    pub name: &'static str,
+    /// Its type.
+    #[serde(rename = "type")]
+    pub ty: FieldType,
+    /// Whether it must be given.
+    pub required: bool,
+    /// What it is.
+    pub doc: &'static str,
+}
+
+/// One output of a step kind.
+#[derive(Debug, Clone, Serialize)]
+pub struct OutputSpec {
+    /// Its name in `${steps.ID.NAME}`.
+    pub name: &'static str,
+    /// What it is.
+    pub doc: &'static str,
+    /// Secrets are usable by later steps but never journaled or printed.
+    pub secret: bool,
+}
+
+/// What a step kind is, for validation, help and plans.
+#[derive(Debug, Clone, Serialize)]
+pub struct StepSpec {
+    /// The name scenarios use, such as `iam.create_user`.
+    pub name: &'static str,
+    /// One line.
+    pub summary: &'static str,
+    /// More: what it is for, and its safety notes.
+    pub docs: &'static str,
+    /// Inputs.
+    pub inputs: &'static [Field],
+    /// Outputs.
+    pub outputs: &'static [OutputSpec],
+    /// The API calls it makes, in order.
+    pub calls: &'static [&'static str],
+    /// How it is undone at clean-up.
+    pub revert: &'static str,
+}
+
+/// How to undo one change: another step kind with its inputs. Journaled, so clean-up can
+/// run from the journal alone.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Undo {
+    /// The step kind that undoes the change.
+    pub action: String,
+    /// Its inputs (never secrets).
+    pub with: Map<String, Value>,
+    /// The resource, for people: `iam user gameday-ab12-mallory`.
+    pub resource: String,
+}
+
+impl Undo {
+    /// An undo of `action` with `with` for `resource`.
+    pub fn new(action: &str, with: Value, resource: impl Into<String>) -> Self {
+        Undo {
+            action: action.to_owned(),
+            with: match with {
+                Value::Object(m) => m,
+                _ => Map::new(),
+            },
+            resource: resource.into(),
+        }
+    }
+}
+
+/// What a step did.
+#[derive(Debug, Clone, Default)]
+pub struct Applied {
+    /// Outputs later steps may reference.
+    pub outputs: Map<String, Value>,
+    /// Outputs that are secrets: usable by later steps, never journaled.
+    pub secrets: Vec<(String, Secret)>,
+    /// How to undo what it changed, in the order it changed things.
+    pub undo: Vec<Undo>,
+}
+
+impl Applied {
+    /// Adds an output.
+    pub fn output(mut self, name: &str, value: impl Into<Value>) -> Self {
+        self.outputs.insert(name.to_owned(), value.into());
+        self
+    }
+
+    /// Adds an undo.
+    pub fn undo(mut self, undo: Undo) -> Self {
+        self.undo.push(undo);
+        self
+    }
+}
+
+/// What a step runs with.
+pub struct StepContext<'a> {
+    /// The account.
+    pub sandbox: &'a dyn Sandbox,
+    /// The run's clock (for `wait`).
+    pub clock: &'a Clock,
+    /// Tags for every resource created.
+    pub tags: &'a Tags,
+}
+
+/// A step kind.
+#[async_trait]
+pub trait StepKind: Send + Sync {
+    /// What it is.
+    fn spec(&self) -> &'static StepSpec;
+    /// Does it, with inputs already checked against the spec and references resolved.
+    async fn apply(&self, cx: &StepContext<'_>, args: &Args) -> Result<Applied, SandboxError>;
+}
+
+/// A step's resolved inputs, with typed accessors.
+#[derive(Debug, Clone, Default)]
+pub struct Args {
+    op: &'static str,
+    values: Map<String, Value>,
+    secrets: Vec<(String, Secret)>,
+}
+
+impl Args {
+    /// Inputs of step kind `op`; `secrets` are the secret outputs the references reached.
+    pub fn new(
+        op: &'static str,
+        values: Map<String, Value>,
+        secrets: Vec<(String, Secret)>,
+    ) -> Self {
+        Args {
+            op,
+            values,
+            secrets,
+        }
+    }
+
+    fn bad(&self, message: String) -> SandboxError {
+        SandboxError::new(ErrorKind::InvalidInput, self.op, message)
+    }
+
+    /// A required text input.
+    pub fn str(&self, name: &str) -> Result<&str, SandboxError> {
+        self.values
+            .get(name)
+            .and_then(Value::as_str)
+            .ok_or_else(|| self.bad(format!("input `{name}` must be text")))
+    }
+
+    /// An optional text input.
+    pub fn str_or<'a>(&'a self, name: &str, default: &'a str) -> Result<&'a str, SandboxError> {
+        match self.values.get(name) {
+            None | Some(Value::Null) => Ok(default),
+            Some(_) => self.str(name),
+        }
+    }
+
+    /// A required integer input.
+    pub fn int(&self, name: &str) -> Result<i64, SandboxError> {
+        self.values
+            .get(name)
+            .and_then(|v| {
+                v.as_i64()
+                    .or_else(|| v.as_str().and_then(|s| s.parse().ok()))
+            })
+            .ok_or_else(|| self.bad(format!("input `{name}` must be an integer")))
+    }
+
+    /// An optional boolean input.
+    pub fn bool_or(&self, name: &str, default: bool) -> Result<bool, SandboxError> {
+        match self.values.get(name) {
+            None | Some(Value::Null) => Ok(default),
+            Some(Value::Bool(b)) => Ok(*b),
+            Some(Value::String(s)) if s == "true" || s == "false" => Ok(s == "true"),
+            Some(_) => Err(self.bad(format!("input `{name}` must be true or false"))),
+        }
+    }
+
+    /// An optional list of text input.
+    pub fn list(&self, name: &str) -> Result<Vec<String>, SandboxError> {
+        match self.values.get(name) {
+            None | Some(Value::Null) => Ok(Vec::new()),
+            Some(Value::Array(items)) => items
+                .iter()
+                .map(|v| {
+                    v.as_str()
+                        .map(str::to_owned)
+                        .ok_or_else(|| self.bad(format!("input `{name}` must be a list of text")))
+                })
+                .collect(),
+            Some(Value::String(s)) => Ok(vec![s.clone()]),
+            Some(_) => Err(self.bad(format!("input `{name}` must be a list of text"))),
+        }
+    }
+
+    /// A document input as JSON text (a mapping is serialized).
+    pub fn document(&self, name: &str) -> Result<String, SandboxError> {
+        match self.values.get(name) {
+            Some(Value::String(s)) => Ok(s.clone()),
+            Some(v @ Value::Object(_)) => Ok(v.to_string()),
+            _ => Err(self.bad(format!("input `{name}` must be a mapping"))),
+        }
+    }
+
+    /// A credentials input: the outputs of an `iam.create_access_key` step.
+    pub fn credentials(&self, name: &str) -> Result<Credentials, SandboxError> {
+        let obj = self
+            .values
+            .get(name)
+            .and_then(Value::as_object)
+            .ok_or_else(|| {
+                self.bad(format!(
+                    "input `{name}` must be `${{steps.ID}}` of an iam.create_access_key step"
+                ))
+            })?;
+        let access_key_id = obj
+            .get("access_key_id")
+            .and_then(Value::as_str)
+            .ok_or_else(|| self.bad(format!("input `{name}` has no access_key_id")))?;
+        let secret = self
+            .secrets
+            .iter()
+            .find(|(k, _)| k == "secret_access_key")
+            .map(|(_, s)| s.clone())
+            .ok_or_else(|| self.bad(format!("input `{name}` has no secret_access_key")))?;
+        Ok(Credentials {
+            access_key_id: access_key_id.to_owned(),
+            secret_access_key: secret,
+        })
+    }
+
+    /// The inputs, for the journal (never secrets: those live apart).
+    pub fn values(&self) -> &Map<String, Value> {
+        &self.values
+    }
+}
+
+/// Treats NotFound as success: for reverts of things a responder may already have removed.
+pub fn gone_is_fine(r: Result<(), SandboxError>) -> Result<(), SandboxError> {
+    match r {
+        Err(e) if e.kind == ErrorKind::NotFound => Ok(()),
+        other => other,
+    }
+}

@@ -1,0 +1,90 @@
+//! `s3.create_bucket`: a bucket, tagged for the run.
+
+use super::{Applied, Args, Field, FieldType, OutputSpec, StepContext, StepKind, StepSpec, Undo};
+use crate::sandbox::SandboxError;
+use async_trait::async_trait;
+use serde_json::json;
+
+pub struct S3CreateBucket;
+
+static SPEC: StepSpec = StepSpec {
+    name: "s3.create_bucket",
+    summary: "Create an S3 bucket in the run's region, tagged for the run.",
+    docs: "Bucket names are global across all AWS accounts: use one that carries ${run.id}. \
+           A new bucket has Block Public Access on and no bucket policy. Clean-up empties \
+           the bucket (every object version) and deletes it.",
+    inputs: &[Field {
+        name: "bucket",
+        ty: FieldType::String,
+        required: true,
+        doc: "The bucket name.",
+    }],
+    outputs: &[
+        OutputSpec {
+            name: "bucket",
+            doc: "The bucket name.",
+            secret: false,
+        },
+        OutputSpec {
+            name: "arn",
+            doc: "The bucket's ARN (arn:aws:s3:::NAME).",
+            secret: false,
+        },
+    ],
+    calls: &["s3:CreateBucket", "s3:PutBucketTagging"],
+    revert: "s3.delete_bucket",
+};
+
+#[async_trait]
+impl StepKind for S3CreateBucket {
+    fn spec(&self) -> &'static StepSpec {
+        &SPEC
+    }
+
+    async fn apply(&self, cx: &StepContext<'_>, args: &Args) -> Result<Applied, SandboxError> {
+        let bucket = args.str("bucket")?;
+        cx.sandbox.s3().create_bucket(bucket, cx.tags).await?;
+        Ok(Applied::default()
+            .output("bucket", bucket)
+            .output("arn", format!("arn:aws:s3:::{bucket}"))
+            .undo(Undo::new(
+                "s3.delete_bucket",
+                json!({ "bucket": bucket }),
+                format!("bucket {bucket}"),
+            )))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::sandbox::ErrorKind;
+    use crate::steps::testing::Harness;
+    use serde_json::json;
+
+    #[tokio::test]
+    async fn creates_a_bucket_and_reverts_it() {
+        let h = Harness::new();
+        let applied = h
+            .apply("s3.create_bucket", json!({"bucket": "gameday-t-data"}))
+            .await
+            .expect("applies");
+        assert_eq!(applied.outputs["bucket"], "gameday-t-data");
+        assert_eq!(applied.outputs["arn"], "arn:aws:s3:::gameday-t-data");
+        assert_eq!(
+            h.sandbox
+                .s3()
+                .get_bucket_policy("gameday-t-data")
+                .await
+                .expect("exists"),
+            None
+        );
+        h.revert(&applied).await.expect("reverts");
+        let err = h
+            .sandbox
+            .s3()
+            .get_bucket_policy("gameday-t-data")
+            .await
+            .expect_err("gone");
+        assert_eq!(err.kind, ErrorKind::NotFound);
+    }
+}

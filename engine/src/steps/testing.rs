@@ -1,0 +1,65 @@
+//! A simulated account and a virtual clock for the step kinds' tests.
+
+use super::{Applied, Args, StepContext, find};
+use crate::clock::Clock;
+use crate::sandbox::{Sandbox, SandboxError, Tags};
+use crate::sim::{DetectionModel, SimAccount};
+use serde_json::Value;
+use std::sync::Arc;
+
+/// One step kind at a time against a fresh simulated account.
+pub struct Harness {
+    pub sandbox: SimAccount,
+    pub clock: Arc<Clock>,
+    pub tags: Tags,
+}
+
+impl Harness {
+    pub fn new() -> Self {
+        let clock = Arc::new(Clock::virtual_at(chrono::Utc::now()));
+        let sandbox = SimAccount::new(1, Arc::new(DetectionModel::builtin()), clock.clone());
+        let tags = Tags::from([("gameday:run".to_owned(), "t".to_owned())]);
+        Harness {
+            sandbox,
+            clock,
+            tags,
+        }
+    }
+
+    fn cx(&self) -> StepContext<'_> {
+        StepContext {
+            sandbox: &self.sandbox as &dyn Sandbox,
+            clock: &self.clock,
+            tags: &self.tags,
+        }
+    }
+
+    /// Applies step kind `kind` with inputs `with` (no references).
+    pub async fn apply(&self, kind: &str, with: Value) -> Result<Applied, SandboxError> {
+        self.apply_with_secrets(kind, with, Vec::new()).await
+    }
+
+    /// Applies with secrets a previous step produced (for credentials inputs).
+    pub async fn apply_with_secrets(
+        &self,
+        kind: &str,
+        with: Value,
+        secrets: Vec<(String, crate::sandbox::Secret)>,
+    ) -> Result<Applied, SandboxError> {
+        let step = find(kind).unwrap_or_else(|| panic!("no step kind {kind}"));
+        let Value::Object(values) = with else {
+            panic!("inputs must be a mapping")
+        };
+        step.apply(&self.cx(), &Args::new(step.spec().name, values, secrets))
+            .await
+    }
+
+    /// Runs every undo of `applied`, last first.
+    pub async fn revert(&self, applied: &Applied) -> Result<(), SandboxError> {
+        for undo in applied.undo.iter().rev() {
+            self.apply(&undo.action, Value::Object(undo.with.clone()))
+                .await?;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,332 @@
+//! Loading one YAML document: parse, check against the generated JSON Schema (every
+//! problem at once, each with its position), then convert to the typed model.
+
+use crate::diag::{Diagnostic, Diagnostics, suggest};
+use crate::locate::{YamlIndex, child};
+use jsonschema::error::{TypeKind, ValidationErrorKind};
+use jsonschema::paths::LocationSegment;
+use schemars::JsonSchema;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+
+/// A typed document with the index that maps its key paths to positions.
+pub struct Loaded<T> {
+    /// The typed document.
+    pub value: T,
+    /// Where each key path is in the file.
+    pub index: YamlIndex,
+    /// The file it came from.
+    pub file: PathBuf,
+}
+
+impl<T> Loaded<T> {
+    /// A diagnostic at the value of `path`.
+    pub fn at(&self, path: &str, message: impl Into<String>, hint: Option<String>) -> Diagnostic {
+        let pos = self.index.value(path);
+        diagnostic(&self.file, path, pos, message.into(), hint)
+    }
+
+    /// A diagnostic at the key of `path`.
+    pub fn at_key(
+        &self,
+        path: &str,
+        message: impl Into<String>,
+        hint: Option<String>,
+    ) -> Diagnostic {
+        let pos = self.index.key(path);
+        diagnostic(&self.file, path, pos, message.into(), hint)
+    }
+}
+
+fn diagnostic(
+    file: &Path,
+    path: &str,
+    pos: crate::locate::Position,
+    message: String,
+    hint: Option<String>,
+) -> Diagnostic {
+    Diagnostic {
+        file: file.to_owned(),
+        line: pos.line,
+        column: pos.column,
+        path: path.to_owned(),
+        message,
+        hint,
+    }
+}
+
+/// The JSON Schema of `T`, with subschemas inlined so that a schema path leads straight to
+/// the object that holds the allowed keys.
+pub fn schema_for<T: JsonSchema>() -> Value {
+    let generator = schemars::generate::SchemaSettings::draft2020_12()
+        .with(|s| s.inline_subschemas = true)
+        .into_generator();
+    generator.into_root_schema_for::<T>().to_value()
+}
+
+/// A validator for `schema`; the schema is generated from our own types, so it compiles.
+pub fn validator(schema: &Value) -> jsonschema::Validator {
+    #[allow(clippy::expect_used)]
+    jsonschema::validator_for(schema).expect("generated schemas are valid JSON Schema")
+}
+
+fn parse_options() -> serde_saphyr::Options {
+    let mut budget = serde_saphyr::Budget::default();
+    // Scenarios are small; these bounds refuse hostile input (alias bombs, deep nesting,
+    // huge files) long before it costs time or memory.
+    budget.max_depth = 64;
+    budget.max_nodes = 100_000;
+    budget.max_aliases = 1_000;
+    budget.max_reader_input_bytes = Some(4 * 1024 * 1024);
+    serde_saphyr::options! { budget: Some(budget) }
+}
+
+/// Parses and checks `text` (the contents of `file`) as a `T`.
+pub fn load<T: DeserializeOwned>(
+    file: &Path,
+    text: &str,
+    schema: &Value,
+    validator: &jsonschema::Validator,
+) -> Result<Loaded<T>, Diagnostics> {
+    let value: Value = serde_saphyr::from_str_with_options(text, parse_options())
+        .map_err(|e| syntax_error(file, &e))?;
+    let index = YamlIndex::build(text);
+    let mut diags = Vec::new();
+    for error in validator.iter_errors(&value) {
+        let path = key_path(error.instance_path().iter());
+        schema_error(file, &index, schema, &path, &error, &value, &mut diags);
+    }
+    if !diags.is_empty() {
+        // A value of the wrong type also fails its enum; the type error says it better.
+        let typed: Vec<String> = diags
+            .iter()
+            .filter(|d| d.message.starts_with("expected "))
+            .map(|d| d.path.clone())
+            .collect();
+        diags.retain(|d| d.message.starts_with("expected ") || !typed.contains(&d.path));
+        let mut d = Diagnostics(diags);
+        d.sort();
+        return Err(d);
+    }
+    match serde_json::from_value::<T>(value) {
+        Ok(value) => Ok(Loaded {
+            value,
+            index,
+            file: file.to_owned(),
+        }),
+        Err(e) => Err(Diagnostics(vec![diagnostic(
+            file,
+            "",
+            crate::locate::Position { line: 1, column: 1 },
+            e.to_string(),
+            None,
+        )])),
+    }
+}
+
+fn syntax_error(file: &Path, e: &serde_saphyr::Error) -> Diagnostics {
+    let (line, column) = e
+        .location()
+        .map(|l| (l.line() as usize, l.column() as usize))
+        .unwrap_or((1, 1));
+    // The crate's message repeats the position and may add a source snippet; keep the
+    // first line and drop the position, which the diagnostic carries.
+    let rendered = e.to_string();
+    let first = rendered.lines().next().unwrap_or("invalid YAML").trim();
+    let first = first
+        .split(", set DuplicateKeyPolicy")
+        .next()
+        .unwrap_or(first);
+    let message = first
+        .strip_prefix("error: ")
+        .unwrap_or(first)
+        .split_once(": ")
+        .filter(|(head, _)| head.starts_with("line "))
+        .map(|(_, rest)| rest)
+        .unwrap_or(first);
+    Diagnostics(vec![Diagnostic {
+        file: file.to_owned(),
+        line,
+        column,
+        path: String::new(),
+        message: format!("invalid YAML: {message}"),
+        hint: None,
+    }])
+}
+
+fn key_path<'a>(segments: impl Iterator<Item = LocationSegment<'a>>) -> String {
+    let mut path = String::new();
+    for seg in segments {
+        match seg {
+            LocationSegment::Property(p) => path = child(&path, &p),
+            LocationSegment::Index(i) => path.push_str(&format!("[{i}]")),
+        }
+    }
+    path
+}
+
+fn json_type(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "nothing",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "a list",
+        Value::Object(_) => "a mapping",
+    }
+}
+
+fn type_name(t: &str) -> &str {
+    match t {
+        "object" => "a mapping",
+        "array" => "a list",
+        "string" => "a string",
+        "integer" => "an integer",
+        "number" => "a number",
+        "boolean" => "a boolean (true or false)",
+        "null" => "nothing",
+        other => other,
+    }
+}
+
+fn lookup<'v>(value: &'v Value, path: &str) -> Option<&'v Value> {
+    let pointer: String = path
+        .split(['.', '['])
+        .filter(|s| !s.is_empty())
+        .map(|s| format!("/{}", s.trim_end_matches(']')))
+        .collect();
+    value.pointer(&pointer)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn schema_error(
+    file: &Path,
+    index: &YamlIndex,
+    schema: &Value,
+    path: &str,
+    error: &jsonschema::ValidationError<'_>,
+    document: &Value,
+    out: &mut Vec<Diagnostic>,
+) {
+    let found = lookup(document, path).map(json_type).unwrap_or("nothing");
+    let at_value = |message: String, hint: Option<String>| {
+        diagnostic(file, path, index.value(path), message, hint)
+    };
+    match error.kind() {
+        ValidationErrorKind::AdditionalProperties { unexpected } => {
+            // The allowed keys are the `properties` of the schema object that refused them.
+            let schema_path = error.schema_path().as_str();
+            let object = schema_path
+                .strip_suffix("/additionalProperties")
+                .and_then(|p| schema.pointer(p));
+            let allowed: Vec<&str> = object
+                .and_then(|o| o.get("properties"))
+                .and_then(Value::as_object)
+                .map(|props| props.keys().map(String::as_str).collect())
+                .unwrap_or_default();
+            for key in unexpected {
+                let key_path = child(path, key);
+                out.push(diagnostic(
+                    file,
+                    &key_path,
+                    index.key(&key_path),
+                    format!("unknown key `{key}`"),
+                    Some(suggest(key, allowed.iter().copied())),
+                ));
+            }
+        }
+        ValidationErrorKind::Required { property } => {
+            let name = property.as_str().unwrap_or("?");
+            let where_ = if path.is_empty() {
+                "the document".to_owned()
+            } else {
+                format!("`{path}`")
+            };
+            out.push(diagnostic(
+                file,
+                path,
+                index.value(path),
+                format!("missing required key `{name}` in {where_}"),
+                None,
+            ));
+        }
+        ValidationErrorKind::Type { kind } => {
+            let expected = match kind {
+                TypeKind::Single(t) => type_name(&t.to_string()).to_owned(),
+                TypeKind::Multiple(set) => set
+                    .iter()
+                    .map(|t| type_name(&t.to_string()).to_owned())
+                    .collect::<Vec<_>>()
+                    .join(" or "),
+            };
+            let is_duration = error
+                .schema_path()
+                .as_str()
+                .strip_suffix("/type")
+                .and_then(|p| schema.pointer(p))
+                .and_then(|o| o.get("pattern"))
+                .is_some_and(|p| p == crate::duration::DURATION_PATTERN);
+            let hint =
+                is_duration.then(|| "write durations as text like 90s, 15m, 1h30m".to_owned());
+            out.push(at_value(
+                format!("expected {expected}, found {found}"),
+                hint,
+            ));
+        }
+        ValidationErrorKind::Enum { .. } | ValidationErrorKind::OneOfNotValid { .. } => {
+            // schemars writes documented enums as `oneOf` of `const`s: read the allowed
+            // values from the schema either way.
+            let schema_path = error.schema_path().as_str();
+            let options: Vec<&str> = match error.kind() {
+                ValidationErrorKind::Enum { options } => options
+                    .as_array()
+                    .map(|a| a.iter().filter_map(Value::as_str).collect())
+                    .unwrap_or_default(),
+                _ => schema
+                    .pointer(schema_path)
+                    .and_then(Value::as_array)
+                    .map(|alts| {
+                        alts.iter()
+                            .filter_map(|a| a.get("const").and_then(Value::as_str))
+                            .collect()
+                    })
+                    .unwrap_or_default(),
+            };
+            if options.is_empty() {
+                out.push(at_value(error.to_string(), None));
+                return;
+            }
+            let given = lookup(document, path)
+                .map(|v| {
+                    v.as_str()
+                        .map(str::to_owned)
+                        .unwrap_or_else(|| v.to_string())
+                })
+                .unwrap_or_default();
+            out.push(at_value(
+                format!("`{given}` is not one of: {}", options.join(", ")),
+                crate::diag::closest(&given, options.iter().copied())
+                    .map(|c| format!("did you mean `{c}`?")),
+            ));
+        }
+        ValidationErrorKind::Pattern { pattern } => {
+            let given = lookup(document, path)
+                .and_then(Value::as_str)
+                .unwrap_or_default();
+            let message = if pattern == crate::duration::DURATION_PATTERN {
+                format!("`{given}` is not a duration")
+            } else {
+                format!("`{given}` does not match the pattern {pattern}")
+            };
+            let hint = (pattern == crate::duration::DURATION_PATTERN)
+                .then(|| "write durations like 90s, 15m, 1h30m".to_owned())
+                .or_else(|| {
+                    (pattern == crate::scenario::ID_PATTERN)
+                        .then(|| "ids use lowercase letters, digits and dashes".to_owned())
+                });
+            out.push(at_value(message, hint));
+        }
+        _ => out.push(at_value(error.to_string(), None)),
+    }
+}

@@ -1,0 +1,181 @@
+//! Every scenario of the library, run against the simulator in virtual time.
+
+use gameday_engine::autopilot::AutopilotConfig;
+use gameday_engine::clock::Clock;
+use gameday_engine::event::{Body, Event, Outcome};
+use gameday_engine::journal::Journal;
+use gameday_engine::library::{self, Plan};
+use gameday_engine::run::{Run, RunConfig};
+use gameday_engine::score::Summary;
+use gameday_engine::sim::{DetectionModel, SimAccount};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+fn plans() -> Vec<Plan> {
+    let files = library::yaml_files(&root().join("scenarios"));
+    assert!(
+        files.len() >= 8,
+        "the library has {} scenarios",
+        files.len()
+    );
+    files
+        .iter()
+        .map(|f| {
+            let c = library::load_checked(f, &root().join("runbooks"))
+                .unwrap_or_else(|d| panic!("{d}"));
+            library::resolve(
+                &c.scenario.value,
+                c.runbook.as_ref().map(|r| &r.value),
+                "t0001",
+                &Default::default(),
+            )
+            .unwrap_or_else(|e| panic!("{e}"))
+        })
+        .collect()
+}
+
+async fn run(plan: &Plan, seed: u64) -> (Vec<Event>, Vec<String>) {
+    let clock = Arc::new(Clock::virtual_at(chrono::Utc::now()));
+    let sim = SimAccount::new(seed, Arc::new(DetectionModel::builtin()), clock.clone());
+    let mut journal = Journal::memory();
+    let config = RunConfig {
+        seed,
+        autopilot: Some(AutopilotConfig::default()),
+        ..RunConfig::default()
+    };
+    let finished = Run::new(plan, &sim, &clock, &mut journal, config)
+        .execute()
+        .await
+        .expect("journal");
+    assert!(
+        sim.tagged_resources("t0001").is_empty(),
+        "{}: left behind {:?}",
+        plan.scenario.id,
+        sim.tagged_resources("t0001")
+    );
+    (finished.events, journal.lines().to_vec())
+}
+
+#[tokio::test]
+async fn measured_detection_times_equal_the_simulators_ground_truth() {
+    for plan in plans() {
+        let (events, _) = run(&plan, 1).await;
+        let summary = Summary::from_events(&events);
+        assert_eq!(
+            summary.outcome,
+            Outcome::Passed,
+            "{}: {}",
+            plan.scenario.id,
+            summary.reason
+        );
+        let truth = events
+            .iter()
+            .find_map(|e| match &e.body {
+                Body::SimTruth { detections } => Some(detections.clone()),
+                _ => None,
+            })
+            .expect("the simulator journals its ground truth");
+        let mut checked = 0;
+        for e in &events {
+            if let Body::DetectionMet {
+                name,
+                t0,
+                detected_at,
+                ttd_ms,
+                ..
+            } = &e.body
+            {
+                let expected = truth
+                    .iter()
+                    .filter(|t| &t.name == name && t.detected_at >= *t0)
+                    .map(|t| t.detected_at)
+                    .min()
+                    .unwrap_or_else(|| panic!("{}: no ground truth for {name}", plan.scenario.id));
+                assert_eq!(*detected_at, expected, "{}: {name}", plan.scenario.id);
+                assert_eq!(
+                    *ttd_ms,
+                    (expected - *t0).num_milliseconds(),
+                    "{}: {name}",
+                    plan.scenario.id
+                );
+                assert!(e.at >= *detected_at, "observed before it happened");
+                checked += 1;
+            }
+        }
+        assert_eq!(checked, plan.scenario.detect.len(), "{}", plan.scenario.id);
+    }
+}
+
+#[tokio::test]
+async fn the_same_seed_gives_the_same_results() {
+    for plan in plans() {
+        let times = |events: &[Event]| -> Vec<(String, i64)> {
+            events
+                .iter()
+                .filter_map(|e| match &e.body {
+                    Body::DetectionMet { id, ttd_ms, .. } => Some((id.clone(), *ttd_ms)),
+                    Body::ContainmentMet { id, ttc_ms, .. } => Some((id.clone(), *ttc_ms)),
+                    _ => None,
+                })
+                .collect()
+        };
+        let (a, _) = run(&plan, 42).await;
+        let (b, _) = run(&plan, 42).await;
+        assert_eq!(times(&a), times(&b), "{}", plan.scenario.id);
+        let (sa, sb) = (Summary::from_events(&a), Summary::from_events(&b));
+        assert_eq!(sa.score.total, sb.score.total);
+        assert_eq!(sa.score.grade, sb.score.grade);
+    }
+}
+
+#[tokio::test]
+async fn a_runbook_that_does_not_contain_the_attack_fails_the_run() {
+    let mut plan = plans()
+        .into_iter()
+        .find(|p| p.scenario.id == "compromised-access-key")
+        .expect("scenario");
+    // Take the containing actions away: the autopilot can only tick the rest by hand.
+    for phase in &mut plan.runbook.as_mut().expect("runbook").phases {
+        for step in &mut phase.steps {
+            step.action = None;
+            step.with.clear();
+        }
+    }
+    let (events, _) = run(&plan, 1).await;
+    let summary = Summary::from_events(&events);
+    assert_eq!(summary.outcome, Outcome::Failed);
+    assert!(summary.containments.iter().all(|c| !c.met));
+    assert!(summary.detections.iter().all(|d| d.met));
+}
+
+#[tokio::test]
+async fn no_secret_reaches_the_journal() {
+    let plan = plans()
+        .into_iter()
+        .find(|p| p.scenario.id == "compromised-access-key")
+        .expect("scenario");
+    let (events, lines) = run(&plan, 3).await;
+    let text = lines.join("\n");
+    assert!(
+        events
+            .iter()
+            .any(|e| matches!(&e.body, Body::StepCompleted { step, .. } if step == "key"))
+    );
+    // An AWS secret access key is 40 characters of base64; none may appear anywhere.
+    let leaked = text
+        .split(|c: char| !(c.is_ascii_alphanumeric() || c == '/' || c == '+'))
+        .filter(|w| w.len() == 40)
+        .collect::<Vec<_>>();
+    assert!(
+        leaked.is_empty(),
+        "secret-shaped values in the journal: {leaked:?}"
+    );
+    assert!(
+        !text.contains("secret_access_key\":\""),
+        "a secret output was journaled"
+    );
+}

@@ -1,0 +1,78 @@
+//! Helpers for the end-to-end tests: the `gameday` binary, built fresh, run as a user
+//! would from the repository root.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::OnceLock;
+
+/// The repository root (the workspace).
+pub fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map(Path::to_owned)
+        .unwrap_or_default()
+}
+
+/// The `gameday` binary, built once per test process so it is never stale.
+#[allow(clippy::panic)]
+pub fn binary() -> &'static Path {
+    static BIN: OnceLock<PathBuf> = OnceLock::new();
+    BIN.get_or_init(|| {
+        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
+        let status = Command::new(cargo)
+            .args(["build", "--quiet", "-p", "gameday", "--bin", "gameday"])
+            .current_dir(repo())
+            .status()
+            .unwrap_or_else(|e| panic!("cannot run cargo build: {e}"));
+        assert!(status.success(), "cargo build of the gameday binary failed");
+        // Test executables live in target/<profile>/deps; the binary one folder up.
+        let exe = std::env::current_exe().unwrap_or_else(|e| panic!("current_exe: {e}"));
+        let dir = exe
+            .parent()
+            .and_then(Path::parent)
+            .unwrap_or_else(|| panic!("unexpected test layout: {}", exe.display()));
+        let bin = dir.join("gameday");
+        assert!(bin.is_file(), "no binary at {}", bin.display());
+        bin
+    })
+}
+
+/// A `gameday` command run from the repository root.
+pub fn gameday() -> Command {
+    let mut c = Command::new(binary());
+    c.current_dir(repo());
+    c.env_remove("GAMEDAY_LIBRARY");
+    c
+}
+
+/// Runs `gameday ARGS` and returns its output.
+#[allow(clippy::panic)]
+pub fn run(args: &[&str]) -> Output {
+    gameday()
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run gameday: {e}"))
+}
+
+/// Standard output as text.
+pub fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+/// Standard error as text.
+pub fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// The scenario files of the library, sorted.
+pub fn library_scenarios() -> Vec<PathBuf> {
+    let mut v: Vec<PathBuf> = std::fs::read_dir(repo().join("scenarios"))
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
+        .collect();
+    v.sort();
+    v
+}

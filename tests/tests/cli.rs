@@ -1,0 +1,352 @@
+//! The `gameday` binary, run as a user would.
+
+use gameday_tests::{gameday, library_scenarios, repo, run, stderr, stdout};
+use serde_json::Value;
+use std::time::{Duration, Instant};
+
+fn json_lines(s: &str) -> Vec<Value> {
+    s.lines()
+        .filter(|l| l.starts_with('{'))
+        .map(|l| serde_json::from_str(l).expect("a JSON summary line"))
+        .collect()
+}
+
+fn rel(p: &std::path::Path) -> String {
+    p.strip_prefix(repo()).unwrap_or(p).display().to_string()
+}
+
+#[test]
+fn every_library_scenario_passes_with_the_autopilot() {
+    let runs = tempfile::tempdir().expect("tempdir");
+    let scenarios = library_scenarios();
+    assert!(
+        scenarios.len() >= 8,
+        "the library has {} scenarios",
+        scenarios.len()
+    );
+    for s in scenarios {
+        let out = run(&[
+            "run",
+            &rel(&s),
+            "--autopilot",
+            "--virtual",
+            "--seed",
+            "1",
+            "--json",
+            "--quiet",
+            "--runs-dir",
+            runs.path().to_str().expect("utf-8"),
+        ]);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}: {}\n{}",
+            s.display(),
+            stdout(&out),
+            stderr(&out)
+        );
+        let summaries = json_lines(&stdout(&out));
+        assert_eq!(summaries.len(), 1);
+        let j = &summaries[0];
+        assert_eq!(j["outcome"], "passed", "{j}");
+        assert_eq!(j["target"], "sim");
+        assert!(!j["detections"].as_array().expect("detections").is_empty());
+        for d in j["detections"].as_array().expect("detections") {
+            assert_eq!(d["met"], true, "{d}");
+            for key in ["t0", "detected_at", "observed_at"] {
+                let t = d[key].as_str().expect("a time");
+                chrono::DateTime::parse_from_rfc3339(t).expect("RFC 3339");
+                assert!(t.ends_with('Z'), "{key} is UTC: {t}");
+            }
+            assert!(d["ttd_seconds"].as_f64().expect("ttd") > 0.0);
+        }
+        for c in j["containments"].as_array().expect("containments") {
+            assert_eq!(c["met"], true, "{c}");
+            assert!(c["ttc_seconds"].as_f64().is_some());
+        }
+        let run_dir = j["run_dir"].as_str().expect("run_dir");
+        assert!(
+            std::path::Path::new(run_dir)
+                .join("journal.jsonl")
+                .is_file()
+        );
+        for key in [
+            "total",
+            "max",
+            "grade",
+            "detection",
+            "containment",
+            "runbook",
+        ] {
+            assert!(!j["score"][key].is_null(), "score.{key}");
+        }
+    }
+}
+
+#[test]
+fn the_same_seed_gives_the_same_game_day() {
+    let runs = tempfile::tempdir().expect("tempdir");
+    let dir = runs.path().to_str().expect("utf-8");
+    let once = |seed: &str| {
+        let out = run(&[
+            "run",
+            "cloudtrail-stopped",
+            "--autopilot",
+            "--virtual",
+            "--seed",
+            seed,
+            "--json",
+            "--quiet",
+            "--runs-dir",
+            dir,
+        ]);
+        let j = json_lines(&stdout(&out)).remove(0);
+        let pick = |k: &str, f: &str| -> Vec<Value> {
+            j[k].as_array()
+                .expect("list")
+                .iter()
+                .map(|x| x[f].clone())
+                .collect()
+        };
+        (
+            pick("detections", "ttd_seconds"),
+            pick("containments", "ttc_seconds"),
+            j["score"].clone(),
+            j["run_id"].clone(),
+        )
+    };
+    let a = once("7");
+    let b = once("7");
+    assert_eq!((&a.0, &a.1, &a.2), (&b.0, &b.1, &b.2));
+    assert_ne!(a.3, b.3, "each run has its own id");
+    let c = once("8");
+    assert_ne!(a.0, c.0, "another seed draws other latencies");
+}
+
+#[test]
+fn broken_scenarios_give_their_exact_errors() {
+    let dir = repo().join("tests/broken");
+    let bless = std::env::var_os("GAMEDAY_BLESS").is_some();
+    let mut n = 0;
+    for entry in std::fs::read_dir(&dir).expect("tests/broken") {
+        let path = entry.expect("entry").path();
+        if path.extension().is_none_or(|e| e != "yaml") {
+            continue;
+        }
+        n += 1;
+        let started = Instant::now();
+        let out = run(&["validate", &rel(&path)]);
+        assert!(started.elapsed() < Duration::from_secs(5));
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(2), "{}: {err}", path.display());
+        assert!(!err.contains("panicked"), "{err}");
+        let expected_file = path.with_extension("expected");
+        if bless {
+            std::fs::write(&expected_file, &err).expect("write expected");
+        }
+        let expected = std::fs::read_to_string(&expected_file).unwrap_or_else(|_| {
+            panic!(
+                "{} is missing; run with GAMEDAY_BLESS=1",
+                expected_file.display()
+            )
+        });
+        assert_eq!(err, expected, "{}", path.display());
+    }
+    assert!(n >= 10, "only {n} broken scenarios");
+}
+
+#[test]
+fn hostile_yaml_is_refused_quickly() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let bomb = "a: &a [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n\
+                b: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]\nc: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]\n\
+                d: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]\ne: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d]\n\
+                f: &f [*e,*e,*e,*e,*e,*e,*e,*e,*e]\ng: &g [*f,*f,*f,*f,*f,*f,*f,*f,*f]\n\
+                h: &h [*g,*g,*g,*g,*g,*g,*g,*g,*g]\ni: &i [*h,*h,*h,*h,*h,*h,*h,*h,*h]\n";
+    let deep = format!("id: {}{}\n", "[".repeat(10_000), "]".repeat(10_000));
+    for (name, text) in [("bomb.yaml", bomb.to_owned()), ("deep.yaml", deep)] {
+        let file = tmp.path().join(name);
+        std::fs::write(&file, text).expect("write");
+        let started = Instant::now();
+        let out = run(&["validate", file.to_str().expect("utf-8")]);
+        let took = started.elapsed();
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(2), "{name}: {err}");
+        assert!(took < Duration::from_secs(1), "{name} took {took:?}");
+        assert!(!err.contains("panicked"), "{err}");
+        let first = err.lines().next().unwrap_or_default();
+        assert!(
+            first.contains(&format!("{name}:")) && first.contains("invalid YAML"),
+            "{name}: {first}"
+        );
+    }
+}
+
+#[test]
+fn a_run_killed_mid_way_leaves_a_journal_the_report_reads() {
+    let runs = tempfile::tempdir().expect("tempdir");
+    let mut child = gameday()
+        .args([
+            "run",
+            "compromised-access-key",
+            "--autopilot",
+            "--speed",
+            "20",
+            "--quiet",
+            "--runs-dir",
+        ])
+        .arg(runs.path())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("spawn");
+    // Wait until the attack has run and the run is watching.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let journal = loop {
+        let found = std::fs::read_dir(runs.path())
+            .ok()
+            .and_then(|mut d| d.next())
+            .and_then(|e| e.ok())
+            .map(|e| e.path().join("journal.jsonl"));
+        if let Some(j) = found
+            && std::fs::read_to_string(&j).is_ok_and(|t| t.contains("\"phase\":\"watch\""))
+        {
+            break j;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the run never reached the watch phase"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    child.kill().expect("SIGKILL");
+    child.wait().expect("wait");
+    let dir = journal.parent().expect("run dir");
+    let out = run(&["report", dir.to_str().expect("utf-8")]);
+    let md = stdout(&out);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(md.contains("**interrupted**"), "{md}");
+    assert!(md.contains("May remain in the account"), "{md}");
+    let out = run(&["report", dir.to_str().expect("utf-8"), "--format", "json"]);
+    let j: Value = serde_json::from_str(&stdout(&out)).expect("json report");
+    assert_eq!(j["outcome"], "interrupted");
+}
+
+#[test]
+fn validate_accepts_the_library_and_names_what_it_checked() {
+    let out = run(&["validate"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(stdout(&out).starts_with("ok: "), "{}", stdout(&out));
+}
+
+#[test]
+fn bad_flags_and_unknown_scenarios_exit_2_and_say_why() {
+    let out = run(&["run", "no-such-scenario", "--virtual"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("scenarios/no-such-scenario.yaml"),
+        "{}",
+        stderr(&out)
+    );
+    let out = run(&["run", "cloudtrail-stopped", "--speed", "fast"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("--speed"), "{}", stderr(&out));
+    let out = run(&[
+        "run",
+        "cloudtrail-stopped",
+        "--param",
+        "nope=1",
+        "--virtual",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("--param nope"), "{}", stderr(&out));
+    let out = run(&["run", "cloudtrail-stopped", "--target", "prod"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("--target prod"), "{}", stderr(&out));
+}
+
+#[test]
+fn plan_lists_every_call_and_makes_none() {
+    let out = run(&["plan", "compromised-access-key"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let text = stdout(&out);
+    for call in [
+        "iam:CreateUser",
+        "iam:CreateAccessKey",
+        "guardduty:ListFindings",
+        "iam:ListAccessKeys",
+        "iam:UpdateAccessKey",
+    ] {
+        assert!(text.contains(call), "{call} missing from:\n{text}");
+    }
+    assert!(
+        text.contains("gameday-RUNID-"),
+        "names carry the run id:\n{text}"
+    );
+}
+
+#[test]
+fn steps_schema_and_list_describe_the_library() {
+    let out = run(&["steps", "--json"]);
+    let j: Value = serde_json::from_str(&stdout(&out)).expect("json");
+    let names: Vec<&str> = j["steps"]
+        .as_array()
+        .expect("steps")
+        .iter()
+        .filter_map(|s| s["name"].as_str())
+        .collect();
+    for required in [
+        "iam.create_user",
+        "iam.create_access_key",
+        "iam.attach_user_policy",
+        "iam.put_user_policy",
+        "iam.update_access_key",
+        "iam.update_account_password_policy",
+        "ec2.run_instance",
+        "ec2.create_security_group",
+        "ec2.authorize_ingress",
+        "ec2.revoke_ingress",
+        "ec2.isolate_instance",
+        "ec2.create_snapshot",
+        "ec2.share_snapshot",
+        "s3.create_bucket",
+        "s3.put_bucket_policy",
+        "s3.delete_public_access_block",
+        "s3.put_public_access_block",
+        "cloudtrail.create_trail",
+        "cloudtrail.stop_logging",
+        "cloudtrail.start_logging",
+        "guardduty.create_sample_findings",
+        "guardduty.create_threat_intel_set",
+        "api.call_as",
+        "wait",
+    ] {
+        assert!(names.contains(&required), "{required} is not a step kind");
+    }
+    let out = run(&["schema", "scenario"]);
+    let schema: Value = serde_json::from_str(&stdout(&out)).expect("schema json");
+    assert_eq!(schema["additionalProperties"], false);
+    assert!(schema["properties"]["attack"].is_object());
+    let out = run(&["list"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(stdout(&out).contains("compromised-access-key"));
+}
+
+#[test]
+fn repeat_reports_percentiles_and_pass_rates() {
+    let runs = tempfile::tempdir().expect("tempdir");
+    let out = run(&[
+        "run",
+        "ssh-open-to-world",
+        "--autopilot",
+        "--virtual",
+        "--repeat",
+        "20",
+        "--quiet",
+        "--runs-dir",
+        runs.path().to_str().expect("utf-8"),
+    ]);
+    let text = stdout(&out);
+    assert!(text.contains("P50") && text.contains("P95"), "{text}");
+    assert!(text.contains("/20 ("), "{text}");
+}

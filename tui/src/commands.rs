@@ -1,0 +1,768 @@
+//! What each subcommand does.
+
+use crate::cli::{Cli, Command, ReportFormat, RunArgs, SchemaKind};
+use crate::progress::Progress;
+use gameday_engine::autopilot::AutopilotConfig;
+use gameday_engine::clock::{Clock, ClockMode};
+use gameday_engine::event::Outcome;
+use gameday_engine::journal::{self, Journal};
+use gameday_engine::library::{self, Checked, Plan};
+use gameday_engine::run::{AbortHandle, Run, RunConfig, abort_signal};
+use gameday_engine::score::Summary;
+use gameday_engine::sim::{DetectionModel, SimAccount};
+use gameday_engine::{checks, report, steps};
+use serde_json::json;
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// Exit code for bad input.
+const BAD_INPUT: i32 = 2;
+
+/// Runs a command; returns the exit code.
+pub fn dispatch(cli: Cli) -> i32 {
+    match cli.command {
+        Command::Validate { paths, library } => validate(paths, &library.library),
+        Command::List { library, json } => list(&library.library, json),
+        Command::Steps { json } => steps_cmd(json),
+        Command::Schema { kind } => schema(kind),
+        Command::Plan {
+            scenario,
+            library,
+            params,
+            target,
+        } => plan(&scenario, &library.library, params, &target),
+        Command::Run(args) => run(args),
+        Command::Report { run_dir, format } => report_cmd(&run_dir, format),
+    }
+}
+
+fn validate(paths: Vec<PathBuf>, library: &Path) -> i32 {
+    let paths = if paths.is_empty() {
+        vec![library.join("scenarios"), library.join("runbooks")]
+    } else {
+        paths
+    };
+    for p in &paths {
+        if !p.exists() {
+            eprintln!("error: {}: no such file or folder", p.display());
+            return BAD_INPUT;
+        }
+    }
+    let v = library::validate_paths(&paths, library);
+    if v.diagnostics.is_empty() {
+        println!(
+            "ok: {} scenario(s) and {} runbook(s) are valid",
+            v.scenarios, v.runbooks
+        );
+        0
+    } else {
+        eprintln!("{}", v.diagnostics);
+        eprintln!(
+            "{} problem(s) in {} scenario(s) and {} runbook(s)",
+            v.diagnostics.0.len(),
+            v.scenarios,
+            v.runbooks
+        );
+        BAD_INPUT
+    }
+}
+
+fn list(library: &Path, json: bool) -> i32 {
+    let files = library::yaml_files(&library.join("scenarios"));
+    if files.is_empty() {
+        eprintln!(
+            "error: no scenarios in {}",
+            library.join("scenarios").display()
+        );
+        return BAD_INPUT;
+    }
+    let mut code = 0;
+    let mut rows = Vec::new();
+    for f in &files {
+        match library::load_checked(f, &library::runbooks_dir_for(f, library)) {
+            Ok(c) => {
+                let s = &c.scenario.value;
+                if json {
+                    println!(
+                        "{}",
+                        json!({"id": s.id, "title": s.title, "severity": s.severity.as_str(), "mitre": s.mitre, "tags": s.tags, "runbook": s.runbook, "file": f})
+                    );
+                } else {
+                    rows.push([
+                        s.id.clone(),
+                        s.severity.as_str().to_owned(),
+                        s.mitre.join(","),
+                        s.title.clone(),
+                    ]);
+                }
+            }
+            Err(d) => {
+                eprintln!("{d}");
+                code = BAD_INPUT;
+            }
+        }
+    }
+    if !json {
+        print_table(&["ID", "SEVERITY", "ATT&CK", "TITLE"], &rows);
+    }
+    code
+}
+
+fn print_table<const N: usize>(header: &[&str; N], rows: &[[String; N]]) {
+    let mut widths: Vec<usize> = header.iter().map(|h| h.len()).collect();
+    for r in rows {
+        for (i, c) in r.iter().enumerate() {
+            widths[i] = widths[i].max(c.chars().count());
+        }
+    }
+    let line = |cells: Vec<&str>| {
+        let mut s = String::new();
+        for (i, c) in cells.iter().enumerate() {
+            if i + 1 == cells.len() {
+                s.push_str(c);
+            } else {
+                s.push_str(&format!("{c:<w$}  ", w = widths[i]));
+            }
+        }
+        println!("{}", s.trim_end());
+    };
+    line(header.to_vec());
+    for r in rows {
+        line(r.iter().map(String::as_str).collect());
+    }
+}
+
+fn steps_cmd(json: bool) -> i32 {
+    if json {
+        let kinds: Vec<_> = steps::REGISTRY.iter().map(|k| k.spec()).collect();
+        let checks: Vec<_> = checks::CHECKS.iter().collect();
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&json!({"steps": kinds, "checks": checks}))
+                .unwrap_or_default()
+        );
+        return 0;
+    }
+    println!("STEP KINDS (scenario `action`, runbook `action`)\n");
+    for k in steps::REGISTRY {
+        let s = k.spec();
+        println!("{}\n    {}", s.name, s.summary);
+        for f in s.inputs {
+            println!(
+                "    in   {:<30} {}{}: {}",
+                f.name,
+                f.ty.describe(),
+                if f.required { "" } else { ", optional" },
+                f.doc
+            );
+        }
+        for o in s.outputs {
+            println!(
+                "    out  {:<30} {}{}",
+                o.name,
+                o.doc,
+                if o.secret {
+                    " (secret: never journaled)"
+                } else {
+                    ""
+                }
+            );
+        }
+        println!("    calls  {}", s.calls.join(", "));
+        println!("    revert {}\n", s.revert);
+    }
+    println!("CONTAINMENT CHECKS (scenario `respond[].check`)\n");
+    for c in checks::CHECKS {
+        println!("{}\n    {}", c.name, c.summary);
+        for f in c.inputs {
+            println!("    in   {:<30} {}: {}", f.name, f.ty.describe(), f.doc);
+        }
+        println!("    value  {}", c.values);
+        println!("    calls  {}\n", c.calls.join(", "));
+    }
+    0
+}
+
+fn schema(kind: SchemaKind) -> i32 {
+    let s = match kind {
+        SchemaKind::Scenario => library::scenario_schema(),
+        SchemaKind::Runbook => library::runbook_schema(),
+    };
+    println!("{}", serde_json::to_string_pretty(&s).unwrap_or_default());
+    0
+}
+
+/// Finds a scenario by path or by id in the library.
+fn scenario_path(arg: &str, library: &Path) -> PathBuf {
+    let p = PathBuf::from(arg);
+    if p.exists() || arg.contains('/') || arg.ends_with(".yaml") {
+        p
+    } else {
+        library.join("scenarios").join(format!("{arg}.yaml"))
+    }
+}
+
+fn load(arg: &str, library: &Path) -> Result<Checked, i32> {
+    let path = scenario_path(arg, library);
+    if !path.is_file() {
+        eprintln!(
+            "error: {}: no such scenario file (give a path, or an id of a scenario in {})",
+            path.display(),
+            library.join("scenarios").display()
+        );
+        return Err(BAD_INPUT);
+    }
+    library::load_checked(&path, &library::runbooks_dir_for(&path, library)).map_err(|d| {
+        eprintln!("{d}");
+        BAD_INPUT
+    })
+}
+
+fn check_target(target: &str) -> Result<(), i32> {
+    if target == "sim" {
+        Ok(())
+    } else {
+        eprintln!(
+            "error: --target {target}: unknown target; the only target so far is `sim`, the built-in simulator"
+        );
+        Err(BAD_INPUT)
+    }
+}
+
+fn plan(arg: &str, library: &Path, params: Vec<(String, String)>, target: &str) -> i32 {
+    if let Err(code) = check_target(target) {
+        return code;
+    }
+    let checked = match load(arg, library) {
+        Ok(c) => c,
+        Err(code) => return code,
+    };
+    let overrides: BTreeMap<String, String> = params.into_iter().collect();
+    let plan = match library::resolve(
+        &checked.scenario.value,
+        checked.runbook.as_ref().map(|r| &r.value),
+        "RUNID",
+        &overrides,
+    ) {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return BAD_INPUT;
+        }
+    };
+    print!("{}", plan_text(&plan, target));
+    0
+}
+
+fn plan_text(plan: &Plan, target: &str) -> String {
+    use std::fmt::Write as _;
+    let sc = &plan.scenario;
+    let mut o = String::new();
+    let _ = writeln!(
+        o,
+        "Plan of `{}` on target `{target}` (RUNID stands for the run id; ${{steps…}} are known when the step before has run)",
+        sc.id
+    );
+    let _ = writeln!(
+        o,
+        "Every resource is tagged gameday:run=RUNID, gameday:scenario={}\n",
+        sc.id
+    );
+    let mut n = 0;
+    let mut reverts = Vec::new();
+    for (phase, step) in sc.steps() {
+        let Some(kind) = steps::find(&step.action) else {
+            continue;
+        };
+        let spec = kind.spec();
+        let args = serde_json::Value::Object(step.with.clone());
+        for call in spec.calls {
+            n += 1;
+            let _ = writeln!(
+                o,
+                "{n:>3}. {:<6} {:<16} {call} {args}",
+                phase.key(),
+                step.id
+            );
+        }
+        if spec.revert != "none" {
+            reverts.push(format!("{} (undoes {})", spec.revert, step.id));
+        }
+    }
+    let _ = writeln!(
+        o,
+        "\nwatch, until each expectation is met or twice its deadline has passed:"
+    );
+    for d in &sc.detect {
+        let (calls, what) = match d.source {
+            gameday_engine::scenario::Source::Guardduty => (
+                "guardduty:ListFindings + GetFindings every 30s",
+                format!(
+                    "{} {}",
+                    d.finding_type.clone().unwrap_or_default(),
+                    serde_json::to_string(&d.matches).unwrap_or_default()
+                ),
+            ),
+            gameday_engine::scenario::Source::Cloudwatch => (
+                "cloudwatch:DescribeAlarms + DescribeAlarmHistory every 15s",
+                d.alarm.clone().unwrap_or_default(),
+            ),
+        };
+        let _ = writeln!(
+            o,
+            "     detect  {:<24} {calls}: {what} within {}",
+            d.id, d.within
+        );
+    }
+    for r in &sc.respond {
+        let calls = checks::find(&r.check)
+            .map(|c| c.calls.join(" + "))
+            .unwrap_or_default();
+        let _ = writeln!(
+            o,
+            "     contain {:<24} {calls} every 10s: {} {} == {} within {}",
+            r.id,
+            r.check,
+            serde_json::Value::Object(r.with.clone()),
+            r.expect,
+            r.within
+        );
+    }
+    if let Some(rb) = &plan.runbook {
+        let _ = writeln!(
+            o,
+            "\nrunbook `{}` actions (run by a responder or --autopilot):",
+            rb.id
+        );
+        for (_, s, _) in rb.steps() {
+            if let Some(a) = &s.action {
+                let calls = steps::find(a)
+                    .map(|k| k.spec().calls.join(" + "))
+                    .unwrap_or_default();
+                let _ = writeln!(
+                    o,
+                    "     {:<24} {calls} {}",
+                    s.id,
+                    serde_json::Value::Object(s.with.clone())
+                );
+            }
+        }
+    }
+    let _ = writeln!(o, "\ncleanup, last change first:");
+    for r in reverts.iter().rev() {
+        let _ = writeln!(o, "     {r}");
+    }
+    o
+}
+
+fn new_run_id(n: u64) -> String {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or(0);
+    let mut x = (nanos as u64)
+        ^ (u64::from(std::process::id()) << 32)
+        ^ n.wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    // splitmix64 finaliser: well-spread bits from a counter and the time.
+    x = (x ^ (x >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    x = (x ^ (x >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    x ^= x >> 31;
+    format!("{:08x}", x as u32)
+}
+
+fn install_signal_handlers(handle: Arc<AbortHandle>) {
+    let h = handle.clone();
+    tokio::spawn(async move {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            eprintln!("\ninterrupted: ending the run and cleaning up…");
+            h.abort("interrupted (Ctrl-C)");
+        }
+    });
+    #[cfg(unix)]
+    tokio::spawn(async move {
+        use tokio::signal::unix::{SignalKind, signal};
+        if let Ok(mut term) = signal(SignalKind::terminate()) {
+            term.recv().await;
+            eprintln!("terminated: ending the run and cleaning up…");
+            handle.abort("terminated (SIGTERM)");
+        }
+    });
+}
+
+struct Done {
+    summary: Summary,
+    run_dir: PathBuf,
+}
+
+fn run(args: RunArgs) -> i32 {
+    if let Err(code) = check_target(&args.target) {
+        return code;
+    }
+    let mut loaded = Vec::new();
+    for s in &args.scenarios {
+        match load(s, &args.library.library) {
+            Ok(c) => loaded.push(c),
+            Err(code) => return code,
+        }
+    }
+    let overrides: BTreeMap<String, String> = args.params.iter().cloned().collect();
+    // Check parameters up front: bad input must fail before anything runs.
+    for c in &loaded {
+        if let Err(e) = library::resolve(
+            &c.scenario.value,
+            c.runbook.as_ref().map(|r| &r.value),
+            "check",
+            &overrides,
+        ) {
+            eprintln!("error: {e}");
+            return BAD_INPUT;
+        }
+    }
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: cannot start the runtime: {e}");
+            return 3;
+        }
+    };
+    runtime.block_on(run_all(args, loaded, overrides))
+}
+
+async fn run_all(args: RunArgs, loaded: Vec<Checked>, overrides: BTreeMap<String, String>) -> i32 {
+    let (handle, abort) = abort_signal();
+    let handle = Arc::new(handle);
+    install_signal_handlers(handle.clone());
+    let model = Arc::new(DetectionModel::builtin());
+    let mode = match (args.virtual_time, args.speed) {
+        (true, _) => ClockMode::Virtual,
+        (false, Some(speed)) => ClockMode::Real { speed },
+        (false, None) => ClockMode::Real { speed: 1.0 },
+    };
+    let autopilot = args.autopilot.then(|| AutopilotConfig {
+        think_median: args.think_time,
+        think_p95: gameday_engine::duration::Duration::from_millis(
+            args.think_time.as_millis() * 10 / 3,
+        ),
+    });
+    let verbose = !args.quiet && args.repeat == 1;
+    let mut done: Vec<Done> = Vec::new();
+    let mut counter = 0u64;
+    'outer: for checked in &loaded {
+        for i in 0..u64::from(args.repeat) {
+            if abort.reason().is_some() {
+                break 'outer;
+            }
+            counter += 1;
+            let run_id = new_run_id(counter);
+            let seed = args.seed.wrapping_add(i);
+            let plan = match library::resolve(
+                &checked.scenario.value,
+                checked.runbook.as_ref().map(|r| &r.value),
+                &run_id,
+                &overrides,
+            ) {
+                Ok(p) => p,
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    return BAD_INPUT;
+                }
+            };
+            let run_dir = args.runs_dir.join(&run_id);
+            let mut journal = match Journal::create(&run_dir) {
+                Ok(j) => j,
+                Err(e) => {
+                    eprintln!(
+                        "error: cannot create the journal in {}: {e}",
+                        run_dir.display()
+                    );
+                    return 3;
+                }
+            };
+            let clock = Arc::new(Clock::new(mode, chrono::Utc::now()));
+            let sim = SimAccount::new(seed, model.clone(), clock.clone());
+            let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+            let config = RunConfig {
+                seed,
+                autopilot,
+                ..RunConfig::default()
+            };
+            let realtime = !matches!(mode, ClockMode::Virtual);
+            let progress_clock = clock.clone();
+            let printer = tokio::spawn(async move {
+                let mut progress = Progress::default();
+                let mut stderr = std::io::stderr();
+                let mut tick = tokio::time::interval(std::time::Duration::from_secs(10));
+                tick.tick().await;
+                loop {
+                    tokio::select! {
+                        e = rx.recv() => match e {
+                            Some(e) => if verbose { progress.event(&e, &mut stderr) },
+                            None => break,
+                        },
+                        _ = tick.tick(), if realtime && verbose => {
+                            if let Some(s) = progress.status(progress_clock.elapsed().as_millis()) {
+                                let _ = writeln!(stderr, "{s}");
+                            }
+                        }
+                    }
+                }
+            });
+            let result = Run::new(&plan, &sim, &clock, &mut journal, config)
+                .observe(tx)
+                .abort_on(abort.clone())
+                .execute()
+                .await;
+            let _ = printer.await;
+            match result {
+                Ok(finished) => {
+                    let summary = Summary::from_events(&finished.events);
+                    if args.json {
+                        println!("{}", summary_json(&summary, &run_dir));
+                    } else if !args.quiet && args.repeat > 1 {
+                        eprintln!(
+                            "{} seed {seed}: {} {:.1} ({})",
+                            summary.scenario,
+                            summary.outcome.as_str(),
+                            summary.score.total,
+                            summary.score.grade
+                        );
+                    }
+                    done.push(Done { summary, run_dir });
+                }
+                Err(e) => {
+                    eprintln!("error: run {run_id}: {e}");
+                    return 3;
+                }
+            }
+        }
+    }
+    if !args.json {
+        print_summary(&done);
+        if args.repeat > 1 {
+            print_percentiles(&done);
+        }
+    }
+    exit_code(
+        done.iter().map(|d| d.summary.outcome),
+        abort.reason().is_some(),
+    )
+}
+
+fn exit_code(outcomes: impl Iterator<Item = Outcome>, aborted: bool) -> i32 {
+    let worst = outcomes
+        .map(Outcome::exit_code)
+        .fold(0, |a, b| if a == 3 || b == 3 { 3 } else { a.max(b) });
+    if aborted { 3 } else { worst }
+}
+
+fn rfc3339(t: Option<chrono::DateTime<chrono::Utc>>) -> serde_json::Value {
+    t.map(|t| json!(t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)))
+        .unwrap_or(serde_json::Value::Null)
+}
+
+/// The `--json` summary of one run.
+fn summary_json(s: &Summary, run_dir: &Path) -> serde_json::Value {
+    json!({
+        "run_id": s.run_id,
+        "scenario": s.scenario,
+        "target": s.target.name,
+        "target_kind": s.target.kind,
+        "account_id": s.target.account_id,
+        "seed": s.seed,
+        "outcome": s.outcome.as_str(),
+        "reason": s.reason,
+        "run_dir": run_dir,
+        "journal": run_dir.join(journal::FILE_NAME),
+        "started_at": rfc3339(Some(s.started_at)),
+        "ended_at": rfc3339(Some(s.ended_at)),
+        "score": {
+            "total": s.score.total,
+            "max": s.score.max,
+            "grade": s.score.grade.to_string(),
+            "detection": s.score.detection,
+            "containment": s.score.containment,
+            "runbook": s.score.runbook,
+        },
+        "detections": s.detections.iter().map(|d| json!({
+            "id": d.id,
+            "source": d.source,
+            "name": d.name,
+            "met": d.met,
+            "within_seconds": d.within_seconds,
+            "t0": rfc3339(d.t0),
+            "detected_at": rfc3339(d.detected_at),
+            "observed_at": rfc3339(d.observed_at),
+            "ttd_seconds": d.ttd_seconds,
+        })).collect::<Vec<_>>(),
+        "containments": s.containments.iter().map(|c| json!({
+            "id": c.id,
+            "check": c.check,
+            "met": c.met,
+            "within_seconds": c.within_seconds,
+            "reference_at": rfc3339(c.reference_at),
+            "contained_at": rfc3339(c.contained_at),
+            "ttc_seconds": c.ttc_seconds,
+            "time_source": c.time_source,
+        })).collect::<Vec<_>>(),
+        "cleanup": s.cleanup,
+    })
+}
+
+fn human(s: Option<f64>) -> String {
+    match s {
+        Some(s) if s >= 0.0 => {
+            gameday_engine::duration::Duration::from_millis((s * 1000.0).round() as u64).to_string()
+        }
+        Some(s) => format!("{s:.1}s"),
+        None => "—".to_owned(),
+    }
+}
+
+fn print_summary(done: &[Done]) {
+    let mut rows = Vec::new();
+    for d in done {
+        let s = &d.summary;
+        let det: Vec<String> = s
+            .detections
+            .iter()
+            .map(|x| {
+                format!(
+                    "{} {}{}",
+                    x.id,
+                    human(x.ttd_seconds),
+                    if x.met { "" } else { " MISSED" }
+                )
+            })
+            .collect();
+        let con: Vec<String> = s
+            .containments
+            .iter()
+            .map(|x| {
+                format!(
+                    "{} {}{}",
+                    x.id,
+                    human(x.ttc_seconds),
+                    if x.met { "" } else { " MISSED" }
+                )
+            })
+            .collect();
+        rows.push([
+            s.run_id.clone(),
+            s.scenario.clone(),
+            s.outcome.as_str().to_owned(),
+            format!("{:.1}/{:.0} {}", s.score.total, s.score.max, s.score.grade),
+            det.join("; "),
+            con.join("; "),
+        ]);
+    }
+    println!();
+    print_table(
+        &[
+            "RUN",
+            "SCENARIO",
+            "OUTCOME",
+            "SCORE",
+            "TIME TO DETECT",
+            "TIME TO CONTAIN",
+        ],
+        &rows,
+    );
+    if let [one] = done {
+        println!(
+            "\njournal: {}",
+            one.run_dir.join(journal::FILE_NAME).display()
+        );
+        println!("report:  gameday report {}", one.run_dir.display());
+    }
+}
+
+/// Nearest-rank percentile of sorted values.
+fn percentile(sorted: &[f64], p: f64) -> Option<f64> {
+    if sorted.is_empty() {
+        return None;
+    }
+    let rank = ((p / 100.0) * sorted.len() as f64).ceil().max(1.0) as usize;
+    sorted.get(rank - 1).copied()
+}
+
+fn print_percentiles(done: &[Done]) {
+    // (scenario, expectation, kind) → (runs, met, times in seconds)
+    type Key = (String, String, &'static str);
+    let mut stats: BTreeMap<Key, (u32, u32, Vec<f64>)> = BTreeMap::new();
+    for d in done {
+        let s = &d.summary;
+        for x in &s.detections {
+            let e = stats
+                .entry((s.scenario.clone(), x.id.clone(), "detect"))
+                .or_default();
+            e.0 += 1;
+            e.1 += u32::from(x.met);
+            e.2.extend(x.ttd_seconds);
+        }
+        for x in &s.containments {
+            let e = stats
+                .entry((s.scenario.clone(), x.id.clone(), "contain"))
+                .or_default();
+            e.0 += 1;
+            e.1 += u32::from(x.met);
+            e.2.extend(x.ttc_seconds);
+        }
+    }
+    let mut rows = Vec::new();
+    for ((scenario, id, kind), (n, met, mut times)) in stats {
+        times.sort_by(f64::total_cmp);
+        rows.push([
+            scenario,
+            format!("{kind} {id}"),
+            format!("{met}/{n} ({:.0}%)", f64::from(met) / f64::from(n) * 100.0),
+            human(percentile(&times, 50.0)),
+            human(percentile(&times, 95.0)),
+        ]);
+    }
+    println!();
+    print_table(&["SCENARIO", "EXPECTATION", "MET", "P50", "P95"], &rows);
+}
+
+fn report_cmd(run_dir: &Path, format: ReportFormat) -> i32 {
+    let contents = match journal::read(run_dir) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return BAD_INPUT;
+        }
+    };
+    let format = match format {
+        ReportFormat::Md => report::Format::Markdown,
+        ReportFormat::Json => report::Format::Json,
+    };
+    print!("{}", report::render(&contents, format));
+    0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nearest_rank_percentiles() {
+        let v: Vec<f64> = (1..=100).map(f64::from).collect();
+        assert_eq!(percentile(&v, 50.0), Some(50.0));
+        assert_eq!(percentile(&v, 95.0), Some(95.0));
+        assert_eq!(percentile(&[3.0], 95.0), Some(3.0));
+        assert_eq!(percentile(&[], 50.0), None);
+    }
+
+    #[test]
+    fn the_worst_outcome_decides_the_exit_code() {
+        use Outcome::*;
+        assert_eq!(exit_code([Passed, Passed].into_iter(), false), 0);
+        assert_eq!(exit_code([Passed, Failed].into_iter(), false), 1);
+        assert_eq!(exit_code([Failed, Aborted, Passed].into_iter(), false), 3);
+        assert_eq!(exit_code([Passed].into_iter(), true), 3);
+    }
+}

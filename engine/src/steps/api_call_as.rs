@@ -9,14 +9,15 @@ pub struct ApiCallAs;
 static SPEC: StepSpec = StepSpec {
     name: "api.call_as",
     summary: "Make API calls with an access key and a chosen user agent (the attacker's activity).",
-    docs: "Makes each call in `calls` (`service.operation` names of read-only calls, such as \
-           iam.list_users, ec2.describe_instances or s3.list_buckets) once, in order, signed \
-           with the credentials of an iam.create_access_key step (`${steps.ID}`) and sent \
-           with `user_agent`. GuardDuty reads the user agent (a Kali Linux one gives \
-           PenTest:IAMUser/KaliLinux) and the source IP, which is the machine running \
-           gameday. Calls refused with AccessDenied are counted, not failures: they are what \
-           a denied-call alarm counts. A new access key can take some seconds before AWS \
-           accepts it. The calls change nothing, so there is nothing to revert.",
+    docs: "Makes each call in `calls` (`service.operation` names such as iam.list_users, \
+           ec2.describe_instances or s3.list_buckets) once, in order, signed with the \
+           credentials of an iam.create_access_key step (`${steps.ID}`) and sent with \
+           `user_agent`. GuardDuty reads the user agent (a Kali Linux one gives \
+           PenTest:IAMUser/KaliLinux) and the source IP the calls come from. A call the key's \
+           permissions refuse is counted as denied, not a failure: denied calls are what a \
+           denied-call alarm counts. A key that is inactive, deleted or wrong fails the step, \
+           and a new key can take some seconds before AWS accepts it. Use read-only calls: \
+           the step records nothing to revert.",
     inputs: &[
         Field {
             name: "credentials",
@@ -49,8 +50,8 @@ static SPEC: StepSpec = StepSpec {
             secret: false,
         },
     ],
-    calls: &[],
-    revert: "none (read-only calls)",
+    calls: &["each of `calls`, signed with `credentials`"],
+    revert: "none",
 };
 
 #[async_trait]

@@ -1,7 +1,7 @@
 //! `cloudtrail.start_logging`: start a trail's delivery.
 
-use super::{Applied, Args, Field, FieldType, StepContext, StepKind, StepSpec, Undo, gone_is_fine};
-use crate::sandbox::{ErrorKind, SandboxError};
+use super::{Applied, Args, Field, FieldType, StepContext, StepKind, StepSpec, Undo};
+use crate::sandbox::SandboxError;
 use async_trait::async_trait;
 use serde_json::json;
 
@@ -12,9 +12,7 @@ static SPEC: StepSpec = StepSpec {
     summary: "Start a CloudTrail trail logging.",
     docs: "The trail delivers events from then on; events of a gap while it was stopped are \
            not delivered afterwards (look them up in CloudTrail event history, which keeps \
-           management events for 90 days). A trail that is logging already is left as it is. \
-           If the trail no longer exists there is nothing to change: the step succeeds \
-           without an undo.",
+           management events for 90 days). A trail that is logging already is left as it is.",
     inputs: &[Field {
         name: "trail_name",
         ty: FieldType::String,
@@ -35,15 +33,8 @@ impl StepKind for CloudtrailStartLogging {
     async fn apply(&self, cx: &StepContext<'_>, args: &Args) -> Result<Applied, SandboxError> {
         let trail = args.str("trail_name")?;
         let ct = cx.sandbox.cloudtrail();
-        let was_logging = match ct.is_logging(trail).await {
-            Ok(logging) => logging,
-            Err(e) if e.kind == ErrorKind::NotFound => return Ok(Applied::default()),
-            Err(e) => return Err(e),
-        };
-        if let Err(e) = ct.start_logging(trail).await {
-            gone_is_fine(Err(e))?;
-            return Ok(Applied::default());
-        }
+        let was_logging = ct.is_logging(trail).await?;
+        ct.start_logging(trail).await?;
         let mut applied = Applied::default();
         if !was_logging {
             applied = applied.undo(Undo::new(

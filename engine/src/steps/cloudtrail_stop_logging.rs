@@ -1,7 +1,7 @@
 //! `cloudtrail.stop_logging`: stop a trail's delivery.
 
-use super::{Applied, Args, Field, FieldType, StepContext, StepKind, StepSpec, Undo, gone_is_fine};
-use crate::sandbox::{ErrorKind, SandboxError};
+use super::{Applied, Args, Field, FieldType, StepContext, StepKind, StepSpec, Undo};
+use crate::sandbox::SandboxError;
 use async_trait::async_trait;
 use serde_json::json;
 
@@ -13,9 +13,7 @@ static SPEC: StepSpec = StepSpec {
     docs: "The trail stops delivering events to its bucket (and to CloudWatch Logs) until \
            logging starts again; events of the gap are never delivered to it. CloudTrail \
            event history still records management events (for 90 days) whatever the trails \
-           do, and GuardDuty reports the call (Stealth:IAMUser/CloudTrailLoggingDisabled). \
-           If the trail no longer exists there is nothing to change: the step succeeds \
-           without an undo.",
+           do, and GuardDuty reports the call (Stealth:IAMUser/CloudTrailLoggingDisabled).",
     inputs: &[Field {
         name: "trail_name",
         ty: FieldType::String,
@@ -36,15 +34,8 @@ impl StepKind for CloudtrailStopLogging {
     async fn apply(&self, cx: &StepContext<'_>, args: &Args) -> Result<Applied, SandboxError> {
         let trail = args.str("trail_name")?;
         let ct = cx.sandbox.cloudtrail();
-        let was_logging = match ct.is_logging(trail).await {
-            Ok(logging) => logging,
-            Err(e) if e.kind == ErrorKind::NotFound => return Ok(Applied::default()),
-            Err(e) => return Err(e),
-        };
-        if let Err(e) = ct.stop_logging(trail).await {
-            gone_is_fine(Err(e))?;
-            return Ok(Applied::default());
-        }
+        let was_logging = ct.is_logging(trail).await?;
+        ct.stop_logging(trail).await?;
         let mut applied = Applied::default();
         if was_logging {
             applied = applied.undo(Undo::new(
@@ -85,7 +76,7 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn a_stopped_or_missing_trail_has_nothing_to_undo() {
+    async fn a_stopped_trail_has_nothing_to_undo_and_a_missing_one_is_an_error() {
         let h = Harness::new();
         let ct = h.sandbox.cloudtrail();
         trail_bucket(&h, "logs").await;
@@ -102,10 +93,13 @@ mod tests {
             .expect("applies");
         assert!(applied.undo.is_empty());
         assert!(!ct.is_logging("gameday-t-trail").await.expect("status"));
-        let gone = h
-            .apply("cloudtrail.stop_logging", json!({"trail_name": "nope"}))
+        let err = h
+            .apply(
+                "cloudtrail.stop_logging",
+                json!({"trail_name": "gameday-t-none"}),
+            )
             .await
-            .expect("missing is fine");
-        assert!(gone.undo.is_empty());
+            .expect_err("no such trail");
+        assert_eq!(err.kind, crate::sandbox::ErrorKind::NotFound);
     }
 }

@@ -40,9 +40,7 @@ static SPEC: StepSpec = StepSpec {
     summary: "Allow inbound traffic to one port from an IPv4 range.",
     docs: "Adds an inbound rule for one port (from_port = to_port = port). 0.0.0.0/0 opens the \
            port to the whole internet: to anything in the groups' instances listening on it. \
-           A rule that is already there is left as it is, and left there at clean-up. If the \
-           group no longer exists there is nothing to change: the step succeeds without an \
-           undo (so that clean-up can run it after the group was deleted).",
+           A rule that is already there is left as it is, and left there at clean-up.",
     inputs: RULE_INPUTS,
     outputs: &[],
     calls: &["ec2:AuthorizeSecurityGroupIngress"],
@@ -92,9 +90,7 @@ impl StepKind for Ec2AuthorizeIngress {
                 with,
                 describe(group, &rule),
             ))),
-            Err(e) if matches!(e.kind, ErrorKind::AlreadyExists | ErrorKind::NotFound) => {
-                Ok(Applied::default())
-            }
+            Err(e) if e.kind == ErrorKind::AlreadyExists => Ok(Applied::default()),
             Err(e) => Err(e),
         }
     }

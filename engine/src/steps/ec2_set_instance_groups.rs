@@ -1,7 +1,7 @@
 //! `ec2.set_instance_groups`: replace an instance's security groups.
 
-use super::{Applied, Args, Field, FieldType, StepContext, StepKind, StepSpec, Undo, gone_is_fine};
-use crate::sandbox::{ErrorKind, SandboxError};
+use super::{Applied, Args, Field, FieldType, StepContext, StepKind, StepSpec, Undo};
+use crate::sandbox::SandboxError;
 use async_trait::async_trait;
 use serde_json::json;
 use std::collections::BTreeSet;
@@ -13,8 +13,7 @@ static SPEC: StepSpec = StepSpec {
     summary: "Replace the security groups of an instance.",
     docs: "Sets the instance's groups to exactly `group_ids` (at least one; in the instance's \
            VPC). Security groups are stateful: connections already tracked under the old \
-           groups are not cut. Also the revert of ec2.isolate_instance. If the instance no \
-           longer exists there is nothing to change: the step succeeds without an undo.",
+           groups are not cut. Also the revert of ec2.isolate_instance.",
     inputs: &[
         Field {
             name: "instance_id",
@@ -49,15 +48,8 @@ impl StepKind for Ec2SetInstanceGroups {
             );
         }
         let ec2 = cx.sandbox.ec2();
-        let previous = match ec2.instance_groups(instance).await {
-            Ok(previous) => previous,
-            Err(e) if e.kind == ErrorKind::NotFound => return Ok(Applied::default()),
-            Err(e) => return Err(e),
-        };
-        if let Err(e) = ec2.set_instance_groups(instance, &groups).await {
-            gone_is_fine(Err(e))?;
-            return Ok(Applied::default());
-        }
+        let previous = ec2.instance_groups(instance).await?;
+        ec2.set_instance_groups(instance, &groups).await?;
         let same =
             previous.iter().collect::<BTreeSet<_>>() == groups.iter().collect::<BTreeSet<_>>();
         let mut applied = Applied::default();

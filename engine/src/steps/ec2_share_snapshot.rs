@@ -1,7 +1,7 @@
 //! `ec2.share_snapshot`: make an EBS snapshot public, or private again.
 
-use super::{Applied, Args, Field, FieldType, StepContext, StepKind, StepSpec, Undo, gone_is_fine};
-use crate::sandbox::{ErrorKind, SandboxError};
+use super::{Applied, Args, Field, FieldType, StepContext, StepKind, StepSpec, Undo};
+use crate::sandbox::SandboxError;
 use async_trait::async_trait;
 use serde_json::json;
 
@@ -14,8 +14,7 @@ static SPEC: StepSpec = StepSpec {
            createVolumePermission. With group all the snapshot is public: anyone in any AWS \
            account can create a volume from it and read its data, and a copy made meanwhile \
            stays theirs after the sharing is removed. Where the account or region blocks \
-           public access to EBS snapshots, AWS refuses to share publicly. If the snapshot no \
-           longer exists there is nothing to change: the step succeeds without an undo.",
+           public access to EBS snapshots, AWS refuses to share publicly.",
     inputs: &[
         Field {
             name: "snapshot_id",
@@ -55,15 +54,8 @@ impl StepKind for Ec2ShareSnapshot {
         let group = args.str_or("group", "all")?;
         let remove = args.bool_or("remove", false)?;
         let ec2 = cx.sandbox.ec2();
-        let shared_before = match ec2.snapshot_groups(id).await {
-            Ok(groups) => groups.iter().any(|g| g == group),
-            Err(e) if e.kind == ErrorKind::NotFound => return Ok(Applied::default()),
-            Err(e) => return Err(e),
-        };
-        if let Err(e) = ec2.modify_snapshot_groups(id, group, !remove).await {
-            gone_is_fine(Err(e))?;
-            return Ok(Applied::default());
-        }
+        let shared_before = ec2.snapshot_groups(id).await?.iter().any(|g| g == group);
+        ec2.modify_snapshot_groups(id, group, !remove).await?;
         let mut applied = Applied::default();
         if shared_before == remove {
             applied = applied.undo(Undo::new(

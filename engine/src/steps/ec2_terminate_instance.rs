@@ -21,7 +21,7 @@ static SPEC: StepSpec = StepSpec {
     }],
     outputs: &[],
     calls: &["ec2:TerminateInstances"],
-    revert: "none (a terminated instance cannot be restored)",
+    revert: "none",
 };
 
 #[async_trait]

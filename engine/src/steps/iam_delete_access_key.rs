@@ -29,7 +29,7 @@ static SPEC: StepSpec = StepSpec {
     ],
     outputs: &[],
     calls: &["iam:DeleteAccessKey"],
-    revert: "none (a deleted key cannot be restored)",
+    revert: "none",
 };
 
 #[async_trait]

@@ -33,7 +33,7 @@ static SPEC: StepSpec = StepSpec {
         "iam:DetachUserPolicy",
         "iam:DeleteUser",
     ],
-    revert: "none (a deleted user cannot be restored)",
+    revert: "none",
 };
 
 /// Deletes what IAM requires gone first, then the user.

@@ -1,10 +1,7 @@
 //! `iam.put_user_policy`: an inline policy on a user, such as a deny-all.
 
-use super::{
-    Applied, Args, Field, FieldType, OutputSpec, StepContext, StepKind, StepSpec, Undo,
-    gone_is_fine,
-};
-use crate::sandbox::{ErrorKind, SandboxError};
+use super::{Applied, Args, Field, FieldType, OutputSpec, StepContext, StepKind, StepSpec, Undo};
+use crate::sandbox::SandboxError;
 use async_trait::async_trait;
 use serde_json::json;
 
@@ -18,9 +15,7 @@ static SPEC: StepSpec = StepSpec {
            evaluated at every request, so it also stops session credentials obtained before \
            the user's keys were deactivated. It locks out the user's legitimate owner too. \
            An inline policy of the same name is replaced; clean-up puts the old document \
-           back. If the user no longer exists there is nothing to change: the step succeeds \
-           without a call and with no outputs (so that clean-up can run it after the user \
-           was deleted).",
+           back.",
     inputs: &[
         Field {
             name: "user_name",
@@ -66,15 +61,8 @@ impl StepKind for IamPutUserPolicy {
         let name = args.str("policy_name")?;
         let document = args.document("policy_document")?;
         let iam = cx.sandbox.iam();
-        let old = match iam.user_policies(user).await {
-            Ok(mut policies) => policies.remove(name),
-            Err(e) if e.kind == ErrorKind::NotFound => return Ok(Applied::default()),
-            Err(e) => return Err(e),
-        };
-        if let Err(e) = iam.put_user_policy(user, name, &document).await {
-            gone_is_fine(Err(e))?;
-            return Ok(Applied::default());
-        }
+        let old = iam.user_policies(user).await?.remove(name);
+        iam.put_user_policy(user, name, &document).await?;
         let resource = format!("inline policy {name} of iam user {user}");
         let applied = Applied::default().output("policy_name", name);
         Ok(match old {

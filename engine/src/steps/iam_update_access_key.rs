@@ -1,10 +1,7 @@
 //! `iam.update_access_key`: activate or deactivate an access key.
 
-use super::{
-    Applied, Args, Field, FieldType, OutputSpec, StepContext, StepKind, StepSpec, Undo,
-    gone_is_fine,
-};
-use crate::sandbox::{ErrorKind, KeyStatus, SandboxError};
+use super::{Applied, Args, Field, FieldType, OutputSpec, StepContext, StepKind, StepSpec, Undo};
+use crate::sandbox::{KeyStatus, SandboxError};
 use async_trait::async_trait;
 use serde_json::json;
 
@@ -16,9 +13,8 @@ static SPEC: StepSpec = StepSpec {
     docs: "Deactivating a key is the first containment of leaked credentials: calls signed \
            with it are refused from then on, and it can be re-activated after a false \
            positive. It does not end session credentials already obtained with the key \
-           (sts:GetSessionToken), which stay valid until they expire. If the user or the key \
-           no longer exists there is nothing to change: the step succeeds without a call and \
-           with no outputs (so that clean-up can run it after the key was deleted).",
+           (sts:GetSessionToken), which stay valid until they expire. Setting the status the \
+           key already has changes nothing and leaves nothing to revert.",
     inputs: &[
         Field {
             name: "user_name",
@@ -67,23 +63,17 @@ impl StepKind for IamUpdateAccessKey {
             }
         };
         let iam = cx.sandbox.iam();
-        let before = match iam.list_access_keys(user).await {
-            Ok(keys) => keys
-                .into_iter()
-                .find(|k| k.access_key_id == key)
-                .map(|k| k.status),
-            Err(e) if e.kind == ErrorKind::NotFound => None,
-            Err(e) => return Err(e),
-        };
-        let Some(before) = before else {
-            return Ok(Applied::default());
-        };
-        if let Err(e) = iam.update_access_key(user, key, status).await {
-            gone_is_fine(Err(e))?;
-            return Ok(Applied::default());
-        }
+        let before = iam
+            .list_access_keys(user)
+            .await?
+            .into_iter()
+            .find(|k| k.access_key_id == key)
+            .map(|k| k.status);
+        iam.update_access_key(user, key, status).await?;
         let mut applied = Applied::default().output("status", status.as_str());
-        if before != status {
+        if let Some(before) = before
+            && before != status
+        {
             applied = applied.undo(Undo::new(
                 "iam.update_access_key",
                 json!({ "user_name": user, "access_key_id": key, "status": before.as_str() }),
@@ -149,7 +139,7 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn a_deleted_key_is_nothing_to_change_but_a_bad_status_is_refused() {
+    async fn a_bad_status_or_a_missing_key_is_an_error() {
         let h = Harness::new();
         let key = user_with_key(&h).await;
         let bad = json!({"user_name": "u", "access_key_id": key, "status": "Disabled"});
@@ -167,10 +157,10 @@ mod tests {
             .await
             .expect("delete");
         let with = json!({"user_name": "u", "access_key_id": key, "status": "Active"});
-        let applied = h
+        let err = h
             .apply("iam.update_access_key", with)
             .await
-            .expect("gone is fine");
-        assert!(applied.undo.is_empty() && applied.outputs.is_empty());
+            .expect_err("no such key");
+        assert_eq!(err.kind, ErrorKind::NotFound);
     }
 }

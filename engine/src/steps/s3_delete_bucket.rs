@@ -24,7 +24,7 @@ static SPEC: StepSpec = StepSpec {
         "s3:DeleteObjects",
         "s3:DeleteBucket",
     ],
-    revert: "none (a deleted bucket cannot be restored)",
+    revert: "none",
 };
 
 #[async_trait]

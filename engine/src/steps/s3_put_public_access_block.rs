@@ -1,7 +1,7 @@
 //! `s3.put_public_access_block`: a bucket's Block Public Access settings.
 
-use super::{Applied, Args, Field, FieldType, StepContext, StepKind, StepSpec, Undo, gone_is_fine};
-use crate::sandbox::{ErrorKind, PublicAccessBlock, SandboxError};
+use super::{Applied, Args, Field, FieldType, StepContext, StepKind, StepSpec, Undo};
+use crate::sandbox::{PublicAccessBlock, SandboxError};
 use async_trait::async_trait;
 use serde_json::{Value, json};
 
@@ -14,8 +14,7 @@ static SPEC: StepSpec = StepSpec {
            public bucket policy grants to anyone outside the account, at once, without \
            changing the policy itself: the quickest containment of a public bucket. The \
            account-level settings apply on top of the bucket's. Clean-up puts the previous \
-           settings back, or deletes the block if the bucket had none. If the bucket no \
-           longer exists there is nothing to change: the step succeeds without an undo.",
+           settings back, or deletes the block if the bucket had none.",
     inputs: &[
         Field {
             name: "bucket",
@@ -80,15 +79,8 @@ impl StepKind for S3PutPublicAccessBlock {
             restrict_public_buckets: args.bool_or("restrict_public_buckets", true)?,
         };
         let s3 = cx.sandbox.s3();
-        let previous = match s3.get_public_access_block(bucket).await {
-            Ok(previous) => previous,
-            Err(e) if e.kind == ErrorKind::NotFound => return Ok(Applied::default()),
-            Err(e) => return Err(e),
-        };
-        if let Err(e) = s3.put_public_access_block(bucket, &block).await {
-            gone_is_fine(Err(e))?;
-            return Ok(Applied::default());
-        }
+        let previous = s3.get_public_access_block(bucket).await?;
+        s3.put_public_access_block(bucket, &block).await?;
         let resource = format!("public access block of bucket {bucket}");
         let applied = Applied::default();
         Ok(match previous {

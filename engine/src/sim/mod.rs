@@ -13,10 +13,16 @@
 //! ids, findings and times. Ids and detections draw from two separate streams, so changing
 //! the model does not change the ids.
 //!
+//! Like AWS: new buckets have Block Public Access on, and a public bucket policy is refused
+//! while BlockPublicPolicy is set; CreateTrail needs a bucket policy letting CloudTrail
+//! deliver; a user holds at most two keys; the VPC has an undeletable default group that
+//! instances launched without groups get.
+//!
 //! Simplifications, on purpose: only successful mutating calls are audited (plus every call
 //! made through [`Actor::call_as`], denied ones included); calls made through `call_as`
 //! carry no arguments and change nothing; a stopped trail does not silence the CIS alarms;
-//! a threat list takes effect at once.
+//! a threat list takes effect at once; any password policy update counts as a change,
+//! weaker or not.
 
 use crate::clock::Clock;
 use crate::sandbox::{

@@ -1207,32 +1207,3 @@ fn ip_blocks_match_addresses_inside_them() {
     }
     assert!(IpNet::parse("198.51.100.0/33").is_none());
 }
-
-#[tokio::test]
-async fn perf_probe_temporary() {
-    let t = std::time::Instant::now();
-    let model = Arc::new(DetectionModel::builtin());
-    let names = vec![
-        "cis-cloudtrail-changes".to_owned(),
-        "cis-iam-policy-changes".to_owned(),
-    ];
-    let types = vec!["PenTest:IAMUser/KaliLinux".to_owned()];
-    for seed in 0..1000 {
-        let clock = Arc::new(Clock::virtual_at(start()));
-        let sim = SimAccount::new(seed, model.clone(), clock.clone());
-        let key = victim(&sim, "mallory").await;
-        sim.call_as(
-            &key,
-            KALI,
-            &calls(&["iam.list_users", "ec2.describe_instances"]),
-        )
-        .await
-        .expect("calls");
-        for _ in 0..300 {
-            clock.sleep(Duration::from_secs(5)).await;
-            let _ = sim.findings(&types, start()).await.expect("f");
-            let _ = sim.describe_alarms(&names).await.expect("a");
-        }
-    }
-    eprintln!("PERF 1000 runs x 300 polls: {:?}", t.elapsed());
-}

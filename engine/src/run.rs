@@ -980,6 +980,7 @@ impl<'a> Run<'a> {
                         }
                     }
                 }
+                let mark = self.events.len();
                 let result = self
                     .run_step(
                         RunPhase::Watch,
@@ -988,10 +989,9 @@ impl<'a> Run<'a> {
                         &rs.with,
                     )
                     .await?;
-                let values = self
-                    .events
+                // The inputs as evaluated; none when the step failed before it started.
+                let values = self.events[mark..]
                     .iter()
-                    .rev()
                     .find_map(|e| match &e.body {
                         Body::StepStarted { with, .. } => Some(with.clone()),
                         _ => None,

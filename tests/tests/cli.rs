@@ -355,7 +355,16 @@ fn repeat_reports_percentiles_and_pass_rates() {
 fn sigterm_ends_the_run_cleans_up_and_exits_3() {
     let runs = tempfile::tempdir().expect("tempdir");
     let child = gameday()
-        .args(["run", "public-bucket", "--autopilot", "--speed", "5", "--json", "--quiet", "--runs-dir"])
+        .args([
+            "run",
+            "public-bucket",
+            "--autopilot",
+            "--speed",
+            "5",
+            "--json",
+            "--quiet",
+            "--runs-dir",
+        ])
         .arg(runs.path())
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
@@ -363,24 +372,40 @@ fn sigterm_ends_the_run_cleans_up_and_exits_3() {
         .expect("spawn");
     let deadline = Instant::now() + Duration::from_secs(20);
     let journal = loop {
-        let found = std::fs::read_dir(runs.path()).ok().and_then(|mut d| d.next()).and_then(|e| e.ok()).map(|e| e.path().join("journal.jsonl"));
+        let found = std::fs::read_dir(runs.path())
+            .ok()
+            .and_then(|mut d| d.next())
+            .and_then(|e| e.ok())
+            .map(|e| e.path().join("journal.jsonl"));
         if let Some(j) = found
             && std::fs::read_to_string(&j).is_ok_and(|t| t.contains("\"phase\":\"watch\""))
         {
             break j;
         }
-        assert!(Instant::now() < deadline, "the run never reached the watch phase");
+        assert!(
+            Instant::now() < deadline,
+            "the run never reached the watch phase"
+        );
         std::thread::sleep(Duration::from_millis(20));
     };
-    let status = std::process::Command::new("kill").args(["-TERM", &child.id().to_string()]).status().expect("kill");
+    let status = std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .expect("kill");
     assert!(status.success());
     let out = child.wait_with_output().expect("wait");
     assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
     let j = json_lines(&stdout(&out)).remove(0);
     assert_eq!(j["outcome"], "aborted");
-    assert!(j["reason"].as_str().expect("reason").contains("SIGTERM"), "{j}");
+    assert!(
+        j["reason"].as_str().expect("reason").contains("SIGTERM"),
+        "{j}"
+    );
     assert_eq!(j["cleanup"]["failed"], 0, "{j}");
-    assert!(j["cleanup"]["reverted"].as_u64().expect("reverted") >= 2, "{j}");
+    assert!(
+        j["cleanup"]["reverted"].as_u64().expect("reverted") >= 2,
+        "{j}"
+    );
     let text = std::fs::read_to_string(&journal).expect("journal");
     let last: Value = serde_json::from_str(text.lines().last().expect("a line")).expect("json");
     assert_eq!(last["event"], "run_ended");

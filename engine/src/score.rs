@@ -49,9 +49,11 @@ pub struct DetectionResult {
     pub evidence: Option<String>,
     /// Why it was missed.
     pub missed_reason: Option<String>,
-    /// Points earned.
+    /// Points earned (rounded to 0.1 in output; sums use the exact value).
+    #[serde(serialize_with = "rounded")]
     pub points: f64,
     /// Points possible.
+    #[serde(serialize_with = "rounded")]
     pub max_points: f64,
     /// Where the points came from.
     pub explanation: String,
@@ -82,9 +84,11 @@ pub struct ContainmentResult {
     pub first_seen_true: Option<DateTime<Utc>>,
     /// Why it was missed.
     pub missed_reason: Option<String>,
-    /// Points earned.
+    /// Points earned (rounded to 0.1 in output; sums use the exact value).
+    #[serde(serialize_with = "rounded")]
     pub points: f64,
     /// Points possible.
+    #[serde(serialize_with = "rounded")]
     pub max_points: f64,
     /// Where the points came from.
     pub explanation: String,
@@ -108,8 +112,10 @@ pub struct RunbookStepResult {
     /// The hint was taken.
     pub hint_taken: bool,
     /// Points earned (before penalties).
+    #[serde(serialize_with = "rounded")]
     pub points: f64,
     /// Points possible.
+    #[serde(serialize_with = "rounded")]
     pub max_points: f64,
 }
 
@@ -194,6 +200,10 @@ pub struct Summary {
 
 fn round1(x: f64) -> f64 {
     (x * 10.0).round() / 10.0
+}
+
+fn rounded<S: serde::Serializer>(x: &f64, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_f64(round1(*x))
 }
 
 /// Full points within the deadline, linear decay to zero at twice the deadline.
@@ -320,7 +330,7 @@ impl Summary {
                     evidence: None,
                     missed_reason: None,
                     points: 0.0,
-                    max_points: round1(max),
+                    max_points: max,
                     explanation: "no detection recorded".to_owned(),
                 };
                 for e in events {
@@ -341,7 +351,7 @@ impl Summary {
                             r.observed_at = Some(*observed_at);
                             r.ttd_seconds = Some(secs(*ttd_ms));
                             r.evidence = Some(evidence.clone());
-                            r.points = round1(max * f);
+                            r.points = max * f;
                             r.explanation = if r.met {
                                 format!(
                                     "detected in {} (deadline {}): full {:.1}",
@@ -391,7 +401,7 @@ impl Summary {
                     first_seen_true: None,
                     missed_reason: None,
                     points: 0.0,
-                    max_points: round1(max),
+                    max_points: max,
                     explanation: "no containment recorded".to_owned(),
                 };
                 for e in events {
@@ -405,7 +415,7 @@ impl Summary {
                             r.time_source = Some(*time_source);
                             r.last_seen_false = *last_seen_false;
                             r.first_seen_true = Some(*first_seen_true);
-                            r.points = round1(max * f);
+                            r.points = max * f;
                             let took = crate::duration::Duration::from_millis(ttc_ms.max(&0).unsigned_abs());
                             r.explanation = if r.met {
                                 format!("contained in {took} after detection (deadline {}): full {max:.1}", c.within)
@@ -474,8 +484,8 @@ impl Summary {
                     by: mine.map(|m| m.3),
                     in_order,
                     hint_taken,
-                    points: round1(points),
-                    max_points: round1(max),
+                    points,
+                    max_points: max,
                 });
             }
             for e in events {

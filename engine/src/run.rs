@@ -629,36 +629,38 @@ impl<'a> Run<'a> {
             let Some(next) = self.next_wake(&w, autopilot.as_ref()) else {
                 break WatchEnd::Complete;
             };
-            let next = next.max(
-                now.saturating_add(Duration::from_millis(1))
-                    .min(next.max(now)),
-            );
-            let sleep = self.clock.sleep_until(next);
-            match (commands.as_mut(), abort.as_mut()) {
-                (Some(rx), Some(ab)) => tokio::select! {
-                    _ = sleep => {}
-                    c = rx.recv() => if let Some(c) = c {
-                        if self.handle(&mut w, Actor::Responder, c).await? {
-                            self.resolve_all_pending(&mut w, "the facilitator ended the exercise")?;
-                            break WatchEnd::Ended;
-                        }
-                    } else { commands = None },
-                    _ = ab.wait() => {}
-                },
-                (None, Some(ab)) => tokio::select! {
-                    _ = sleep => {}
-                    _ = ab.wait() => {}
-                },
-                (Some(rx), None) => tokio::select! {
-                    _ = sleep => {}
-                    c = rx.recv() => if let Some(c) = c {
-                        if self.handle(&mut w, Actor::Responder, c).await? {
-                            self.resolve_all_pending(&mut w, "the facilitator ended the exercise")?;
-                            break WatchEnd::Ended;
-                        }
-                    } else { commands = None },
-                },
-                (None, None) => sleep.await,
+            // Sleep until the next thing is due, waking early for a responder's command or
+            // an abort.
+            let wake = {
+                let sleep = self.clock.sleep_until(next.max(now));
+                let command = async {
+                    match commands.as_mut() {
+                        Some(rx) => rx.recv().await,
+                        None => std::future::pending().await,
+                    }
+                };
+                let aborted = async {
+                    match abort.as_mut() {
+                        Some(a) => a.wait().await,
+                        None => std::future::pending().await,
+                    }
+                };
+                tokio::select! {
+                    _ = sleep => Wake::Due,
+                    c = command => Wake::Command(c),
+                    _ = aborted => Wake::Due,
+                }
+            };
+            match wake {
+                Wake::Due => {}
+                // The console went away: go on without it.
+                Wake::Command(None) => commands = None,
+                Wake::Command(Some(c)) => {
+                    if self.handle(&mut w, Actor::Responder, c).await? {
+                        self.resolve_all_pending(&mut w, "the facilitator ended the exercise")?;
+                        break WatchEnd::Ended;
+                    }
+                }
             }
         };
         if let WatchEnd::Aborted(reason) = &end {
@@ -1017,6 +1019,14 @@ impl<'a> Run<'a> {
         }
         Ok(false)
     }
+}
+
+/// What woke the watch loop.
+enum Wake {
+    /// Something is due (or an abort, checked at the top of the loop).
+    Due,
+    /// A responder's command; `None` when the console went away.
+    Command(Option<Command>),
 }
 
 enum WatchEnd {

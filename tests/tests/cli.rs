@@ -182,6 +182,29 @@ fn hostile_yaml_is_refused_quickly() {
     }
 }
 
+/// Waits until the one run in `runs` has done its attack and is watching; returns its
+/// journal.
+fn wait_until_watching(runs: &std::path::Path) -> std::path::PathBuf {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let found = std::fs::read_dir(runs)
+            .ok()
+            .and_then(|mut d| d.next())
+            .and_then(|e| e.ok())
+            .map(|e| e.path().join("journal.jsonl"));
+        if let Some(j) = found
+            && std::fs::read_to_string(&j).is_ok_and(|t| t.contains("\"phase\":\"watch\""))
+        {
+            return j;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the run never reached the watch phase"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
 #[test]
 fn a_run_killed_mid_way_leaves_a_journal_the_report_reads() {
     let runs = tempfile::tempdir().expect("tempdir");
@@ -200,25 +223,7 @@ fn a_run_killed_mid_way_leaves_a_journal_the_report_reads() {
         .stderr(std::process::Stdio::null())
         .spawn()
         .expect("spawn");
-    // Wait until the attack has run and the run is watching.
-    let deadline = Instant::now() + Duration::from_secs(20);
-    let journal = loop {
-        let found = std::fs::read_dir(runs.path())
-            .ok()
-            .and_then(|mut d| d.next())
-            .and_then(|e| e.ok())
-            .map(|e| e.path().join("journal.jsonl"));
-        if let Some(j) = found
-            && std::fs::read_to_string(&j).is_ok_and(|t| t.contains("\"phase\":\"watch\""))
-        {
-            break j;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "the run never reached the watch phase"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    };
+    let journal = wait_until_watching(runs.path());
     child.kill().expect("SIGKILL");
     child.wait().expect("wait");
     let dir = journal.parent().expect("run dir");
@@ -370,24 +375,7 @@ fn sigterm_ends_the_run_cleans_up_and_exits_3() {
         .stderr(std::process::Stdio::piped())
         .spawn()
         .expect("spawn");
-    let deadline = Instant::now() + Duration::from_secs(20);
-    let journal = loop {
-        let found = std::fs::read_dir(runs.path())
-            .ok()
-            .and_then(|mut d| d.next())
-            .and_then(|e| e.ok())
-            .map(|e| e.path().join("journal.jsonl"));
-        if let Some(j) = found
-            && std::fs::read_to_string(&j).is_ok_and(|t| t.contains("\"phase\":\"watch\""))
-        {
-            break j;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "the run never reached the watch phase"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    };
+    let journal = wait_until_watching(runs.path());
     let status = std::process::Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
         .status()

@@ -143,6 +143,37 @@ pub fn read(path: &Path) -> Result<Contents, ReadError> {
     parse(&file, &text)
 }
 
+/// The journals a path stands for: a journal file; a run directory (its journal); or a
+/// folder of run directories (the journal of each, in name order, which is start order
+/// for the run ids gameday makes).
+pub fn discover(path: &Path) -> std::io::Result<Vec<PathBuf>> {
+    if path.is_file() {
+        return Ok(vec![path.to_owned()]);
+    }
+    let own = path.join(FILE_NAME);
+    if own.is_file() {
+        return Ok(vec![own]);
+    }
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir(path)? {
+        let journal = entry?.path().join(FILE_NAME);
+        if journal.is_file() {
+            found.push(journal);
+        }
+    }
+    found.sort();
+    if found.is_empty() {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::NotFound,
+            format!(
+                "{}: no {FILE_NAME} in it or in any folder directly inside it",
+                path.display()
+            ),
+        ));
+    }
+    Ok(found)
+}
+
 /// Parses journal text (see [`read`]).
 pub fn parse(file: &Path, text: &str) -> Result<Contents, ReadError> {
     let mut events = Vec::new();

@@ -11,6 +11,7 @@ use crate::library::Plan;
 use crate::runbook::NistPhase;
 use crate::sandbox::TargetInfo;
 use chrono::{DateTime, Utc};
+use schemars::JsonSchema;
 use serde::Serialize;
 
 /// Points of each part of the default model.
@@ -25,7 +26,7 @@ pub const HINT_COST: f64 = 5.0;
 pub const MUST_NOT_COST: f64 = 10.0;
 
 /// A detection expectation's result.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct DetectionResult {
     /// Its id.
     pub id: String,
@@ -60,7 +61,7 @@ pub struct DetectionResult {
 }
 
 /// A containment expectation's result.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct ContainmentResult {
     /// Its id.
     pub id: String,
@@ -95,7 +96,7 @@ pub struct ContainmentResult {
 }
 
 /// A runbook step's result.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct RunbookStepResult {
     /// Its id.
     pub id: String,
@@ -120,7 +121,7 @@ pub struct RunbookStepResult {
 }
 
 /// A deduction.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct Penalty {
     /// Negative points.
     pub points: f64,
@@ -129,7 +130,7 @@ pub struct Penalty {
 }
 
 /// The score.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct Score {
     /// Points earned.
     pub total: f64,
@@ -146,7 +147,7 @@ pub struct Score {
 }
 
 /// What clean-up did.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, JsonSchema)]
 pub struct Cleanup {
     /// Reverts that succeeded.
     pub reverted: u32,
@@ -157,7 +158,7 @@ pub struct Cleanup {
 }
 
 /// Everything about a run, from its journal.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct Summary {
     /// The run id.
     pub run_id: String,
@@ -194,7 +195,6 @@ pub struct Summary {
     /// Clean-up; `None` if it never ran (the process died).
     pub cleanup: Option<Cleanup>,
     /// The journal's last line was torn (a crash mid-write).
-    #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub torn_journal: bool,
 }
 
@@ -424,6 +424,14 @@ impl Summary {
                             };
                         }
                         Body::ContainmentMissed { id, reason } if id == &c.id => {
+                            // The clock ran from the detection it counts from, if any.
+                            r.reference_at = match &c.after {
+                                Some(after) => detections
+                                    .iter()
+                                    .find(|d| &d.id == after)
+                                    .and_then(|d| d.detected_at),
+                                None => detections.iter().filter_map(|d| d.detected_at).min(),
+                            };
                             r.missed_reason = Some(reason.clone());
                             r.explanation = format!("missed ({reason}): 0 of {max:.1}");
                         }

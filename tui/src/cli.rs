@@ -59,13 +59,21 @@ pub enum Command {
     },
     /// Run game days.
     Run(RunArgs),
-    /// Write the report of a run from its journal.
+    /// Write the report of one or more runs from their journals alone.
+    ///
+    /// Several runs (a schedule, a team's session) are combined into one report. With one
+    /// format and no --out the report goes to standard output.
     Report {
-        /// The run directory (or its journal.jsonl).
-        run_dir: PathBuf,
-        /// Report format.
-        #[arg(long, value_enum, default_value_t = ReportFormat::Md)]
-        format: ReportFormat,
+        /// Run directories or journal files; a folder of run directories stands for
+        /// every run in it.
+        #[arg(required = true, value_name = "RUN_DIR")]
+        runs: Vec<PathBuf>,
+        /// Formats, comma-separated.
+        #[arg(long, value_enum, value_delimiter = ',', default_value = "md")]
+        format: Vec<ReportFormat>,
+        /// Write the reports into DIR (report.md, report.html, report.json, junit.xml).
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
     },
 }
 
@@ -73,14 +81,32 @@ pub enum Command {
 pub enum SchemaKind {
     Scenario,
     Runbook,
+    /// The JSON report (`gameday report --format json`).
+    Report,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
 pub enum ReportFormat {
-    /// Markdown.
+    /// GitHub-flavoured Markdown.
     Md,
-    /// JSON.
+    /// One self-contained HTML page.
+    Html,
+    /// The versioned JSON document (see `gameday schema report`).
     Json,
+    /// JUnit XML, one test case per expectation.
+    Junit,
+}
+
+impl ReportFormat {
+    pub fn engine(self) -> gameday_engine::report::Format {
+        use gameday_engine::report::Format;
+        match self {
+            ReportFormat::Md => Format::Markdown,
+            ReportFormat::Html => Format::Html,
+            ReportFormat::Json => Format::Json,
+            ReportFormat::Junit => Format::Junit,
+        }
+    }
 }
 
 #[derive(Debug, Args)]
@@ -135,6 +161,9 @@ pub struct RunArgs {
     /// No progress on stderr.
     #[arg(long, short)]
     pub quiet: bool,
+    /// Also exit 1 when a run scores below N (out of 100), e.g. `--fail-on 'score<70'`.
+    #[arg(long, value_name = "score<N", value_parser = parse_fail_on)]
+    pub fail_on: Option<f64>,
 }
 
 fn parse_param(s: &str) -> Result<(String, String), String> {
@@ -142,6 +171,16 @@ fn parse_param(s: &str) -> Result<(String, String), String> {
         .filter(|(k, _)| !k.is_empty())
         .map(|(k, v)| (k.to_owned(), v.to_owned()))
         .ok_or_else(|| format!("`{s}` is not NAME=VALUE"))
+}
+
+fn parse_fail_on(s: &str) -> Result<f64, String> {
+    s.trim()
+        .strip_prefix("score")
+        .map(str::trim_start)
+        .and_then(|r| r.strip_prefix('<'))
+        .and_then(|n| n.trim().parse::<f64>().ok())
+        .filter(|n| (0.0..=100.0).contains(n))
+        .ok_or_else(|| format!("`{s}` is not score<N with N from 0 to 100"))
 }
 
 fn parse_speed(s: &str) -> Result<f64, String> {

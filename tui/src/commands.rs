@@ -34,7 +34,7 @@ pub fn dispatch(cli: Cli) -> i32 {
             target,
         } => plan(&scenario, &library.library, params, &target),
         Command::Run(args) => run(args),
-        Command::Report { run_dir, format } => report_cmd(&run_dir, format),
+        Command::Report { runs, format, out } => report_cmd(&runs, &format, out.as_deref()),
     }
 }
 
@@ -189,6 +189,7 @@ fn schema(kind: SchemaKind) -> i32 {
     let s = match kind {
         SchemaKind::Scenario => library::scenario_schema(),
         SchemaKind::Runbook => library::runbook_schema(),
+        SchemaKind::Report => report::schema(),
     };
     println!("{}", serde_json::to_string_pretty(&s).unwrap_or_default());
     0
@@ -521,6 +522,7 @@ async fn run_all(args: RunArgs, loaded: Vec<Checked>, overrides: BTreeMap<String
             match result {
                 Ok(finished) => {
                     let summary = Summary::from_events(&finished.events);
+                    write_run_reports(&run_dir, finished.events);
                     if args.json {
                         println!("{}", summary_json(&summary, &run_dir));
                     } else if !args.quiet && args.repeat > 1 {
@@ -547,10 +549,43 @@ async fn run_all(args: RunArgs, loaded: Vec<Checked>, overrides: BTreeMap<String
             print_percentiles(&done);
         }
     }
-    exit_code(
+    let code = exit_code(
         done.iter().map(|d| d.summary.outcome),
         abort.reason().is_some(),
-    )
+    );
+    apply_fail_on(code, args.fail_on, done.iter().map(|d| &d.summary))
+}
+
+/// The report phase: every report format, written into the run directory. A failure to
+/// write is a warning: the journal, from which `gameday report` rebuilds them, is safe.
+fn write_run_reports(run_dir: &Path, events: Vec<gameday_engine::event::Event>) {
+    let contents = journal::Contents {
+        events,
+        torn_tail: false,
+    };
+    let rep = report::Report::from_journals(std::slice::from_ref(&contents));
+    for f in report::Format::ALL {
+        let path = run_dir.join(f.file_name());
+        if let Err(e) = std::fs::write(&path, rep.render(f)) {
+            eprintln!("warning: {}: {e}", path.display());
+        }
+    }
+}
+
+/// `--fail-on score<N`: a run that scored below N turns a passing exit code into 1.
+fn apply_fail_on<'a>(code: i32, min: Option<f64>, runs: impl Iterator<Item = &'a Summary>) -> i32 {
+    let Some(min) = min else {
+        return code;
+    };
+    let mut low = false;
+    for s in runs.filter(|s| s.score.total < min) {
+        eprintln!(
+            "score below {min}: {} run {} scored {:.1}",
+            s.scenario, s.run_id, s.score.total
+        );
+        low = true;
+    }
+    if low && code == 0 { 1 } else { code }
 }
 
 fn exit_code(outcomes: impl Iterator<Item = Outcome>, aborted: bool) -> i32 {
@@ -728,19 +763,60 @@ fn print_percentiles(done: &[Done]) {
     print_table(&["SCENARIO", "EXPECTATION", "MET", "P50", "P95"], &rows);
 }
 
-fn report_cmd(run_dir: &Path, format: ReportFormat) -> i32 {
-    let contents = match journal::read(run_dir) {
-        Ok(c) => c,
-        Err(e) => {
-            eprintln!("error: {e}");
+/// Reads every journal the paths stand for; prints each problem.
+fn read_journals(paths: &[PathBuf]) -> Result<Vec<journal::Contents>, i32> {
+    let mut journals = Vec::new();
+    let mut failed = false;
+    for p in paths {
+        match journal::discover(p) {
+            Ok(found) => {
+                for f in found {
+                    match journal::read(&f) {
+                        Ok(c) => journals.push(c),
+                        Err(e) => {
+                            eprintln!("error: {e}");
+                            failed = true;
+                        }
+                    }
+                }
+            }
+            Err(e) => {
+                eprintln!("error: {}: {e}", p.display());
+                failed = true;
+            }
+        }
+    }
+    if failed { Err(BAD_INPUT) } else { Ok(journals) }
+}
+
+fn report_cmd(paths: &[PathBuf], formats: &[ReportFormat], out: Option<&Path>) -> i32 {
+    let mut formats: Vec<report::Format> = formats.iter().map(|f| f.engine()).collect();
+    formats.dedup();
+    if out.is_none() && formats.len() > 1 {
+        eprintln!("error: --format names several formats: give --out DIR to write them");
+        return BAD_INPUT;
+    }
+    let journals = match read_journals(paths) {
+        Ok(j) => j,
+        Err(code) => return code,
+    };
+    let rep = report::Report::from_journals(&journals);
+    let Some(dir) = out else {
+        print!("{}", rep.render(formats[0]));
+        return 0;
+    };
+    if let Err(e) = std::fs::create_dir_all(dir) {
+        eprintln!("error: --out {}: {e}", dir.display());
+        return BAD_INPUT;
+    }
+    for f in formats {
+        let path = dir.join(f.file_name());
+        if let Err(e) = std::fs::write(&path, rep.render(f)) {
+            eprintln!("error: {}: {e}", path.display());
             return BAD_INPUT;
         }
-    };
-    let format = match format {
-        ReportFormat::Md => report::Format::Markdown,
-        ReportFormat::Json => report::Format::Json,
-    };
-    print!("{}", report::render(&contents, format));
+        println!("{}", path.display());
+    }
     0
 }
 

@@ -468,7 +468,7 @@ pub trait Actor: Send + Sync {
 }
 
 /// What a sandbox is.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct TargetInfo {
     /// The target's name (`sim`, or a target from the config).
     pub name: String,

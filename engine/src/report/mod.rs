@@ -1,0 +1,717 @@
+//! Post-exercise reports, written from journals alone: no scenario files, no account.
+//!
+//! One or more runs become a [`Report`]; each format renders that same model:
+//! Markdown for tickets and wikis, a self-contained HTML page, a versioned JSON document
+//! (its JSON Schema is [`schema`]) and JUnit XML for CI.
+
+pub mod html;
+mod junit;
+mod markdown;
+mod svg;
+
+use crate::event::{Actor, Body, RunPhase};
+use crate::journal::Contents;
+use crate::score::Summary;
+use chrono::{DateTime, Utc};
+use schemars::JsonSchema;
+use serde::Serialize;
+use serde_json::{Map, Value};
+use std::collections::HashMap;
+
+/// The version of the JSON report structure. It changes only when a field is removed or
+/// changes meaning; new fields may appear within a version.
+pub const REPORT_VERSION: u32 = 1;
+
+/// Report formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Format {
+    /// GitHub-flavoured Markdown.
+    Markdown,
+    /// One self-contained HTML page.
+    Html,
+    /// The versioned JSON document.
+    Json,
+    /// JUnit XML: one test case per expectation.
+    Junit,
+}
+
+impl Format {
+    /// Every format.
+    pub const ALL: [Format; 4] = [Format::Markdown, Format::Html, Format::Json, Format::Junit];
+
+    /// The name used on the command line.
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::Markdown => "md",
+            Format::Html => "html",
+            Format::Json => "json",
+            Format::Junit => "junit",
+        }
+    }
+
+    /// The file a report of this format is written to.
+    pub fn file_name(self) -> &'static str {
+        match self {
+            Format::Markdown => "report.md",
+            Format::Html => "report.html",
+            Format::Json => "report.json",
+            Format::Junit => "junit.xml",
+        }
+    }
+
+    /// Parses a command-line name.
+    pub fn from_name(s: &str) -> Option<Format> {
+        Format::ALL.into_iter().find(|f| f.name() == s)
+    }
+}
+
+/// A report: one run, or several runs of one game day combined.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct Report {
+    /// Always `gameday-report`.
+    pub kind: String,
+    /// The structure's version ([`REPORT_VERSION`]).
+    pub version: u32,
+    /// Totals over the runs.
+    pub totals: Totals,
+    /// The runs, in the order they started.
+    pub runs: Vec<RunReport>,
+}
+
+/// Totals over the runs of a report.
+#[derive(Debug, Clone, Default, Serialize, JsonSchema)]
+pub struct Totals {
+    /// Runs in the report.
+    pub runs: usize,
+    /// Runs that met every expectation.
+    pub passed: usize,
+    /// Runs that missed an expectation.
+    pub failed: usize,
+    /// Runs ended early or whose clean-up was incomplete.
+    pub aborted: usize,
+    /// Runs whose journal stops before the run ended.
+    pub interrupted: usize,
+    /// Expectations (detections and containments) over all runs.
+    pub expectations: usize,
+    /// Of those, met within their deadline.
+    pub expectations_met: usize,
+    /// Mean score over the runs, out of 100.
+    pub mean_score: f64,
+}
+
+/// Everything a report says about one run.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct RunReport {
+    /// Outcome, score, expectations and clean-up.
+    #[serde(flatten)]
+    pub summary: Summary,
+    /// The version of gameday that ran it.
+    pub gameday_version: String,
+    /// What the scenario simulates.
+    pub scenario_summary: String,
+    /// The ATT&CK techniques the scenario exercises.
+    pub mitre: Vec<String>,
+    /// The runbook's id, if the run had one.
+    pub runbook_id: Option<String>,
+    /// Run time from the first to the last event, in seconds.
+    pub duration_seconds: f64,
+    /// Every event of the journal, in words.
+    pub timeline: Vec<TimelineEntry>,
+    /// Actions responders ran from the runbook.
+    pub actions: Vec<ActionEntry>,
+    /// Detections acknowledged by a responder.
+    pub acknowledgements: Vec<Acknowledgement>,
+    /// Hints taken.
+    pub hints: Vec<HintEntry>,
+    /// Notes written during the run.
+    pub notes: Vec<NoteEntry>,
+}
+
+/// Where an event belongs on the timeline.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Lane {
+    /// The run's own lifecycle.
+    Run,
+    /// Preparing the account.
+    Setup,
+    /// The simulated attacker.
+    Attack,
+    /// Detections arriving or missed.
+    Detection,
+    /// Containment reached or missed.
+    Containment,
+    /// What responders did.
+    Responder,
+    /// Reverting the run's changes.
+    Cleanup,
+}
+
+impl Lane {
+    /// A label for people.
+    pub fn title(self) -> &'static str {
+        match self {
+            Lane::Run => "Run",
+            Lane::Setup => "Setup",
+            Lane::Attack => "Attack",
+            Lane::Detection => "Detection",
+            Lane::Containment => "Containment",
+            Lane::Responder => "Responder",
+            Lane::Cleanup => "Clean-up",
+        }
+    }
+}
+
+/// One event of the journal, in words.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct TimelineEntry {
+    /// Its position in the journal.
+    pub seq: u64,
+    /// When (UTC).
+    pub at: DateTime<Utc>,
+    /// Run time since the start, in seconds.
+    pub t_seconds: f64,
+    /// The lifecycle phase the run was in.
+    pub phase: RunPhase,
+    /// Where it belongs.
+    pub lane: Lane,
+    /// The journal's event name.
+    pub event: String,
+    /// Who did it, for responder events.
+    pub by: Option<Actor>,
+    /// What happened.
+    pub text: String,
+    /// False for failures and misses.
+    pub ok: bool,
+}
+
+/// A runbook action a responder ran.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct ActionEntry {
+    /// When.
+    pub at: DateTime<Utc>,
+    /// Run time, in seconds.
+    pub t_seconds: f64,
+    /// Who.
+    pub by: Actor,
+    /// The runbook step.
+    pub runbook_step: String,
+    /// The step kind run.
+    pub action: String,
+    /// Its inputs.
+    pub with: Map<String, Value>,
+    /// Whether it succeeded.
+    pub ok: bool,
+    /// The error, if it failed.
+    pub error: Option<String>,
+}
+
+/// A detection acknowledged by a responder.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct Acknowledgement {
+    /// The detection expectation.
+    pub detection: String,
+    /// When.
+    pub at: DateTime<Utc>,
+    /// Who.
+    pub by: Actor,
+    /// Time from gameday seeing the detection to the acknowledgement, in seconds.
+    pub tta_seconds: Option<f64>,
+}
+
+/// A hint taken.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct HintEntry {
+    /// The runbook step.
+    pub step: String,
+    /// When.
+    pub at: DateTime<Utc>,
+    /// Who.
+    pub by: Actor,
+    /// The hint's text, from the runbook.
+    pub text: String,
+}
+
+/// A note written during the run.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct NoteEntry {
+    /// When.
+    pub at: DateTime<Utc>,
+    /// Run time, in seconds.
+    pub t_seconds: f64,
+    /// Who.
+    pub by: Actor,
+    /// The note.
+    pub text: String,
+}
+
+fn seconds(ms: u64) -> f64 {
+    ms as f64 / 1000.0
+}
+
+fn who(a: Actor) -> &'static str {
+    match a {
+        Actor::Autopilot => "autopilot",
+        Actor::Responder => "responder",
+        Actor::Engine => "engine",
+    }
+}
+
+fn took(ms: i64) -> String {
+    human(Some(ms.max(0) as f64 / 1000.0))
+}
+
+impl RunReport {
+    /// Builds the report of one journal.
+    pub fn from_contents(contents: &Contents) -> RunReport {
+        let events = &contents.events;
+        let mut summary = Summary::from_events(events);
+        summary.torn_journal = contents.torn_tail;
+        let plan = events.first().and_then(|e| match &e.body {
+            Body::RunStarted { plan, version, .. } => Some((plan.as_ref(), version.clone())),
+            _ => None,
+        });
+        let (scenario_summary, mitre, runbook) = match plan {
+            Some((p, _)) => (
+                p.scenario.summary.clone(),
+                p.scenario.mitre.clone(),
+                p.runbook.as_ref(),
+            ),
+            None => (String::new(), Vec::new(), None),
+        };
+        let step_titles: HashMap<&str, &str> = runbook
+            .map(|rb| {
+                rb.phases
+                    .iter()
+                    .flat_map(|p| p.steps.iter())
+                    .map(|s| (s.id.as_str(), s.title.as_str()))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let hint_texts: HashMap<&str, &str> = runbook
+            .map(|rb| {
+                rb.phases
+                    .iter()
+                    .flat_map(|p| p.steps.iter())
+                    .filter_map(|s| s.hint.as_deref().map(|h| (s.id.as_str(), h)))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let observed: HashMap<&str, DateTime<Utc>> = summary
+            .detections
+            .iter()
+            .filter_map(|d| d.observed_at.map(|o| (d.id.as_str(), o)))
+            .collect();
+
+        let mut timeline = Vec::with_capacity(events.len());
+        let mut actions = Vec::new();
+        let mut acknowledgements = Vec::new();
+        let mut hints = Vec::new();
+        let mut notes = Vec::new();
+        let mut phase = RunPhase::Preflight;
+        let mut step_actions: HashMap<&str, &str> = HashMap::new();
+        for e in events {
+            let t_seconds = seconds(e.t_ms);
+            let title = |id: &str| step_titles.get(id).copied().unwrap_or(id).to_owned();
+            let step_lane = |phase: RunPhase| match phase {
+                RunPhase::Setup => Lane::Setup,
+                RunPhase::Attack => Lane::Attack,
+                RunPhase::Cleanup => Lane::Cleanup,
+                _ => Lane::Run,
+            };
+            let (lane, by, text, ok) = match &e.body {
+                Body::RunStarted {
+                    target,
+                    seed,
+                    clock,
+                    ..
+                } => (
+                    Lane::Run,
+                    None,
+                    format!(
+                        "run started on {} ({}, account {}, {}), seed {seed}, {clock} clock",
+                        target.name, target.kind, target.account_id, target.region
+                    ),
+                    true,
+                ),
+                Body::PhaseStarted { phase: p } => {
+                    phase = *p;
+                    (Lane::Run, None, format!("{} phase", phase_name(*p)), true)
+                }
+                Body::StepStarted { step, action, .. } => {
+                    step_actions.insert(step, action);
+                    (
+                        step_lane(phase),
+                        None,
+                        format!("step {step} ({action}) starts"),
+                        true,
+                    )
+                }
+                Body::ResourceCreated { step, undo } => (
+                    step_lane(phase),
+                    None,
+                    format!("step {step} changed {}", undo.resource),
+                    true,
+                ),
+                Body::StepCompleted { step, .. } => (
+                    step_lane(phase),
+                    None,
+                    match step_actions.get(step.as_str()) {
+                        Some(a) => format!("step {step} ({a}) done"),
+                        None => format!("step {step} done"),
+                    },
+                    true,
+                ),
+                Body::StepFailed { step, error } => (
+                    step_lane(phase),
+                    None,
+                    format!("step {step} failed: {error}"),
+                    false,
+                ),
+                Body::DetectionMet {
+                    id,
+                    source,
+                    name,
+                    ttd_ms,
+                    title,
+                    ..
+                } => (
+                    Lane::Detection,
+                    None,
+                    format!(
+                        "{id} detected by {source} {name} after {}: {title}",
+                        took(*ttd_ms)
+                    ),
+                    true,
+                ),
+                Body::DetectionMissed { id, reason, .. } => (
+                    Lane::Detection,
+                    None,
+                    format!("{id} missed: {reason}"),
+                    false,
+                ),
+                Body::ContainmentMet {
+                    id,
+                    ttc_ms,
+                    time_source,
+                    ..
+                } => (
+                    Lane::Containment,
+                    None,
+                    format!(
+                        "{id} contained after {} (timed by {})",
+                        took(*ttc_ms),
+                        match time_source {
+                            crate::event::TimeSource::Audit => "the audit log",
+                            crate::event::TimeSource::Poll => "a poll",
+                        }
+                    ),
+                    true,
+                ),
+                Body::ContainmentMissed { id, reason } => (
+                    Lane::Containment,
+                    None,
+                    format!("{id} not contained: {reason}"),
+                    false,
+                ),
+                Body::ResponderAction {
+                    by,
+                    runbook_step,
+                    action,
+                    with,
+                    ok,
+                    error,
+                } => {
+                    actions.push(ActionEntry {
+                        at: e.at,
+                        t_seconds,
+                        by: *by,
+                        runbook_step: runbook_step.clone(),
+                        action: action.clone(),
+                        with: with.clone(),
+                        ok: *ok,
+                        error: error.clone(),
+                    });
+                    (
+                        Lane::Responder,
+                        Some(*by),
+                        match error {
+                            None => format!("ran {action} for “{}”", title(runbook_step)),
+                            Some(err) => {
+                                format!("ran {action} for “{}”: {err}", title(runbook_step))
+                            }
+                        },
+                        *ok,
+                    )
+                }
+                Body::RunbookStepDone { step, by, how } => (
+                    Lane::Responder,
+                    Some(*by),
+                    format!("“{}” done ({how})", title(step)),
+                    true,
+                ),
+                Body::HintTaken { step, by } => {
+                    hints.push(HintEntry {
+                        step: step.clone(),
+                        at: e.at,
+                        by: *by,
+                        text: hint_texts
+                            .get(step.as_str())
+                            .copied()
+                            .unwrap_or("")
+                            .to_owned(),
+                    });
+                    (
+                        Lane::Responder,
+                        Some(*by),
+                        format!("hint taken on “{}”", title(step)),
+                        true,
+                    )
+                }
+                Body::MustNotBroken {
+                    step,
+                    action,
+                    reason,
+                } => (
+                    Lane::Responder,
+                    None,
+                    format!("{action} ran before “{}”: {reason}", title(step)),
+                    false,
+                ),
+                Body::DetectionAcknowledged { id, by } => {
+                    acknowledgements.push(Acknowledgement {
+                        detection: id.clone(),
+                        at: e.at,
+                        by: *by,
+                        tta_seconds: observed
+                            .get(id.as_str())
+                            .map(|o| (e.at - *o).num_milliseconds().max(0) as f64 / 1000.0),
+                    });
+                    (
+                        Lane::Responder,
+                        Some(*by),
+                        format!("{id} acknowledged"),
+                        true,
+                    )
+                }
+                Body::NoteAdded { text, by } => {
+                    notes.push(NoteEntry {
+                        at: e.at,
+                        t_seconds,
+                        by: *by,
+                        text: text.clone(),
+                    });
+                    (Lane::Responder, Some(*by), format!("note: {text}"), true)
+                }
+                Body::Reverted {
+                    resource,
+                    action,
+                    ok,
+                    error,
+                } => (
+                    Lane::Cleanup,
+                    None,
+                    match error {
+                        None => format!("reverted {resource} ({action})"),
+                        Some(err) => format!("could not revert {resource} ({action}): {err}"),
+                    },
+                    *ok,
+                ),
+                Body::CleanupFinished { reverted, failed } => (
+                    Lane::Cleanup,
+                    None,
+                    format!("clean-up finished: {reverted} reverted, {failed} failed"),
+                    *failed == 0,
+                ),
+                Body::SimTruth { detections } => (
+                    Lane::Run,
+                    None,
+                    format!(
+                        "the simulator's ground truth: {} detection(s) scheduled",
+                        detections.len()
+                    ),
+                    true,
+                ),
+                Body::RunEnded { outcome, reason } => (
+                    Lane::Run,
+                    None,
+                    format!("run {}: {reason}", outcome.as_str()),
+                    matches!(outcome, crate::event::Outcome::Passed),
+                ),
+            };
+            timeline.push(TimelineEntry {
+                seq: e.seq,
+                at: e.at,
+                t_seconds,
+                phase,
+                lane,
+                event: event_name(&e.body).to_owned(),
+                by,
+                text,
+                ok,
+            });
+        }
+        let duration_seconds = events.last().map(|e| seconds(e.t_ms)).unwrap_or(0.0);
+        RunReport {
+            summary,
+            gameday_version: plan.map(|(_, v)| v).unwrap_or_default(),
+            scenario_summary,
+            mitre,
+            runbook_id: runbook.map(|r| r.id.clone()),
+            duration_seconds,
+            timeline,
+            actions,
+            acknowledgements,
+            hints,
+            notes,
+        }
+    }
+
+    /// The run time of a UTC instant of this run, in seconds.
+    pub fn t_of(&self, at: DateTime<Utc>) -> f64 {
+        (at - self.summary.started_at).num_milliseconds() as f64 / 1000.0
+    }
+}
+
+fn phase_name(p: RunPhase) -> &'static str {
+    match p {
+        RunPhase::Preflight => "preflight",
+        RunPhase::Setup => "setup",
+        RunPhase::Attack => "attack",
+        RunPhase::Watch => "watch",
+        RunPhase::Cleanup => "clean-up",
+        RunPhase::Report => "report",
+    }
+}
+
+/// The journal's name of an event.
+fn event_name(b: &Body) -> &'static str {
+    match b {
+        Body::RunStarted { .. } => "run_started",
+        Body::PhaseStarted { .. } => "phase_started",
+        Body::StepStarted { .. } => "step_started",
+        Body::ResourceCreated { .. } => "resource_created",
+        Body::StepCompleted { .. } => "step_completed",
+        Body::StepFailed { .. } => "step_failed",
+        Body::DetectionMet { .. } => "detection_met",
+        Body::DetectionMissed { .. } => "detection_missed",
+        Body::ContainmentMet { .. } => "containment_met",
+        Body::ContainmentMissed { .. } => "containment_missed",
+        Body::ResponderAction { .. } => "responder_action",
+        Body::RunbookStepDone { .. } => "runbook_step_done",
+        Body::HintTaken { .. } => "hint_taken",
+        Body::MustNotBroken { .. } => "must_not_broken",
+        Body::DetectionAcknowledged { .. } => "detection_acknowledged",
+        Body::NoteAdded { .. } => "note_added",
+        Body::Reverted { .. } => "reverted",
+        Body::CleanupFinished { .. } => "cleanup_finished",
+        Body::SimTruth { .. } => "sim_truth",
+        Body::RunEnded { .. } => "run_ended",
+    }
+}
+
+impl Report {
+    /// A report of one or more runs, ordered by start time (then run id).
+    pub fn new(mut runs: Vec<RunReport>) -> Report {
+        runs.sort_by(|a, b| {
+            (a.summary.started_at, &a.summary.run_id)
+                .cmp(&(b.summary.started_at, &b.summary.run_id))
+        });
+        let mut t = Totals {
+            runs: runs.len(),
+            ..Totals::default()
+        };
+        for r in &runs {
+            let s = &r.summary;
+            match s.outcome {
+                crate::event::Outcome::Passed => t.passed += 1,
+                crate::event::Outcome::Failed => t.failed += 1,
+                crate::event::Outcome::Aborted => t.aborted += 1,
+                crate::event::Outcome::Interrupted => t.interrupted += 1,
+            }
+            t.expectations += s.detections.len() + s.containments.len();
+            t.expectations_met += s.detections.iter().filter(|d| d.met).count()
+                + s.containments.iter().filter(|c| c.met).count();
+            t.mean_score += s.score.total;
+        }
+        if !runs.is_empty() {
+            t.mean_score = (t.mean_score / runs.len() as f64 * 10.0).round() / 10.0;
+        }
+        Report {
+            kind: "gameday-report".to_owned(),
+            version: REPORT_VERSION,
+            totals: t,
+            runs,
+        }
+    }
+
+    /// A report of journals.
+    pub fn from_journals(journals: &[Contents]) -> Report {
+        Report::new(journals.iter().map(RunReport::from_contents).collect())
+    }
+
+    /// Renders the report in `format`.
+    pub fn render(&self, format: Format) -> String {
+        match format {
+            Format::Markdown => markdown::render(self),
+            Format::Html => html::render(self),
+            Format::Json => {
+                let mut s = serde_json::to_string_pretty(self).unwrap_or_default();
+                s.push('\n');
+                s
+            }
+            Format::Junit => junit::render(self),
+        }
+    }
+}
+
+/// The JSON Schema of the JSON report.
+pub fn schema() -> Value {
+    serde_json::to_value(schemars::schema_for!(Report)).unwrap_or_default()
+}
+
+/// Renders a report of one journal in `format`.
+pub fn render(contents: &Contents, format: Format) -> String {
+    Report::from_journals(std::slice::from_ref(contents)).render(format)
+}
+
+/// A time as RFC 3339 with milliseconds, or a dash.
+pub(crate) fn time(t: Option<DateTime<Utc>>) -> String {
+    t.map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true))
+        .unwrap_or_else(|| "—".to_owned())
+}
+
+/// Seconds for people: `850ms`, `12.5s`, `4m 12.5s`, `15m`, `1h 2m 3s`, or a dash.
+pub(crate) fn human(s: Option<f64>) -> String {
+    let Some(s) = s else {
+        return "—".to_owned();
+    };
+    if s < 1.0 {
+        return format!("{:.0}ms", s * 1000.0);
+    }
+    if s < 60.0 {
+        return format!("{s:.1}s");
+    }
+    let (h, m, rest) = (
+        (s / 3600.0).floor(),
+        ((s % 3600.0) / 60.0).floor(),
+        s % 60.0,
+    );
+    let rest = if rest < 0.05 {
+        String::new()
+    } else if h > 0.0 {
+        format!(" {rest:.0}s")
+    } else {
+        format!(" {rest:.1}s")
+    };
+    if h > 0.0 {
+        format!("{h}h {m}m{rest}")
+    } else {
+        format!("{m}m{rest}")
+    }
+}
+
+/// Who did something, for people.
+pub(crate) fn by_name(a: Option<Actor>) -> &'static str {
+    a.map(who).unwrap_or("—")
+}

@@ -1,0 +1,212 @@
+//! Reports from committed journals: a run that passed, one that missed its containment
+//! (with a hint, an acknowledgement and a note holding markup), and one the process
+//! died in (its last line torn). Every format is compared with its reviewed snapshot
+//! (`cargo insta review` after an intended change) and checked for what it must say.
+
+#![allow(clippy::unwrap_used, clippy::panic)]
+
+use gameday_engine::journal::{self, Contents};
+use gameday_engine::report::{self, Format, Report};
+use std::path::PathBuf;
+
+const JOURNALS: [&str; 3] = ["passed", "missed", "interrupted"];
+
+fn read(name: &str) -> Contents {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/journals")
+        .join(name);
+    journal::read(&path).unwrap_or_else(|e| panic!("{e}"))
+}
+
+fn report_of(name: &str) -> Report {
+    Report::from_journals(&[read(name)])
+}
+
+fn all() -> Report {
+    let journals: Vec<Contents> = JOURNALS.iter().map(|n| read(n)).collect();
+    Report::from_journals(&journals)
+}
+
+#[test]
+fn markdown_matches_its_snapshots() {
+    for name in JOURNALS {
+        insta::assert_snapshot!(
+            format!("{name}.md"),
+            report_of(name).render(Format::Markdown)
+        );
+    }
+    insta::assert_snapshot!("combined.md", all().render(Format::Markdown));
+}
+
+#[test]
+fn html_matches_its_snapshots() {
+    for name in JOURNALS {
+        insta::assert_snapshot!(format!("{name}.html"), report_of(name).render(Format::Html));
+    }
+    insta::assert_snapshot!("combined.html", all().render(Format::Html));
+}
+
+#[test]
+fn json_matches_its_snapshots() {
+    for name in JOURNALS {
+        insta::assert_snapshot!(format!("{name}.json"), report_of(name).render(Format::Json));
+    }
+}
+
+#[test]
+fn junit_matches_its_snapshots() {
+    for name in JOURNALS {
+        insta::assert_snapshot!(
+            format!("{name}.junit.xml"),
+            report_of(name).render(Format::Junit)
+        );
+    }
+    insta::assert_snapshot!("combined.junit.xml", all().render(Format::Junit));
+}
+
+/// Counts per suite: (tests, failures, errors).
+fn junit_counts(xml: &str) -> Vec<(String, u64, u64, u64)> {
+    let suites = junit_parser::from_reader(std::io::Cursor::new(xml.as_bytes()))
+        .unwrap_or_else(|e| panic!("not JUnit XML: {e}\n{xml}"));
+    suites
+        .suites
+        .iter()
+        .map(|s| (s.name.clone(), s.tests, s.failures, s.errors))
+        .collect()
+}
+
+#[test]
+fn junit_is_read_by_a_junit_parser_with_one_case_per_expectation() {
+    // passed: 1 detection + 1 containment + clean-up, all green.
+    let passed = junit_counts(&report_of("passed").render(Format::Junit));
+    assert_eq!(passed.len(), 1);
+    assert_eq!((passed[0].1, passed[0].2, passed[0].3), (3, 0, 0));
+    // missed: the containment fails; its message carries the deadline.
+    let xml = report_of("missed").render(Format::Junit);
+    let missed = junit_counts(&xml);
+    assert_eq!((missed[0].1, missed[0].2, missed[0].3), (3, 1, 0));
+    let suites = junit_parser::from_reader(std::io::Cursor::new(xml.as_bytes())).unwrap();
+    let case = suites.suites[0]
+        .cases
+        .iter()
+        .find(|c| c.original_name.starts_with("contain key-deactivated"))
+        .unwrap();
+    match &case.status {
+        junit_parser::TestStatus::Failure(f) => {
+            assert!(f.message.contains("deadline 30m"), "{}", f.message);
+            assert_eq!(f.failure_type, "missed");
+        }
+        other => panic!("expected a failure, got {other:?}"),
+    }
+    // interrupted: the containment was never decided (an error) and clean-up left
+    // the run's changes behind (a failure).
+    let interrupted = junit_counts(&report_of("interrupted").render(Format::Junit));
+    let total: (u64, u64, u64) = interrupted
+        .iter()
+        .fold((0, 0, 0), |a, s| (a.0 + s.1, a.1 + s.2, a.2 + s.3));
+    assert_eq!(total.1, 1, "clean-up fails: {interrupted:?}");
+    assert!(
+        total.2 >= 1,
+        "an undecided expectation is an error: {interrupted:?}"
+    );
+    // Combined: one suite per run.
+    assert_eq!(junit_counts(&all().render(Format::Junit)).len(), 3);
+}
+
+#[test]
+fn json_follows_its_published_schema() {
+    let schema = report::schema();
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    for r in [
+        report_of("passed"),
+        report_of("missed"),
+        report_of("interrupted"),
+        all(),
+    ] {
+        let value: serde_json::Value = serde_json::from_str(&r.render(Format::Json)).unwrap();
+        let errors: Vec<String> = validator
+            .iter_errors(&value)
+            .map(|e| format!("{}: {e}", e.instance_path()))
+            .collect();
+        assert!(errors.is_empty(), "{errors:#?}");
+        assert_eq!(value["kind"], "gameday-report");
+        assert_eq!(value["version"], report::REPORT_VERSION);
+    }
+    // The committed copy of the schema is the one the code publishes.
+    let committed = std::fs::read_to_string(
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../docs/report.schema.json"),
+    )
+    .unwrap();
+    let committed: serde_json::Value = serde_json::from_str(&committed).unwrap();
+    assert_eq!(
+        committed, schema,
+        "docs/report.schema.json is stale: regenerate it with `gameday schema report`"
+    );
+}
+
+#[test]
+fn text_from_the_journal_cannot_become_markup() {
+    let html = report_of("missed").render(Format::Html);
+    assert!(!html.contains("<script"), "a note's markup must be escaped");
+    assert!(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
+    let md = report_of("missed").render(Format::Markdown);
+    assert!(!md.contains("<script"));
+    assert!(
+        md.contains("reporting user \\| paging"),
+        "pipes are escaped in tables"
+    );
+}
+
+#[test]
+fn html_is_self_contained() {
+    for r in [report_of("passed"), all()] {
+        let html = r.render(Format::Html);
+        for needle in ["<script", "src=\"http", "href=\"http", "url(", "@import"] {
+            assert!(!html.contains(needle), "found {needle}");
+        }
+        assert!(html.contains("Content-Security-Policy"));
+        assert!(html.contains("<svg"));
+        assert!(html.contains("role=\"img\""));
+    }
+}
+
+#[test]
+fn interrupted_runs_say_what_may_remain() {
+    let r = report_of("interrupted");
+    let run = &r.runs[0];
+    assert!(run.summary.torn_journal);
+    let left = &run.summary.cleanup.as_ref().unwrap().left_behind;
+    assert!(!left.is_empty());
+    let md = r.render(Format::Markdown);
+    for item in left {
+        assert!(md.contains(item.as_str()), "{item} missing from the report");
+    }
+    assert!(md.contains("cut short by a crash"));
+}
+
+#[test]
+fn combined_reports_total_their_runs_in_start_order() {
+    let r = all();
+    assert_eq!(r.totals.runs, 3);
+    assert_eq!(
+        (r.totals.passed, r.totals.failed, r.totals.interrupted),
+        (1, 1, 1)
+    );
+    assert!(
+        r.runs
+            .windows(2)
+            .all(|w| w[0].summary.started_at <= w[1].summary.started_at)
+    );
+    let mean = r.runs.iter().map(|x| x.summary.score.total).sum::<f64>() / 3.0;
+    assert!((r.totals.mean_score - mean).abs() < 0.051);
+}
+
+#[test]
+fn acknowledgements_are_timed_from_when_the_detection_was_seen() {
+    let r = report_of("missed");
+    let ack = &r.runs[0].acknowledgements[0];
+    // The fixture acknowledges 45 s after the detection was observed.
+    assert_eq!(ack.tta_seconds, Some(45.0));
+    assert_eq!(r.runs[0].hints.len(), 1);
+    assert!(r.runs[0].hints[0].text.contains("remoteIpDetails"));
+}

@@ -1,6 +1,8 @@
 //! Helpers for the end-to-end tests: the `gameday` binary, built fresh, run as a user
 //! would from the repository root.
 
+pub mod browser;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::OnceLock;

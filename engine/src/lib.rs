@@ -4,11 +4,13 @@
 //! runbooks are loaded, validated and resolved ([`library`]); step kinds act on a
 //! [`sandbox::Sandbox`] (the simulator in [`sim`], or AWS); the [`run`] module drives the
 //! lifecycle and emits [`event::Event`]s that the [`journal`] records and the front ends
-//! display; [`score`] and [`report`] read the journal alone.
+//! display; [`score`] and [`report`] read the journal alone, and [`trend`] follows many
+//! runs over time. [`coverage`] maps the library onto ATT&CK.
 
 pub mod autopilot;
 pub mod checks;
 pub mod clock;
+pub mod coverage;
 pub mod diag;
 pub mod duration;
 pub mod event;
@@ -24,6 +26,7 @@ pub mod score;
 pub mod sim;
 pub mod steps;
 pub mod template;
+pub mod trend;
 pub mod yamldoc;
 
 /// The version, as in `gameday/<version>` user agents.

@@ -75,6 +75,62 @@ pub enum Command {
         #[arg(long, value_name = "DIR")]
         out: Option<PathBuf>,
     },
+    /// Show time to detect and to contain, pass rates and scores over many runs.
+    ///
+    /// Per scenario: its runs in start order, the pass rate and the score; per
+    /// expectation: its time in every run against the deadline, the median and 95th
+    /// percentile (nearest rank), the last value, and the change between the earlier and
+    /// the later half of the runs. Read from the journals alone.
+    Trend {
+        /// Run directories or journal files; a folder of run directories stands for
+        /// every run in it.
+        #[arg(required = true, value_name = "RUNS_DIR")]
+        runs: Vec<PathBuf>,
+        /// Only the runs of this scenario.
+        #[arg(long, value_name = "ID")]
+        scenario: Option<String>,
+        /// Only runs started on or after DATE: YYYY-MM-DD (midnight UTC) or an RFC 3339
+        /// time such as 2025-06-01T09:30:00Z.
+        #[arg(long, value_name = "DATE", value_parser = gameday_engine::trend::parse_since)]
+        since: Option<chrono::DateTime<chrono::Utc>>,
+        /// The output format.
+        #[arg(long, value_enum, default_value = "text")]
+        format: AnalysisFormat,
+        /// Write to FILE instead of standard output.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
+    /// Show the ATT&CK matrix of the library and which scenarios exercise each technique.
+    ///
+    /// Given runs, each technique is also marked with whether the latest run of each
+    /// scenario exercising it detected it (every detection met within its deadline).
+    /// Techniques no scenario exercises are gaps; technique ids the built-in ATT&CK data
+    /// does not know are listed as "other".
+    Coverage {
+        #[command(flatten)]
+        library: Library,
+        /// Run directories or journal files (repeatable); the latest run of each
+        /// scenario decides whether its techniques were detected.
+        #[arg(long, value_name = "RUNS_DIR")]
+        runs: Vec<PathBuf>,
+        /// The output format.
+        #[arg(long, value_enum, default_value = "text")]
+        format: AnalysisFormat,
+        /// Write to FILE instead of standard output.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
+}
+
+/// Output formats of `trend` and `coverage`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum AnalysisFormat {
+    /// Plain-text tables for a terminal.
+    Text,
+    /// One self-contained HTML page (charts or the matrix, with data tables).
+    Html,
+    /// The data as a JSON document.
+    Json,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -187,5 +243,20 @@ fn parse_speed(s: &str) -> Result<f64, String> {
     match s.parse::<f64>() {
         Ok(v) if v.is_finite() && v > 0.0 && v <= 100_000.0 => Ok(v),
         _ => Err(format!("`{s}` is not a speed between 0 and 100000")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fail_on_reads_a_score_bar() {
+        assert_eq!(parse_fail_on("score<70"), Ok(70.0));
+        assert_eq!(parse_fail_on(" score < 62.5 "), Ok(62.5));
+        assert!(parse_fail_on("score<101").is_err());
+        assert!(parse_fail_on("score>70").is_err());
+        assert!(parse_fail_on("grade<B").is_err());
+        assert!(parse_fail_on("score<").is_err());
     }
 }

@@ -10,6 +10,7 @@ use gameday_engine::library::{self, Checked, Plan};
 use gameday_engine::run::{AbortHandle, Run, RunConfig, abort_signal};
 use gameday_engine::score::Summary;
 use gameday_engine::sim::{DetectionModel, SimAccount};
+use gameday_engine::trend::percentile;
 use gameday_engine::{checks, report, steps};
 use serde_json::json;
 use std::collections::BTreeMap;
@@ -35,6 +36,19 @@ pub fn dispatch(cli: Cli) -> i32 {
         } => plan(&scenario, &library.library, params, &target),
         Command::Run(args) => run(args),
         Command::Report { runs, format, out } => report_cmd(&runs, &format, out.as_deref()),
+        Command::Trend {
+            runs,
+            scenario,
+            since,
+            format,
+            out,
+        } => crate::analysis::trend(&runs, scenario, since, format, out.as_deref()),
+        Command::Coverage {
+            library,
+            runs,
+            format,
+            out,
+        } => crate::analysis::coverage(&library.library, &runs, format, out.as_deref()),
     }
 }
 
@@ -716,15 +730,6 @@ fn print_summary(done: &[Done]) {
     }
 }
 
-/// Nearest-rank percentile of sorted values.
-fn percentile(sorted: &[f64], p: f64) -> Option<f64> {
-    if sorted.is_empty() {
-        return None;
-    }
-    let rank = ((p / 100.0) * sorted.len() as f64).ceil().max(1.0) as usize;
-    sorted.get(rank - 1).copied()
-}
-
 fn print_percentiles(done: &[Done]) {
     // (scenario, expectation, kind) → (runs, met, times in seconds)
     type Key = (String, String, &'static str);
@@ -763,32 +768,6 @@ fn print_percentiles(done: &[Done]) {
     print_table(&["SCENARIO", "EXPECTATION", "MET", "P50", "P95"], &rows);
 }
 
-/// Reads every journal the paths stand for; prints each problem.
-fn read_journals(paths: &[PathBuf]) -> Result<Vec<journal::Contents>, i32> {
-    let mut journals = Vec::new();
-    let mut failed = false;
-    for p in paths {
-        match journal::discover(p) {
-            Ok(found) => {
-                for f in found {
-                    match journal::read(&f) {
-                        Ok(c) => journals.push(c),
-                        Err(e) => {
-                            eprintln!("error: {e}");
-                            failed = true;
-                        }
-                    }
-                }
-            }
-            Err(e) => {
-                eprintln!("error: {}: {e}", p.display());
-                failed = true;
-            }
-        }
-    }
-    if failed { Err(BAD_INPUT) } else { Ok(journals) }
-}
-
 fn report_cmd(paths: &[PathBuf], formats: &[ReportFormat], out: Option<&Path>) -> i32 {
     let mut formats: Vec<report::Format> = formats.iter().map(|f| f.engine()).collect();
     formats.dedup();
@@ -796,7 +775,7 @@ fn report_cmd(paths: &[PathBuf], formats: &[ReportFormat], out: Option<&Path>) -
         eprintln!("error: --format names several formats: give --out DIR to write them");
         return BAD_INPUT;
     }
-    let journals = match read_journals(paths) {
+    let journals = match crate::analysis::read_journals(paths) {
         Ok(j) => j,
         Err(code) => return code,
     };
@@ -831,6 +810,19 @@ mod tests {
         assert_eq!(percentile(&v, 95.0), Some(95.0));
         assert_eq!(percentile(&[3.0], 95.0), Some(3.0));
         assert_eq!(percentile(&[], 50.0), None);
+    }
+
+    #[test]
+    #[allow(clippy::unwrap_used)]
+    fn fail_on_turns_only_a_passing_exit_code_into_1() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../engine/tests/journals/passed");
+        let mut s = Summary::from_events(&journal::read(&dir).unwrap().events);
+        s.score.total = 60.0;
+        assert_eq!(apply_fail_on(0, Some(70.0), [&s].into_iter()), 1);
+        assert_eq!(apply_fail_on(0, Some(60.0), [&s].into_iter()), 0);
+        assert_eq!(apply_fail_on(3, Some(70.0), [&s].into_iter()), 3);
+        assert_eq!(apply_fail_on(0, None, [&s].into_iter()), 0);
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! `gameday`: incident-response game days for AWS, on the command line.
 
+mod analysis;
 mod cli;
 mod commands;
 mod progress;

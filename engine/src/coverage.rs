@@ -1,0 +1,1116 @@
+//! ATT&CK coverage of the scenario library: the matrix of tactics × techniques (kept as
+//! data in `attack.yaml`), each technique marked with the scenarios that exercise it and,
+//! given runs, whether the latest run of each of those scenarios detected it. Techniques
+//! no scenario exercises are the gaps; technique ids the data does not know are kept, in
+//! an "other" group.
+//!
+//! One [`Coverage`] renders as a plain-text table ([`Coverage::to_text`]), a versioned
+//! JSON document ([`Coverage::to_json`]) and a self-contained HTML page
+//! ([`Coverage::to_html`]).
+
+use crate::event::Outcome;
+use crate::report::html::{outcome_class, page};
+use crate::scenario::Scenario;
+use crate::score::Summary;
+use crate::trend::{TEXT_WIDTH, fit, wrap};
+use chrono::{DateTime, Utc};
+use maud::{Markup, html};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::fmt::Write as _;
+use std::sync::OnceLock;
+
+/// The version of the JSON coverage structure; it changes only when a field is removed or
+/// changes meaning.
+pub const COVERAGE_VERSION: u32 = 1;
+
+/// An ATT&CK tactic.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Tactic {
+    /// `TA0001`…
+    pub id: String,
+    /// ATT&CK's short name: `initial-access`…
+    pub key: String,
+    /// `Initial Access`…
+    pub name: String,
+}
+
+/// An ATT&CK technique or sub-technique.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+pub struct Technique {
+    /// `T1078`, or `T1078.004` for a sub-technique.
+    pub id: String,
+    /// Its own name: `Cloud Accounts` for T1078.004.
+    pub name: String,
+    /// The name as ATT&CK writes it in full: `Valid Accounts: Cloud Accounts`.
+    pub full_name: String,
+    /// The parent's id, for a sub-technique.
+    pub parent: Option<String>,
+    /// Keys of the tactics it serves, in matrix order.
+    pub tactics: Vec<String>,
+}
+
+/// The ATT&CK data gameday knows (`attack.yaml`).
+#[derive(Debug, Clone)]
+pub struct Attack {
+    /// The ATT&CK version the data follows.
+    pub version: String,
+    /// Platforms the techniques were chosen from.
+    pub platforms: Vec<String>,
+    /// Tactics in matrix order.
+    pub tactics: Vec<Tactic>,
+    /// Techniques, each sub-technique right after its parent.
+    pub techniques: Vec<Technique>,
+    index: HashMap<String, usize>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawAttack {
+    version: String,
+    domain: String,
+    #[serde(default)]
+    platforms: Vec<String>,
+    tactics: Vec<Tactic>,
+    techniques: Vec<RawTechnique>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawTechnique {
+    id: String,
+    name: String,
+    #[serde(default)]
+    tactics: Vec<String>,
+}
+
+/// True for `T` followed by four digits, and optionally `.` and three digits.
+fn well_formed(id: &str) -> bool {
+    let b = id.as_bytes();
+    let digits = |s: &[u8]| s.iter().all(u8::is_ascii_digit);
+    match b.len() {
+        5 => b[0] == b'T' && digits(&b[1..]),
+        9 => b[0] == b'T' && digits(&b[1..5]) && b[5] == b'.' && digits(&b[6..]),
+        _ => false,
+    }
+}
+
+impl Attack {
+    /// The data shipped with gameday, parsed and checked at first use.
+    pub fn builtin() -> Result<&'static Attack, String> {
+        static BUILTIN: OnceLock<Result<Attack, String>> = OnceLock::new();
+        BUILTIN
+            .get_or_init(|| Attack::from_yaml(include_str!("attack.yaml")))
+            .as_ref()
+            .map_err(|e| format!("the built-in ATT&CK data (attack.yaml) is invalid: {e}"))
+    }
+
+    /// Parses and checks ATT&CK data; every problem is reported, one a line.
+    pub fn from_yaml(text: &str) -> Result<Attack, String> {
+        let raw: RawAttack = serde_saphyr::from_str(text).map_err(|e| e.to_string())?;
+        let mut problems = Vec::new();
+        if raw.domain != "enterprise-attack" {
+            problems.push(format!("domain `{}`: only enterprise-attack", raw.domain));
+        }
+        let keys: Vec<&str> = raw.tactics.iter().map(|t| t.key.as_str()).collect();
+        let mut techniques: Vec<Technique> = Vec::new();
+        let mut index = HashMap::new();
+        for t in raw.techniques {
+            if !well_formed(&t.id) {
+                problems.push(format!(
+                    "`{}` is not a technique id like T1078 or T1078.004",
+                    t.id
+                ));
+                continue;
+            }
+            if index.contains_key(&t.id) {
+                problems.push(format!("`{}` is listed twice", t.id));
+                continue;
+            }
+            let parent = t.id.split_once('.').map(|(p, _)| p.to_owned());
+            let (tactics, full_name) = match &parent {
+                None => (t.tactics.clone(), t.name.clone()),
+                Some(p) => match index.get(p).and_then(|i: &usize| techniques.get(*i)) {
+                    Some(pt) => (
+                        if t.tactics.is_empty() {
+                            pt.tactics.clone()
+                        } else {
+                            t.tactics.clone()
+                        },
+                        format!("{}: {}", pt.name, t.name),
+                    ),
+                    None => {
+                        problems.push(format!(
+                            "`{}`: its parent `{p}` must be listed before it",
+                            t.id
+                        ));
+                        continue;
+                    }
+                },
+            };
+            if tactics.is_empty() {
+                problems.push(format!("`{}` has no tactics", t.id));
+            }
+            for k in &tactics {
+                if !keys.contains(&k.as_str()) {
+                    problems.push(format!("`{}`: unknown tactic `{k}`", t.id));
+                }
+            }
+            // Keep matrix order whatever order the file lists them in.
+            let mut tactics = tactics;
+            tactics.sort_by_key(|k| keys.iter().position(|x| x == k));
+            index.insert(t.id.clone(), techniques.len());
+            techniques.push(Technique {
+                id: t.id,
+                name: t.name,
+                full_name,
+                parent,
+                tactics,
+            });
+        }
+        if problems.is_empty() {
+            Ok(Attack {
+                version: raw.version,
+                platforms: raw.platforms,
+                tactics: raw.tactics,
+                techniques,
+                index,
+            })
+        } else {
+            Err(problems.join("\n"))
+        }
+    }
+
+    /// The technique with this id (case and surrounding blanks ignored).
+    pub fn find(&self, id: &str) -> Option<&Technique> {
+        self.index
+            .get(&normalise(id))
+            .and_then(|i| self.techniques.get(*i))
+    }
+
+    /// The techniques of a tactic by id, each sub-technique right after its parent.
+    pub fn of_tactic(&self, key: &str) -> Vec<&Technique> {
+        let mut v: Vec<&Technique> = self
+            .techniques
+            .iter()
+            .filter(|t| t.tactics.iter().any(|k| k == key))
+            .collect();
+        v.sort_by(|a, b| {
+            let root = |t: &Technique| t.parent.clone().unwrap_or_else(|| t.id.clone());
+            (root(a), &a.id).cmp(&(root(b), &b.id))
+        });
+        v
+    }
+}
+
+/// A technique id as the data writes it: upper case, no blanks.
+fn normalise(id: &str) -> String {
+    id.trim().to_ascii_uppercase()
+}
+
+/// What a scenario's latest run says about the techniques it exercises.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum RunResult {
+    /// Every detection expectation was met within its deadline.
+    Detected,
+    /// A detection was missed or late.
+    Missed,
+    /// The run was aborted or interrupted before every detection was met.
+    Interrupted,
+    /// The scenario has no run among those given.
+    NotRun,
+}
+
+impl RunResult {
+    /// The result of a run: detected when it has detection expectations and met every
+    /// one; else interrupted when it was aborted or interrupted; else missed.
+    pub fn of(s: &Summary) -> RunResult {
+        if !s.detections.is_empty() && s.detections.iter().all(|d| d.met) {
+            RunResult::Detected
+        } else if matches!(s.outcome, Outcome::Aborted | Outcome::Interrupted) {
+            RunResult::Interrupted
+        } else {
+            RunResult::Missed
+        }
+    }
+
+    /// The snake-case name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RunResult::Detected => "detected",
+            RunResult::Missed => "missed",
+            RunResult::Interrupted => "interrupted",
+            RunResult::NotRun => "not run",
+        }
+    }
+
+    /// One character for the text table.
+    fn symbol(self) -> char {
+        match self {
+            RunResult::Detected => '✓',
+            RunResult::Missed => '✗',
+            RunResult::Interrupted => '!',
+            RunResult::NotRun => '-',
+        }
+    }
+}
+
+/// The state of a technique in the matrix.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum CellStatus {
+    /// No scenario exercises it: a gap.
+    Gap,
+    /// Exercised by a scenario, but none of those scenarios has a run among those given
+    /// (or no runs were given).
+    Exercised,
+    /// The latest run of some scenario exercising it detected it, and none missed it.
+    Detected,
+    /// The latest run of a scenario exercising it missed a detection.
+    Missed,
+    /// The only latest runs were aborted or interrupted.
+    Interrupted,
+}
+
+impl CellStatus {
+    /// The name people read.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CellStatus::Gap => "gap",
+            CellStatus::Exercised => "exercised",
+            CellStatus::Detected => "detected",
+            CellStatus::Missed => "missed",
+            CellStatus::Interrupted => "interrupted",
+        }
+    }
+
+    /// The name people read; "not run" for exercised when runs were given.
+    pub fn label(self, with_runs: bool) -> &'static str {
+        match self {
+            CellStatus::Exercised if with_runs => "not run",
+            other => other.as_str(),
+        }
+    }
+
+    fn class(self) -> Option<&'static str> {
+        match self {
+            CellStatus::Gap => None,
+            CellStatus::Exercised | CellStatus::Interrupted => Some("cell-exercised"),
+            CellStatus::Detected => Some("cell-detected"),
+            CellStatus::Missed => Some("cell-missed"),
+        }
+    }
+
+    /// Missed outweighs detected, which outweighs interrupted, which outweighs not run.
+    fn of(results: &[Option<RunResult>]) -> CellStatus {
+        let has = |r: RunResult| results.contains(&Some(r));
+        if results.is_empty() {
+            CellStatus::Gap
+        } else if has(RunResult::Missed) {
+            CellStatus::Missed
+        } else if has(RunResult::Detected) {
+            CellStatus::Detected
+        } else if has(RunResult::Interrupted) {
+            CellStatus::Interrupted
+        } else {
+            CellStatus::Exercised
+        }
+    }
+}
+
+/// A scenario exercising a technique, with its latest run's result.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct ScenarioMark {
+    /// The scenario id.
+    pub scenario: String,
+    /// Its latest run's result; `null` when no runs were given.
+    pub result: Option<RunResult>,
+}
+
+/// One technique in the matrix.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct TechniqueCoverage {
+    /// `T1078.004`…
+    pub id: String,
+    /// The full name (`Valid Accounts: Cloud Accounts`); empty for an id the data does
+    /// not know.
+    pub name: String,
+    /// True for a sub-technique.
+    pub sub_technique: bool,
+    /// Gap, exercised, detected, missed or interrupted.
+    pub status: CellStatus,
+    /// The library scenarios that list it under `mitre:`, by id.
+    pub scenarios: Vec<ScenarioMark>,
+}
+
+/// One tactic (a column of the matrix).
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct TacticCoverage {
+    /// `TA0001`…
+    pub id: String,
+    /// `initial-access`…
+    pub key: String,
+    /// `Initial Access`…
+    pub name: String,
+    /// Its techniques: each sub-technique after its parent.
+    pub techniques: Vec<TechniqueCoverage>,
+}
+
+/// The latest run of a scenario.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct LatestRun {
+    /// The run id.
+    pub run_id: String,
+    /// When it started (UTC).
+    pub started_at: DateTime<Utc>,
+    /// How it ended.
+    pub outcome: Outcome,
+    /// Detection expectations met within their deadline.
+    pub detections_met: usize,
+    /// Detection expectations.
+    pub detections: usize,
+}
+
+/// A scenario of the library.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct ScenarioCoverage {
+    /// The scenario id.
+    pub id: String,
+    /// Its title.
+    pub title: String,
+    /// The technique ids it lists under `mitre:`.
+    pub techniques: Vec<String>,
+    /// Its latest run among those given.
+    pub latest_run: Option<LatestRun>,
+    /// That run's result; `null` when no runs were given.
+    pub result: Option<RunResult>,
+}
+
+/// Counts over distinct techniques.
+#[derive(Debug, Clone, Default, Serialize, JsonSchema)]
+pub struct CoverageTotals {
+    /// Techniques and sub-techniques in the ATT&CK data.
+    pub techniques: usize,
+    /// Of those, exercised by at least one scenario.
+    pub exercised: usize,
+    /// Of those, detected by the latest runs (see [`CellStatus::Detected`]).
+    pub detected: usize,
+    /// Of those, missed by a latest run.
+    pub missed: usize,
+    /// Technique ids of the library the data does not know.
+    pub other: usize,
+}
+
+/// The ATT&CK coverage of a scenario library.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct Coverage {
+    /// Always `gameday-coverage`.
+    pub kind: String,
+    /// The structure's version ([`COVERAGE_VERSION`]).
+    pub version: u32,
+    /// The ATT&CK version of the data.
+    pub attack_version: String,
+    /// The platforms the techniques were chosen from.
+    pub platforms: Vec<String>,
+    /// True when runs were given: then each scenario mark carries a result.
+    pub with_runs: bool,
+    /// Runs given.
+    pub runs: usize,
+    /// Of those, runs of scenarios that are not in the library (ignored).
+    pub runs_of_other_scenarios: usize,
+    /// Counts.
+    pub totals: CoverageTotals,
+    /// The matrix: one entry per tactic, in matrix order.
+    pub tactics: Vec<TacticCoverage>,
+    /// Technique ids of the library that the ATT&CK data does not know.
+    pub other: Vec<TechniqueCoverage>,
+    /// The scenarios of the library, by id.
+    pub scenarios: Vec<ScenarioCoverage>,
+}
+
+/// What coverage needs of a library scenario.
+#[derive(Debug, Clone)]
+pub struct LibraryScenario {
+    /// Its id.
+    pub id: String,
+    /// Its title.
+    pub title: String,
+    /// The technique ids under `mitre:`.
+    pub mitre: Vec<String>,
+}
+
+impl From<&Scenario> for LibraryScenario {
+    fn from(s: &Scenario) -> Self {
+        LibraryScenario {
+            id: s.id.clone(),
+            title: s.title.clone(),
+            mitre: s.mitre.clone(),
+        }
+    }
+}
+
+impl Coverage {
+    /// The coverage of `scenarios`; with `runs`, the latest run of each scenario (by start
+    /// time, then run id) decides its result.
+    pub fn new(attack: &Attack, scenarios: &[LibraryScenario], runs: Option<&[Summary]>) -> Self {
+        let mut scenarios: Vec<&LibraryScenario> = scenarios.iter().collect();
+        scenarios.sort_by(|a, b| a.id.cmp(&b.id));
+        scenarios.dedup_by(|a, b| a.id == b.id);
+
+        let mut latest: HashMap<&str, &Summary> = HashMap::new();
+        for s in runs.unwrap_or_default() {
+            let newer = latest
+                .get(s.scenario.as_str())
+                .is_none_or(|l| (s.started_at, &s.run_id) > (l.started_at, &l.run_id));
+            if newer {
+                latest.insert(s.scenario.as_str(), s);
+            }
+        }
+        let library: HashSet<&str> = scenarios.iter().map(|s| s.id.as_str()).collect();
+        let runs_of_other_scenarios = runs
+            .unwrap_or_default()
+            .iter()
+            .filter(|s| !library.contains(s.scenario.as_str()))
+            .count();
+        let result_of = |id: &str| {
+            runs.map(|_| {
+                latest
+                    .get(id)
+                    .map_or(RunResult::NotRun, |s| RunResult::of(s))
+            })
+        };
+
+        // Technique id → the scenarios listing it, in scenario id order.
+        let mut users: BTreeMap<String, Vec<ScenarioMark>> = BTreeMap::new();
+        for s in &scenarios {
+            let mut ids: Vec<String> = s.mitre.iter().map(|m| normalise(m)).collect();
+            ids.dedup();
+            for id in ids {
+                users.entry(id).or_default().push(ScenarioMark {
+                    scenario: s.id.clone(),
+                    result: result_of(&s.id),
+                });
+            }
+        }
+        let cell = |t: &Technique| {
+            let marks = users.get(&t.id).cloned().unwrap_or_default();
+            let results: Vec<Option<RunResult>> = marks.iter().map(|m| m.result).collect();
+            TechniqueCoverage {
+                id: t.id.clone(),
+                name: t.full_name.clone(),
+                sub_technique: t.parent.is_some(),
+                status: CellStatus::of(&results),
+                scenarios: marks,
+            }
+        };
+        let tactics: Vec<TacticCoverage> = attack
+            .tactics
+            .iter()
+            .map(|ta| TacticCoverage {
+                id: ta.id.clone(),
+                key: ta.key.clone(),
+                name: ta.name.clone(),
+                techniques: attack.of_tactic(&ta.key).into_iter().map(cell).collect(),
+            })
+            .collect();
+        let other: Vec<TechniqueCoverage> = users
+            .iter()
+            .filter(|(id, _)| attack.find(id).is_none())
+            .map(|(id, marks)| {
+                let results: Vec<Option<RunResult>> = marks.iter().map(|m| m.result).collect();
+                TechniqueCoverage {
+                    id: id.clone(),
+                    name: String::new(),
+                    sub_technique: id.contains('.'),
+                    status: CellStatus::of(&results),
+                    scenarios: marks.clone(),
+                }
+            })
+            .collect();
+        let known: Vec<TechniqueCoverage> = attack.techniques.iter().map(cell).collect();
+        let count = |st: CellStatus| known.iter().filter(|c| c.status == st).count();
+        let totals = CoverageTotals {
+            techniques: known.len(),
+            exercised: known.iter().filter(|c| c.status != CellStatus::Gap).count(),
+            detected: count(CellStatus::Detected),
+            missed: count(CellStatus::Missed),
+            other: other.len(),
+        };
+        let scenarios = scenarios
+            .iter()
+            .map(|s| ScenarioCoverage {
+                id: s.id.clone(),
+                title: s.title.clone(),
+                techniques: s.mitre.iter().map(|m| normalise(m)).collect(),
+                latest_run: latest.get(s.id.as_str()).map(|r| LatestRun {
+                    run_id: r.run_id.clone(),
+                    started_at: r.started_at,
+                    outcome: r.outcome,
+                    detections_met: r.detections.iter().filter(|d| d.met).count(),
+                    detections: r.detections.len(),
+                }),
+                result: result_of(&s.id),
+            })
+            .collect();
+        Coverage {
+            kind: "gameday-coverage".to_owned(),
+            version: COVERAGE_VERSION,
+            attack_version: attack.version.clone(),
+            platforms: attack.platforms.clone(),
+            with_runs: runs.is_some(),
+            runs: runs.map_or(0, <[Summary]>::len),
+            runs_of_other_scenarios,
+            totals,
+            tactics,
+            other,
+            scenarios,
+        }
+    }
+
+    /// The JSON document, pretty-printed, with a final newline.
+    pub fn to_json(&self) -> String {
+        let mut s = serde_json::to_string_pretty(self).unwrap_or_default();
+        s.push('\n');
+        s
+    }
+
+    /// The counts in words.
+    pub fn summary(&self) -> String {
+        let t = &self.totals;
+        let mut s = format!(
+            "{} scenario(s) exercise {} of {} techniques (ATT&CK v{}, {})",
+            self.scenarios.len(),
+            t.exercised,
+            t.techniques,
+            self.attack_version,
+            self.platforms.join(", ")
+        );
+        if self.with_runs {
+            let _ = write!(
+                s,
+                "; by the latest of {} run(s): {} detected, {} missed",
+                self.runs, t.detected, t.missed
+            );
+        }
+        if t.other > 0 {
+            let _ = write!(s, "; {} other technique id(s)", t.other);
+        }
+        s
+    }
+
+    /// The matrix as plain text for a terminal, fitting [`TEXT_WIDTH`] columns: one block
+    /// per tactic, one line per technique.
+    pub fn to_text(&self) -> String {
+        let mut o = String::new();
+        o.push_str(&wrap(
+            &format!("ATT&CK coverage: {}.", self.summary()),
+            TEXT_WIDTH,
+        ));
+        if self.with_runs {
+            let _ = writeln!(
+                o,
+                "Scenario marks: ✓ detected by its latest run, ✗ missed, ! interrupted, - not run."
+            );
+            if self.runs_of_other_scenarios > 0 {
+                let _ = writeln!(
+                    o,
+                    "{} run(s) of scenarios outside the library were left out.",
+                    self.runs_of_other_scenarios
+                );
+            }
+        }
+        for ta in &self.tactics {
+            let exercised = ta
+                .techniques
+                .iter()
+                .filter(|c| c.status != CellStatus::Gap)
+                .count();
+            let _ = writeln!(
+                o,
+                "\n{} ({}): {} of {} exercised",
+                ta.name.to_uppercase(),
+                ta.id,
+                exercised,
+                ta.techniques.len()
+            );
+            for c in &ta.techniques {
+                text_row(&mut o, c, self.with_runs);
+            }
+        }
+        if !self.other.is_empty() {
+            let _ = writeln!(
+                o,
+                "\nOTHER: technique ids the ATT&CK data (v{}) does not list",
+                self.attack_version
+            );
+            for c in &self.other {
+                text_row(&mut o, c, self.with_runs);
+            }
+        }
+        o
+    }
+
+    /// The matrix as one self-contained HTML page.
+    pub fn to_html(&self) -> String {
+        let title = "ATT&CK coverage of the scenario library";
+        let rows = self
+            .tactics
+            .iter()
+            .map(|t| t.techniques.len())
+            .max()
+            .unwrap_or(0);
+        let body = html! {
+            h1 { (title) }
+            p { (self.summary()) "." }
+            p {
+                "Legend: "
+                span.cell-detected { "detected by the latest run" } ", "
+                span.cell-missed { "missed by a latest run" } ", "
+                span.cell-exercised { "exercised (not run, or interrupted)" } ", no colour: a gap no scenario exercises."
+            }
+            div.scroll { table.matrix {
+                caption { "Tactics × techniques (ATT&CK v" (self.attack_version) ")" }
+                thead { tr {
+                    @for t in &self.tactics {
+                        th scope="col" { (t.name) br; span.muted { (t.id) } }
+                    }
+                } }
+                tbody {
+                    @for r in 0..rows {
+                        tr {
+                            @for t in &self.tactics {
+                                @match t.techniques.get(r) {
+                                    Some(c) => { (cell_html(c, self.with_runs)) }
+                                    None => { td {} }
+                                }
+                            }
+                        }
+                    }
+                }
+            } }
+            @if !self.other.is_empty() {
+                h2 { "Other techniques" }
+                p { "Technique ids the scenarios list that the ATT&CK data (v" (self.attack_version) ") does not." }
+                table {
+                    thead { tr { th scope="col" { "Technique" } th scope="col" { "Status" } th scope="col" { "Scenarios" } } }
+                    tbody {
+                        @for c in &self.other {
+                            tr {
+                                th scope="row" { code { (c.id) } }
+                                td class=[c.status.class()] { (c.status.label(self.with_runs)) }
+                                td { (marks_html(c, self.with_runs)) }
+                            }
+                        }
+                    }
+                }
+            }
+            h2 { "Scenarios" }
+            table {
+                caption { "The library and the latest run of each scenario" }
+                thead { tr {
+                    th scope="col" { "Scenario" } th scope="col" { "Techniques" }
+                    @if self.with_runs {
+                        th scope="col" { "Latest run" } th scope="col" { "Started (UTC)" }
+                        th scope="col" { "Outcome" } th scope="col" { "Detections met" } th scope="col" { "Result" }
+                    }
+                } }
+                tbody {
+                    @for s in &self.scenarios {
+                        tr {
+                            th scope="row" { code { (s.id) } " " span.muted { (s.title) } }
+                            td { @for (k, t) in s.techniques.iter().enumerate() { @if k > 0 { ", " } code { (t) } } }
+                            @if self.with_runs {
+                                @match &s.latest_run {
+                                    Some(r) => {
+                                        td { code { (r.run_id) } }
+                                        td { (r.started_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)) }
+                                        td { span class=(outcome_class(r.outcome)) { (r.outcome.as_str()) } }
+                                        td.num { (r.detections_met) " / " (r.detections) }
+                                    }
+                                    None => { td.muted { "—" } td {} td {} td {} }
+                                }
+                                td { (result_html(s.result)) }
+                            }
+                        }
+                    }
+                }
+            }
+        };
+        page(title, body)
+    }
+}
+
+fn text_row(o: &mut String, c: &TechniqueCoverage, with_runs: bool) {
+    const ID: usize = 10;
+    const STATUS: usize = 11;
+    const NAME: usize = 46;
+    let label = if c.sub_technique {
+        format!("  {}", c.name.rsplit(": ").next().unwrap_or(&c.name))
+    } else {
+        c.name.clone()
+    };
+    let status = if c.status == CellStatus::Gap {
+        "—"
+    } else {
+        c.status.label(with_runs)
+    };
+    let head = format!(
+        "  {:<ID$} {:<NAME$} {:<STATUS$}",
+        c.id,
+        fit(&label, NAME),
+        status
+    );
+    let marks: Vec<String> = c
+        .scenarios
+        .iter()
+        .map(|m| match (with_runs, m.result) {
+            (true, Some(r)) => format!("{} {}", m.scenario, r.symbol()),
+            _ => m.scenario.clone(),
+        })
+        .collect();
+    // Scenarios after the status, wrapped under themselves.
+    let indent = head.chars().count() + 1;
+    let room = TEXT_WIDTH.saturating_sub(indent).max(20);
+    let mut lines: Vec<String> = vec![String::new()];
+    for (k, m) in marks.iter().enumerate() {
+        let piece = if k + 1 < marks.len() {
+            format!("{m},")
+        } else {
+            m.clone()
+        };
+        let cur = lines.last().map_or(0, |l| l.chars().count());
+        if cur > 0 && cur + 1 + piece.chars().count() > room {
+            lines.push(String::new());
+        }
+        if let Some(l) = lines.last_mut() {
+            if !l.is_empty() {
+                l.push(' ');
+            }
+            l.push_str(&fit(&piece, room));
+        }
+    }
+    let first = format!("{head} {}", lines[0]);
+    let _ = writeln!(o, "{}", first.trim_end());
+    for l in &lines[1..] {
+        let _ = writeln!(o, "{}{}", " ".repeat(indent), l);
+    }
+}
+
+fn result_html(r: Option<RunResult>) -> Markup {
+    html! {
+        @match r {
+            Some(RunResult::Detected) => span.ok { "detected" },
+            Some(RunResult::Missed) => span.bad { "missed" },
+            Some(RunResult::Interrupted) => span.late { "interrupted" },
+            Some(RunResult::NotRun) => span.muted { "not run" },
+            None => span.muted { "—" },
+        }
+    }
+}
+
+fn marks_html(c: &TechniqueCoverage, with_runs: bool) -> Markup {
+    html! {
+        @if !c.scenarios.is_empty() {
+            ul {
+                @for m in &c.scenarios {
+                    li {
+                        code { (m.scenario) }
+                        @if with_runs { ": " (result_html(m.result)) }
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn cell_html(c: &TechniqueCoverage, with_runs: bool) -> Markup {
+    // A sub-technique shows its own name; the full name is its tooltip.
+    let own = c.name.rsplit(": ").next().unwrap_or(&c.name);
+    html! {
+        td class=[c.status.class()] title=(c.name) {
+            code { (c.id) } " " (own)
+            br;
+            @if c.status == CellStatus::Gap {
+                span.muted { "gap" }
+            } @else {
+                strong { (c.status.label(with_runs)) }
+            }
+            @for m in &c.scenarios {
+                br;
+                code { (m.scenario) }
+                @if with_runs { " " (result_html(m.result)) }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sandbox::TargetInfo;
+    use crate::score::{DetectionResult, Score};
+    use chrono::TimeZone;
+
+    fn attack() -> &'static Attack {
+        match Attack::builtin() {
+            Ok(a) => a,
+            Err(e) => panic!("{e}"),
+        }
+    }
+
+    fn scenario(id: &str, mitre: &[&str]) -> LibraryScenario {
+        LibraryScenario {
+            id: id.to_owned(),
+            title: format!("{id} title"),
+            mitre: mitre.iter().map(|m| (*m).to_owned()).collect(),
+        }
+    }
+
+    fn run(id: &str, scenario: &str, minute: u32, met: bool, outcome: Outcome) -> Summary {
+        Summary {
+            run_id: id.to_owned(),
+            scenario: scenario.to_owned(),
+            title: String::new(),
+            target: TargetInfo {
+                name: "sim".to_owned(),
+                kind: "sim".to_owned(),
+                account_id: "111122223333".to_owned(),
+                region: "us-east-1".to_owned(),
+            },
+            seed: 1,
+            clock: "virtual".to_owned(),
+            autopilot: true,
+            outcome,
+            reason: String::new(),
+            started_at: Utc
+                .with_ymd_and_hms(2025, 5, 1, 9, minute, 0)
+                .single()
+                .unwrap_or_default(),
+            ended_at: DateTime::<Utc>::default(),
+            score: Score {
+                total: 0.0,
+                max: 100.0,
+                grade: 'F',
+                detection: 0.0,
+                containment: 0.0,
+                runbook: 0.0,
+            },
+            detections: vec![DetectionResult {
+                id: "d".to_owned(),
+                source: "guardduty".to_owned(),
+                name: "x".to_owned(),
+                met,
+                within_seconds: 900.0,
+                t0: None,
+                detected_at: None,
+                observed_at: None,
+                ttd_seconds: met.then_some(60.0),
+                evidence: None,
+                missed_reason: None,
+                points: 0.0,
+                max_points: 40.0,
+                explanation: String::new(),
+            }],
+            containments: Vec::new(),
+            runbook: Vec::new(),
+            penalties: Vec::new(),
+            cleanup: None,
+            torn_journal: false,
+        }
+    }
+
+    #[test]
+    fn the_builtin_data_parses_and_knows_every_library_technique() {
+        let a = attack();
+        assert_eq!(a.tactics.len(), 11);
+        assert_eq!(a.tactics[0].name, "Initial Access");
+        assert_eq!(a.tactics[10].name, "Impact");
+        for id in [
+            "T1078.004",
+            "T1087.004",
+            "T1580",
+            "T1619",
+            "T1518.001",
+            "T1562.008",
+            "T1098.001",
+            "T1136.003",
+            "T1098.003",
+            "T1556",
+            "T1530",
+            "T1537",
+            "T1562.007",
+        ] {
+            assert!(a.find(id).is_some(), "{id} is missing from attack.yaml");
+        }
+        // Every scenario of the library, read from disk.
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../scenarios");
+        let mut seen = 0;
+        for f in crate::library::yaml_files(&dir) {
+            let text = std::fs::read_to_string(&f).unwrap_or_default();
+            let Ok(s) = crate::library::parse_scenario(&f, &text) else {
+                continue;
+            };
+            for m in &s.value.mitre {
+                seen += 1;
+                assert!(
+                    a.find(m).is_some(),
+                    "{}: {m} is not in attack.yaml",
+                    f.display()
+                );
+            }
+        }
+        assert!(seen >= 13, "read {seen} technique ids from the library");
+    }
+
+    #[test]
+    fn lookup_gives_sub_technique_names_and_inherited_tactics() {
+        let a = attack();
+        let t = a.find("t1078.004 ").expect("case and blanks ignored");
+        assert_eq!(t.name, "Cloud Accounts");
+        assert_eq!(t.full_name, "Valid Accounts: Cloud Accounts");
+        assert_eq!(t.parent.as_deref(), Some("T1078"));
+        assert_eq!(
+            t.tactics,
+            [
+                "initial-access",
+                "persistence",
+                "privilege-escalation",
+                "defense-evasion"
+            ]
+        );
+        let t = a.find("T1562.008").expect("known");
+        assert_eq!(t.full_name, "Impair Defenses: Disable or Modify Cloud Logs");
+        assert_eq!(t.tactics, ["defense-evasion"]);
+        let t = a.find("T1556").expect("known");
+        assert_eq!(
+            t.tactics,
+            ["persistence", "defense-evasion", "credential-access"],
+            "matrix order"
+        );
+        assert!(a.find("T9999").is_none());
+        let ids: Vec<&str> = a
+            .of_tactic("defense-evasion")
+            .iter()
+            .map(|t| t.id.as_str())
+            .collect();
+        let at = |id: &str| ids.iter().position(|x| *x == id);
+        assert!(at("T1078") < at("T1078.004") && at("T1078.004") < at("T1535"));
+        assert_eq!(at("T1562.008"), at("T1562").map(|i| i + 3), "{ids:?}");
+        assert!(!a.of_tactic("impact").iter().any(|t| t.id == "T1580"));
+    }
+
+    #[test]
+    fn the_data_is_checked() {
+        let bad = r#"
+version: "1"
+domain: enterprise-attack
+tactics: [{ id: TA0001, key: initial-access, name: Initial Access }]
+techniques:
+  - { id: T1078.004, name: Cloud Accounts }
+  - { id: T1190, name: Exploit, tactics: [nowhere] }
+  - { id: X1, name: Bad }
+"#;
+        let e = Attack::from_yaml(bad).expect_err("invalid");
+        assert!(e.contains("parent `T1078`"), "{e}");
+        assert!(e.contains("unknown tactic `nowhere`"), "{e}");
+        assert!(e.contains("`X1`"), "{e}");
+    }
+
+    #[test]
+    fn unknown_techniques_go_to_other_and_gaps_stay() {
+        let lib = [
+            scenario("a", &["T1078.004", "T9999.001"]),
+            scenario("b", &["t1078.004"]),
+        ];
+        let c = Coverage::new(attack(), &lib, None);
+        assert!(!c.with_runs);
+        assert_eq!(c.other.len(), 1);
+        assert_eq!(c.other[0].id, "T9999.001");
+        assert_eq!(c.other[0].scenarios[0].scenario, "a");
+        let ia = &c.tactics[0];
+        let cell = ia
+            .techniques
+            .iter()
+            .find(|t| t.id == "T1078.004")
+            .expect("in Initial Access");
+        assert_eq!(cell.status, CellStatus::Exercised);
+        let users: Vec<&str> = cell.scenarios.iter().map(|m| m.scenario.as_str()).collect();
+        assert_eq!(users, ["a", "b"]);
+        assert!(cell.scenarios.iter().all(|m| m.result.is_none()));
+        let gap = ia
+            .techniques
+            .iter()
+            .find(|t| t.id == "T1190")
+            .expect("listed");
+        assert_eq!(gap.status, CellStatus::Gap);
+        assert_eq!(c.totals.exercised, 1);
+        assert_eq!(c.totals.other, 1);
+        assert_eq!(c.totals.techniques, attack().techniques.len());
+        let text = c.to_text();
+        assert!(text.contains("T9999.001"), "{text}");
+        for l in text.lines() {
+            assert!(l.chars().count() <= TEXT_WIDTH, "too wide: {l}");
+        }
+    }
+
+    #[test]
+    fn the_latest_run_of_each_scenario_wins() {
+        let lib = [
+            scenario("a", &["T1580"]),
+            scenario("b", &["T1580", "T1530"]),
+            scenario("c", &["T1537"]),
+            scenario("d", &["T1619"]),
+        ];
+        let runs = vec![
+            // a: missed first, detected later: detected.
+            run("a2", "a", 5, true, Outcome::Passed),
+            run("a1", "a", 1, false, Outcome::Failed),
+            // b: detected first, missed later: missed.
+            run("b1", "b", 1, true, Outcome::Passed),
+            run("b2", "b", 6, false, Outcome::Failed),
+            // c: its only run was interrupted before detecting.
+            run("c1", "c", 2, false, Outcome::Interrupted),
+            // a run of a scenario outside the library
+            run("z1", "z", 2, true, Outcome::Passed),
+        ];
+        let c = Coverage::new(attack(), &lib, Some(&runs));
+        let result = |id: &str| {
+            c.scenarios
+                .iter()
+                .find(|s| s.id == id)
+                .and_then(|s| s.result)
+        };
+        assert_eq!(result("a"), Some(RunResult::Detected));
+        assert_eq!(result("b"), Some(RunResult::Missed));
+        assert_eq!(result("c"), Some(RunResult::Interrupted));
+        assert_eq!(result("d"), Some(RunResult::NotRun));
+        let latest = c.scenarios[0].latest_run.as_ref().expect("a ran");
+        assert_eq!(latest.run_id, "a2");
+        let status = |id: &str| {
+            c.tactics
+                .iter()
+                .flat_map(|t| &t.techniques)
+                .find(|t| t.id == id)
+                .map(|t| t.status)
+        };
+        // T1580: a detected it, b missed it: missed wins.
+        assert_eq!(status("T1580"), Some(CellStatus::Missed));
+        assert_eq!(status("T1530"), Some(CellStatus::Missed));
+        assert_eq!(status("T1537"), Some(CellStatus::Interrupted));
+        assert_eq!(status("T1619"), Some(CellStatus::Exercised));
+        assert_eq!(c.runs_of_other_scenarios, 1);
+        assert_eq!((c.totals.detected, c.totals.missed), (0, 2));
+
+        let page = c.to_html();
+        assert!(page.contains("class=\"matrix\""));
+        assert!(page.contains("cell-missed") && !page.contains("<script"));
+        let json: serde_json::Value = serde_json::from_str(&c.to_json()).expect("json");
+        assert_eq!(json["scenarios"][0]["result"], "detected");
+        assert_eq!(json["scenarios"][3]["result"], "not_run");
+        let text = c.to_text();
+        assert!(text.contains("a ✓, b ✗"), "{text}");
+    }
+}

@@ -424,19 +424,21 @@ impl Summary {
                             };
                         }
                         Body::ContainmentMissed { id, reason } if id == &c.id => {
-                            // The clock ran from the detection it counts from, if any.
-                            r.reference_at = match &c.after {
-                                Some(after) => detections
-                                    .iter()
-                                    .find(|d| &d.id == after)
-                                    .and_then(|d| d.detected_at),
-                                None => detections.iter().filter_map(|d| d.detected_at).min(),
-                            };
                             r.missed_reason = Some(reason.clone());
                             r.explanation = format!("missed ({reason}): 0 of {max:.1}");
                         }
                         _ => {}
                     }
+                }
+                if r.reference_at.is_none() {
+                    // Missed or undecided: the clock ran from the detection it counts from.
+                    r.reference_at = match &c.after {
+                        Some(after) => detections
+                            .iter()
+                            .find(|d| &d.id == after)
+                            .and_then(|d| d.detected_at),
+                        None => detections.iter().filter_map(|d| d.detected_at).min(),
+                    };
                 }
                 r
             })
@@ -585,7 +587,13 @@ impl Summary {
                         }
                         _ => None,
                     })
-                    .collect();
+                    .fold(Vec::new(), |mut v, r| {
+                        // Two changes to one resource leave one thing behind.
+                        if !v.contains(&r) {
+                            v.push(r);
+                        }
+                        v
+                    });
                 (!created.is_empty()).then_some(Cleanup {
                     reverted: 0,
                     failed: 0,

@@ -210,3 +210,33 @@ fn acknowledgements_are_timed_from_when_the_detection_was_seen() {
     assert_eq!(r.runs[0].hints.len(), 1);
     assert!(r.runs[0].hints[0].text.contains("remoteIpDetails"));
 }
+
+#[test]
+fn long_journals_keep_the_html_small_but_every_failure_and_note() {
+    use gameday_engine::event::{Actor, Body, Event};
+    let mut c = read("missed");
+    let tail = c.events.split_off(26);
+    let last = c.events.last().unwrap().clone();
+    for i in 0..3000u64 {
+        c.events.push(Event {
+            seq: 0,
+            at: last.at,
+            t_ms: last.t_ms,
+            body: Body::NoteAdded {
+                text: format!("note {i}"),
+                by: Actor::Responder,
+            },
+        });
+    }
+    c.events.extend(tail);
+    let html = Report::from_journals(&[c.clone()]).render(Format::Html);
+    assert!(
+        html.contains("events left out here"),
+        "the timeline is elided"
+    );
+    // Every note stays in the Notes section, and the missed containment in the timeline.
+    assert!(html.contains("note 0<") && html.contains("note 1500<") && html.contains("note 2999<"));
+    assert!(html.contains("✗ key-deactivated not contained"));
+    let md = Report::from_journals(&[c]).render(Format::Markdown);
+    assert!(!md.contains("left out"), "Markdown keeps every row");
+}

@@ -234,7 +234,7 @@ fn a_run_killed_mid_way_leaves_a_journal_the_report_reads() {
     assert!(md.contains("May remain in the account"), "{md}");
     let out = run(&["report", dir.to_str().expect("utf-8"), "--format", "json"]);
     let j: Value = serde_json::from_str(&stdout(&out)).expect("json report");
-    assert_eq!(j["outcome"], "interrupted");
+    assert_eq!(j["runs"][0]["outcome"], "interrupted");
 }
 
 #[test]

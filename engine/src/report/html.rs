@@ -27,9 +27,11 @@ code { font: .9em ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; }
 table { border-collapse: collapse; margin: .5rem 0 1rem; font-size: .9rem; }
 caption { text-align: left; font-weight: 600; padding: .25rem 0; }
 th, td { border: 1px solid var(--line); padding: .3rem .5rem; text-align: left;
-  vertical-align: top; overflow-wrap: anywhere; }
+  vertical-align: top; }
+td { overflow-wrap: break-word; }
 th { background: var(--head); }
-td.t { white-space: nowrap; }
+td.t, .timeline td:nth-child(-n+2) { white-space: nowrap; }
+.timeline td:first-child { text-align: right; font-variant-numeric: tabular-nums; }
 table.wide { width: 100%; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 dl.facts { display: grid; grid-template-columns: max-content 1fr; gap: .2rem 1rem; margin: 0; }
@@ -53,6 +55,7 @@ svg .deadline { stroke: var(--bad); stroke-width: 1.5; stroke-dasharray: 4 2; }
 svg .mark { fill: var(--info); } svg .mark-bad { fill: var(--bad); }
 svg .line { fill: none; stroke: var(--info); stroke-width: 2; }
 svg .line2 { fill: none; stroke: var(--late); stroke-width: 2; }
+.scroll { overflow-x: auto; }
 .matrix td { min-width: 9rem; }
 .cell-detected { background: color-mix(in srgb, var(--ok) 25%, transparent); }
 .cell-missed { background: color-mix(in srgb, var(--bad) 25%, transparent); }
@@ -361,24 +364,37 @@ fn responders(r: &RunReport, alone: bool) -> Markup {
                     th scope="col" { "Action" } th scope="col" { "Result" }
                 } }
                 tbody {
-                    @for a in &r.actions {
-                        tr {
-                            td.t { (clock(Some(a.at))) } td { (by_name(Some(a.by))) }
-                            td { code { (a.runbook_step) } } td { code { (a.action) } }
-                            td { @match &a.error { None => span.ok { "ok" }, Some(e) => span.bad { "failed: " (e) } } }
+                    (elided(r.actions.len(), shown(r.actions.len(), |i| !r.actions[i].ok), 5, "actions", |i| {
+                        let a = &r.actions[i];
+                        html! {
+                            tr {
+                                td.t { (clock(Some(a.at))) } td { (by_name(Some(a.by))) }
+                                td { code { (a.runbook_step) } } td { code { (a.action) } }
+                                td { @match &a.error { None => span.ok { "ok" }, Some(e) => span.bad { "failed: " (e) } } }
+                            }
                         }
-                    }
+                    }))
                 }
             }
         }
         @if !r.acknowledgements.is_empty() {
             (h(alone, "Acknowledgements"))
-            ul {
-                @for a in &r.acknowledgements {
-                    li {
-                        code { (a.detection) } " acknowledged by " (by_name(Some(a.by))) " at "
-                        (clock(Some(a.at))) ", " (human(a.tta_seconds)) " after it was seen"
-                    }
+            table {
+                caption { "Detections acknowledged, and the time to acknowledge from when the detection was seen" }
+                thead { tr {
+                    th scope="col" { "Detection" } th scope="col" { "By" } th scope="col" { "At" }
+                    th scope="col" { "Time to acknowledge" }
+                } }
+                tbody {
+                    (elided(r.acknowledgements.len(), shown(r.acknowledgements.len(), |_| false), 4, "acknowledgements", |i| {
+                        let a = &r.acknowledgements[i];
+                        html! {
+                            tr {
+                                th scope="row" { code { (a.detection) } } td { (by_name(Some(a.by))) }
+                                td.t { (clock(Some(a.at))) } td.num { (human(a.tta_seconds)) }
+                            }
+                        }
+                    }))
                 }
             }
         }
@@ -424,25 +440,69 @@ fn cleanup(s: &Summary, alone: bool) -> Markup {
     }
 }
 
+/// Rows a long list keeps at each end; the rows between are counted, not drawn, except
+/// the ones that must show (failures). Markdown and JSON keep every row.
+const KEEP: usize = 500;
+
+/// Which rows of a list of `len` to draw: both ends, and those `must` asks for.
+fn shown(len: usize, must: impl Fn(usize) -> bool) -> impl Fn(usize) -> bool {
+    move |i| len <= 2 * KEEP || i < KEEP || i >= len - KEEP || must(i)
+}
+
+/// A row standing for `n` rows left out.
+fn omitted(n: usize, cols: usize, what: &str) -> Markup {
+    html! {
+        tr { td.muted colspan=(cols) {
+            "… " (n) " " (what) " left out here to keep the page small; the Markdown and JSON reports and the journal hold them all."
+        } }
+    }
+}
+
+/// Draws `rows` of `len`, with a note where a stretch was left out.
+fn elided(
+    len: usize,
+    keep: impl Fn(usize) -> bool,
+    cols: usize,
+    what: &str,
+    row: impl Fn(usize) -> Markup,
+) -> Markup {
+    let mut gap = 0;
+    html! {
+        @for i in 0..len {
+            @if keep(i) {
+                @if gap > 0 { (omitted(std::mem::take(&mut gap), cols, what)) }
+                (row(i))
+            } @else {
+                ({ gap += 1; "" })
+            }
+        }
+        @if gap > 0 { (omitted(gap, cols, what)) }
+    }
+}
+
 fn timeline_table(r: &RunReport, alone: bool) -> Markup {
+    let t = &r.timeline;
     html! {
         (h(alone, "Timeline"))
-        table.wide {
-            caption { "Every event of the journal" }
+        table.wide.timeline {
+            caption { "Every event of the journal (" (t.len()) ")" }
             thead { tr {
                 th scope="col" { "Run time" } th scope="col" { "At (UTC)" } th scope="col" { "Lane" }
                 th scope="col" { "By" } th scope="col" { "What" }
             } }
             tbody {
-                @for e in &r.timeline {
-                    tr {
-                        td.num { (human(Some(e.t_seconds))) }
-                        td.t { (clock(Some(e.at))) }
-                        td { (e.lane.title()) }
-                        td { (by_name(e.by)) }
-                        @if e.ok { td { (e.text) } } @else { td.bad { "✗ " (e.text) } }
+                (elided(t.len(), shown(t.len(), |i| !t[i].ok), 5, "events", |i| {
+                    let e = &t[i];
+                    html! {
+                        tr {
+                            td { (human(Some(e.t_seconds))) }
+                            td { (e.at.format("%H:%M:%S%.3f").to_string()) }
+                            td { (e.lane.title()) }
+                            td { (by_name(e.by)) }
+                            @if e.ok { td { (e.text) } } @else { td.bad { "✗ " (e.text) } }
+                        }
                     }
-                }
+                }))
             }
         }
     }

@@ -44,29 +44,7 @@ fn median(mut v: Vec<f64>) -> f64 {
 
 /// Seconds the way gameday writes them for people.
 fn human(s: f64) -> String {
-    if s < 1.0 {
-        return format!("{:.0}ms", s * 1000.0);
-    }
-    if s < 60.0 {
-        return format!("{s:.1}s");
-    }
-    let (h, m, rest) = (
-        (s / 3600.0).floor(),
-        ((s % 3600.0) / 60.0).floor(),
-        s % 60.0,
-    );
-    let rest = if rest < 0.05 {
-        String::new()
-    } else if h > 0.0 {
-        format!(" {rest:.0}s")
-    } else {
-        format!(" {rest:.1}s")
-    };
-    if h > 0.0 {
-        format!("{h}h {m}m{rest}")
-    } else {
-        format!("{m}m{rest}")
-    }
+    gameday_engine::report::human(Some(s))
 }
 
 /// Per (scenario, "TTD"/"TTC" id): the measured times of the runs.

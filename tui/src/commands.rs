@@ -804,15 +804,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn nearest_rank_percentiles() {
-        let v: Vec<f64> = (1..=100).map(f64::from).collect();
-        assert_eq!(percentile(&v, 50.0), Some(50.0));
-        assert_eq!(percentile(&v, 95.0), Some(95.0));
-        assert_eq!(percentile(&[3.0], 95.0), Some(3.0));
-        assert_eq!(percentile(&[], 50.0), None);
-    }
-
-    #[test]
     #[allow(clippy::unwrap_used)]
     fn fail_on_turns_only_a_passing_exit_code_into_1() {
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))

@@ -682,7 +682,7 @@ pub(crate) fn time(t: Option<DateTime<Utc>>) -> String {
 }
 
 /// Seconds for people: `850ms`, `12.5s`, `4m 12.5s`, `15m`, `1h 2m 3s`, or a dash.
-pub(crate) fn human(s: Option<f64>) -> String {
+pub fn human(s: Option<f64>) -> String {
     let Some(s) = s else {
         return "—".to_owned();
     };

@@ -5,7 +5,9 @@
 
 use crate::duration::Duration;
 use chrono::{DateTime, Utc};
+use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
+use tokio::sync::Notify;
 
 /// How the clock advances.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -23,20 +25,98 @@ pub enum ClockMode {
 #[derive(Debug)]
 pub struct Clock {
     start_utc: DateTime<Utc>,
-    mode: ClockMode,
-    real_start: std::time::Instant,
+    virtual_mode: bool,
+    real: Mutex<Real>,
     virtual_ms: AtomicU64,
+    /// Wakes sleepers when the speed changes or the clock pauses or resumes.
+    changed: Notify,
+}
+
+/// A real clock's state: run time `base_ms` at real instant `anchor`, advancing `speed`
+/// times faster than real time unless paused.
+#[derive(Debug, Clone, Copy)]
+struct Real {
+    base_ms: f64,
+    anchor: std::time::Instant,
+    speed: f64,
+    paused: bool,
+}
+
+impl Real {
+    fn elapsed_ms(&self) -> f64 {
+        if self.paused {
+            self.base_ms
+        } else {
+            self.base_ms + self.anchor.elapsed().as_secs_f64() * 1000.0 * self.speed
+        }
+    }
+
+    /// Starts a new segment at the current run time.
+    fn rebase(&mut self) {
+        self.base_ms = self.elapsed_ms();
+        self.anchor = std::time::Instant::now();
+    }
 }
 
 impl Clock {
     /// A clock starting now at `start_utc`.
     pub fn new(mode: ClockMode, start_utc: DateTime<Utc>) -> Self {
+        let speed = match mode {
+            ClockMode::Real { speed } => speed,
+            ClockMode::Virtual => 1.0,
+        };
         Clock {
             start_utc,
-            mode,
-            real_start: std::time::Instant::now(),
+            virtual_mode: mode == ClockMode::Virtual,
+            real: Mutex::new(Real {
+                base_ms: 0.0,
+                anchor: std::time::Instant::now(),
+                speed,
+                paused: false,
+            }),
             virtual_ms: AtomicU64::new(0),
+            changed: Notify::new(),
         }
+    }
+
+    fn real(&self) -> Real {
+        *self.real.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn change(&self, f: impl FnOnce(&mut Real)) {
+        {
+            let mut r = self.real.lock().unwrap_or_else(|p| p.into_inner());
+            r.rebase();
+            f(&mut r);
+        }
+        self.changed.notify_waiters();
+    }
+
+    /// Stops a real clock: run time stands still, and so does everything waiting on it.
+    /// A virtual clock ignores it.
+    pub fn pause(&self) {
+        self.change(|r| r.paused = true);
+    }
+
+    /// Starts a paused clock again.
+    pub fn resume(&self) {
+        self.change(|r| r.paused = false);
+    }
+
+    /// Whether the clock is paused.
+    pub fn is_paused(&self) -> bool {
+        !self.virtual_mode && self.real().paused
+    }
+
+    /// Sets how many times faster than real time a real clock runs (clamped to
+    /// 0.01–100000). A virtual clock ignores it.
+    pub fn set_speed(&self, speed: f64) {
+        let speed = if speed.is_finite() {
+            speed.clamp(0.01, 100_000.0)
+        } else {
+            1.0
+        };
+        self.change(|r| r.speed = speed);
     }
 
     /// A virtual clock.
@@ -44,9 +124,15 @@ impl Clock {
         Clock::new(ClockMode::Virtual, start_utc)
     }
 
-    /// How it advances.
+    /// How it advances (a real clock's current speed).
     pub fn mode(&self) -> ClockMode {
-        self.mode
+        if self.virtual_mode {
+            ClockMode::Virtual
+        } else {
+            ClockMode::Real {
+                speed: self.real().speed,
+            }
+        }
     }
 
     /// The UTC instant the run started.
@@ -56,12 +142,10 @@ impl Clock {
 
     /// Run time elapsed since the start.
     pub fn elapsed(&self) -> Duration {
-        match self.mode {
-            ClockMode::Virtual => Duration::from_millis(self.virtual_ms.load(Ordering::Acquire)),
-            ClockMode::Real { speed } => {
-                let real = self.real_start.elapsed().as_secs_f64() * 1000.0 * speed;
-                Duration::from_millis(real as u64)
-            }
+        if self.virtual_mode {
+            Duration::from_millis(self.virtual_ms.load(Ordering::Acquire))
+        } else {
+            Duration::from_millis(self.real().elapsed_ms() as u64)
         }
     }
 
@@ -81,17 +165,32 @@ impl Clock {
     }
 
     /// Waits until run time `t`. A virtual clock jumps there at once.
+    /// A real clock sleeps in real time, starting over when the speed changes, and waits
+    /// without end while paused.
     pub async fn sleep_until(&self, t: Duration) {
-        match self.mode {
-            ClockMode::Virtual => {
-                self.virtual_ms.fetch_max(t.as_millis(), Ordering::AcqRel);
+        if self.virtual_mode {
+            self.virtual_ms.fetch_max(t.as_millis(), Ordering::AcqRel);
+            return;
+        }
+        loop {
+            // Registered before the state is read, so no change can slip between.
+            let changed = self.changed.notified();
+            tokio::pin!(changed);
+            changed.as_mut().enable();
+            let r = self.real();
+            let now = r.elapsed_ms();
+            let target = t.as_millis() as f64;
+            if now >= target {
+                return;
             }
-            ClockMode::Real { speed } => {
-                let now = self.elapsed();
-                if t > now {
-                    let real = (t.saturating_sub(now).as_millis() as f64 / speed).ceil();
-                    tokio::time::sleep(std::time::Duration::from_millis(real as u64)).await;
-                }
+            if r.paused {
+                changed.await;
+                continue;
+            }
+            let real = ((target - now) / r.speed).ceil();
+            tokio::select! {
+                _ = tokio::time::sleep(std::time::Duration::from_millis(real as u64)) => {}
+                _ = &mut changed => {}
             }
         }
     }
@@ -121,6 +220,46 @@ mod tests {
         assert_eq!(c.elapsed(), Duration::from_secs(90));
         assert_eq!(c.now().to_rfc3339(), "2026-01-01T00:01:30+00:00");
         assert_eq!(c.since_start(c.now()), Duration::from_secs(90));
+    }
+
+    #[tokio::test]
+    async fn a_paused_clock_stands_still_and_holds_its_sleepers() {
+        let c = std::sync::Arc::new(Clock::new(ClockMode::Real { speed: 1000.0 }, start()));
+        c.pause();
+        let at = c.elapsed();
+        let sleeper = {
+            let c = c.clone();
+            tokio::spawn(async move { c.sleep(Duration::from_secs(5)).await })
+        };
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        assert_eq!(c.elapsed(), at, "no run time passes while paused");
+        assert!(!sleeper.is_finished(), "a sleeper waits while paused");
+        assert!(c.is_paused());
+        c.resume();
+        tokio::time::timeout(std::time::Duration::from_secs(2), sleeper)
+            .await
+            .expect("wakes after resume")
+            .expect("joins");
+        assert!(c.elapsed() >= at.saturating_add(Duration::from_secs(5)));
+    }
+
+    #[tokio::test]
+    async fn a_speed_change_reaches_a_sleeper_already_waiting() {
+        let c = std::sync::Arc::new(Clock::new(ClockMode::Real { speed: 1.0 }, start()));
+        let real = std::time::Instant::now();
+        let sleeper = {
+            let c = c.clone();
+            tokio::spawn(async move { c.sleep(Duration::from_secs(60)).await })
+        };
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        c.set_speed(1000.0);
+        assert_eq!(c.mode(), ClockMode::Real { speed: 1000.0 });
+        tokio::time::timeout(std::time::Duration::from_secs(2), sleeper)
+            .await
+            .expect("a minute at 1000x is 60 ms")
+            .expect("joins");
+        assert!(real.elapsed() < std::time::Duration::from_secs(2));
+        assert!(c.elapsed() >= Duration::from_secs(60));
     }
 
     #[tokio::test]

@@ -263,7 +263,8 @@ impl<'a> Run<'a> {
         self
     }
 
-    /// Takes responders' commands from `rx` (the console).
+    /// Takes responders' commands from `rx` (the console). The watch phase then lasts,
+    /// for the rest of the runbook, until a [`Command::End`] or until the sender is dropped.
     pub fn commands(mut self, rx: mpsc::UnboundedReceiver<Command>) -> Self {
         self.commands = Some(rx);
         self
@@ -623,16 +624,25 @@ impl<'a> Run<'a> {
             let autopilot_done = autopilot
                 .as_ref()
                 .is_none_or(|a| a.finished() || a.next_due().is_none());
-            if expectations_done && autopilot_done {
+            // With a console attached the exercise goes on, for the rest of the runbook,
+            // until the facilitator ends it or the console goes away.
+            let console = commands.is_some();
+            if expectations_done && autopilot_done && !console {
                 break WatchEnd::Complete;
             }
-            let Some(next) = self.next_wake(&w, autopilot.as_ref()) else {
+            let next = self.next_wake(&w, autopilot.as_ref());
+            if next.is_none() && !console {
                 break WatchEnd::Complete;
-            };
+            }
             // Sleep until the next thing is due, waking early for a responder's command or
             // an abort.
             let wake = {
-                let sleep = self.clock.sleep_until(next.max(now));
+                let sleep = async {
+                    match next {
+                        Some(next) => self.clock.sleep_until(next.max(now)).await,
+                        None => std::future::pending().await,
+                    }
+                };
                 let command = async {
                     match commands.as_mut() {
                         Some(rx) => rx.recv().await,

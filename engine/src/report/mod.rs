@@ -9,7 +9,7 @@ mod junit;
 mod markdown;
 mod svg;
 
-use crate::event::{Actor, Body, RunPhase};
+use crate::event::{Actor, Body, Event, RunPhase};
 use crate::journal::Contents;
 use crate::score::Summary;
 use chrono::{DateTime, Utc};
@@ -279,15 +279,6 @@ impl RunReport {
             ),
             None => (String::new(), Vec::new(), None),
         };
-        let step_titles: HashMap<&str, &str> = runbook
-            .map(|rb| {
-                rb.phases
-                    .iter()
-                    .flat_map(|p| p.steps.iter())
-                    .map(|s| (s.id.as_str(), s.title.as_str()))
-                    .collect()
-            })
-            .unwrap_or_default();
         let hint_texts: HashMap<&str, &str> = runbook
             .map(|rb| {
                 rb.phases
@@ -303,117 +294,15 @@ impl RunReport {
             .filter_map(|d| d.observed_at.map(|o| (d.id.as_str(), o)))
             .collect();
 
+        let mut narrator = Narrator::new();
         let mut timeline = Vec::with_capacity(events.len());
         let mut actions = Vec::new();
         let mut acknowledgements = Vec::new();
         let mut hints = Vec::new();
         let mut notes = Vec::new();
-        let mut phase = RunPhase::Preflight;
-        let mut step_actions: HashMap<&str, &str> = HashMap::new();
         for e in events {
             let t_seconds = seconds(e.t_ms);
-            let title = |id: &str| step_titles.get(id).copied().unwrap_or(id).to_owned();
-            let step_lane = |phase: RunPhase| match phase {
-                RunPhase::Setup => Lane::Setup,
-                RunPhase::Attack => Lane::Attack,
-                RunPhase::Cleanup => Lane::Cleanup,
-                _ => Lane::Run,
-            };
-            let (lane, by, text, ok) = match &e.body {
-                Body::RunStarted {
-                    target,
-                    seed,
-                    clock,
-                    ..
-                } => (
-                    Lane::Run,
-                    None,
-                    format!(
-                        "run started on {} ({}, account {}, {}), seed {seed}, {clock} clock",
-                        target.name, target.kind, target.account_id, target.region
-                    ),
-                    true,
-                ),
-                Body::PhaseStarted { phase: p } => {
-                    phase = *p;
-                    (Lane::Run, None, format!("{} phase", phase_name(*p)), true)
-                }
-                Body::StepStarted { step, action, .. } => {
-                    step_actions.insert(step, action);
-                    (
-                        step_lane(phase),
-                        None,
-                        format!("step {step} ({action}) starts"),
-                        true,
-                    )
-                }
-                Body::ResourceCreated { step, undo } => (
-                    step_lane(phase),
-                    None,
-                    format!("step {step} changed {}", undo.resource),
-                    true,
-                ),
-                Body::StepCompleted { step, .. } => (
-                    step_lane(phase),
-                    None,
-                    match step_actions.get(step.as_str()) {
-                        Some(a) => format!("step {step} ({a}) done"),
-                        None => format!("step {step} done"),
-                    },
-                    true,
-                ),
-                Body::StepFailed { step, error } => (
-                    step_lane(phase),
-                    None,
-                    format!("step {step} failed: {error}"),
-                    false,
-                ),
-                Body::DetectionMet {
-                    id,
-                    source,
-                    name,
-                    ttd_ms,
-                    title,
-                    ..
-                } => (
-                    Lane::Detection,
-                    None,
-                    format!(
-                        "{id} detected by {source} {name} after {}: {title}",
-                        took(*ttd_ms)
-                    ),
-                    true,
-                ),
-                Body::DetectionMissed { id, reason, .. } => (
-                    Lane::Detection,
-                    None,
-                    format!("{id} missed: {reason}"),
-                    false,
-                ),
-                Body::ContainmentMet {
-                    id,
-                    ttc_ms,
-                    time_source,
-                    ..
-                } => (
-                    Lane::Containment,
-                    None,
-                    format!(
-                        "{id} contained after {} (timed by {})",
-                        took(*ttc_ms),
-                        match time_source {
-                            crate::event::TimeSource::Audit => "the audit log",
-                            crate::event::TimeSource::Poll => "a poll",
-                        }
-                    ),
-                    true,
-                ),
-                Body::ContainmentMissed { id, reason } => (
-                    Lane::Containment,
-                    None,
-                    format!("{id} not contained: {reason}"),
-                    false,
-                ),
+            match &e.body {
                 Body::ResponderAction {
                     by,
                     runbook_step,
@@ -421,135 +310,43 @@ impl RunReport {
                     with,
                     ok,
                     error,
-                } => {
-                    actions.push(ActionEntry {
-                        at: e.at,
-                        t_seconds,
-                        by: *by,
-                        runbook_step: runbook_step.clone(),
-                        action: action.clone(),
-                        with: with.clone(),
-                        ok: *ok,
-                        error: error.clone(),
-                    });
-                    (
-                        Lane::Responder,
-                        Some(*by),
-                        match error {
-                            None => format!("ran {action} for “{}”", title(runbook_step)),
-                            Some(err) => {
-                                format!("ran {action} for “{}”: {err}", title(runbook_step))
-                            }
-                        },
-                        *ok,
-                    )
-                }
-                Body::RunbookStepDone { step, by, how } => (
-                    Lane::Responder,
-                    Some(*by),
-                    format!("“{}” done ({how})", title(step)),
-                    true,
-                ),
-                Body::HintTaken { step, by } => {
-                    hints.push(HintEntry {
-                        step: step.clone(),
-                        at: e.at,
-                        by: *by,
-                        text: hint_texts
-                            .get(step.as_str())
-                            .copied()
-                            .unwrap_or("")
-                            .to_owned(),
-                    });
-                    (
-                        Lane::Responder,
-                        Some(*by),
-                        format!("hint taken on “{}”", title(step)),
-                        true,
-                    )
-                }
-                Body::MustNotBroken {
-                    step,
-                    action,
-                    reason,
-                } => (
-                    Lane::Responder,
-                    None,
-                    format!("{action} ran before “{}”: {reason}", title(step)),
-                    false,
-                ),
-                Body::DetectionAcknowledged { id, by } => {
-                    acknowledgements.push(Acknowledgement {
-                        detection: id.clone(),
-                        at: e.at,
-                        by: *by,
-                        tta_seconds: observed
-                            .get(id.as_str())
-                            .map(|o| (e.at - *o).num_milliseconds().max(0) as f64 / 1000.0),
-                    });
-                    (
-                        Lane::Responder,
-                        Some(*by),
-                        format!("{id} acknowledged"),
-                        true,
-                    )
-                }
-                Body::NoteAdded { text, by } => {
-                    notes.push(NoteEntry {
-                        at: e.at,
-                        t_seconds,
-                        by: *by,
-                        text: text.clone(),
-                    });
-                    (Lane::Responder, Some(*by), format!("note: {text}"), true)
-                }
-                Body::Reverted {
-                    resource,
-                    action,
-                    ok,
-                    error,
-                } => (
-                    Lane::Cleanup,
-                    None,
-                    match error {
-                        None => format!("reverted {resource} ({action})"),
-                        Some(err) => format!("could not revert {resource} ({action}): {err}"),
-                    },
-                    *ok,
-                ),
-                Body::CleanupFinished { reverted, failed } => (
-                    Lane::Cleanup,
-                    None,
-                    format!("clean-up finished: {reverted} reverted, {failed} failed"),
-                    *failed == 0,
-                ),
-                Body::SimTruth { detections } => (
-                    Lane::Run,
-                    None,
-                    format!(
-                        "the simulator's ground truth: {} detection(s) scheduled",
-                        detections.len()
-                    ),
-                    true,
-                ),
-                Body::RunEnded { outcome, reason } => (
-                    Lane::Run,
-                    None,
-                    format!("run {}: {reason}", outcome.as_str()),
-                    matches!(outcome, crate::event::Outcome::Passed),
-                ),
-            };
-            timeline.push(TimelineEntry {
-                seq: e.seq,
-                at: e.at,
-                t_seconds,
-                phase,
-                lane,
-                event: event_name(&e.body).to_owned(),
-                by,
-                text,
-                ok,
-            });
+                } => actions.push(ActionEntry {
+                    at: e.at,
+                    t_seconds,
+                    by: *by,
+                    runbook_step: runbook_step.clone(),
+                    action: action.clone(),
+                    with: with.clone(),
+                    ok: *ok,
+                    error: error.clone(),
+                }),
+                Body::HintTaken { step, by } => hints.push(HintEntry {
+                    step: step.clone(),
+                    at: e.at,
+                    by: *by,
+                    text: hint_texts
+                        .get(step.as_str())
+                        .copied()
+                        .unwrap_or("")
+                        .to_owned(),
+                }),
+                Body::DetectionAcknowledged { id, by } => acknowledgements.push(Acknowledgement {
+                    detection: id.clone(),
+                    at: e.at,
+                    by: *by,
+                    tta_seconds: observed
+                        .get(id.as_str())
+                        .map(|o| (e.at - *o).num_milliseconds().max(0) as f64 / 1000.0),
+                }),
+                Body::NoteAdded { text, by } => notes.push(NoteEntry {
+                    at: e.at,
+                    t_seconds,
+                    by: *by,
+                    text: text.clone(),
+                }),
+                _ => {}
+            }
+            timeline.push(narrator.narrate(e));
         }
         let duration_seconds = events.last().map(|e| seconds(e.t_ms)).unwrap_or(0.0);
         RunReport {
@@ -570,6 +367,242 @@ impl RunReport {
     /// The run time of a UTC instant of this run, in seconds.
     pub fn t_of(&self, at: DateTime<Utc>) -> f64 {
         (at - self.summary.started_at).num_milliseconds() as f64 / 1000.0
+    }
+}
+
+/// Turns a run's events, one at a time and in order, into timeline entries in words: the
+/// reports' timeline and the console's.
+#[derive(Debug)]
+pub struct Narrator {
+    phase: RunPhase,
+    step_titles: HashMap<String, String>,
+    step_actions: HashMap<String, String>,
+}
+
+impl Default for Narrator {
+    fn default() -> Self {
+        Narrator::new()
+    }
+}
+
+impl Narrator {
+    /// A narrator before the first event.
+    pub fn new() -> Self {
+        Narrator {
+            phase: RunPhase::Preflight,
+            step_titles: HashMap::new(),
+            step_actions: HashMap::new(),
+        }
+    }
+
+    /// The next event in words.
+    pub fn narrate(&mut self, e: &Event) -> TimelineEntry {
+        if let Body::RunStarted { plan, .. } = &e.body
+            && let Some(rb) = &plan.runbook
+        {
+            for (_, st, _) in rb.steps() {
+                self.step_titles.insert(st.id.clone(), st.title.clone());
+            }
+        }
+        let titles = &self.step_titles;
+        let title = |id: &str| titles.get(id).map_or(id, String::as_str).to_owned();
+        let step_lane = |phase: RunPhase| match phase {
+            RunPhase::Setup => Lane::Setup,
+            RunPhase::Attack => Lane::Attack,
+            RunPhase::Cleanup => Lane::Cleanup,
+            _ => Lane::Run,
+        };
+        let (lane, by, text, ok) = match &e.body {
+            Body::RunStarted {
+                target,
+                seed,
+                clock,
+                ..
+            } => (
+                Lane::Run,
+                None,
+                format!(
+                    "run started on {} ({}, account {}, {}), seed {seed}, {clock} clock",
+                    target.name, target.kind, target.account_id, target.region
+                ),
+                true,
+            ),
+            Body::PhaseStarted { phase: p } => {
+                self.phase = *p;
+                (Lane::Run, None, format!("{} phase", phase_name(*p)), true)
+            }
+            Body::StepStarted { step, action, .. } => {
+                self.step_actions.insert(step.clone(), action.clone());
+                (
+                    step_lane(self.phase),
+                    None,
+                    format!("step {step} ({action}) starts"),
+                    true,
+                )
+            }
+            Body::ResourceCreated { step, undo } => (
+                step_lane(self.phase),
+                None,
+                format!("step {step} changed {}", undo.resource),
+                true,
+            ),
+            Body::StepCompleted { step, .. } => (
+                step_lane(self.phase),
+                None,
+                match self.step_actions.get(step.as_str()) {
+                    Some(a) => format!("step {step} ({a}) done"),
+                    None => format!("step {step} done"),
+                },
+                true,
+            ),
+            Body::StepFailed { step, error } => (
+                step_lane(self.phase),
+                None,
+                format!("step {step} failed: {error}"),
+                false,
+            ),
+            Body::DetectionMet {
+                id,
+                source,
+                name,
+                ttd_ms,
+                title,
+                ..
+            } => (
+                Lane::Detection,
+                None,
+                format!(
+                    "{id} detected by {source} {name} after {}: {title}",
+                    took(*ttd_ms)
+                ),
+                true,
+            ),
+            Body::DetectionMissed { id, reason, .. } => (
+                Lane::Detection,
+                None,
+                format!("{id} missed: {reason}"),
+                false,
+            ),
+            Body::ContainmentMet {
+                id,
+                ttc_ms,
+                time_source,
+                ..
+            } => (
+                Lane::Containment,
+                None,
+                format!(
+                    "{id} contained after {} (timed by {})",
+                    took(*ttc_ms),
+                    match time_source {
+                        crate::event::TimeSource::Audit => "the audit log",
+                        crate::event::TimeSource::Poll => "a poll",
+                    }
+                ),
+                true,
+            ),
+            Body::ContainmentMissed { id, reason } => (
+                Lane::Containment,
+                None,
+                format!("{id} not contained: {reason}"),
+                false,
+            ),
+            Body::ResponderAction {
+                by,
+                runbook_step,
+                action,
+                ok,
+                error,
+                ..
+            } => (
+                Lane::Responder,
+                Some(*by),
+                match error {
+                    None => format!("ran {action} for “{}”", title(runbook_step)),
+                    Some(err) => {
+                        format!("ran {action} for “{}”: {err}", title(runbook_step))
+                    }
+                },
+                *ok,
+            ),
+            Body::RunbookStepDone { step, by, how } => (
+                Lane::Responder,
+                Some(*by),
+                format!("“{}” done ({how})", title(step)),
+                true,
+            ),
+            Body::HintTaken { step, by } => (
+                Lane::Responder,
+                Some(*by),
+                format!("hint taken on “{}”", title(step)),
+                true,
+            ),
+            Body::MustNotBroken {
+                step,
+                action,
+                reason,
+            } => (
+                Lane::Responder,
+                None,
+                format!("{action} ran before “{}”: {reason}", title(step)),
+                false,
+            ),
+            Body::DetectionAcknowledged { id, by } => (
+                Lane::Responder,
+                Some(*by),
+                format!("{id} acknowledged"),
+                true,
+            ),
+            Body::NoteAdded { text, by } => {
+                (Lane::Responder, Some(*by), format!("note: {text}"), true)
+            }
+            Body::Reverted {
+                resource,
+                action,
+                ok,
+                error,
+            } => (
+                Lane::Cleanup,
+                None,
+                match error {
+                    None => format!("reverted {resource} ({action})"),
+                    Some(err) => format!("could not revert {resource} ({action}): {err}"),
+                },
+                *ok,
+            ),
+            Body::CleanupFinished { reverted, failed } => (
+                Lane::Cleanup,
+                None,
+                format!("clean-up finished: {reverted} reverted, {failed} failed"),
+                *failed == 0,
+            ),
+            Body::SimTruth { detections } => (
+                Lane::Run,
+                None,
+                format!(
+                    "the simulator's ground truth: {} detection(s) scheduled",
+                    detections.len()
+                ),
+                true,
+            ),
+            Body::RunEnded { outcome, reason } => (
+                Lane::Run,
+                None,
+                format!("run {}: {reason}", outcome.as_str()),
+                matches!(outcome, crate::event::Outcome::Passed),
+            ),
+        };
+        TimelineEntry {
+            seq: e.seq,
+            at: e.at,
+            t_seconds: seconds(e.t_ms),
+            phase: self.phase,
+            lane,
+            event: event_name(&e.body).to_owned(),
+            by,
+            text,
+            ok,
+        }
     }
 }
 

@@ -59,6 +59,11 @@ pub enum Command {
     },
     /// Run game days.
     Run(RunArgs),
+    /// Run a game day in the responder console: the attack unfolds, findings arrive, the
+    /// runbook says what to do next, and every response is journaled and scored.
+    Console(ConsoleArgs),
+    /// Replay a finished or interrupted run in the console, from its journal alone.
+    Replay(ReplayArgs),
     /// Write the report of one or more runs from their journals alone.
     ///
     /// Several runs (a schedule, a team's session) are combined into one report. With one
@@ -220,6 +225,39 @@ pub struct RunArgs {
     /// Also exit 1 when a run scores below N (out of 100), e.g. `--fail-on 'score<70'`.
     #[arg(long, value_name = "score<N", value_parser = parse_fail_on)]
     pub fail_on: Option<f64>,
+}
+
+#[derive(Debug, Args)]
+pub struct ConsoleArgs {
+    /// A scenario file, or the id of a scenario in the library.
+    pub scenario: String,
+    #[command(flatten)]
+    pub library: Library,
+    /// Where to run: `sim`, the built-in simulator of a sandbox account.
+    #[arg(long, default_value = "sim")]
+    pub target: String,
+    /// Seed of the simulator; the same seed gives the same attack and detections.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Run the game clock N times faster than real time (change it live with + and -).
+    #[arg(long, value_name = "N", default_value_t = 1.0, value_parser = parse_speed)]
+    pub speed: f64,
+    /// Where run directories go.
+    #[arg(long, value_name = "DIR", default_value = "runs")]
+    pub runs_dir: PathBuf,
+    /// Override a scenario parameter (repeatable).
+    #[arg(long = "param", value_name = "NAME=VALUE", value_parser = parse_param)]
+    pub params: Vec<(String, String)>,
+}
+
+#[derive(Debug, Args)]
+pub struct ReplayArgs {
+    /// The run directory (or its journal.jsonl).
+    #[arg(value_name = "RUN_DIR")]
+    pub run_dir: PathBuf,
+    /// Play N times faster than the run went (change it with + and -).
+    #[arg(long, value_name = "N", default_value_t = 10.0, value_parser = parse_speed)]
+    pub speed: f64,
 }
 
 fn parse_param(s: &str) -> Result<(String, String), String> {

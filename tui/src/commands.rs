@@ -19,7 +19,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 /// Exit code for bad input.
-const BAD_INPUT: i32 = 2;
+pub(crate) const BAD_INPUT: i32 = 2;
 
 /// Runs a command; returns the exit code.
 pub fn dispatch(cli: Cli) -> i32 {
@@ -35,6 +35,8 @@ pub fn dispatch(cli: Cli) -> i32 {
             target,
         } => plan(&scenario, &library.library, params, &target),
         Command::Run(args) => run(args),
+        Command::Console(args) => crate::console::live(args),
+        Command::Replay(args) => crate::console::replay(args),
         Command::Report { runs, format, out } => report_cmd(&runs, &format, out.as_deref()),
         Command::Trend {
             runs,
@@ -219,7 +221,7 @@ fn scenario_path(arg: &str, library: &Path) -> PathBuf {
     }
 }
 
-fn load(arg: &str, library: &Path) -> Result<Checked, i32> {
+pub(crate) fn load(arg: &str, library: &Path) -> Result<Checked, i32> {
     let path = scenario_path(arg, library);
     if !path.is_file() {
         eprintln!(
@@ -235,7 +237,7 @@ fn load(arg: &str, library: &Path) -> Result<Checked, i32> {
     })
 }
 
-fn check_target(target: &str) -> Result<(), i32> {
+pub(crate) fn check_target(target: &str) -> Result<(), i32> {
     if target == "sim" {
         Ok(())
     } else {
@@ -372,7 +374,7 @@ fn plan_text(plan: &Plan, target: &str) -> String {
     o
 }
 
-fn new_run_id(n: u64) -> String {
+pub(crate) fn new_run_id(n: u64) -> String {
     let nanos = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_nanos())
@@ -387,11 +389,15 @@ fn new_run_id(n: u64) -> String {
     format!("{:08x}", x as u32)
 }
 
-fn install_signal_handlers(handle: Arc<AbortHandle>) {
+/// Ctrl-C and SIGTERM abort the run into clean-up; `quiet` when a console owns the
+/// screen and shows it itself.
+pub(crate) fn install_signal_handlers(handle: Arc<AbortHandle>, quiet: bool) {
     let h = handle.clone();
     tokio::spawn(async move {
         if tokio::signal::ctrl_c().await.is_ok() {
-            eprintln!("\ninterrupted: ending the run and cleaning up…");
+            if !quiet {
+                eprintln!("\ninterrupted: ending the run and cleaning up…");
+            }
             h.abort("interrupted (Ctrl-C)");
         }
     });
@@ -400,7 +406,9 @@ fn install_signal_handlers(handle: Arc<AbortHandle>) {
         use tokio::signal::unix::{SignalKind, signal};
         if let Ok(mut term) = signal(SignalKind::terminate()) {
             term.recv().await;
-            eprintln!("terminated: ending the run and cleaning up…");
+            if !quiet {
+                eprintln!("terminated: ending the run and cleaning up…");
+            }
             handle.abort("terminated (SIGTERM)");
         }
     });
@@ -451,7 +459,7 @@ fn run(args: RunArgs) -> i32 {
 async fn run_all(args: RunArgs, loaded: Vec<Checked>, overrides: BTreeMap<String, String>) -> i32 {
     let (handle, abort) = abort_signal();
     let handle = Arc::new(handle);
-    install_signal_handlers(handle.clone());
+    install_signal_handlers(handle.clone(), false);
     let model = Arc::new(DetectionModel::builtin());
     let mode = match (args.virtual_time, args.speed) {
         (true, _) => ClockMode::Virtual,
@@ -572,7 +580,7 @@ async fn run_all(args: RunArgs, loaded: Vec<Checked>, overrides: BTreeMap<String
 
 /// The report phase: every report format, written into the run directory. A failure to
 /// write is a warning: the journal, from which `gameday report` rebuilds them, is safe.
-fn write_run_reports(run_dir: &Path, events: Vec<gameday_engine::event::Event>) {
+pub(crate) fn write_run_reports(run_dir: &Path, events: Vec<gameday_engine::event::Event>) {
     let contents = journal::Contents {
         events,
         torn_tail: false,

@@ -1,0 +1,837 @@
+//! The responder console: a live game day in the terminal (`gameday console`), and a
+//! replay of a finished or interrupted run from its journal alone (`gameday replay`).
+//!
+//! The engine knows nothing of terminals: the console reads the run's events from a
+//! channel into a [`model::Model`], and sends responders' [`Command`]s back through
+//! another. Every input a responder makes becomes a journal event with its time.
+
+pub mod model;
+pub mod ui;
+
+use crate::cli::{ConsoleArgs, ReplayArgs};
+use crate::commands::{self, BAD_INPUT};
+use gameday_engine::autopilot::Command;
+use gameday_engine::clock::{Clock, ClockMode};
+use gameday_engine::event::{Event, RunPhase};
+use gameday_engine::journal::{self, Journal};
+use gameday_engine::library;
+use gameday_engine::run::{AbortHandle, Run, RunConfig, abort_signal};
+use gameday_engine::sim::{DetectionModel, SimAccount};
+use gameday_engine::steps;
+use model::Model;
+use ratatui::crossterm::event::{
+    self, Event as TermEvent, KeyCode, KeyEvent, KeyEventKind, KeyModifiers,
+};
+use serde_json::{Map, Value};
+use std::collections::BTreeMap;
+use std::io::IsTerminal;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use ui::Theme;
+
+/// What an action would do, shown before it runs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ActionPreview {
+    pub step: String,
+    pub step_title: String,
+    pub action: String,
+    pub summary: String,
+    pub calls: Vec<String>,
+    pub target: String,
+    pub inputs: Result<Map<String, Value>, String>,
+}
+
+/// A dialog over the screen.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Modal {
+    None,
+    Help,
+    ConfirmEnd,
+    ConfirmHint(usize),
+    Note(String),
+    ConfirmAction(ActionPreview),
+}
+
+/// Where a replay stands.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReplayState {
+    /// Events shown (a prefix of the journal).
+    pub cursor: usize,
+    pub total: usize,
+    pub playing: bool,
+    pub speed: f64,
+}
+
+/// Live or replay.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Mode {
+    Live {
+        paused: bool,
+        speed: f64,
+        virtual_time: bool,
+    },
+    Replay(ReplayState),
+}
+
+/// The console's own state: what is selected, open, scrolled.
+#[derive(Debug, Clone)]
+pub struct Ui {
+    pub selected: usize,
+    /// Entries from the newest the timeline is scrolled back (0: follows the newest).
+    pub timeline_scroll: usize,
+    pub modal: Modal,
+    /// A line of feedback, shown above the keys until the next key.
+    pub message: Option<String>,
+    pub mode: Mode,
+    /// The game time shown.
+    pub now_ms: u64,
+    pub theme: Theme,
+    /// The clean-up and result panel is put away (Esc toggles it).
+    pub result_hidden: bool,
+    /// The responder moved through the runbook (the briefing gives way to the step).
+    pub browsed: bool,
+}
+
+impl Ui {
+    /// A console's state at the start.
+    pub fn new(mode: Mode, no_color: bool) -> Ui {
+        Ui {
+            selected: 0,
+            timeline_scroll: 0,
+            modal: Modal::None,
+            message: None,
+            mode,
+            now_ms: 0,
+            theme: Theme::new(no_color),
+            result_hidden: false,
+            browsed: false,
+        }
+    }
+}
+
+/// What a key asks of the world outside the screen.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Effect {
+    /// A responder's command for the engine.
+    Command(Command),
+    Pause,
+    Resume,
+    Speed(f64),
+    /// Ctrl-C: stop now, clean up.
+    Abort,
+    Quit,
+    /// Replay: show the first `n` events.
+    Seek(usize),
+}
+
+/// `NO_COLOR` set to anything but the empty string.
+pub fn no_color() -> bool {
+    std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty())
+}
+
+/// The preview of step `i`'s action.
+fn preview(m: &Model, i: usize) -> Option<ActionPreview> {
+    let s = m.steps.get(i)?;
+    let action = s.action.clone()?;
+    let spec = steps::find(&action).map(|k| k.spec());
+    Some(ActionPreview {
+        step: s.id.clone(),
+        step_title: s.title.clone(),
+        summary: spec.map(|k| k.summary.to_owned()).unwrap_or_default(),
+        calls: spec
+            .map(|k| k.calls.iter().map(|c| (*c).to_owned()).collect())
+            .unwrap_or_default(),
+        target: m
+            .target
+            .as_ref()
+            .map(|t| {
+                format!(
+                    "{} ({}), account {}, {}",
+                    t.name, t.kind, t.account_id, t.region
+                )
+            })
+            .unwrap_or_default(),
+        inputs: m.action_inputs(s),
+        action,
+    })
+}
+
+fn move_selection(ui: &mut Ui, m: &Model, down: bool) {
+    ui.browsed = true;
+    let n = m.steps.len();
+    if n == 0 {
+        return;
+    }
+    ui.selected = if down {
+        (ui.selected + 1).min(n - 1)
+    } else {
+        ui.selected.saturating_sub(1)
+    };
+}
+
+/// Keys that mean the same in both modes; true when handled.
+fn common_key(ui: &mut Ui, m: &Model, k: KeyEvent) -> bool {
+    match k.code {
+        KeyCode::Up | KeyCode::Char('k') => move_selection(ui, m, false),
+        KeyCode::Down | KeyCode::Char('j') => move_selection(ui, m, true),
+        KeyCode::PageUp if matches!(ui.mode, Mode::Live { .. }) => {
+            ui.timeline_scroll = (ui.timeline_scroll + 10).min(m.timeline.len().saturating_sub(1));
+        }
+        KeyCode::PageDown if matches!(ui.mode, Mode::Live { .. }) => {
+            ui.timeline_scroll = ui.timeline_scroll.saturating_sub(10);
+        }
+        KeyCode::End if matches!(ui.mode, Mode::Live { .. }) => ui.timeline_scroll = 0,
+        KeyCode::Char('?') => ui.modal = Modal::Help,
+        _ => return false,
+    }
+    true
+}
+
+/// A key in a live game day.
+pub fn live_key(ui: &mut Ui, m: &Model, k: KeyEvent) -> Vec<Effect> {
+    if k.kind == KeyEventKind::Release {
+        return Vec::new();
+    }
+    if k.modifiers.contains(KeyModifiers::CONTROL) && k.code == KeyCode::Char('c') {
+        ui.message = Some("interrupted: cleaning up…".to_owned());
+        return vec![Effect::Abort];
+    }
+    ui.message = None;
+    let ended = m.ended.is_some();
+    match std::mem::replace(&mut ui.modal, Modal::None) {
+        Modal::None => {}
+        Modal::Help => {
+            if !matches!(k.code, KeyCode::Esc | KeyCode::Char('?' | 'q')) {
+                ui.modal = Modal::Help;
+            }
+            return Vec::new();
+        }
+        Modal::ConfirmEnd => {
+            return match k.code {
+                KeyCode::Char('y') | KeyCode::Enter => {
+                    ui.message = Some("ending the exercise: clean-up runs".to_owned());
+                    vec![Effect::Command(Command::End)]
+                }
+                _ => Vec::new(),
+            };
+        }
+        Modal::ConfirmHint(i) => {
+            if matches!(k.code, KeyCode::Char('y') | KeyCode::Enter)
+                && let Some(s) = m.steps.get(i)
+            {
+                return vec![Effect::Command(Command::Hint { step: s.id.clone() })];
+            }
+            return Vec::new();
+        }
+        Modal::ConfirmAction(p) => {
+            return match k.code {
+                KeyCode::Char('y') | KeyCode::Enter => {
+                    ui.message = Some(format!("running {}…", p.action));
+                    vec![Effect::Command(Command::RunAction { step: p.step })]
+                }
+                _ => Vec::new(),
+            };
+        }
+        Modal::Note(mut text) => {
+            match k.code {
+                KeyCode::Esc => {}
+                KeyCode::Enter => {
+                    let text = text.trim().to_owned();
+                    if !text.is_empty() {
+                        ui.message = Some("note journaled".to_owned());
+                        return vec![Effect::Command(Command::Note { text })];
+                    }
+                }
+                KeyCode::Backspace => {
+                    text.pop();
+                    ui.modal = Modal::Note(text);
+                }
+                KeyCode::Char(c) => {
+                    if text.chars().count() < 500 {
+                        text.push(c);
+                    }
+                    ui.modal = Modal::Note(text);
+                }
+                _ => ui.modal = Modal::Note(text),
+            }
+            return Vec::new();
+        }
+    }
+    if common_key(ui, m, k) {
+        return Vec::new();
+    }
+    let selected = m.steps.get(ui.selected);
+    let not_over = |ui: &mut Ui| {
+        if ended {
+            ui.message = Some("the run has ended".to_owned());
+        }
+        !ended
+    };
+    match k.code {
+        KeyCode::Char('q') if ended => return vec![Effect::Quit],
+        KeyCode::Esc if ended => ui.result_hidden = !ui.result_hidden,
+        KeyCode::Char('q' | 'e') if not_over(ui) => ui.modal = Modal::ConfirmEnd,
+        KeyCode::Char('r') if not_over(ui) => match (selected, preview(m, ui.selected)) {
+            (Some(s), _) if s.done.is_some() => {
+                ui.message = Some("that step is already done".to_owned())
+            }
+            (_, Some(p)) => ui.modal = Modal::ConfirmAction(p),
+            _ => ui.message = Some("this step has no action to run: do it, then t".to_owned()),
+        },
+        KeyCode::Char('t') if not_over(ui) => match selected {
+            Some(s) if s.done.is_none() => {
+                return vec![Effect::Command(Command::TickStep { step: s.id.clone() })];
+            }
+            Some(_) => ui.message = Some("that step is already done".to_owned()),
+            None => {}
+        },
+        KeyCode::Char('h') if not_over(ui) => match selected {
+            Some(s) if s.hint.is_some() && !s.hint_taken => {
+                ui.modal = Modal::ConfirmHint(ui.selected)
+            }
+            Some(s) if s.hint_taken => {
+                ui.message = Some("the hint is in the step's details".to_owned())
+            }
+            _ => ui.message = Some("this step has no hint".to_owned()),
+        },
+        KeyCode::Char('a') if not_over(ui) => match m.unacknowledged() {
+            Some(d) => {
+                ui.message = Some(format!("acknowledged {}", d.id));
+                return vec![Effect::Command(Command::Acknowledge {
+                    detection: d.id.clone(),
+                })];
+            }
+            None => ui.message = Some("no detection waiting to be acknowledged".to_owned()),
+        },
+        KeyCode::Char('n') if not_over(ui) => ui.modal = Modal::Note(String::new()),
+        KeyCode::Char('p' | ' ') => {
+            if let Mode::Live {
+                paused,
+                virtual_time: false,
+                ..
+            } = &mut ui.mode
+            {
+                *paused = !*paused;
+                return vec![if *paused {
+                    Effect::Pause
+                } else {
+                    Effect::Resume
+                }];
+            }
+            ui.message = Some("a virtual clock cannot pause".to_owned());
+        }
+        KeyCode::Char(c @ ('+' | '=' | '-')) => {
+            if let Mode::Live {
+                speed,
+                virtual_time: false,
+                ..
+            } = &mut ui.mode
+            {
+                let next = if c == '-' { *speed / 2.0 } else { *speed * 2.0 };
+                *speed = next.clamp(0.25, 4096.0);
+                ui.message = Some(format!("game speed x{}", *speed));
+                return vec![Effect::Speed(*speed)];
+            }
+        }
+        _ => {}
+    }
+    Vec::new()
+}
+
+/// A key in a replay.
+pub fn replay_key(ui: &mut Ui, m: &Model, k: KeyEvent) -> Vec<Effect> {
+    if k.kind == KeyEventKind::Release {
+        return Vec::new();
+    }
+    ui.message = None;
+    if ui.modal == Modal::Help {
+        if matches!(k.code, KeyCode::Esc | KeyCode::Char('?' | 'q')) {
+            ui.modal = Modal::None;
+        }
+        return Vec::new();
+    }
+    if common_key(ui, m, k) {
+        return Vec::new();
+    }
+    let Mode::Replay(r) = &mut ui.mode else {
+        return Vec::new();
+    };
+    let to = |n: usize| vec![Effect::Seek(n.clamp(1, r.total.max(1)))];
+    match k.code {
+        KeyCode::Char('q') | KeyCode::Esc => vec![Effect::Quit],
+        KeyCode::Char('c') if k.modifiers.contains(KeyModifiers::CONTROL) => vec![Effect::Quit],
+        KeyCode::Char(' ' | 'p') => {
+            r.playing = !r.playing;
+            if r.playing && r.cursor >= r.total {
+                return to(1);
+            }
+            Vec::new()
+        }
+        KeyCode::Right | KeyCode::Char('l') => to(r.cursor + 1),
+        KeyCode::Left | KeyCode::Char('h') => to(r.cursor.saturating_sub(1)),
+        KeyCode::PageDown => to(r.cursor + 10),
+        KeyCode::PageUp => to(r.cursor.saturating_sub(10)),
+        KeyCode::Home => to(1),
+        KeyCode::End => to(r.total),
+        KeyCode::Char(c @ ('+' | '=' | '-')) => {
+            let next = if c == '-' {
+                r.speed / 2.0
+            } else {
+                r.speed * 2.0
+            };
+            r.speed = next.clamp(0.25, 4096.0);
+            Vec::new()
+        }
+        _ => Vec::new(),
+    }
+}
+
+/// When the step in view gets done, the selection moves on to the next one not done
+/// (after it, or else the first).
+fn follow(ui: &mut Ui, m: &Model, was_done: bool) {
+    let now_done = m.steps.get(ui.selected).is_some_and(|s| s.done.is_some());
+    if was_done || !now_done {
+        return;
+    }
+    let after = m
+        .steps
+        .iter()
+        .enumerate()
+        .skip(ui.selected + 1)
+        .find(|(_, s)| s.done.is_none())
+        .map(|(i, _)| i);
+    if let Some(next) = after.or_else(|| m.current_step()) {
+        ui.selected = next;
+    }
+}
+
+/// Puts the terminal back however the console ends.
+struct TerminalGuard;
+
+impl Drop for TerminalGuard {
+    fn drop(&mut self) {
+        ratatui::restore();
+    }
+}
+
+/// Reads keys and resizes on a thread of its own, so the screen never waits on them.
+fn spawn_input() -> tokio::sync::mpsc::UnboundedReceiver<TermEvent> {
+    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+    std::thread::spawn(move || {
+        loop {
+            match event::poll(Duration::from_millis(100)) {
+                Ok(true) => match event::read() {
+                    Ok(e) => {
+                        if tx.send(e).is_err() {
+                            return;
+                        }
+                    }
+                    Err(_) => return,
+                },
+                Ok(false) => {
+                    if tx.is_closed() {
+                        return;
+                    }
+                }
+                Err(_) => return,
+            }
+        }
+    });
+    rx
+}
+
+fn need_terminal(what: &str) -> Result<(), i32> {
+    if std::io::stdin().is_terminal() && std::io::stdout().is_terminal() {
+        Ok(())
+    } else {
+        eprintln!(
+            "error: gameday {what} needs a terminal; for a game day without one, use `gameday run --autopilot`"
+        );
+        Err(BAD_INPUT)
+    }
+}
+
+/// `gameday console`.
+pub fn live(args: ConsoleArgs) -> i32 {
+    if let Err(code) = commands::check_target(&args.target) {
+        return code;
+    }
+    let checked = match commands::load(&args.scenario, &args.library.library) {
+        Ok(c) => c,
+        Err(code) => return code,
+    };
+    let overrides: BTreeMap<String, String> = args.params.iter().cloned().collect();
+    let run_id = commands::new_run_id(0);
+    let plan = match library::resolve(
+        &checked.scenario.value,
+        checked.runbook.as_ref().map(|r| &r.value),
+        &run_id,
+        &overrides,
+    ) {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return BAD_INPUT;
+        }
+    };
+    if let Err(code) = need_terminal("console") {
+        return code;
+    }
+    let run_dir = args.runs_dir.join(&run_id);
+    let mut journal = match Journal::create(&run_dir) {
+        Ok(j) => j,
+        Err(e) => {
+            eprintln!(
+                "error: cannot create the journal in {}: {e}",
+                run_dir.display()
+            );
+            return 3;
+        }
+    };
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: cannot start the runtime: {e}");
+            return 3;
+        }
+    };
+    let clock = Arc::new(Clock::new(
+        ClockMode::Real { speed: args.speed },
+        chrono::Utc::now(),
+    ));
+    let sim = SimAccount::new(
+        args.seed,
+        Arc::new(DetectionModel::builtin()),
+        clock.clone(),
+    );
+    let outcome = runtime.block_on(async {
+        let (handle, abort) = abort_signal();
+        let handle = Arc::new(handle);
+        commands::install_signal_handlers(handle.clone(), true);
+        let terminal = match ratatui::try_init() {
+            Ok(t) => t,
+            Err(e) => return Err(format!("cannot open the terminal: {e}")),
+        };
+        let _guard = TerminalGuard;
+        let (ev_tx, ev_rx) = tokio::sync::mpsc::unbounded_channel();
+        let (cmd_tx, cmd_rx) = tokio::sync::mpsc::unbounded_channel();
+        let config = RunConfig {
+            seed: args.seed,
+            autopilot: None,
+            ..RunConfig::default()
+        };
+        let signalled = abort.clone();
+        let run = Run::new(&plan, &sim, &clock, &mut journal, config)
+            .observe(ev_tx)
+            .commands(cmd_rx)
+            .abort_on(abort)
+            .execute();
+        let screen = live_screen(
+            terminal,
+            Channels {
+                events: ev_rx,
+                commands: cmd_tx,
+                abort: &handle,
+                signalled,
+            },
+            &clock,
+            args.speed,
+        );
+        let (result, screen) = tokio::join!(run, screen);
+        if let Err(e) = screen {
+            handle.abort(format!("the console failed: {e}"));
+        }
+        result.map_err(|e| e.to_string())
+    });
+    match outcome {
+        Ok(finished) => {
+            let summary = gameday_engine::score::Summary::from_events(&finished.events);
+            commands::write_run_reports(&run_dir, finished.events);
+            println!(
+                "run {}: {} — score {:.1} ({}); report: {}",
+                summary.run_id,
+                summary.outcome.as_str(),
+                summary.score.total,
+                summary.score.grade,
+                run_dir.join("report.html").display()
+            );
+            summary.outcome.exit_code()
+        }
+        Err(e) => {
+            eprintln!("error: run {run_id}: {e}");
+            3
+        }
+    }
+}
+
+/// How the screen talks to the run.
+struct Channels<'a> {
+    events: tokio::sync::mpsc::UnboundedReceiver<Event>,
+    commands: tokio::sync::mpsc::UnboundedSender<Command>,
+    abort: &'a AbortHandle,
+    /// Fires on Ctrl-C or SIGTERM from outside the terminal.
+    signalled: gameday_engine::run::Abort,
+}
+
+async fn live_screen(
+    mut terminal: ratatui::DefaultTerminal,
+    channels: Channels<'_>,
+    clock: &Clock,
+    speed: f64,
+) -> std::io::Result<()> {
+    let Channels {
+        mut events,
+        commands,
+        abort,
+        signalled,
+    } = channels;
+    let mut keys = spawn_input();
+    let mut model = Model::default();
+    let mut ui = Ui::new(
+        Mode::Live {
+            paused: false,
+            speed,
+            virtual_time: false,
+        },
+        no_color(),
+    );
+    let mut tick = tokio::time::interval(Duration::from_millis(250));
+    let mut run_over = false;
+    loop {
+        ui.now_ms = if model.ended.is_some() {
+            model.last_t_ms
+        } else {
+            clock.elapsed().as_millis()
+        };
+        model.refresh();
+        terminal.draw(|f| ui::draw(f, &model, &ui))?;
+        tokio::select! {
+            e = events.recv(), if !run_over => match e {
+                Some(e) => {
+                    let was_done = model.steps.get(ui.selected).is_some_and(|s| s.done.is_some());
+                    model.apply(&e);
+                    while let Ok(e) = events.try_recv() {
+                        model.apply(&e);
+                    }
+                    follow(&mut ui, &model, was_done);
+                }
+                None => {
+                    run_over = true;
+                    // Stopped by a signal: nobody may be at the keyboard to read the result.
+                    if signalled.reason().is_some() && model.ended.is_some() {
+                        return Ok(());
+                    }
+                }
+            },
+            k = keys.recv() => match k {
+                Some(TermEvent::Key(k)) => {
+                    for effect in live_key(&mut ui, &model, k) {
+                        match effect {
+                            Effect::Command(c) => {
+                                if commands.send(c).is_err() {
+                                    ui.message = Some("the run has ended".to_owned());
+                                }
+                            }
+                            Effect::Pause => clock.pause(),
+                            Effect::Resume => clock.resume(),
+                            Effect::Speed(s) => clock.set_speed(s),
+                            Effect::Abort => abort.abort("interrupted (Ctrl-C)"),
+                            Effect::Quit => return Ok(()),
+                            Effect::Seek(_) => {}
+                        }
+                    }
+                }
+                Some(_) => {}
+                None => return Err(std::io::Error::other("the keyboard went away")),
+            },
+            _ = tick.tick() => {}
+        }
+        // A paused clock must not hold up clean-up once the exercise is over.
+        if clock.is_paused() && matches!(model.phase, Some(RunPhase::Cleanup | RunPhase::Report)) {
+            clock.resume();
+            if let Mode::Live { paused, .. } = &mut ui.mode {
+                *paused = false;
+            }
+        }
+    }
+}
+
+/// `gameday replay`.
+pub fn replay(args: ReplayArgs) -> i32 {
+    let journals = match journal::discover(&args.run_dir) {
+        Ok(j) => j,
+        Err(e) => {
+            eprintln!("error: {}: {e}", args.run_dir.display());
+            return BAD_INPUT;
+        }
+    };
+    let [path] = journals.as_slice() else {
+        eprintln!(
+            "error: {}: holds {} runs; give one run directory",
+            args.run_dir.display(),
+            journals.len()
+        );
+        return BAD_INPUT;
+    };
+    let contents = match journal::read(path) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return BAD_INPUT;
+        }
+    };
+    if gameday_engine::score::Summary::try_from_events(&contents.events).is_none() {
+        eprintln!(
+            "error: {}: not the journal of a run: its first event is not run_started",
+            path.display()
+        );
+        return BAD_INPUT;
+    }
+    if let Err(code) = need_terminal("replay") {
+        return code;
+    }
+    let terminal = match ratatui::try_init() {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("error: cannot open the terminal: {e}");
+            return 3;
+        }
+    };
+    let _guard = TerminalGuard;
+    match replay_screen(terminal, &contents.events, args.speed) {
+        Ok(()) => 0,
+        Err(e) => {
+            drop(_guard);
+            eprintln!("error: {e}");
+            3
+        }
+    }
+}
+
+/// A replay's screen and its game time: the model of the first `cursor` events.
+pub struct Replay<'a> {
+    events: &'a [Event],
+    pub model: Model,
+    pub ui: Ui,
+    /// Game time shown, in ms of run time.
+    t_ms: f64,
+}
+
+impl<'a> Replay<'a> {
+    /// A replay at its first event, playing at `speed`.
+    pub fn new(events: &'a [Event], speed: f64, no_color: bool) -> Replay<'a> {
+        let mut r = Replay {
+            events,
+            model: Model::default(),
+            ui: Ui::new(
+                Mode::Replay(ReplayState {
+                    cursor: 0,
+                    total: events.len(),
+                    playing: true,
+                    speed,
+                }),
+                no_color,
+            ),
+            t_ms: 0.0,
+        };
+        r.seek(1);
+        r
+    }
+
+    fn cursor(&self) -> usize {
+        match &self.ui.mode {
+            Mode::Replay(r) => r.cursor,
+            Mode::Live { .. } => 0,
+        }
+    }
+
+    fn set_cursor(&mut self, n: usize) {
+        if let Mode::Replay(r) = &mut self.ui.mode {
+            r.cursor = n;
+        }
+    }
+
+    /// Shows the first `n` events, at the time of the last of them.
+    pub fn seek(&mut self, n: usize) {
+        let n = n.min(self.events.len());
+        let cur = self.cursor();
+        if n < cur {
+            self.model = Model::from_events(&self.events[..n]);
+        } else {
+            for e in &self.events[cur..n] {
+                self.model.apply(e);
+            }
+        }
+        self.set_cursor(n);
+        self.t_ms = n
+            .checked_sub(1)
+            .and_then(|i| self.events.get(i))
+            .map_or(0.0, |e| e.t_ms as f64);
+        self.ui.now_ms = self.t_ms as u64;
+        self.model.refresh();
+    }
+
+    /// Lets `real` time pass: while playing, game time moves on at the replay's speed
+    /// and every event up to it is shown.
+    pub fn advance(&mut self, real: Duration) {
+        let Mode::Replay(r) = &self.ui.mode else {
+            return;
+        };
+        if !r.playing {
+            return;
+        }
+        self.t_ms += real.as_secs_f64() * 1000.0 * r.speed;
+        let t = self.t_ms as u64;
+        let upto = self.cursor() + self.events[self.cursor()..].partition_point(|e| e.t_ms <= t);
+        let keep = self.t_ms;
+        if upto > self.cursor() {
+            self.seek(upto);
+        }
+        self.t_ms = keep;
+        self.ui.now_ms = t;
+        if upto >= self.events.len()
+            && let Mode::Replay(r) = &mut self.ui.mode
+        {
+            r.playing = false;
+        }
+    }
+
+    /// Handles a key; false when the replay should close.
+    pub fn key(&mut self, k: KeyEvent) -> bool {
+        for effect in replay_key(&mut self.ui, &self.model, k) {
+            match effect {
+                Effect::Seek(n) => self.seek(n),
+                Effect::Quit => return false,
+                _ => {}
+            }
+        }
+        true
+    }
+}
+
+fn replay_screen(
+    mut terminal: ratatui::DefaultTerminal,
+    events: &[Event],
+    speed: f64,
+) -> std::io::Result<()> {
+    let mut replay = Replay::new(events, speed, no_color());
+    let mut last = Instant::now();
+    loop {
+        let now = Instant::now();
+        replay.advance(now - last);
+        last = now;
+        terminal.draw(|f| ui::draw(f, &replay.model, &replay.ui))?;
+        if event::poll(Duration::from_millis(50))?
+            && let TermEvent::Key(k) = event::read()?
+            && !replay.key(k)
+        {
+            return Ok(());
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

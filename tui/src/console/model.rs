@@ -1,0 +1,496 @@
+//! What the console shows, built from a run's events alone, so a live run and a replay of
+//! its journal draw the same screens. Every text is cleaned of terminal control sequences
+//! when it comes in: finding titles and step outputs come from the cloud.
+
+use gameday_engine::event::{Actor, Body, Event, Outcome, RunPhase};
+use gameday_engine::library::Plan;
+use gameday_engine::report::{Narrator, TimelineEntry};
+use gameday_engine::runbook::NistPhase;
+use gameday_engine::sandbox::TargetInfo;
+use gameday_engine::score::Summary;
+use gameday_engine::template::{self, Reference, Scope};
+use serde_json::{Map, Value};
+use std::collections::BTreeMap;
+
+/// Removes everything a terminal would act on: escape sequences (CSI, OSC, DCS and the
+/// like, in their 7- and 8-bit forms), other control characters, and bidirectional
+/// overrides that reorder what is shown. Line breaks are kept when `multiline`; tabs
+/// become spaces.
+pub fn clean(s: &str, multiline: bool) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut chars = s.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\u{1b}' => match chars.next() {
+                Some('[') => skip_csi(&mut chars),
+                Some(']' | 'P' | 'X' | '^' | '_') => skip_string(&mut chars),
+                _ => {}
+            },
+            '\u{9b}' => skip_csi(&mut chars),
+            '\u{9d}' | '\u{90}' | '\u{98}' | '\u{9e}' | '\u{9f}' => skip_string(&mut chars),
+            '\n' if multiline => out.push('\n'),
+            '\n' | '\r' | '\t' => out.push(' '),
+            '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' => {}
+            c if c.is_control() => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Skips a control sequence's parameters up to and including its final byte.
+fn skip_csi(chars: &mut std::iter::Peekable<std::str::Chars<'_>>) {
+    for c in chars.by_ref() {
+        if ('\u{40}'..='\u{7e}').contains(&c) {
+            break;
+        }
+    }
+}
+
+/// Skips a control string up to its terminator (BEL, ST or ESC \).
+fn skip_string(chars: &mut std::iter::Peekable<std::str::Chars<'_>>) {
+    while let Some(c) = chars.next() {
+        match c {
+            '\u{7}' | '\u{9c}' => break,
+            '\u{1b}' => {
+                if chars.peek() == Some(&'\\') {
+                    chars.next();
+                }
+                break;
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Where an expectation stands.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Status {
+    /// Its clock has not started (the attack step has not run).
+    Waiting,
+    /// Running against its deadline.
+    Pending,
+    /// Reached, after `took_ms`.
+    Met {
+        /// Time to detect or contain.
+        took_ms: i64,
+        /// Within the deadline.
+        in_time: bool,
+    },
+    /// Not reached.
+    Missed(String),
+}
+
+/// A detection expectation as shown.
+#[derive(Debug, Clone)]
+pub struct DetectionView {
+    pub id: String,
+    pub source: String,
+    pub name: String,
+    pub within_ms: u64,
+    /// The step whose completion starts its clock.
+    pub trigger: Option<String>,
+    /// Run time of T0.
+    pub t0_ms: Option<u64>,
+    /// Run time of the provider's timestamp.
+    pub detected_ms: Option<u64>,
+    pub status: Status,
+    /// The finding's title or the alarm's, cleaned.
+    pub title: String,
+    pub acknowledged: bool,
+}
+
+impl DetectionView {
+    /// Run time of its deadline, once its clock runs.
+    pub fn deadline_ms(&self) -> Option<u64> {
+        self.t0_ms.map(|t| t + self.within_ms)
+    }
+}
+
+/// A containment expectation as shown.
+#[derive(Debug, Clone)]
+pub struct ContainmentView {
+    pub id: String,
+    pub check: String,
+    pub within_ms: u64,
+    /// The detection it counts from; `None`: the first.
+    pub after: Option<String>,
+    /// Run time of that detection.
+    pub reference_ms: Option<u64>,
+    pub status: Status,
+}
+
+impl ContainmentView {
+    /// Run time of its deadline, once its clock runs.
+    pub fn deadline_ms(&self) -> Option<u64> {
+        self.reference_ms.map(|t| t + self.within_ms)
+    }
+}
+
+/// A runbook step as shown.
+#[derive(Debug, Clone)]
+pub struct StepView {
+    pub id: String,
+    pub phase: NistPhase,
+    pub title: String,
+    pub instructions: String,
+    pub cli: Option<String>,
+    pub action: Option<String>,
+    pub with: Map<String, Value>,
+    pub verify: Option<String>,
+    pub hint: Option<String>,
+    pub points: f64,
+    /// Who did it, how, and when (run time).
+    pub done: Option<(Actor, String, u64)>,
+    pub hint_taken: bool,
+}
+
+/// Everything the console shows about a run.
+#[derive(Debug, Default)]
+pub struct Model {
+    pub run_id: String,
+    pub scenario: String,
+    pub title: String,
+    pub summary: String,
+    pub target: Option<TargetInfo>,
+    pub seed: u64,
+    pub clock: String,
+    pub phase: Option<RunPhase>,
+    pub timeline: Vec<TimelineEntry>,
+    pub detections: Vec<DetectionView>,
+    pub containments: Vec<ContainmentView>,
+    pub steps: Vec<StepView>,
+    pub notes: Vec<(u64, String)>,
+    /// Changes made that clean-up must revert.
+    pub created: usize,
+    pub reverted: usize,
+    pub revert_failed: usize,
+    /// Set when clean-up finished: (reverted, failed).
+    pub cleanup: Option<(u32, u32)>,
+    pub ended: Option<(Outcome, String)>,
+    /// Run time of the last event.
+    pub last_t_ms: u64,
+    /// The score so far; refreshed by [`Model::refresh`].
+    pub score: Option<Summary>,
+    events: Vec<Event>,
+    plan: Option<Plan>,
+    outputs: BTreeMap<String, Map<String, Value>>,
+    narrator: Narrator,
+    dirty: bool,
+}
+
+impl Model {
+    /// The model of these events.
+    pub fn from_events(events: &[Event]) -> Model {
+        let mut m = Model::default();
+        for e in events {
+            m.apply(e);
+        }
+        m.refresh();
+        m
+    }
+
+    /// Events seen so far.
+    #[cfg(test)]
+    pub fn events(&self) -> &[Event] {
+        &self.events
+    }
+
+    /// Takes the next event.
+    pub fn apply(&mut self, e: &Event) {
+        self.last_t_ms = e.t_ms;
+        let mut entry = self.narrator.narrate(e);
+        entry.text = clean(&entry.text, false);
+        self.timeline.push(entry);
+        match &e.body {
+            Body::RunStarted {
+                run_id,
+                target,
+                seed,
+                clock,
+                plan,
+                ..
+            } => self.start(run_id, target, *seed, clock, plan),
+            Body::PhaseStarted { phase } => self.phase = Some(*phase),
+            Body::StepCompleted { step, outputs } => {
+                self.outputs.insert(step.clone(), outputs.clone());
+                for d in &mut self.detections {
+                    if d.t0_ms.is_none() && d.trigger.as_deref() == Some(step) {
+                        d.t0_ms = Some(e.t_ms);
+                        d.status = Status::Pending;
+                    }
+                }
+            }
+            Body::ResourceCreated { .. } => self.created += 1,
+            Body::DetectionMet {
+                id,
+                t0,
+                detected_at,
+                ttd_ms,
+                title,
+                ..
+            } => {
+                let start = self.start_utc(e);
+                let detected_ms = (*detected_at - start).num_milliseconds().max(0) as u64;
+                if let Some(d) = self.detections.iter_mut().find(|d| &d.id == id) {
+                    d.t0_ms = Some((*t0 - start).num_milliseconds().max(0) as u64);
+                    d.detected_ms = Some(detected_ms);
+                    d.status = Status::Met {
+                        took_ms: *ttd_ms,
+                        in_time: *ttd_ms <= d.within_ms as i64,
+                    };
+                    d.title = clean(title, false);
+                }
+                let first = self.detections.iter().filter_map(|d| d.detected_ms).min();
+                for c in &mut self.containments {
+                    if c.reference_ms.is_none() {
+                        c.reference_ms = match &c.after {
+                            Some(a) if a == id => Some(detected_ms),
+                            Some(_) => None,
+                            None => first,
+                        };
+                        if c.reference_ms.is_some() {
+                            c.status = Status::Pending;
+                        }
+                    }
+                }
+            }
+            Body::DetectionMissed { id, reason, .. } => {
+                if let Some(d) = self.detections.iter_mut().find(|d| &d.id == id) {
+                    d.status = Status::Missed(clean(reason, false));
+                }
+            }
+            Body::ContainmentMet { id, ttc_ms, .. } => {
+                if let Some(c) = self.containments.iter_mut().find(|c| &c.id == id) {
+                    c.status = Status::Met {
+                        took_ms: *ttc_ms,
+                        in_time: *ttc_ms <= c.within_ms as i64,
+                    };
+                }
+            }
+            Body::ContainmentMissed { id, reason } => {
+                if let Some(c) = self.containments.iter_mut().find(|c| &c.id == id) {
+                    c.status = Status::Missed(clean(reason, false));
+                }
+            }
+            Body::RunbookStepDone { step, by, how } => {
+                if let Some(s) = self.steps.iter_mut().find(|s| &s.id == step) {
+                    s.done.get_or_insert((*by, clean(how, false), e.t_ms));
+                }
+            }
+            Body::HintTaken { step, .. } => {
+                if let Some(s) = self.steps.iter_mut().find(|s| &s.id == step) {
+                    s.hint_taken = true;
+                }
+            }
+            Body::DetectionAcknowledged { id, .. } => {
+                if let Some(d) = self.detections.iter_mut().find(|d| &d.id == id) {
+                    d.acknowledged = true;
+                }
+            }
+            Body::NoteAdded { text, .. } => self.notes.push((e.t_ms, clean(text, false))),
+            Body::Reverted { ok, .. } => {
+                if *ok {
+                    self.reverted += 1;
+                } else {
+                    self.revert_failed += 1;
+                }
+            }
+            Body::CleanupFinished { reverted, failed } => self.cleanup = Some((*reverted, *failed)),
+            Body::RunEnded { outcome, reason } => {
+                self.ended = Some((*outcome, clean(reason, false)));
+            }
+            Body::StepStarted { .. }
+            | Body::StepFailed { .. }
+            | Body::ResponderAction { .. }
+            | Body::MustNotBroken { .. }
+            | Body::SimTruth { .. } => {}
+        }
+        self.events.push(e.clone());
+        self.dirty = true;
+    }
+
+    /// Recomputes the score if events came in since the last time.
+    pub fn refresh(&mut self) {
+        if self.dirty {
+            self.score = Summary::try_from_events(&self.events);
+            self.dirty = false;
+        }
+    }
+
+    fn start_utc(&self, e: &Event) -> chrono::DateTime<chrono::Utc> {
+        self.events
+            .first()
+            .map(|f| f.at)
+            .unwrap_or(e.at - chrono::Duration::milliseconds(e.t_ms as i64))
+    }
+
+    fn start(&mut self, run_id: &str, target: &TargetInfo, seed: u64, clock: &str, plan: &Plan) {
+        let sc = &plan.scenario;
+        self.run_id = clean(run_id, false);
+        self.scenario = clean(&sc.id, false);
+        self.title = clean(&sc.title, false);
+        self.summary = clean(&sc.summary, true);
+        self.target = Some(target.clone());
+        self.seed = seed;
+        self.clock = clean(clock, false);
+        self.detections = sc
+            .detect
+            .iter()
+            .map(|d| DetectionView {
+                id: d.id.clone(),
+                source: d.source.as_str().to_owned(),
+                name: clean(
+                    d.finding_type
+                        .as_deref()
+                        .or(d.alarm.as_deref())
+                        .unwrap_or(""),
+                    false,
+                ),
+                within_ms: d.within.as_millis(),
+                trigger: sc.trigger_of(d).map(str::to_owned),
+                t0_ms: None,
+                detected_ms: None,
+                status: Status::Waiting,
+                title: String::new(),
+                acknowledged: false,
+            })
+            .collect();
+        self.containments = sc
+            .respond
+            .iter()
+            .map(|c| ContainmentView {
+                id: c.id.clone(),
+                check: c.check.clone(),
+                within_ms: c.within.as_millis(),
+                after: c.after.clone(),
+                reference_ms: None,
+                status: Status::Waiting,
+            })
+            .collect();
+        self.steps = plan
+            .runbook
+            .iter()
+            .flat_map(|rb| rb.steps())
+            .map(|(phase, s, _)| StepView {
+                id: s.id.clone(),
+                phase,
+                title: clean(&s.title, false),
+                instructions: clean(&s.instructions, true),
+                cli: s.cli.as_deref().map(|c| clean(c, true)),
+                action: s.action.clone(),
+                with: s.with.clone(),
+                verify: s.verify.clone(),
+                hint: s.hint.as_deref().map(|h| clean(h, true)),
+                points: f64::from(s.points),
+                done: None,
+                hint_taken: false,
+            })
+            .collect();
+        self.plan = Some(plan.clone());
+    }
+
+    /// The inputs a step's action would get now, with every reference that can be
+    /// resolved from what the run has done so far; the text of any that cannot.
+    pub fn action_inputs(&self, step: &StepView) -> Result<Map<String, Value>, String> {
+        let scope = RunScope { model: self };
+        match template::evaluate(&Value::Object(step.with.clone()), &scope)? {
+            Value::Object(m) => Ok(m),
+            _ => Err("the inputs are not a mapping".to_owned()),
+        }
+    }
+
+    /// Index of the first step not done yet.
+    pub fn current_step(&self) -> Option<usize> {
+        self.steps.iter().position(|s| s.done.is_none())
+    }
+
+    /// The first detection that arrived and is not acknowledged yet.
+    pub fn unacknowledged(&self) -> Option<&DetectionView> {
+        self.detections
+            .iter()
+            .filter(|d| !d.acknowledged && matches!(d.status, Status::Met { .. }))
+            .min_by_key(|d| d.detected_ms)
+    }
+}
+
+/// What `${…}` references mean in the console: the run's parameters, id and the outputs
+/// its steps journaled.
+struct RunScope<'a> {
+    model: &'a Model,
+}
+
+impl Scope for RunScope<'_> {
+    fn lookup(&self, r: &Reference) -> Result<Value, String> {
+        let plan = self.model.plan.as_ref();
+        match r {
+            Reference::Param(p) => plan
+                .and_then(|p2| p2.params.get(p))
+                .cloned()
+                .ok_or_else(|| format!("no parameter `{p}`")),
+            Reference::Run(f) if f == "id" => Ok(Value::String(self.model.run_id.clone())),
+            Reference::Run(f) => Err(format!("no run field `{f}`")),
+            Reference::Step { step, output } => {
+                let outs = self
+                    .model
+                    .outputs
+                    .get(step)
+                    .ok_or_else(|| format!("step `{step}` has not run yet"))?;
+                match output {
+                    None => Ok(Value::Object(outs.clone())),
+                    Some(o) => outs
+                        .get(o)
+                        .cloned()
+                        .ok_or_else(|| format!("step `{step}` has no output `{o}`")),
+                }
+            }
+        }
+    }
+}
+
+/// Run time as `h:mm:ss`.
+pub fn clock(ms: u64) -> String {
+    let s = ms / 1000;
+    format!("{}:{:02}:{:02}", s / 3600, s / 60 % 60, s % 60)
+}
+
+/// A span of run time for people: `4m12s`, `45s`.
+pub fn span(ms: i64) -> String {
+    let neg = ms < 0;
+    let s = ms.unsigned_abs() / 1000;
+    let body = if s >= 3600 {
+        format!("{}h{:02}m", s / 3600, s / 60 % 60)
+    } else if s >= 60 {
+        format!("{}m{:02}s", s / 60, s % 60)
+    } else {
+        format!("{s}s")
+    };
+    if neg { format!("-{body}") } else { body }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn clean_removes_what_a_terminal_would_act_on() {
+        // Retitle the window, clear the screen, move the cursor, ring the bell, 8-bit CSI.
+        let hostile =
+            "\u{1b}]0;pwned\u{7}\u{1b}[2J\u{1b}[H\u{7}ok\u{9b}31m red \u{202e}abc\r\nnext";
+        assert_eq!(clean(hostile, false), "ok red abc  next");
+        assert_eq!(clean("a\nb\tc", true), "a\nb c");
+        assert_eq!(clean("\u{1b}P1;2|secret\u{1b}\\after", false), "after");
+        assert_eq!(clean("plain ünïcödé ✓", false), "plain ünïcödé ✓");
+        // A cut-off sequence swallows nothing it should not.
+        assert_eq!(clean("end\u{1b}", false), "end");
+    }
+
+    #[test]
+    fn spans_and_clocks_read_well() {
+        assert_eq!(clock(3_725_000), "1:02:05");
+        assert_eq!(span(45_000), "45s");
+        assert_eq!(span(252_000), "4m12s");
+        assert_eq!(span(-61_000), "-1m01s");
+        assert_eq!(span(7_260_000), "2h01m");
+    }
+}

@@ -1,0 +1,388 @@
+//! The console's screens on ratatui's TestBackend (snapshots reviewed with
+//! `cargo insta review`), its keys, and its replay.
+
+#![allow(clippy::unwrap_used, clippy::panic)]
+
+use super::model::Model;
+use super::*;
+use gameday_engine::autopilot::AutopilotConfig;
+use gameday_engine::event::Body;
+use gameday_engine::library;
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use std::path::PathBuf;
+
+fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+/// Every event of a seeded, virtual-time game day of `scenario` with the autopilot: the
+/// same events every time.
+fn game_day(scenario: &str) -> Vec<Event> {
+    let root = repo();
+    let checked = library::load_checked(
+        &root.join("scenarios").join(format!("{scenario}.yaml")),
+        &root.join("runbooks"),
+    )
+    .unwrap_or_else(|d| panic!("{d}"));
+    let plan = library::resolve(
+        &checked.scenario.value,
+        checked.runbook.as_ref().map(|r| &r.value),
+        "c0ffee00",
+        &BTreeMap::new(),
+    )
+    .unwrap();
+    let start = chrono::DateTime::parse_from_rfc3339("2026-03-10T09:00:00Z")
+        .unwrap()
+        .with_timezone(&chrono::Utc);
+    let clock = Arc::new(Clock::virtual_at(start));
+    let sim = SimAccount::new(7, Arc::new(DetectionModel::builtin()), clock.clone());
+    let mut journal = Journal::memory();
+    let config = RunConfig {
+        seed: 7,
+        autopilot: Some(AutopilotConfig::default()),
+        ..RunConfig::default()
+    };
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(Run::new(&plan, &sim, &clock, &mut journal, config).execute())
+        .unwrap()
+        .events
+}
+
+/// The events up to and including the first that `pick` chooses.
+fn upto(events: &[Event], pick: impl Fn(&Body) -> bool) -> &[Event] {
+    let i = events.iter().position(|e| pick(&e.body)).unwrap();
+    &events[..=i]
+}
+
+fn live_ui() -> Ui {
+    Ui::new(
+        Mode::Live {
+            paused: false,
+            speed: 30.0,
+            virtual_time: false,
+        },
+        true,
+    )
+}
+
+fn screen(m: &Model, ui: &Ui, w: u16, h: u16) -> Terminal<TestBackend> {
+    let mut terminal = Terminal::new(TestBackend::new(w, h)).unwrap();
+    terminal.draw(|f| ui::draw(f, m, ui)).unwrap();
+    terminal
+}
+
+/// A live screen of the first events, at the time of the last of them.
+fn live_at(events: &[Event], ui: &mut Ui) -> Model {
+    let m = Model::from_events(events);
+    ui.now_ms = m.last_t_ms;
+    m
+}
+
+fn key(c: char) -> KeyEvent {
+    KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE)
+}
+
+#[test]
+fn briefing() {
+    let events = game_day("compromised-access-key");
+    let mut ui = live_ui();
+    let m = live_at(&events[..2], &mut ui);
+    insta::assert_snapshot!(screen(&m, &ui, 100, 30).backend());
+}
+
+#[test]
+fn attack_under_way() {
+    let events = game_day("compromised-access-key");
+    let mut ui = live_ui();
+    let at = upto(
+        &events,
+        |b| matches!(b, Body::StepCompleted { step, .. } if step == "recon"),
+    );
+    let m = live_at(at, &mut ui);
+    insta::assert_snapshot!(screen(&m, &ui, 100, 30).backend());
+}
+
+#[test]
+fn detection_arrived() {
+    let events = game_day("compromised-access-key");
+    let mut ui = live_ui();
+    let at = upto(&events, |b| matches!(b, Body::RunbookStepDone { .. }));
+    let m = live_at(at, &mut ui);
+    ui.selected = 1;
+    insta::assert_snapshot!(screen(&m, &ui, 100, 30).backend());
+}
+
+#[test]
+fn step_running_asks_first_and_shows_what_will_be_called() {
+    let events = game_day("compromised-access-key");
+    let mut ui = live_ui();
+    let at = upto(&events, |b| matches!(b, Body::RunbookStepDone { .. }));
+    let m = live_at(at, &mut ui);
+    ui.selected = m
+        .steps
+        .iter()
+        .position(|s| s.id == "deactivate-key")
+        .unwrap();
+    assert!(live_key(&mut ui, &m, key('r')).is_empty());
+    let Modal::ConfirmAction(p) = &ui.modal else {
+        panic!("r opens the confirmation, got {:?}", ui.modal);
+    };
+    assert_eq!(p.action, "iam.update_access_key");
+    let inputs = p.inputs.as_ref().unwrap();
+    assert_eq!(inputs["status"], "Inactive");
+    assert!(
+        inputs["access_key_id"]
+            .as_str()
+            .unwrap()
+            .starts_with("AKIA"),
+        "the key id is resolved from the run's own steps: {inputs:?}"
+    );
+    let term = screen(&m, &ui, 100, 30);
+    insta::assert_snapshot!(term.backend());
+    assert_eq!(
+        live_key(&mut ui, &m, key('y')),
+        vec![Effect::Command(Command::RunAction {
+            step: "deactivate-key".into()
+        })]
+    );
+    assert_eq!(ui.modal, Modal::None);
+}
+
+#[test]
+fn score_after_containment() {
+    let events = game_day("compromised-access-key");
+    let mut ui = live_ui();
+    let at = upto(&events, |b| matches!(b, Body::ContainmentMet { .. }));
+    let m = live_at(at, &mut ui);
+    assert!(m.score.as_ref().unwrap().score.containment > 0.0);
+    insta::assert_snapshot!(screen(&m, &ui, 100, 30).backend());
+}
+
+#[test]
+fn clean_up_in_progress_and_its_result() {
+    let events = game_day("compromised-access-key");
+    let mut ui = live_ui();
+    let at = upto(&events, |b| matches!(b, Body::Reverted { .. }));
+    let m = live_at(at, &mut ui);
+    insta::assert_snapshot!("clean_up_in_progress", screen(&m, &ui, 100, 30).backend());
+    let m = live_at(&events, &mut ui);
+    insta::assert_snapshot!("clean_up_result", screen(&m, &ui, 100, 30).backend());
+}
+
+#[test]
+fn help_lists_every_key() {
+    let events = game_day("compromised-access-key");
+    let mut ui = live_ui();
+    let m = live_at(&events[..2], &mut ui);
+    live_key(&mut ui, &m, key('?'));
+    assert_eq!(ui.modal, Modal::Help);
+    insta::assert_snapshot!(screen(&m, &ui, 100, 30).backend());
+    live_key(&mut ui, &m, KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE));
+    assert_eq!(ui.modal, Modal::None);
+}
+
+#[test]
+fn fits_80_by_24() {
+    let events = game_day("compromised-access-key");
+    let mut ui = live_ui();
+    let at = upto(&events, |b| matches!(b, Body::RunbookStepDone { .. }));
+    let m = live_at(at, &mut ui);
+    insta::assert_snapshot!(screen(&m, &ui, 80, 24).backend());
+}
+
+#[test]
+fn uses_a_large_terminal_well() {
+    let events = game_day("public-bucket");
+    let mut ui = live_ui();
+    let at = upto(&events, |b| matches!(b, Body::ContainmentMet { .. }));
+    let m = live_at(at, &mut ui);
+    insta::assert_snapshot!(screen(&m, &ui, 200, 50).backend());
+}
+
+#[test]
+fn replay_shows_what_the_responder_saw_then() {
+    let events = game_day("compromised-access-key");
+    let mut r = Replay::new(&events, 10.0, true);
+    let at = upto(&events, |b| matches!(b, Body::DetectionMet { .. })).len();
+    r.seek(at);
+    if let Mode::Replay(s) = &mut r.ui.mode {
+        s.playing = false;
+    }
+    insta::assert_snapshot!(screen(&r.model, &r.ui, 100, 30).backend());
+}
+
+#[test]
+fn replay_seeks_to_any_event_the_same_way_forwards_and_backwards() {
+    let events = game_day("compromised-access-key");
+    let mut r = Replay::new(&events, 10.0, true);
+    let fingerprint = |m: &Model| {
+        (
+            m.timeline.len(),
+            m.steps.iter().filter(|s| s.done.is_some()).count(),
+            m.score.as_ref().map(|s| s.score.total.to_bits()),
+            m.detections
+                .iter()
+                .map(|d| format!("{:?}", d.status))
+                .collect::<Vec<_>>(),
+        )
+    };
+    for n in (1..=events.len()).rev().chain(1..=events.len()) {
+        r.seek(n);
+        assert_eq!(
+            fingerprint(&r.model),
+            fingerprint(&Model::from_events(&events[..n])),
+            "at event {n}"
+        );
+        assert_eq!(r.ui.now_ms, events[n - 1].t_ms);
+    }
+}
+
+#[test]
+fn replay_plays_in_game_time_and_stops_at_the_end() {
+    let events = game_day("compromised-access-key");
+    let mut r = Replay::new(&events, 60.0, true);
+    // One real second at 60x is one game minute.
+    r.advance(Duration::from_secs(1));
+    let shown = r.model.events().len();
+    assert!(r.model.events().iter().all(|e| e.t_ms <= 60_000));
+    assert!(events[shown..].iter().all(|e| e.t_ms > 60_000));
+    assert_eq!(r.ui.now_ms, 60_000);
+    // Space pauses: no time passes.
+    assert!(r.key(key(' ')));
+    r.advance(Duration::from_secs(10));
+    assert_eq!(r.ui.now_ms, 60_000);
+    assert!(r.key(key(' ')));
+    r.advance(Duration::from_secs(3600));
+    assert_eq!(r.model.events().len(), events.len());
+    assert!(matches!(&r.ui.mode, Mode::Replay(s) if !s.playing));
+    assert!(!r.key(key('q')));
+}
+
+#[test]
+fn keys_become_journaled_commands() {
+    let events = game_day("compromised-access-key");
+    let mut ui = live_ui();
+    let at = upto(&events, |b| matches!(b, Body::RunbookStepDone { .. }));
+    let m = live_at(at, &mut ui);
+    assert_eq!(
+        live_key(&mut ui, &m, key('a')),
+        vec![Effect::Command(Command::Acknowledge {
+            detection: "guardduty-pentest".into()
+        })]
+    );
+    ui.selected = 1;
+    assert_eq!(
+        live_key(&mut ui, &m, key('t')),
+        vec![Effect::Command(Command::TickStep {
+            step: "scope-activity".into()
+        })]
+    );
+    live_key(&mut ui, &m, key('n'));
+    for c in "paged owner".chars() {
+        live_key(&mut ui, &m, key(c));
+    }
+    assert_eq!(
+        live_key(
+            &mut ui,
+            &m,
+            KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE)
+        ),
+        vec![Effect::Command(Command::Note {
+            text: "paged owner".into()
+        })]
+    );
+    ui.selected = 0;
+    assert_eq!(live_key(&mut ui, &m, key('p')), vec![Effect::Pause]);
+    assert_eq!(live_key(&mut ui, &m, key('p')), vec![Effect::Resume]);
+    assert_eq!(live_key(&mut ui, &m, key('+')), vec![Effect::Speed(60.0)]);
+    assert!(live_key(&mut ui, &m, key('e')).is_empty());
+    assert_eq!(
+        live_key(&mut ui, &m, key('y')),
+        vec![Effect::Command(Command::End)]
+    );
+    assert_eq!(
+        live_key(
+            &mut ui,
+            &m,
+            KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL)
+        ),
+        vec![Effect::Abort]
+    );
+    // Once the run is over, q quits.
+    let over = Model::from_events(&events);
+    assert_eq!(live_key(&mut ui, &over, key('q')), vec![Effect::Quit]);
+}
+
+#[test]
+fn a_hint_costs_points_so_it_asks_first() {
+    let events = game_day("malicious-ip-caller");
+    let mut ui = live_ui();
+    let m = live_at(&events[..2], &mut ui);
+    let i = m.steps.iter().position(|s| s.hint.is_some()).unwrap();
+    ui.selected = i;
+    assert!(live_key(&mut ui, &m, key('h')).is_empty());
+    assert_eq!(ui.modal, Modal::ConfirmHint(i));
+    assert_eq!(
+        live_key(&mut ui, &m, key('y')),
+        vec![Effect::Command(Command::Hint {
+            step: m.steps[i].id.clone()
+        })]
+    );
+}
+
+#[test]
+fn a_finding_with_escape_sequences_is_drawn_harmlessly() {
+    let mut events = game_day("compromised-access-key").to_vec();
+    let i = events
+        .iter()
+        .position(|e| matches!(e.body, Body::DetectionMet { .. }))
+        .unwrap();
+    if let Body::DetectionMet { title, .. } = &mut events[i].body {
+        // Would retitle the terminal, clear the screen and home the cursor.
+        *title = "\u{1b}]0;owned\u{7}\u{1b}[2J\u{1b}[HKali \u{9b}31mLinux\u{7}".into();
+    }
+    let mut ui = live_ui();
+    let m = live_at(&events[..=i + 1], &mut ui);
+    let term = screen(&m, &ui, 100, 30);
+    let buffer = term.backend().buffer();
+    let mut text = String::new();
+    for cell in buffer.content() {
+        text.push_str(cell.symbol());
+    }
+    assert!(
+        !text.chars().any(|c| c.is_control()),
+        "no control character reaches the screen"
+    );
+    assert!(text.contains("Kali Linux"), "the readable text remains");
+    assert!(!text.contains("owned"), "the OSC payload is dropped");
+}
+
+#[test]
+fn no_color_draws_without_colours() {
+    let events = game_day("compromised-access-key");
+    let mut ui = live_ui();
+    let at = upto(&events, |b| matches!(b, Body::ContainmentMet { .. }));
+    let m = live_at(at, &mut ui);
+    let term = screen(&m, &ui, 100, 30);
+    let colored = term
+        .backend()
+        .buffer()
+        .content()
+        .iter()
+        .any(|c| c.fg != ratatui::style::Color::Reset || c.bg != ratatui::style::Color::Reset);
+    assert!(!colored, "NO_COLOR: no colour anywhere");
+    ui.theme = ui::Theme::new(false);
+    let term = screen(&m, &ui, 100, 30);
+    assert!(
+        term.backend()
+            .buffer()
+            .content()
+            .iter()
+            .any(|c| c.fg != ratatui::style::Color::Reset),
+        "colours otherwise"
+    );
+}

@@ -1,0 +1,886 @@
+//! Drawing the console: a pure function of the model and the console's own state, so
+//! every screen can be tested on ratatui's TestBackend.
+
+use super::model::{Model, Status, StepView, clock, span};
+use super::{Modal, Mode, Ui};
+use gameday_engine::event::{Actor, Outcome, RunPhase};
+use gameday_engine::report::Lane;
+use ratatui::Frame;
+use ratatui::layout::{Alignment, Constraint, Layout, Rect};
+use ratatui::style::{Color, Modifier, Style};
+use ratatui::text::{Line, Span, Text};
+use ratatui::widgets::{Block, Borders, Clear, Gauge, Paragraph, Wrap};
+
+/// Styles, in colour or (with `NO_COLOR`) in bold, dim and reverse only.
+#[derive(Debug, Clone, Copy)]
+pub struct Theme {
+    pub ok: Style,
+    pub bad: Style,
+    pub warn: Style,
+    pub accent: Style,
+    pub dim: Style,
+    pub selected: Style,
+    pub title: Style,
+    pub code: Style,
+}
+
+impl Theme {
+    /// Colours unless `no_color`.
+    pub fn new(no_color: bool) -> Theme {
+        let bold = Style::default().add_modifier(Modifier::BOLD);
+        if no_color {
+            return Theme {
+                ok: Style::default(),
+                bad: bold,
+                warn: bold,
+                accent: bold,
+                dim: Style::default().add_modifier(Modifier::DIM),
+                selected: Style::default().add_modifier(Modifier::REVERSED),
+                title: bold,
+                code: Style::default(),
+            };
+        }
+        Theme {
+            ok: Style::default().fg(Color::Green),
+            bad: Style::default().fg(Color::Red).add_modifier(Modifier::BOLD),
+            warn: Style::default().fg(Color::Yellow),
+            accent: Style::default().fg(Color::Cyan),
+            dim: Style::default().fg(Color::DarkGray),
+            selected: Style::default().add_modifier(Modifier::REVERSED),
+            title: bold,
+            code: Style::default().fg(Color::Magenta),
+        }
+    }
+}
+
+/// Draws the whole screen.
+pub fn draw(frame: &mut Frame<'_>, m: &Model, ui: &Ui) {
+    let t = &ui.theme;
+    let [header, body, status] = Layout::vertical([
+        Constraint::Length(2),
+        Constraint::Min(6),
+        Constraint::Length(1),
+    ])
+    .areas(frame.area());
+    draw_header(frame, header, m, ui);
+    if body.width >= 150 {
+        let [runbook, details, right] = Layout::horizontal([
+            Constraint::Percentage(30),
+            Constraint::Percentage(34),
+            Constraint::Percentage(36),
+        ])
+        .areas(body);
+        draw_runbook(frame, runbook, m, ui);
+        draw_details(frame, details, m, ui);
+        draw_right(frame, right, m, ui);
+    } else {
+        let [left, right] =
+            Layout::horizontal([Constraint::Percentage(48), Constraint::Percentage(52)])
+                .areas(body);
+        let rows = (m.steps.len() + 4 + 2) as u16;
+        let [runbook, details] =
+            Layout::vertical([Constraint::Max(rows.max(6)), Constraint::Min(4)]).areas(left);
+        draw_runbook(frame, runbook, m, ui);
+        draw_details(frame, details, m, ui);
+        draw_right(frame, right, m, ui);
+    }
+    draw_status(frame, status, ui);
+    if let Some(line) = &ui.message {
+        let w = (line.chars().count() as u16 + 4).min(frame.area().width);
+        let area = Rect {
+            x: frame.area().width.saturating_sub(w) / 2,
+            y: status.y.saturating_sub(1),
+            width: w,
+            height: 1,
+        };
+        frame.render_widget(Clear, area);
+        frame.render_widget(
+            Paragraph::new(Line::styled(format!("  {line}  "), t.selected)),
+            area,
+        );
+    }
+    if ui.modal == Modal::None
+        && !ui.result_hidden
+        && (m.phase == Some(RunPhase::Cleanup) || m.ended.is_some())
+    {
+        draw_cleanup(frame, m, ui);
+    }
+    draw_modal(frame, m, ui);
+}
+
+fn state_text(m: &Model, ui: &Ui) -> (String, Style) {
+    let t = &ui.theme;
+    if let Some((outcome, _)) = &m.ended {
+        let style = match outcome {
+            Outcome::Passed => t.ok,
+            Outcome::Failed => t.bad,
+            _ => t.warn,
+        };
+        return (outcome.as_str().to_uppercase(), style);
+    }
+    let phase = match m.phase {
+        None | Some(RunPhase::Preflight) => "BRIEFING",
+        Some(RunPhase::Setup) => "SETTING UP",
+        Some(RunPhase::Attack) => "ATTACK",
+        Some(RunPhase::Watch) => "RESPONDING",
+        Some(RunPhase::Cleanup) => "CLEAN-UP",
+        Some(RunPhase::Report) => "REPORT",
+    };
+    (phase.to_owned(), t.accent)
+}
+
+fn draw_header(frame: &mut Frame<'_>, area: Rect, m: &Model, ui: &Ui) {
+    let t = &ui.theme;
+    let (state, style) = state_text(m, ui);
+    let clock_part = match &ui.mode {
+        Mode::Live {
+            paused,
+            speed,
+            virtual_time,
+        } => {
+            let mut s = format!("{} ", clock(ui.now_ms));
+            if *virtual_time {
+                s.push_str("virtual");
+            } else {
+                s.push_str(&format!("x{speed}"));
+            }
+            if *paused {
+                s.push_str(" PAUSED");
+            }
+            s
+        }
+        Mode::Replay(r) => format!(
+            "{} REPLAY {} x{} event {}/{}",
+            clock(ui.now_ms),
+            if r.playing { "▶" } else { "⏸" },
+            r.speed,
+            r.cursor,
+            r.total
+        ),
+    };
+    let line1 = Line::from(vec![
+        Span::styled(" gameday ", t.selected),
+        Span::raw(" "),
+        Span::styled(m.title.clone(), t.title),
+        Span::styled(format!(" ({})", m.scenario), t.dim),
+    ]);
+    let target = m
+        .target
+        .as_ref()
+        .map(|tg| {
+            let kind = if tg.kind == tg.name {
+                String::new()
+            } else {
+                format!(" ({})", tg.kind)
+            };
+            format!(
+                "target {}{kind} · account {} · {}",
+                tg.name, tg.account_id, tg.region
+            )
+        })
+        .unwrap_or_default();
+    let line2 = Line::from(vec![
+        Span::styled(format!(" run {} ", m.run_id), t.dim),
+        Span::raw(target),
+    ]);
+    frame.render_widget(Paragraph::new(vec![line1, line2]), area);
+    let right = Line::from(vec![
+        Span::styled(format!(" {state} "), style.add_modifier(Modifier::BOLD)),
+        Span::raw(" "),
+    ]);
+    let right2 = Line::from(Span::styled(format!("⏱ {clock_part} "), t.accent));
+    frame.render_widget(
+        Paragraph::new(vec![right, right2]).alignment(Alignment::Right),
+        area,
+    );
+}
+
+fn block<'a>(title: &'a str, ui: &Ui) -> Block<'a> {
+    Block::default()
+        .borders(Borders::ALL)
+        .title(Span::styled(format!(" {title} "), ui.theme.title))
+}
+
+fn step_mark(s: &StepView) -> (&'static str, bool) {
+    match &s.done {
+        Some((Actor::Engine, _, _)) => ("✓", true),
+        Some(_) => ("✓", true),
+        None if s.action.is_some() => ("▸", false),
+        None => ("·", false),
+    }
+}
+
+fn draw_runbook(frame: &mut Frame<'_>, area: Rect, m: &Model, ui: &Ui) {
+    let t = &ui.theme;
+    let mut lines: Vec<Line<'_>> = Vec::new();
+    let mut selected_line = 0;
+    let mut phase = None;
+    for (i, s) in m.steps.iter().enumerate() {
+        if phase != Some(s.phase) {
+            phase = Some(s.phase);
+            lines.push(Line::styled(s.phase.title().to_owned(), t.accent));
+        }
+        let (mark, done) = step_mark(s);
+        let mut spans = vec![
+            Span::raw(if i == ui.selected { "›" } else { " " }),
+            Span::styled(format!("{mark} "), if done { t.ok } else { t.dim }),
+            Span::raw(s.title.clone()),
+        ];
+        if s.verify.is_some() && !done {
+            spans.push(Span::styled(" ◎", t.dim));
+        }
+        if s.hint_taken {
+            spans.push(Span::styled(" ?", t.warn));
+        }
+        let mut line = Line::from(spans);
+        if i == ui.selected {
+            line = line.style(t.selected);
+            selected_line = lines.len();
+        }
+        lines.push(line);
+    }
+    if m.steps.is_empty() {
+        lines.push(Line::styled("This scenario has no runbook.", t.dim));
+    }
+    let inner = area.height.saturating_sub(2) as usize;
+    let scroll = selected_line.saturating_sub(inner.saturating_sub(1)) as u16;
+    let done = m.steps.iter().filter(|s| s.done.is_some()).count();
+    let title = format!("Runbook {done}/{}", m.steps.len());
+    frame.render_widget(
+        Paragraph::new(lines)
+            .block(block(&title, ui))
+            .scroll((scroll, 0)),
+        area,
+    );
+}
+
+/// Markdown for a terminal: paragraphs flowed, headings bold, bullets as •, fenced code
+/// kept as it is, `code` and **strong** styled.
+fn markdown(text: &str, t: &Theme) -> Vec<Line<'static>> {
+    let mut out = Vec::new();
+    let mut para: Option<(String, String)> = None; // (prefix, text)
+    let flush = |para: &mut Option<(String, String)>, out: &mut Vec<Line<'static>>| {
+        if let Some((prefix, text)) = para.take() {
+            let mut spans = vec![Span::raw(prefix)];
+            spans.extend(inline(&text, t));
+            out.push(Line::from(spans));
+        }
+    };
+    let mut fenced = false;
+    for raw in text.lines() {
+        let trimmed = raw.trim_start();
+        if trimmed.starts_with("```") {
+            flush(&mut para, &mut out);
+            fenced = !fenced;
+            continue;
+        }
+        if fenced {
+            out.push(Line::styled(format!("  {raw}"), t.code));
+            continue;
+        }
+        if trimmed.is_empty() {
+            flush(&mut para, &mut out);
+            out.push(Line::raw(""));
+            continue;
+        }
+        if let Some(h) = trimmed.strip_prefix('#') {
+            flush(&mut para, &mut out);
+            out.push(Line::styled(
+                h.trim_start_matches('#').trim().to_owned(),
+                t.title,
+            ));
+            continue;
+        }
+        let bullet = trimmed
+            .strip_prefix("- ")
+            .or_else(|| trimmed.strip_prefix("* "));
+        let numbered = trimmed
+            .split_once(". ")
+            .filter(|(n, _)| !n.is_empty() && n.chars().all(|c| c.is_ascii_digit()));
+        if let Some(rest) = bullet {
+            flush(&mut para, &mut out);
+            para = Some(("• ".to_owned(), rest.to_owned()));
+        } else if let Some((n, rest)) = numbered {
+            flush(&mut para, &mut out);
+            para = Some((format!("{n}. "), rest.to_owned()));
+        } else if let Some((_, text)) = para.as_mut() {
+            // A continuation line flows into its paragraph or list item.
+            text.push(' ');
+            text.push_str(trimmed);
+        } else {
+            para = Some((String::new(), trimmed.to_owned()));
+        }
+    }
+    flush(&mut para, &mut out);
+    while out.last().is_some_and(|l| l.width() == 0) {
+        out.pop();
+    }
+    out
+}
+
+/// Inline `code` and **strong**.
+fn inline(s: &str, t: &Theme) -> Vec<Span<'static>> {
+    let mut spans = Vec::new();
+    let mut rest = s;
+    while !rest.is_empty() {
+        let code = rest.find('`');
+        let strong = rest.find("**");
+        match (code, strong) {
+            (Some(c), s2) if s2.is_none_or(|s2| c < s2) => {
+                spans.push(Span::raw(rest[..c].to_owned()));
+                let after = &rest[c + 1..];
+                match after.find('`') {
+                    Some(end) => {
+                        spans.push(Span::styled(after[..end].to_owned(), t.code));
+                        rest = &after[end + 1..];
+                    }
+                    None => {
+                        spans.push(Span::raw(after.to_owned()));
+                        rest = "";
+                    }
+                }
+            }
+            (_, Some(b)) => {
+                spans.push(Span::raw(rest[..b].to_owned()));
+                let after = &rest[b + 2..];
+                match after.find("**") {
+                    Some(end) => {
+                        spans.push(Span::styled(after[..end].to_owned(), t.title));
+                        rest = &after[end + 2..];
+                    }
+                    None => {
+                        spans.push(Span::raw(after.to_owned()));
+                        rest = "";
+                    }
+                }
+            }
+            _ => {
+                spans.push(Span::raw(rest.to_owned()));
+                rest = "";
+            }
+        }
+    }
+    spans
+}
+
+fn draw_details(frame: &mut Frame<'_>, area: Rect, m: &Model, ui: &Ui) {
+    let t = &ui.theme;
+    let briefing =
+        !ui.browsed && matches!(m.phase, None | Some(RunPhase::Preflight | RunPhase::Setup));
+    let step = m.steps.get(ui.selected).filter(|_| !briefing);
+    let Some(s) = step else {
+        let mut brief = markdown(&m.summary, t);
+        brief.push(Line::raw(""));
+        brief.push(Line::styled("What the run expects:", t.dim));
+        for d in &m.detections {
+            brief.push(Line::raw(format!(
+                "• {} {} within {}",
+                d.source,
+                d.name,
+                span(d.within_ms as i64)
+            )));
+        }
+        for c in &m.containments {
+            brief.push(Line::raw(format!(
+                "• contained ({}) within {} of the detection",
+                c.check,
+                span(c.within_ms as i64)
+            )));
+        }
+        let brief = Text::from(brief);
+        frame.render_widget(
+            Paragraph::new(brief)
+                .block(block("Briefing", ui))
+                .wrap(Wrap { trim: false }),
+            area,
+        );
+        return;
+    };
+    let mut lines = vec![Line::from(vec![
+        Span::styled(s.title.clone(), t.title),
+        Span::styled(format!("  {} · {} pt", s.phase.title(), s.points), t.dim),
+    ])];
+    match &s.done {
+        Some((by, how, at)) => lines.push(Line::styled(
+            format!("✓ done at {} by {} ({how})", clock(*at), actor(*by)),
+            t.ok,
+        )),
+        None => {
+            if let Some(v) = &s.verify {
+                lines.push(Line::styled(
+                    format!("◎ ticks itself when the engine sees `{v}`"),
+                    t.dim,
+                ));
+            }
+        }
+    }
+    lines.push(Line::raw(""));
+    lines.extend(markdown(&s.instructions, t));
+    if let Some(cli) = &s.cli {
+        lines.push(Line::raw(""));
+        lines.push(Line::styled("Command to copy:", t.dim));
+        for l in cli.lines() {
+            lines.push(Line::styled(format!("  {l}"), t.code));
+        }
+    }
+    if let Some(a) = &s.action {
+        lines.push(Line::raw(""));
+        lines.push(Line::from(vec![
+            Span::styled("r", t.accent),
+            Span::raw(format!(" runs {a} for you, after you confirm")),
+        ]));
+    }
+    match (&s.hint, s.hint_taken) {
+        (Some(h), true) => {
+            lines.push(Line::raw(""));
+            lines.push(Line::styled("Hint:", t.warn));
+            lines.extend(markdown(h, t));
+        }
+        (Some(_), false) => lines.push(Line::from(vec![
+            Span::styled("h", t.accent),
+            Span::raw(" shows a hint (costs 5 points)"),
+        ])),
+        _ => {}
+    }
+    frame.render_widget(
+        Paragraph::new(lines)
+            .block(block("Step", ui))
+            .wrap(Wrap { trim: false }),
+        area,
+    );
+}
+
+fn actor(a: Actor) -> &'static str {
+    match a {
+        Actor::Autopilot => "autopilot",
+        Actor::Responder => "you",
+        Actor::Engine => "the engine",
+    }
+}
+
+fn countdown(deadline: Option<u64>, within_ms: u64, now: u64, t: &Theme) -> Span<'static> {
+    match deadline {
+        None => Span::styled("waiting", t.dim),
+        Some(d) if now <= d => Span::styled(format!("due in {}", span((d - now) as i64)), t.accent),
+        Some(d) if now <= d + within_ms => {
+            Span::styled(format!("late {}", span((now - d) as i64)), t.warn)
+        }
+        Some(_) => Span::styled("overdue", t.bad),
+    }
+}
+
+fn status_span(
+    waiting_for: &'static str,
+    status: &Status,
+    deadline: Option<u64>,
+    within_ms: u64,
+    now: u64,
+    t: &Theme,
+) -> Span<'static> {
+    match status {
+        Status::Waiting => Span::styled(waiting_for, t.dim),
+        Status::Pending => countdown(deadline, within_ms, now, t),
+        Status::Met {
+            took_ms,
+            in_time: true,
+        } => Span::styled(format!("✓ {}", span(*took_ms)), t.ok),
+        Status::Met { took_ms, .. } => Span::styled(format!("✓ late {}", span(*took_ms)), t.warn),
+        Status::Missed(_) => Span::styled("✗ missed", t.bad),
+    }
+}
+
+fn draw_right(frame: &mut Frame<'_>, area: Rect, m: &Model, ui: &Ui) {
+    let n = (m.detections.len() + m.containments.len()) as u16;
+    let [expect, score, timeline] = Layout::vertical([
+        Constraint::Length(n * 2 + 2),
+        Constraint::Length(5),
+        Constraint::Min(3),
+    ])
+    .areas(area);
+    draw_expectations(frame, expect, m, ui);
+    draw_score(frame, score, m, ui);
+    draw_timeline(frame, timeline, m, ui);
+}
+
+fn draw_expectations(frame: &mut Frame<'_>, area: Rect, m: &Model, ui: &Ui) {
+    let t = &ui.theme;
+    let now = ui.now_ms;
+    let mut lines = Vec::new();
+    for d in &m.detections {
+        let mut first = vec![
+            Span::styled("detect  ", t.dim),
+            Span::raw(d.id.clone()),
+            Span::raw("  "),
+            status_span(
+                "waiting for the attack",
+                &d.status,
+                d.deadline_ms(),
+                d.within_ms,
+                now,
+                t,
+            ),
+        ];
+        if matches!(d.status, Status::Met { .. }) && m.ended.is_none() {
+            first.push(if d.acknowledged {
+                Span::styled(" ack", t.dim)
+            } else {
+                Span::styled(" a: acknowledge", t.warn)
+            });
+        }
+        lines.push(Line::from(first));
+        let detail = if d.title.is_empty() {
+            format!("        {} {}", d.source, d.name)
+        } else {
+            format!("        {}", d.title)
+        };
+        lines.push(Line::styled(detail, t.dim));
+    }
+    for c in &m.containments {
+        lines.push(Line::from(vec![
+            Span::styled("contain ", t.dim),
+            Span::raw(c.id.clone()),
+            Span::raw("  "),
+            status_span(
+                "waiting for the detection",
+                &c.status,
+                c.deadline_ms(),
+                c.within_ms,
+                now,
+                t,
+            ),
+        ]));
+        lines.push(Line::styled(format!("        {}", c.check), t.dim));
+    }
+    frame.render_widget(Paragraph::new(lines).block(block("Expectations", ui)), area);
+}
+
+fn draw_score(frame: &mut Frame<'_>, area: Rect, m: &Model, ui: &Ui) {
+    let t = &ui.theme;
+    let lines = match &m.score {
+        Some(s) => vec![
+            Line::from(vec![
+                Span::styled(format!("{:.1}", s.score.total), t.title),
+                Span::raw(format!(" / {:.0}  grade {}", s.score.max, s.score.grade)),
+            ]),
+            Line::from(vec![
+                Span::styled("detection ", t.dim),
+                Span::raw(format!("{:.1}", s.score.detection)),
+                Span::styled("  containment ", t.dim),
+                Span::raw(format!("{:.1}", s.score.containment)),
+            ]),
+            Line::from(vec![
+                Span::styled("runbook ", t.dim),
+                Span::raw(format!("{:.1}", s.score.runbook)),
+                Span::styled(
+                    format!(
+                        "  deductions {:.0}",
+                        s.penalties.iter().fold(0.0, |a, p| a + p.points.abs())
+                    ),
+                    t.dim,
+                ),
+            ]),
+        ],
+        None => vec![Line::styled("—", t.dim)],
+    };
+    frame.render_widget(Paragraph::new(lines).block(block("Score", ui)), area);
+}
+
+fn lane_style(lane: Lane, ok: bool, t: &Theme) -> Style {
+    if !ok {
+        return t.bad;
+    }
+    match lane {
+        Lane::Attack => t.warn,
+        Lane::Detection => t.accent,
+        Lane::Containment => t.ok,
+        Lane::Responder => Style::default(),
+        _ => t.dim,
+    }
+}
+
+fn draw_timeline(frame: &mut Frame<'_>, area: Rect, m: &Model, ui: &Ui) {
+    let t = &ui.theme;
+    let rows = area.height.saturating_sub(2) as usize;
+    let total = m.timeline.len();
+    let end = total.saturating_sub(ui.timeline_scroll.min(total));
+    let start = end.saturating_sub(rows);
+    // Only the visible entries are turned into lines, however long the timeline.
+    let lines: Vec<Line<'_>> = m.timeline[start..end]
+        .iter()
+        .map(|e| {
+            let ms = (e.t_seconds * 1000.0) as u64;
+            Line::from(vec![
+                Span::styled(format!("{} ", clock(ms)), t.dim),
+                Span::styled(
+                    format!("{:<12}", e.lane.title()),
+                    lane_style(e.lane, e.ok, t),
+                ),
+                Span::raw(e.text.as_str()),
+            ])
+        })
+        .collect();
+    let title = if ui.timeline_scroll > 0 {
+        format!("Timeline {end}/{total} (End: follow)")
+    } else {
+        format!("Timeline {total}")
+    };
+    frame.render_widget(Paragraph::new(lines).block(block(&title, ui)), area);
+}
+
+fn draw_status(frame: &mut Frame<'_>, area: Rect, ui: &Ui) {
+    let t = &ui.theme;
+    let keys: &[(&str, &str)] = match &ui.mode {
+        Mode::Live { .. } => &[
+            ("↑↓", "step"),
+            ("r", "run"),
+            ("t", "tick"),
+            ("a", "ack"),
+            ("h", "hint"),
+            ("n", "note"),
+            ("p", "pause"),
+            ("+-", "speed"),
+            ("e", "end"),
+            ("?", "help"),
+            ("q", "quit"),
+        ],
+        Mode::Replay(_) => &[
+            ("space", "play"),
+            ("←→", "event"),
+            ("PgUp/Dn", "±10"),
+            ("Home/End", ""),
+            ("+-", "speed"),
+            ("↑↓", "step"),
+            ("?", "help"),
+            ("q", "quit"),
+        ],
+    };
+    let mut spans = Vec::new();
+    for (k, what) in keys {
+        spans.push(Span::styled(format!(" {k}"), t.accent));
+        if !what.is_empty() {
+            spans.push(Span::raw(format!(" {what}")));
+        }
+    }
+    frame.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+/// A rectangle of at most `w`×`h` centred in `area`.
+fn centered(area: Rect, w: u16, h: u16) -> Rect {
+    let w = w.min(area.width);
+    let h = h.min(area.height);
+    Rect {
+        x: area.x + (area.width - w) / 2,
+        y: area.y + (area.height - h) / 2,
+        width: w,
+        height: h,
+    }
+}
+
+fn draw_cleanup(frame: &mut Frame<'_>, m: &Model, ui: &Ui) {
+    let t = &ui.theme;
+    let area = centered(frame.area(), 64, 9);
+    frame.render_widget(Clear, area);
+    let outer = block("Clean-up", ui);
+    let inner = outer.inner(area);
+    frame.render_widget(outer, area);
+    let [gauge, text] = Layout::vertical([Constraint::Length(1), Constraint::Min(1)]).areas(inner);
+    let done = m.reverted + m.revert_failed;
+    let ratio = if m.created == 0 {
+        1.0
+    } else {
+        (done as f64 / m.created as f64).min(1.0)
+    };
+    frame.render_widget(
+        Gauge::default()
+            .ratio(ratio)
+            .label(format!("{done} of {} change(s) reverted", m.created))
+            .gauge_style(if m.revert_failed > 0 { t.bad } else { t.ok }),
+        gauge,
+    );
+    let mut lines = Vec::new();
+    match (&m.cleanup, &m.ended) {
+        (_, Some((outcome, reason))) => {
+            lines.push(Line::raw(""));
+            lines.push(Line::from(vec![
+                Span::styled(format!("Run {}", outcome.as_str()), t.title),
+                Span::raw(format!(": {reason}")),
+            ]));
+            if let Some((r, f)) = m.cleanup {
+                lines.push(Line::styled(
+                    format!("Clean-up: {r} reverted, {f} failed."),
+                    if f > 0 { t.bad } else { t.ok },
+                ));
+            }
+            if let Some(s) = &m.score {
+                lines.push(Line::raw(format!(
+                    "Score {:.1} / {:.0}, grade {}.",
+                    s.score.total, s.score.max, s.score.grade
+                )));
+            }
+            lines.push(Line::styled(
+                "q: quit   Esc: look at the screen behind",
+                t.accent,
+            ));
+        }
+        (Some((r, f)), None) => lines.push(Line::raw(format!(
+            "Finished: {r} reverted, {f} failed. Writing the report…"
+        ))),
+        (None, None) => lines.push(Line::styled("Reverting the run's changes…", t.dim)),
+    }
+    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), text);
+}
+
+fn draw_modal(frame: &mut Frame<'_>, m: &Model, ui: &Ui) {
+    let t = &ui.theme;
+    let (title, lines, w, h): (&str, Vec<Line<'_>>, u16, u16) = match &ui.modal {
+        Modal::None => return,
+        Modal::Help => ("Keys", help_lines(ui), 60, 22),
+        Modal::ConfirmEnd => (
+            "End the exercise?",
+            vec![
+                Line::raw("Clean-up runs now and reverts every change the run made;"),
+                Line::raw("expectations not reached yet count as missed."),
+                Line::raw(""),
+                Line::from(vec![
+                    Span::styled("y", t.accent),
+                    Span::raw(" end it   "),
+                    Span::styled("n", t.accent),
+                    Span::raw("/Esc go back"),
+                ]),
+            ],
+            64,
+            7,
+        ),
+        Modal::ConfirmHint(i) => {
+            let title = m.steps.get(*i).map(|s| s.title.clone()).unwrap_or_default();
+            (
+                "Take a hint?",
+                vec![
+                    Line::raw(format!("A hint for “{title}” costs 5 points.")),
+                    Line::raw(""),
+                    Line::from(vec![
+                        Span::styled("y", t.accent),
+                        Span::raw(" show it   "),
+                        Span::styled("n", t.accent),
+                        Span::raw("/Esc no"),
+                    ]),
+                ],
+                64,
+                6,
+            )
+        }
+        Modal::Note(text) => (
+            "Note for the journal",
+            vec![
+                Line::from(vec![Span::raw(text.clone()), Span::styled("█", t.accent)]),
+                Line::raw(""),
+                Line::from(vec![
+                    Span::styled("Enter", t.accent),
+                    Span::raw(" save   "),
+                    Span::styled("Esc", t.accent),
+                    Span::raw(" cancel"),
+                ]),
+            ],
+            70,
+            6,
+        ),
+        Modal::ConfirmAction(p) => {
+            let mut lines = vec![
+                Line::from(vec![
+                    Span::styled("Step: ", t.dim),
+                    Span::raw(p.step_title.clone()),
+                ]),
+                Line::from(vec![
+                    Span::styled("Runs: ", t.dim),
+                    Span::styled(p.action.clone(), t.title),
+                    Span::raw(format!(" — {}", p.summary)),
+                ]),
+                Line::from(vec![
+                    Span::styled("Calls: ", t.dim),
+                    Span::raw(p.calls.join(", ")),
+                ]),
+                Line::from(vec![
+                    Span::styled("In: ", t.dim),
+                    Span::raw(p.target.clone()),
+                ]),
+                Line::styled("With:", t.dim),
+            ];
+            match &p.inputs {
+                Ok(map) => {
+                    for (k, v) in map {
+                        let v = match v {
+                            serde_json::Value::String(s) => s.clone(),
+                            other => other.to_string(),
+                        };
+                        lines.push(Line::raw(format!(
+                            "  {k}: {}",
+                            super::model::clean(&v, false)
+                        )));
+                    }
+                }
+                Err(e) => lines.push(Line::styled(format!("  cannot resolve: {e}"), t.bad)),
+            }
+            lines.push(Line::raw(""));
+            lines.push(Line::from(vec![
+                Span::styled("y", t.accent),
+                Span::raw(" run it   "),
+                Span::styled("n", t.accent),
+                Span::raw("/Esc cancel"),
+            ]));
+            let h = lines.len() as u16 + 2;
+            ("Run this action?", lines, 76, h)
+        }
+    };
+    let area = centered(frame.area(), w, h);
+    frame.render_widget(Clear, area);
+    frame.render_widget(
+        Paragraph::new(lines)
+            .block(block(title, ui))
+            .wrap(Wrap { trim: false }),
+        area,
+    );
+}
+
+fn help_lines(ui: &Ui) -> Vec<Line<'static>> {
+    let t = &ui.theme;
+    let keys: &[(&str, &str)] = match &ui.mode {
+        Mode::Live { .. } => &[
+            ("↑/↓ k/j", "choose a runbook step"),
+            ("r", "run the step's action (asks first)"),
+            ("t", "tick the step done by hand"),
+            ("h", "show the step's hint (costs 5 points)"),
+            ("a", "acknowledge the oldest unacknowledged detection"),
+            ("n", "write a note into the journal"),
+            ("p / space", "pause or resume the game clock (simulator)"),
+            ("+ / -", "double or halve the game speed"),
+            ("PgUp/PgDn", "scroll the timeline; End follows it again"),
+            ("e", "end the exercise: clean-up runs"),
+            ("q", "quit (ends the exercise first)"),
+            ("Esc", "after the run: hide or show its result"),
+            ("?", "this help; Esc closes it"),
+        ],
+        Mode::Replay(_) => &[
+            ("space", "play or pause"),
+            ("→ / ←", "next or previous event"),
+            ("PgDn/PgUp", "ten events on or back"),
+            ("Home / End", "the first or the last event"),
+            ("+ / -", "play faster or slower"),
+            ("↑/↓ k/j", "choose a runbook step"),
+            ("q", "quit"),
+            ("?", "this help; Esc closes it"),
+        ],
+    };
+    let mut lines = Vec::new();
+    for (k, what) in keys {
+        lines.push(Line::from(vec![
+            Span::styled(format!("{k:<12}"), t.accent),
+            Span::raw(*what),
+        ]));
+    }
+    lines.push(Line::raw(""));
+    lines.push(Line::styled(
+        "Every action, tick, hint, note and acknowledgement is journaled with its time.",
+        t.dim,
+    ));
+    lines
+}

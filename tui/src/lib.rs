@@ -1,0 +1,70 @@
+//! The `gameday` command line and its responder console. The binary is a thin `main`
+//! over [`main`]; the library exists so the console's benchmark can drive it.
+
+mod analysis;
+mod cli;
+mod commands;
+mod console;
+mod progress;
+
+use clap::Parser;
+
+/// Parses the command line, runs the command, and returns the process exit code.
+pub fn main() -> i32 {
+    let cli = cli::Cli::parse();
+    let filter = tracing_subscriber::EnvFilter::try_from_env("GAMEDAY_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
+    commands::dispatch(cli)
+}
+
+/// The console without a terminal, for its benchmark: a replay of a journal drawn into an
+/// in-memory screen.
+pub mod bench {
+    use crate::console::{Replay, ui};
+    use gameday_engine::event::Event;
+    use ratatui::Terminal;
+    use ratatui::backend::TestBackend;
+    use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+    /// A console showing a run's events.
+    pub struct Screen<'a> {
+        replay: Replay<'a>,
+        terminal: Terminal<TestBackend>,
+    }
+
+    impl<'a> Screen<'a> {
+        /// A `width`×`height` console showing every one of `events`.
+        pub fn new(events: &'a [Event], width: u16, height: u16) -> Self {
+            let mut replay = Replay::new(events, 1.0, false);
+            replay.seek(events.len());
+            let terminal = match Terminal::new(TestBackend::new(width, height)) {
+                Ok(t) => t,
+                Err(never) => match never {},
+            };
+            Screen { replay, terminal }
+        }
+
+        /// Draws one frame.
+        pub fn draw(&mut self) {
+            let Screen { replay, terminal } = self;
+            if let Err(never) = terminal.draw(|f| ui::draw(f, &replay.model, &replay.ui)) {
+                match never {}
+            }
+        }
+
+        /// Handles a key press, as the console does before it draws again.
+        pub fn key(&mut self, c: char) {
+            self.replay
+                .key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE));
+        }
+
+        /// Shows the first `n` events.
+        pub fn seek(&mut self, n: usize) {
+            self.replay.seek(n);
+        }
+    }
+}

@@ -358,6 +358,10 @@ pub fn replay_key(ui: &mut Ui, m: &Model, k: KeyEvent) -> Vec<Effect> {
     };
     let to = |n: usize| vec![Effect::Seek(n.clamp(1, r.total.max(1)))];
     match k.code {
+        KeyCode::Esc if m.ended.is_some() => {
+            ui.result_hidden = !ui.result_hidden;
+            Vec::new()
+        }
         KeyCode::Char('q') | KeyCode::Esc => vec![Effect::Quit],
         KeyCode::Char('c') if k.modifiers.contains(KeyModifiers::CONTROL) => vec![Effect::Quit],
         KeyCode::Char(' ' | 'p') => {

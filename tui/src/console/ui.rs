@@ -183,15 +183,18 @@ fn draw_header(frame: &mut Frame<'_>, area: Rect, m: &Model, ui: &Ui) {
         Span::styled(format!(" run {} ", m.run_id), t.dim),
         Span::raw(target),
     ]);
-    frame.render_widget(Paragraph::new(vec![line1, line2]), area);
     let right = Line::from(vec![
         Span::styled(format!(" {state} "), style.add_modifier(Modifier::BOLD)),
         Span::raw(" "),
     ]);
     let right2 = Line::from(Span::styled(format!("⏱ {clock_part} "), t.accent));
+    let w = right.width().max(right2.width()) as u16;
+    let [left_area, right_area] =
+        Layout::horizontal([Constraint::Min(0), Constraint::Length(w)]).areas(area);
+    frame.render_widget(Paragraph::new(vec![line1, line2]), left_area);
     frame.render_widget(
         Paragraph::new(vec![right, right2]).alignment(Alignment::Right),
-        area,
+        right_area,
     );
 }
 

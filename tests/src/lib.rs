@@ -2,6 +2,7 @@
 //! would from the repository root.
 
 pub mod browser;
+pub mod tmux;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

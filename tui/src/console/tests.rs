@@ -143,6 +143,17 @@ fn step_running_asks_first_and_shows_what_will_be_called() {
     );
     let term = screen(&m, &ui, 100, 30);
     insta::assert_snapshot!(term.backend());
+    let shown: String = term
+        .backend()
+        .buffer()
+        .content()
+        .iter()
+        .map(|c| c.symbol())
+        .collect();
+    assert!(
+        shown.contains("y run it"),
+        "the dialog's keys are on screen"
+    );
     assert_eq!(
         live_key(&mut ui, &m, key('y')),
         vec![Effect::Command(Command::RunAction {

@@ -830,10 +830,15 @@ fn draw_modal(frame: &mut Frame<'_>, m: &Model, ui: &Ui) {
                 Span::styled("n", t.accent),
                 Span::raw("/Esc cancel"),
             ]));
-            let h = lines.len() as u16 + 2;
-            ("Run this action?", lines, 76, h)
+            ("Run this action?", lines, 76, 0)
         }
     };
+    // Tall enough for every line once wrapped, so the keys at the bottom always show.
+    let inner = w.min(frame.area().width).saturating_sub(2).max(1) as usize;
+    let wrapped: usize = lines.iter().map(|l| l.width().div_ceil(inner).max(1)).sum();
+    // Word wrapping can take a line more than the characters alone.
+    let slack = usize::from(wrapped > lines.len());
+    let h = h.max((wrapped + slack) as u16 + 2);
     let area = centered(frame.area(), w, h);
     frame.render_widget(Clear, area);
     frame.render_widget(

@@ -15,17 +15,8 @@ use serde_json::{Map, Value};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-fn env_or(name: &str, default: usize) -> usize {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
-
-fn median(mut v: Vec<f64>) -> f64 {
-    v.sort_by(f64::total_cmp);
-    v[v.len() / 2]
-}
+mod common;
+use common::{env_or, median, peak_rss_mib};
 
 /// The `passed` journal grown to `n` events, written to `dir`.
 fn long_journal(dir: &Path, n: usize) -> PathBuf {
@@ -176,4 +167,7 @@ fn main() {
         "  journal to HTML:    {:8.2} ms (target: under 1000 ms; HTML under 2 MB)",
         l.read_build + html
     );
+    if let Some(rss) = peak_rss_mib() {
+        println!("  peak RSS:           {rss:8.1} MiB");
+    }
 }

@@ -374,6 +374,50 @@ fn plan_text(plan: &Plan, target: &str) -> String {
     o
 }
 
+/// The plan of a run of `checked`: exit 2 when a parameter override does not fit.
+pub(crate) fn plan_for(
+    checked: &Checked,
+    run_id: &str,
+    overrides: &BTreeMap<String, String>,
+) -> Result<Plan, i32> {
+    library::resolve(
+        &checked.scenario.value,
+        checked.runbook.as_ref().map(|r| &r.value),
+        run_id,
+        overrides,
+    )
+    .map_err(|e| {
+        eprintln!("error: {e}");
+        BAD_INPUT
+    })
+}
+
+/// The run directory of `run_id` and its new journal: exit 3 when it cannot be made.
+pub(crate) fn open_journal(runs_dir: &Path, run_id: &str) -> Result<(PathBuf, Journal), i32> {
+    let run_dir = runs_dir.join(run_id);
+    match Journal::create(&run_dir) {
+        Ok(j) => Ok((run_dir, j)),
+        Err(e) => {
+            eprintln!(
+                "error: cannot create the journal in {}: {e}",
+                run_dir.display()
+            );
+            Err(3)
+        }
+    }
+}
+
+/// The single-threaded runtime a run lives on: exit 3 when it cannot start.
+pub(crate) fn runtime() -> Result<tokio::runtime::Runtime, i32> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| {
+            eprintln!("error: cannot start the runtime: {e}");
+            3
+        })
+}
+
 pub(crate) fn new_run_id(n: u64) -> String {
     let nanos = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -443,17 +487,10 @@ fn run(args: RunArgs) -> i32 {
             return BAD_INPUT;
         }
     }
-    let runtime = match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(r) => r,
-        Err(e) => {
-            eprintln!("error: cannot start the runtime: {e}");
-            return 3;
-        }
-    };
-    runtime.block_on(run_all(args, loaded, overrides))
+    match runtime() {
+        Ok(rt) => rt.block_on(run_all(args, loaded, overrides)),
+        Err(code) => code,
+    }
 }
 
 async fn run_all(args: RunArgs, loaded: Vec<Checked>, overrides: BTreeMap<String, String>) -> i32 {
@@ -483,28 +520,13 @@ async fn run_all(args: RunArgs, loaded: Vec<Checked>, overrides: BTreeMap<String
             counter += 1;
             let run_id = new_run_id(counter);
             let seed = args.seed.wrapping_add(i);
-            let plan = match library::resolve(
-                &checked.scenario.value,
-                checked.runbook.as_ref().map(|r| &r.value),
-                &run_id,
-                &overrides,
-            ) {
+            let plan = match plan_for(checked, &run_id, &overrides) {
                 Ok(p) => p,
-                Err(e) => {
-                    eprintln!("error: {e}");
-                    return BAD_INPUT;
-                }
+                Err(code) => return code,
             };
-            let run_dir = args.runs_dir.join(&run_id);
-            let mut journal = match Journal::create(&run_dir) {
+            let (run_dir, mut journal) = match open_journal(&args.runs_dir, &run_id) {
                 Ok(j) => j,
-                Err(e) => {
-                    eprintln!(
-                        "error: cannot create the journal in {}: {e}",
-                        run_dir.display()
-                    );
-                    return 3;
-                }
+                Err(code) => return code,
             };
             let clock = Arc::new(Clock::new(mode, chrono::Utc::now()));
             let sim = SimAccount::new(seed, model.clone(), clock.clone());

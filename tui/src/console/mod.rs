@@ -13,8 +13,7 @@ use crate::commands::{self, BAD_INPUT};
 use gameday_engine::autopilot::Command;
 use gameday_engine::clock::{Clock, ClockMode};
 use gameday_engine::event::{Event, RunPhase};
-use gameday_engine::journal::{self, Journal};
-use gameday_engine::library;
+use gameday_engine::journal;
 use gameday_engine::run::{AbortHandle, Run, RunConfig, abort_signal};
 use gameday_engine::sim::{DetectionModel, SimAccount};
 use gameday_engine::steps;
@@ -466,41 +465,20 @@ pub fn live(args: ConsoleArgs) -> i32 {
     };
     let overrides: BTreeMap<String, String> = args.params.iter().cloned().collect();
     let run_id = commands::new_run_id(0);
-    let plan = match library::resolve(
-        &checked.scenario.value,
-        checked.runbook.as_ref().map(|r| &r.value),
-        &run_id,
-        &overrides,
-    ) {
+    let plan = match commands::plan_for(&checked, &run_id, &overrides) {
         Ok(p) => p,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return BAD_INPUT;
-        }
+        Err(code) => return code,
     };
     if let Err(code) = need_terminal("console") {
         return code;
     }
-    let run_dir = args.runs_dir.join(&run_id);
-    let mut journal = match Journal::create(&run_dir) {
+    let (run_dir, mut journal) = match commands::open_journal(&args.runs_dir, &run_id) {
         Ok(j) => j,
-        Err(e) => {
-            eprintln!(
-                "error: cannot create the journal in {}: {e}",
-                run_dir.display()
-            );
-            return 3;
-        }
+        Err(code) => return code,
     };
-    let runtime = match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    {
+    let runtime = match commands::runtime() {
         Ok(r) => r,
-        Err(e) => {
-            eprintln!("error: cannot start the runtime: {e}");
-            return 3;
-        }
+        Err(code) => return code,
     };
     let clock = Arc::new(Clock::new(
         ClockMode::Real { speed: args.speed },

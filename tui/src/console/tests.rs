@@ -7,6 +7,7 @@ use super::model::Model;
 use super::*;
 use gameday_engine::autopilot::AutopilotConfig;
 use gameday_engine::event::Body;
+use gameday_engine::journal::Journal;
 use gameday_engine::library;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;

@@ -8,8 +8,10 @@
 //! runs over time. [`coverage`] maps the library onto ATT&CK.
 
 pub mod autopilot;
+pub mod aws;
 pub mod checks;
 pub mod clock;
+pub mod config;
 pub mod coverage;
 pub mod diag;
 pub mod duration;

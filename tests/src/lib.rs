@@ -2,6 +2,7 @@
 //! would from the repository root.
 
 pub mod browser;
+pub mod moto;
 pub mod tmux;
 
 use std::path::{Path, PathBuf};

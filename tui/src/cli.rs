@@ -64,6 +64,9 @@ pub enum Command {
     Console(ConsoleArgs),
     /// Replay a finished or interrupted run in the console, from its journal alone.
     Replay(ReplayArgs),
+    /// Targets from gameday.yaml: list them, or check one before a game day.
+    #[command(subcommand)]
+    Target(TargetCommand),
     /// Write the report of one or more runs from their journals alone.
     ///
     /// Several runs (a schedule, a team's session) are combined into one report. With one
@@ -225,6 +228,33 @@ pub struct RunArgs {
     /// Also exit 1 when a run scores below N (out of 100), e.g. `--fail-on 'score<70'`.
     #[arg(long, value_name = "score<N", value_parser = parse_fail_on)]
     pub fail_on: Option<f64>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TargetCommand {
+    /// List the targets of the configuration.
+    List {
+        #[command(flatten)]
+        config: ConfigArg,
+    },
+    /// Preflight a target, making read-only calls only: who the credentials are, whether
+    /// that account is on the allowlist, the clock skew against AWS, and the stop alarms.
+    Check {
+        /// The target's name.
+        name: String,
+        #[command(flatten)]
+        config: ConfigArg,
+        /// The region to check (default: the target's first).
+        #[arg(long)]
+        region: Option<String>,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct ConfigArg {
+    /// The configuration file (default: gameday.yaml in the current directory).
+    #[arg(long, value_name = "FILE", env = "GAMEDAY_CONFIG")]
+    pub config: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

@@ -37,6 +37,7 @@ pub fn dispatch(cli: Cli) -> i32 {
         Command::Run(args) => run(args),
         Command::Console(args) => crate::console::live(args),
         Command::Replay(args) => crate::console::replay(args),
+        Command::Target(cmd) => crate::target::run(cmd),
         Command::Report { runs, format, out } => report_cmd(&runs, &format, out.as_deref()),
         Command::Trend {
             runs,
@@ -242,7 +243,8 @@ pub(crate) fn check_target(target: &str) -> Result<(), i32> {
         Ok(())
     } else {
         eprintln!(
-            "error: --target {target}: unknown target; the only target so far is `sim`, the built-in simulator"
+            "error: --target {target}: game days run against `sim`, the built-in simulator, so far; \
+             an AWS target from gameday.yaml can be preflighted with `gameday target check {target}`"
         );
         Err(BAD_INPUT)
     }

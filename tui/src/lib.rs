@@ -6,6 +6,7 @@ mod cli;
 mod commands;
 mod console;
 mod progress;
+mod target;
 
 use clap::Parser;
 

@@ -1,0 +1,350 @@
+//! AWS targets: one SDK configuration for every client, and the preflight that must pass
+//! before anything touches an account: who the credentials are, whether that account is
+//! allowed, how far the local clock is from AWS's, and whether a stop alarm is firing.
+
+use crate::config::{RetryMode, Target};
+use aws_config::retry::RetryConfig;
+use aws_config::timeout::TimeoutConfig;
+use aws_config::{AppName, BehaviorVersion, Region, SdkConfig};
+use aws_smithy_runtime_api::box_error::BoxError;
+use aws_smithy_runtime_api::client::interceptors::Intercept;
+use aws_smithy_runtime_api::client::interceptors::context::BeforeDeserializationInterceptorContextRef;
+use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
+use aws_smithy_types::config_bag::ConfigBag;
+use chrono::{DateTime, Utc};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+/// The SDK configuration of `target` in `region`: the standard credential chain (or the
+/// target's profile), the target's role assumed with the run id in its session name,
+/// retries with backoff on throttling and server errors, timeouts, the endpoint override
+/// (the target's, or `AWS_ENDPOINT_URL`), and an app name carrying `gameday` and the run
+/// id into every user agent, so CloudTrail and findings trace back to the run.
+pub async fn sdk_config(target: &Target, region: &str, run_id: Option<&str>) -> SdkConfig {
+    let app = match run_id {
+        Some(id) => format!("gameday-{id}"),
+        None => "gameday".to_owned(),
+    };
+    let retry = match target.retry_mode {
+        RetryMode::Standard => RetryConfig::standard(),
+        RetryMode::Adaptive => RetryConfig::adaptive(),
+    }
+    .with_max_attempts(target.max_attempts)
+    .with_initial_backoff(Duration::from_millis(200))
+    .with_max_backoff(Duration::from_secs(20));
+    let mut loader = aws_config::defaults(BehaviorVersion::latest())
+        .region(Region::new(region.to_owned()))
+        .retry_config(retry)
+        .timeout_config(
+            TimeoutConfig::builder()
+                .connect_timeout(Duration::from_secs(5))
+                .operation_attempt_timeout(Duration::from_secs(30))
+                .operation_timeout(Duration::from_secs(120))
+                .build(),
+        );
+    // An invalid app name (it cannot be, from this format) falls back to the SDK's own.
+    if let Ok(name) = AppName::new(app) {
+        loader = loader.app_name(name);
+    }
+    if let Some(p) = &target.profile {
+        loader = loader.profile_name(p);
+    }
+    if let Some(url) = &target.endpoint_url {
+        loader = loader.endpoint_url(url);
+    }
+    let base = loader.load().await;
+    let Some(role) = &target.assume_role else {
+        return base;
+    };
+    let session = match run_id {
+        Some(id) => format!("{}-{id}", role.session_name),
+        None => role.session_name.clone(),
+    };
+    let mut provider = aws_config::sts::AssumeRoleProvider::builder(&role.arn)
+        .session_name(session)
+        .configure(&base);
+    if let Some(x) = &role.external_id {
+        provider = provider.external_id(x);
+    }
+    let provider = provider.build().await;
+    base.into_builder()
+        .credentials_provider(
+            aws_credential_types::provider::SharedCredentialsProvider::new(provider),
+        )
+        .build()
+}
+
+/// What went wrong talking to AWS, in words a person can act on.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AwsError {
+    /// No credentials anywhere in the chain.
+    #[error(
+        "no AWS credentials: set `profile` on the target, or AWS_PROFILE, or the AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY variables"
+    )]
+    NoCredentials,
+    /// An SSO session that needs a new login.
+    #[error("the SSO session has expired: run `aws sso login{}`", .0.as_deref().map(|p| format!(" --profile {p}")).unwrap_or_default())]
+    SsoExpired(Option<String>),
+    /// The credentials may not make this call.
+    #[error("access denied: the credentials may not call {0}")]
+    AccessDenied(String),
+    /// The endpoint does not implement this call (an emulator's gap).
+    #[error("the endpoint does not implement {0}")]
+    Unimplemented(String),
+    /// Throttled on every attempt.
+    #[error("{0} was throttled on every retry; lower the concurrency or use retry_mode: adaptive")]
+    Throttled(String),
+    /// The endpoint could not be reached.
+    #[error("cannot reach the endpoint for {0}: {1}")]
+    Unreachable(String, String),
+    /// Anything else, with the SDK's whole explanation.
+    #[error("{0}: {1}")]
+    Other(String, String),
+}
+
+/// Classifies an SDK error from `operation` (such as `sts:GetCallerIdentity`), given its
+/// whole explanation (the SDK's `DisplayErrorContext`).
+pub fn classify(operation: &str, profile: Option<&str>, text: &str) -> AwsError {
+    let text = text.to_owned();
+    let lower = text.to_lowercase();
+    let op = operation.to_owned();
+    if lower.contains("sso") && (lower.contains("expired") || lower.contains("token")) {
+        AwsError::SsoExpired(profile.map(str::to_owned))
+    } else if lower.contains("no credentials")
+        || lower.contains("credentialsnotloaded")
+        || lower.contains("credentials provider was not enabled")
+        || lower.contains("no providers in chain")
+    {
+        AwsError::NoCredentials
+    } else if lower.contains("accessdenied")
+        || lower.contains("access denied")
+        || lower.contains("not authorized")
+    {
+        AwsError::AccessDenied(op)
+    } else if lower.contains("unexpected token '<'")
+        || lower.contains("404")
+        || lower.contains("not implemented")
+        || lower.contains("unknownoperation")
+    {
+        AwsError::Unimplemented(op)
+    } else if lower.contains("throttl")
+        || lower.contains("rate exceeded")
+        || lower.contains("toomanyrequests")
+    {
+        AwsError::Throttled(op)
+    } else if lower.contains("dispatch failure")
+        || lower.contains("connection refused")
+        || lower.contains("dns error")
+    {
+        AwsError::Unreachable(op, text)
+    } else {
+        AwsError::Other(op, text)
+    }
+}
+
+/// The server's `Date` and the local time the response arrived.
+type Stamp = (DateTime<Utc>, DateTime<Utc>);
+
+/// Reads the HTTP `Date` header of responses, to measure the clock skew against AWS.
+#[derive(Debug, Default, Clone)]
+struct DateProbe {
+    seen: Arc<Mutex<Option<Stamp>>>,
+}
+
+impl Intercept for DateProbe {
+    fn name(&self) -> &'static str {
+        "gameday-date-probe"
+    }
+
+    fn read_after_transmit(
+        &self,
+        context: &BeforeDeserializationInterceptorContextRef<'_>,
+        _runtime_components: &RuntimeComponents,
+        _cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        let received = Utc::now();
+        if let Some(date) = context.response().headers().get("date")
+            && let Ok(server) = DateTime::parse_from_rfc2822(date)
+            && let Ok(mut seen) = self.seen.lock()
+        {
+            *seen = Some((server.with_timezone(&Utc), received));
+        }
+        Ok(())
+    }
+}
+
+/// Who the credentials are.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Identity {
+    /// The account id.
+    pub account: String,
+    /// The caller's ARN.
+    pub arn: String,
+}
+
+/// What preflight found.
+#[derive(Debug, Clone)]
+pub struct Preflight {
+    /// Who the credentials are.
+    pub identity: Identity,
+    /// How far AWS's clock is ahead of the local one (negative: behind), to the second
+    /// the `Date` header gives, when the endpoint sent one.
+    pub skew: Option<chrono::Duration>,
+    /// Each stop alarm and its state.
+    pub stop_alarms: Vec<(String, String)>,
+}
+
+/// Why a game day may not start.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PreflightError {
+    /// The account is not on the target's allowlist.
+    #[error(
+        "account {account} ({arn}) is not on target `{target}`'s allowlist ({allowlist}); nothing was changed"
+    )]
+    NotAllowed {
+        /// The target.
+        target: String,
+        /// The account the credentials belong to.
+        account: String,
+        /// The caller.
+        arn: String,
+        /// The allowlist.
+        allowlist: String,
+    },
+    /// A stop alarm is already in ALARM.
+    #[error(
+        "stop alarm `{0}` is in ALARM: the account is not in a state to start a game day; nothing was changed"
+    )]
+    StopAlarm(String),
+    /// A stop alarm does not exist.
+    #[error("stop alarm `{0}` does not exist in {1}")]
+    MissingStopAlarm(String, String),
+    /// A call failed.
+    #[error(transparent)]
+    Aws(#[from] AwsError),
+}
+
+/// Checks `target` in `region` before any mutating call: the identity, the allowlist,
+/// the clock skew and the stop alarms. Makes read-only calls only.
+pub async fn preflight(target: &Target, region: &str) -> Result<Preflight, PreflightError> {
+    let config = sdk_config(target, region, None).await;
+    let probe = DateProbe::default();
+    let sts = aws_sdk_sts::Client::from_conf(
+        aws_sdk_sts::config::Builder::from(&config)
+            .interceptor(probe.clone())
+            .build(),
+    );
+    let sent = Utc::now();
+    let who = sts.get_caller_identity().send().await.map_err(|e| {
+        classify(
+            "sts:GetCallerIdentity",
+            target.profile.as_deref(),
+            &aws_sdk_sts::error::DisplayErrorContext(e).to_string(),
+        )
+    })?;
+    let identity = Identity {
+        account: who.account().unwrap_or_default().to_owned(),
+        arn: who.arn().unwrap_or_default().to_owned(),
+    };
+    if !target.allows(&identity.account) {
+        return Err(PreflightError::NotAllowed {
+            target: target.name.clone(),
+            account: identity.account,
+            arn: identity.arn,
+            allowlist: target.allowlist(),
+        });
+    }
+    let skew = probe
+        .seen
+        .lock()
+        .ok()
+        .and_then(|s| *s)
+        .map(|(server, received)| {
+            // The server stamped its Date somewhere between sending and receiving.
+            let local = sent + (received - sent) / 2;
+            server - local
+        });
+    let mut stop_alarms = Vec::new();
+    if !target.stop_alarms.is_empty() {
+        let cw = aws_sdk_cloudwatch::Client::new(&config);
+        let out = cw
+            .describe_alarms()
+            .set_alarm_names(Some(target.stop_alarms.clone()))
+            .send()
+            .await
+            .map_err(|e| {
+                classify(
+                    "cloudwatch:DescribeAlarms",
+                    target.profile.as_deref(),
+                    &aws_sdk_cloudwatch::error::DisplayErrorContext(e).to_string(),
+                )
+            })?;
+        for name in &target.stop_alarms {
+            let state = out
+                .metric_alarms()
+                .iter()
+                .find(|a| a.alarm_name() == Some(name.as_str()))
+                .and_then(|a| a.state_value())
+                .map(|s| s.as_str().to_owned());
+            match state {
+                None => {
+                    return Err(PreflightError::MissingStopAlarm(
+                        name.clone(),
+                        region.to_owned(),
+                    ));
+                }
+                Some(s) if s == "ALARM" => return Err(PreflightError::StopAlarm(name.clone())),
+                Some(s) => stop_alarms.push((name.clone(), s)),
+            }
+        }
+    }
+    Ok(Preflight {
+        identity,
+        skew,
+        stop_alarms,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn kind(text: &str) -> AwsError {
+        classify("sts:GetCallerIdentity", Some("sandbox"), text)
+    }
+
+    #[test]
+    fn sdk_errors_become_errors_people_can_act_on() {
+        assert_eq!(
+            kind("dispatch failure: other: no providers in chain provided credentials"),
+            AwsError::NoCredentials
+        );
+        assert_eq!(
+            kind(
+                "the SSO token has expired: the SSO session associated with this profile has expired"
+            ),
+            AwsError::SsoExpired(Some("sandbox".into()))
+        );
+        assert_eq!(
+            kind("service error: AccessDenied: User: arn:aws:iam::1:user/x is not authorized"),
+            AwsError::AccessDenied("sts:GetCallerIdentity".into())
+        );
+        assert_eq!(
+            kind("unhandled error: Error { message: \"unexpected token '<'\" }"),
+            AwsError::Unimplemented("sts:GetCallerIdentity".into())
+        );
+        assert_eq!(
+            kind("service error: Throttling: Rate exceeded"),
+            AwsError::Throttled("sts:GetCallerIdentity".into())
+        );
+        assert!(matches!(
+            kind("dispatch failure: io error: Connection refused (os error 111)"),
+            AwsError::Unreachable(..)
+        ));
+        assert!(
+            AwsError::SsoExpired(Some("sandbox".into()))
+                .to_string()
+                .contains("aws sso login --profile sandbox")
+        );
+    }
+}

@@ -1,0 +1,293 @@
+//! `gameday.yaml`: where game days may run. A target is an AWS account reached through a
+//! profile or an assumed role, with the regions to use and the allowlist of account ids
+//! it may touch; nothing runs against an account that is not on it.
+
+use crate::diag::{Diagnostics, suggest};
+use crate::yamldoc::{self, Loaded};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+/// The file looked for in the current directory when `--config` is not given.
+pub const FILE_NAME: &str = "gameday.yaml";
+
+/// The configuration file.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// Where game days may run, by name. `sim`, the built-in simulator, needs no entry.
+    #[serde(default)]
+    pub targets: Vec<Target>,
+}
+
+/// The kinds of target a configuration can name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum TargetKind {
+    /// An AWS account, through the AWS SDK.
+    Aws,
+}
+
+/// A role to assume for the game day.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AssumeRole {
+    /// The role's ARN.
+    #[schemars(regex(pattern = r"^arn:aws[a-z-]*:iam::\d{12}:role/.+$"))]
+    pub arn: String,
+    /// The external id the role's trust policy asks for.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub external_id: Option<String>,
+    /// The session name; the run id is added to it so CloudTrail shows which run acted.
+    #[serde(default = "default_session")]
+    pub session_name: String,
+}
+
+fn default_session() -> String {
+    "gameday".to_owned()
+}
+
+fn default_prefix() -> String {
+    "gameday".to_owned()
+}
+
+/// How the SDK retries throttling and server errors.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum RetryMode {
+    /// Exponential backoff with jitter.
+    #[default]
+    Standard,
+    /// Standard, plus client-side rate limiting that adapts to throttling.
+    Adaptive,
+}
+
+/// A place game days may run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Target {
+    /// The name `--target` uses.
+    #[schemars(regex(pattern = r"^[a-z0-9][a-z0-9_-]*$"))]
+    pub name: String,
+    /// What it is.
+    pub kind: TargetKind,
+    /// The AWS profile to take credentials from; without it, the standard chain
+    /// (environment, profile, SSO, web identity, instance role).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub profile: Option<String>,
+    /// A role to assume with those credentials.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub assume_role: Option<AssumeRole>,
+    /// The regions to run in; the first is the default.
+    #[schemars(length(min = 1))]
+    pub regions: Vec<String>,
+    /// The only account ids this target may touch, quoted (`"012345678901"`).
+    #[schemars(length(min = 1), inner(regex(pattern = r"^\d{12}$")))]
+    pub allowed_accounts: Vec<String>,
+    /// Another endpoint for every service (LocalStack, moto, a VPC endpoint).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub endpoint_url: Option<String>,
+    /// CloudWatch alarms that stop a game day: none may be in ALARM when it starts, and
+    /// one going into ALARM aborts it into clean-up.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub stop_alarms: Vec<String>,
+    /// The prefix of every resource name the run creates.
+    #[serde(default = "default_prefix")]
+    #[schemars(regex(pattern = r"^[a-z0-9][a-z0-9-]{0,15}$"))]
+    pub name_prefix: String,
+    /// Tags added to every resource the run creates, beside gameday's own.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub tags: BTreeMap<String, String>,
+    /// Retries of throttled and failed calls.
+    #[serde(default)]
+    pub retry_mode: RetryMode,
+    /// Attempts per call, the first included.
+    #[serde(default = "default_attempts")]
+    #[schemars(range(min = 1, max = 20))]
+    pub max_attempts: u32,
+}
+
+fn default_attempts() -> u32 {
+    5
+}
+
+impl Target {
+    /// Whether `account` is on the allowlist.
+    pub fn allows(&self, account: &str) -> bool {
+        self.allowed_accounts.iter().any(|a| a == account)
+    }
+
+    /// The allowlist, for messages.
+    pub fn allowlist(&self) -> String {
+        self.allowed_accounts.join(", ")
+    }
+}
+
+/// The JSON Schema of `gameday.yaml`.
+pub fn schema() -> Value {
+    yamldoc::schema_for::<Config>()
+}
+
+/// Parses `text`, the contents of `file`, reporting every problem with its position.
+pub fn parse(file: &Path, text: &str) -> Result<Loaded<Config>, Diagnostics> {
+    let schema = schema();
+    let validator = yamldoc::validator(&schema);
+    let loaded: Loaded<Config> = yamldoc::load(file, text, &schema, &validator)?;
+    let mut diags = Vec::new();
+    for (i, t) in loaded.value.targets.iter().enumerate() {
+        if t.name == "sim" {
+            diags.push(loaded.at(
+                &format!("targets[{i}].name"),
+                "`sim` is the built-in simulator and cannot be redefined",
+                None,
+            ));
+        }
+        if loaded.value.targets[..i].iter().any(|o| o.name == t.name) {
+            diags.push(loaded.at(
+                &format!("targets[{i}].name"),
+                format!("a second target named `{}`", t.name),
+                None,
+            ));
+        }
+    }
+    if diags.is_empty() {
+        Ok(loaded)
+    } else {
+        let mut d = Diagnostics(diags);
+        d.sort();
+        Err(d)
+    }
+}
+
+/// Why a configuration or a target could not be had.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// No file where one was needed.
+    #[error(
+        "{0}: no such configuration file; targets other than `sim` are defined in {FILE_NAME} (see docs/targets.md)"
+    )]
+    Missing(PathBuf),
+    /// The file could not be read.
+    #[error("{0}: {1}")]
+    Io(PathBuf, std::io::Error),
+    /// The file is malformed.
+    #[error("{0}")]
+    Invalid(Diagnostics),
+    /// No target of that name.
+    #[error("--target {name}: no such target in {file} ({hint})")]
+    UnknownTarget {
+        /// The name asked for.
+        name: String,
+        /// The file searched.
+        file: PathBuf,
+        /// A suggestion.
+        hint: String,
+    },
+}
+
+/// Reads the configuration: `explicit` (from `--config`), else `gameday.yaml` in `dir`.
+pub fn read(explicit: Option<&Path>, dir: &Path) -> Result<(PathBuf, Config), ConfigError> {
+    let file = explicit.map_or_else(|| dir.join(FILE_NAME), Path::to_owned);
+    let text = match std::fs::read_to_string(&file) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Err(ConfigError::Missing(file));
+        }
+        Err(e) => return Err(ConfigError::Io(file, e)),
+    };
+    let loaded = parse(&file, &text).map_err(ConfigError::Invalid)?;
+    Ok((file, loaded.value))
+}
+
+impl Config {
+    /// The target called `name`.
+    pub fn target(&self, name: &str, file: &Path) -> Result<&Target, ConfigError> {
+        self.targets
+            .iter()
+            .find(|t| t.name == name)
+            .ok_or_else(|| ConfigError::UnknownTarget {
+                name: name.to_owned(),
+                file: file.to_owned(),
+                hint: if self.targets.is_empty() {
+                    "it defines no targets".to_owned()
+                } else {
+                    suggest(name, self.targets.iter().map(|t| t.name.as_str()))
+                },
+            })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const GOOD: &str = r#"
+targets:
+  - name: sandbox
+    kind: aws
+    profile: gameday-sandbox
+    assume_role:
+      arn: arn:aws:iam::210987654321:role/gameday
+      external_id: drill
+    regions: [eu-west-1, us-east-1]
+    allowed_accounts: ["012345678901", "210987654321"]
+    stop_alarms: [prod-canary]
+    tags: { team: blue }
+"#;
+
+    #[test]
+    fn a_target_reads_with_its_defaults() {
+        let c = parse(Path::new("gameday.yaml"), GOOD).unwrap_or_else(|d| panic!("{d}"));
+        let t = c
+            .value
+            .target("sandbox", Path::new("gameday.yaml"))
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert!(t.allows("012345678901") && t.allows("210987654321"));
+        assert!(!t.allows("111111111111"));
+        assert_eq!(t.allowlist(), "012345678901, 210987654321");
+        assert_eq!(t.name_prefix, "gameday");
+        assert_eq!(t.max_attempts, 5);
+        assert_eq!(t.retry_mode, RetryMode::Standard);
+        assert_eq!(
+            t.assume_role.as_ref().map(|r| r.session_name.as_str()),
+            Some("gameday")
+        );
+    }
+
+    #[test]
+    fn mistakes_are_reported_with_their_position() {
+        let text = "targets:\n  - name: sandbox\n    kind: aws\n    regions: []\n    alowed_accounts: [\"1\"]\n";
+        let err = parse(Path::new("g.yaml"), text)
+            .err()
+            .map(|d| d.to_string())
+            .unwrap_or_default();
+        assert!(err.contains("g.yaml:5:5"), "{err}");
+        assert!(err.contains("allowed_accounts"), "a did-you-mean: {err}");
+        assert!(err.contains("g.yaml:4:"), "an empty region list: {err}");
+        let text = "targets:\n  - name: sim\n    kind: aws\n    regions: [us-east-1]\n    allowed_accounts: [\"123456789012\"]\n";
+        let err = parse(Path::new("g.yaml"), text)
+            .err()
+            .map(|d| d.to_string())
+            .unwrap_or_default();
+        assert!(
+            err.contains("g.yaml:2:11") && err.contains("built-in simulator"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn an_unknown_target_gets_a_suggestion() {
+        let c = parse(Path::new("gameday.yaml"), GOOD).unwrap_or_else(|d| panic!("{d}"));
+        let err = c
+            .value
+            .target("sandbx", Path::new("gameday.yaml"))
+            .err()
+            .map(|e| e.to_string());
+        assert!(
+            err.as_deref().is_some_and(|e| e.contains("sandbox")),
+            "{err:?}"
+        );
+    }
+}

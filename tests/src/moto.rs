@@ -1,0 +1,140 @@
+//! The AWS-API emulator the AWS-target tests run against: moto in server mode, from the
+//! virtual environment `./scripts/test` installs, started on a free loopback port for one
+//! test and stopped when it is dropped.
+
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// The virtual environment holding moto: `$GAMEDAY_MOTO_VENV`, else
+/// `$XDG_CACHE_HOME/gameday-moto` (or `~/.cache/gameday-moto`).
+pub fn venv() -> PathBuf {
+    if let Some(v) = std::env::var_os("GAMEDAY_MOTO_VENV") {
+        return PathBuf::from(v);
+    }
+    let cache = std::env::var_os("XDG_CACHE_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache")))
+        .unwrap_or_else(|| PathBuf::from(".cache"));
+    cache.join("gameday-moto")
+}
+
+/// A running emulator.
+pub struct Moto {
+    child: Child,
+    /// Its port on 127.0.0.1.
+    pub port: u16,
+}
+
+impl Moto {
+    /// Starts one and waits until it answers.
+    #[allow(clippy::panic)]
+    pub fn start() -> Moto {
+        let server = venv().join("bin/moto_server");
+        assert!(
+            server.is_file(),
+            "the AWS-API emulator is missing ({}): run ./scripts/test, which installs it",
+            server.display()
+        );
+        let port = TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .map(|a| a.port())
+            .unwrap_or_else(|e| panic!("no free port: {e}"));
+        let child = Command::new(&server)
+            .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+            .env("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
+            .env("MOTO_EC2_LOAD_DEFAULT_AMIS", "false")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start {}: {e}", server.display()));
+        let moto = Moto { child, port };
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while moto.request("GET", "/moto-api/").is_none() {
+            assert!(
+                Instant::now() < deadline,
+                "the emulator did not start in 30 s"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        moto
+    }
+
+    /// Its endpoint URL.
+    pub fn url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    /// A plain HTTP request to the emulator's own API; the body of the answer.
+    pub fn request(&self, method: &str, path: &str) -> Option<String> {
+        let mut s = TcpStream::connect(("127.0.0.1", self.port)).ok()?;
+        s.set_read_timeout(Some(Duration::from_secs(10))).ok()?;
+        write!(
+            s,
+            "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+        )
+        .ok()?;
+        let mut out = String::new();
+        s.read_to_string(&mut out).ok()?;
+        let (head, body) = out.split_once("\r\n\r\n")?;
+        head.starts_with("HTTP/1.").then(|| body.to_owned())
+    }
+
+    /// Starts recording every request the emulator serves.
+    pub fn record(&self) {
+        self.request("POST", "/moto-api/recorder/reset-recording");
+        self.request("POST", "/moto-api/recorder/start-recording");
+    }
+
+    /// The actions (`Action=…` of query-protocol calls, or the `X-Amz-Target` of JSON
+    /// ones) of every request recorded so far.
+    pub fn recorded_actions(&self) -> Vec<String> {
+        self.request("POST", "/moto-api/recorder/stop-recording");
+        let log = self
+            .request("GET", "/moto-api/recorder/download-recording")
+            .unwrap_or_default();
+        log.lines()
+            .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+            .map(|r| {
+                let raw = r["body"].as_str().unwrap_or_default();
+                let body = if r["body_encoded"] == true {
+                    use base64::Engine;
+                    base64::engine::general_purpose::STANDARD
+                        .decode(raw)
+                        .map(|b| String::from_utf8_lossy(&b).into_owned())
+                        .unwrap_or_default()
+                } else {
+                    raw.to_owned()
+                };
+                body.split('&')
+                    .find_map(|kv| kv.strip_prefix("Action="))
+                    .map(str::to_owned)
+                    .or_else(|| r["headers"]["X-Amz-Target"].as_str().map(str::to_owned))
+                    .unwrap_or_else(|| format!("{} {}", r["method"], r["url"]))
+            })
+            .collect()
+    }
+
+    /// Runs Python with boto3 against the emulator (to arrange a test's account state).
+    #[allow(clippy::panic)]
+    pub fn python(&self, script: &str) {
+        let status = Command::new(venv().join("bin/python"))
+            .args(["-c", script])
+            .env("AWS_ENDPOINT_URL", self.url())
+            .env("AWS_ACCESS_KEY_ID", "testing")
+            .env("AWS_SECRET_ACCESS_KEY", "testing")
+            .env("AWS_DEFAULT_REGION", "us-east-1")
+            .status()
+            .unwrap_or_else(|e| panic!("cannot run python: {e}"));
+        assert!(status.success(), "the arranging script failed:\n{script}");
+    }
+}
+
+impl Drop for Moto {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}

@@ -1,0 +1,206 @@
+//! AWS targets against a real AWS-API server on loopback (moto): `gameday target list`
+//! and the preflight `gameday target check` runs before a game day may start.
+
+#![allow(clippy::unwrap_used, clippy::panic)]
+
+use gameday_tests::moto::Moto;
+use gameday_tests::{gameday, stderr, stdout};
+use std::path::Path;
+use std::process::Output;
+
+/// moto's default account.
+const ACCOUNT: &str = "123456789012";
+
+fn config(dir: &Path, moto: &Moto) -> std::path::PathBuf {
+    let path = dir.join("gameday.yaml");
+    std::fs::write(
+        &path,
+        format!(
+            r#"targets:
+  - name: sandbox
+    kind: aws
+    regions: [us-east-1, eu-west-1]
+    allowed_accounts: ["{ACCOUNT}"]
+    endpoint_url: {url}
+    stop_alarms: [canary]
+  - name: production
+    kind: aws
+    regions: [us-east-1]
+    allowed_accounts: ["111111111111", "222222222222"]
+    endpoint_url: {url}
+"#,
+            url = moto.url()
+        ),
+    )
+    .unwrap();
+    path
+}
+
+fn target(args: &[&str], config: &Path) -> Output {
+    gameday()
+        .arg("target")
+        .args(args)
+        .arg("--config")
+        .arg(config)
+        .env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .env_remove("AWS_PROFILE")
+        .env_remove("AWS_ENDPOINT_URL")
+        .output()
+        .unwrap()
+}
+
+const CANARY: &str = r#"
+import boto3
+boto3.client("cloudwatch").put_metric_alarm(
+    AlarmName="canary", MetricName="Errors", Namespace="App", Statistic="Sum",
+    Period=60, EvaluationPeriods=1, Threshold=1, ComparisonOperator="GreaterThanThreshold")
+"#;
+
+#[test]
+fn an_account_off_the_allowlist_is_refused_before_any_other_call() {
+    let moto = Moto::start();
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = config(dir.path(), &moto);
+    moto.record();
+    let o = target(&["check", "production"], &cfg);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(err.contains(&format!("account {ACCOUNT}")), "{err}");
+    assert!(
+        err.contains("111111111111, 222222222222"),
+        "names the allowlist: {err}"
+    );
+    // From the emulator's side: one identity call, nothing else.
+    assert_eq!(
+        moto.recorded_actions(),
+        vec!["GetCallerIdentity".to_owned()]
+    );
+}
+
+#[test]
+fn an_allowed_account_passes_with_its_identity_skew_and_stop_alarms() {
+    let moto = Moto::start();
+    moto.python(CANARY);
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = config(dir.path(), &moto);
+    moto.record();
+    let o = target(&["check", "sandbox"], &cfg);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(out.contains(&format!("account:  {ACCOUNT}")), "{out}");
+    assert!(
+        out.contains("clock:    AWS is"),
+        "the skew is measured: {out}"
+    );
+    assert!(out.contains("stop alarm canary: OK"), "{out}");
+    let actions = moto.recorded_actions();
+    assert_eq!(
+        actions,
+        vec!["GetCallerIdentity", "DescribeAlarms"],
+        "read-only calls only"
+    );
+}
+
+#[test]
+fn a_stop_alarm_in_alarm_or_missing_refuses_the_start() {
+    let moto = Moto::start();
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = config(dir.path(), &moto);
+    let o = target(&["check", "sandbox"], &cfg);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("stop alarm `canary` does not exist"),
+        "{}",
+        stderr(&o)
+    );
+    moto.python(CANARY);
+    moto.python(
+        r#"
+import boto3
+boto3.client("cloudwatch").set_alarm_state(AlarmName="canary", StateValue="ALARM", StateReason="drill")
+"#,
+    );
+    let o = target(&["check", "sandbox"], &cfg);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("`canary` is in ALARM"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn the_user_agent_carries_gameday() {
+    let moto = Moto::start();
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = config(dir.path(), &moto);
+    moto.request("POST", "/moto-api/recorder/reset-recording");
+    moto.request("POST", "/moto-api/recorder/start-recording");
+    let o = target(&["check", "production"], &cfg);
+    assert_eq!(o.status.code(), Some(2));
+    moto.request("POST", "/moto-api/recorder/stop-recording");
+    let log = moto
+        .request("GET", "/moto-api/recorder/download-recording")
+        .unwrap();
+    assert!(log.contains("app/gameday"), "{log}");
+}
+
+#[test]
+fn bad_configuration_and_unknown_targets_are_bad_input() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("gameday.yaml");
+    std::fs::write(
+        &cfg,
+        "targets:\n  - name: sandbox\n    kind: aws\n    regions: [us-east-1]\n    allowed_accounts: [123456789012]\n",
+    )
+    .unwrap();
+    let o = target(&["list"], &cfg);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("gameday.yaml:5:24"), "{}", stderr(&o));
+    let o = target(&["check", "sandbox"], &dir.path().join("missing.yaml"));
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("no such configuration file"),
+        "{}",
+        stderr(&o)
+    );
+    let moto = Moto::start();
+    let cfg = config(dir.path(), &moto);
+    let o = target(&["check", "sandbx"], &cfg);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("did you mean `sandbox`"),
+        "{}",
+        stderr(&o)
+    );
+    let o = target(&["check", "sandbox", "--region", "ap-south-1"], &cfg);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("--region ap-south-1"), "{}", stderr(&o));
+}
+
+#[test]
+fn an_unreachable_endpoint_is_said_plainly() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("gameday.yaml");
+    // A port nothing listens on.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    std::fs::write(
+        &cfg,
+        format!(
+            "targets:\n  - name: sandbox\n    kind: aws\n    regions: [us-east-1]\n    allowed_accounts: [\"{ACCOUNT}\"]\n    endpoint_url: http://127.0.0.1:{port}\n    max_attempts: 1\n"
+        ),
+    )
+    .unwrap();
+    let o = target(&["check", "sandbox"], &cfg);
+    assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("cannot reach the endpoint for sts:GetCallerIdentity"),
+        "{}",
+        stderr(&o)
+    );
+}

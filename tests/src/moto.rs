@@ -26,6 +26,8 @@ pub struct Moto {
     child: Child,
     /// Its port on 127.0.0.1.
     pub port: u16,
+    /// Its working directory, where its request recording goes; removed with it.
+    _dir: tempfile::TempDir,
 }
 
 impl Moto {
@@ -42,15 +44,22 @@ impl Moto {
             .and_then(|l| l.local_addr())
             .map(|a| a.port())
             .unwrap_or_else(|e| panic!("no free port: {e}"));
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("no temp dir: {e}"));
         let child = Command::new(&server)
             .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+            .current_dir(dir.path())
+            .env("MOTO_RECORDER_FILEPATH", dir.path().join("recording"))
             .env("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
             .env("MOTO_EC2_LOAD_DEFAULT_AMIS", "false")
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
             .unwrap_or_else(|e| panic!("cannot start {}: {e}", server.display()));
-        let moto = Moto { child, port };
+        let moto = Moto {
+            child,
+            port,
+            _dir: dir,
+        };
         let deadline = Instant::now() + Duration::from_secs(30);
         while moto.request("GET", "/moto-api/").is_none() {
             assert!(

@@ -2,6 +2,8 @@
 //! before anything touches an account: who the credentials are, whether that account is
 //! allowed, how far the local clock is from AWS's, and whether a stop alarm is firing.
 
+pub mod iam;
+
 use crate::config::{RetryMode, Target};
 use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
@@ -70,6 +72,36 @@ pub async fn sdk_config(target: &Target, region: &str, run_id: Option<&str>) -> 
     base.into_builder()
         .credentials_provider(
             aws_credential_types::provider::SharedCredentialsProvider::new(provider),
+        )
+        .build()
+}
+
+/// [`sdk_config`] for calls made as another principal with its own access key: the
+/// simulated attacker using the key a scenario created, for instance. The target's
+/// region, retries, timeouts, endpoint and user agent still apply; its profile and role do
+/// not.
+pub async fn sdk_config_as(
+    target: &Target,
+    region: &str,
+    run_id: Option<&str>,
+    access_key_id: &str,
+    secret_access_key: &str,
+) -> SdkConfig {
+    let mut own = target.clone();
+    own.assume_role = None;
+    own.profile = None;
+    let credentials = aws_credential_types::Credentials::new(
+        access_key_id,
+        secret_access_key,
+        None,
+        None,
+        "gameday",
+    );
+    sdk_config(&own, region, run_id)
+        .await
+        .into_builder()
+        .credentials_provider(
+            aws_credential_types::provider::SharedCredentialsProvider::new(credentials),
         )
         .build()
 }

@@ -1,0 +1,195 @@
+//! The IAM half of the AWS sandbox against a real AWS-API server on loopback (moto), held
+//! to the same contract as the simulator: every call, answer and error kind the steps rely
+//! on is checked against both, so a scenario that passes on one behaves the same on the
+//! other.
+
+#![allow(clippy::unwrap_used, clippy::panic)]
+
+use gameday_engine::aws::iam::AwsIam;
+use gameday_engine::clock::Clock;
+use gameday_engine::config::{RetryMode, Target, TargetKind};
+use gameday_engine::sandbox::{ErrorKind, Iam, KeyStatus, PasswordPolicy, Tags};
+use gameday_engine::sim::{DetectionModel, SimAccount};
+use gameday_tests::moto::Moto;
+use std::sync::Arc;
+
+const READ_ONLY: &str = "arn:aws:iam::aws:policy/ReadOnlyAccess";
+const DENY_ALL: &str =
+    r#"{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"*","Resource":"*"}]}"#;
+
+fn kind<T: std::fmt::Debug>(r: gameday_engine::sandbox::Result<T>) -> ErrorKind {
+    match r {
+        Ok(v) => panic!("expected an error, got {v:?}"),
+        Err(e) => e.kind,
+    }
+}
+
+/// Everything the IAM steps rely on, in the order a game day uses it.
+async fn contract(iam: &dyn Iam, who: &str) {
+    let tags = Tags::from([("gameday:run".to_owned(), "contract".to_owned())]);
+    let arn = iam.create_user("gd-contract-alice", &tags).await.unwrap();
+    assert!(arn.ends_with(":user/gd-contract-alice"), "{who}: {arn}");
+    assert_eq!(
+        kind(iam.create_user("gd-contract-alice", &tags).await),
+        ErrorKind::AlreadyExists,
+        "{who}"
+    );
+
+    let k1 = iam.create_access_key("gd-contract-alice").await.unwrap();
+    let k2 = iam.create_access_key("gd-contract-alice").await.unwrap();
+    assert!(k1.access_key_id.starts_with("AKIA"), "{who}");
+    assert_eq!(k1.secret_access_key.expose().len(), 40, "{who}");
+    assert_eq!(
+        kind(iam.create_access_key("gd-contract-alice").await),
+        ErrorKind::Conflict,
+        "{who}: at most two keys a user"
+    );
+    iam.update_access_key("gd-contract-alice", &k1.access_key_id, KeyStatus::Inactive)
+        .await
+        .unwrap();
+    let keys = iam.list_access_keys("gd-contract-alice").await.unwrap();
+    let status = |id: &str| {
+        keys.iter()
+            .find(|k| k.access_key_id == id)
+            .map(|k| k.status)
+    };
+    assert_eq!(
+        status(&k1.access_key_id),
+        Some(KeyStatus::Inactive),
+        "{who}"
+    );
+    assert_eq!(status(&k2.access_key_id), Some(KeyStatus::Active), "{who}");
+    assert_eq!(
+        kind(
+            iam.update_access_key(
+                "gd-contract-alice",
+                "AKIANOSUCHKEY0000000",
+                KeyStatus::Active
+            )
+            .await
+        ),
+        ErrorKind::NotFound,
+        "{who}"
+    );
+
+    iam.attach_user_policy("gd-contract-alice", READ_ONLY)
+        .await
+        .unwrap();
+    assert_eq!(
+        iam.list_attached_user_policies("gd-contract-alice")
+            .await
+            .unwrap(),
+        vec![READ_ONLY.to_owned()],
+        "{who}"
+    );
+    iam.put_user_policy("gd-contract-alice", "deny-all", DENY_ALL)
+        .await
+        .unwrap();
+    let inline = iam.user_policies("gd-contract-alice").await.unwrap();
+    let doc: serde_json::Value = serde_json::from_str(&inline["deny-all"]).unwrap();
+    assert_eq!(
+        doc,
+        serde_json::from_str::<serde_json::Value>(DENY_ALL).unwrap(),
+        "{who}"
+    );
+
+    assert_eq!(
+        kind(iam.delete_user("gd-contract-alice").await),
+        ErrorKind::Conflict,
+        "{who}: a user with keys and policies cannot be deleted"
+    );
+    for k in [&k1, &k2] {
+        iam.delete_access_key("gd-contract-alice", &k.access_key_id)
+            .await
+            .unwrap();
+    }
+    iam.detach_user_policy("gd-contract-alice", READ_ONLY)
+        .await
+        .unwrap();
+    iam.delete_user_policy("gd-contract-alice", "deny-all")
+        .await
+        .unwrap();
+    assert_eq!(
+        kind(
+            iam.delete_user_policy("gd-contract-alice", "deny-all")
+                .await
+        ),
+        ErrorKind::NotFound,
+        "{who}"
+    );
+    iam.delete_user("gd-contract-alice").await.unwrap();
+    assert_eq!(
+        kind(iam.delete_user("gd-contract-alice").await),
+        ErrorKind::NotFound,
+        "{who}"
+    );
+    assert_eq!(
+        kind(iam.list_access_keys("gd-contract-alice").await),
+        ErrorKind::NotFound,
+        "{who}"
+    );
+
+    let before = iam.get_account_password_policy().await.unwrap();
+    let policy = PasswordPolicy {
+        minimum_password_length: 14,
+        require_symbols: true,
+        require_numbers: true,
+        require_uppercase_characters: true,
+        require_lowercase_characters: false,
+        max_password_age: Some(90),
+    };
+    iam.update_account_password_policy(&policy).await.unwrap();
+    assert_eq!(
+        iam.get_account_password_policy().await.unwrap(),
+        Some(policy),
+        "{who}"
+    );
+    iam.delete_account_password_policy().await.unwrap();
+    assert_eq!(
+        iam.get_account_password_policy().await.unwrap(),
+        None,
+        "{who}"
+    );
+    assert_eq!(
+        kind(iam.delete_account_password_policy().await),
+        ErrorKind::NotFound,
+        "{who}"
+    );
+    if let Some(p) = before {
+        iam.update_account_password_policy(&p).await.unwrap();
+    }
+}
+
+fn target(moto: &Moto) -> Target {
+    Target {
+        name: "contract".into(),
+        kind: TargetKind::Aws,
+        profile: None,
+        assume_role: None,
+        regions: vec!["us-east-1".into()],
+        allowed_accounts: vec!["123456789012".into()],
+        endpoint_url: Some(moto.url()),
+        stop_alarms: Vec::new(),
+        name_prefix: "gameday".into(),
+        tags: Default::default(),
+        retry_mode: RetryMode::Standard,
+        max_attempts: 3,
+    }
+}
+
+#[tokio::test]
+async fn the_simulator_keeps_the_iam_contract() {
+    let clock = Arc::new(Clock::virtual_at(chrono::Utc::now()));
+    let sim = SimAccount::new(1, Arc::new(DetectionModel::builtin()), clock);
+    contract(&sim, "sim").await;
+}
+
+#[tokio::test]
+async fn aws_iam_keeps_the_same_contract_against_the_emulator() {
+    let moto = Moto::start();
+    // The emulator's fixed test credentials, as a principal's own keys.
+    let config =
+        gameday_engine::aws::sdk_config_as(&target(&moto), "us-east-1", None, "testing", "testing")
+            .await;
+    contract(&AwsIam::new(&config), "aws (moto)").await;
+}

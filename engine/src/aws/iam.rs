@@ -1,12 +1,12 @@
 //! IAM on AWS: the [`Iam`] trait through the official SDK, with AWS's errors mapped to the
 //! same kinds the simulator gives, so the steps above cannot tell them apart.
 
+use super::sandbox_error;
 use crate::sandbox::{
     AccessKeyInfo, Credentials, ErrorKind, Iam, KeyStatus, PasswordPolicy, Result, SandboxError,
     Secret, Tags,
 };
 use async_trait::async_trait;
-use aws_sdk_iam::error::ProvideErrorMetadata;
 use aws_sdk_iam::types::{StatusType, Tag};
 use std::collections::BTreeMap;
 
@@ -23,57 +23,6 @@ impl AwsIam {
             client: aws_sdk_iam::Client::new(config),
         }
     }
-}
-
-/// The kind of an AWS error code, as the simulator names it.
-pub(crate) fn kind_of(code: Option<&str>) -> ErrorKind {
-    match code.unwrap_or_default() {
-        "NoSuchEntity" | "NotFound" | "NoSuchBucket" | "TrailNotFoundException" => {
-            ErrorKind::NotFound
-        }
-        "EntityAlreadyExists" | "AlreadyExists" | "BucketAlreadyOwnedByYou" => {
-            ErrorKind::AlreadyExists
-        }
-        "DeleteConflict" | "LimitExceeded" | "ConcurrentModification" => ErrorKind::Conflict,
-        "AccessDenied" | "AccessDeniedException" | "UnauthorizedOperation" => {
-            ErrorKind::AccessDenied
-        }
-        "ValidationError"
-        | "MalformedPolicyDocument"
-        | "InvalidInput"
-        | "InvalidParameterValue" => ErrorKind::InvalidInput,
-        "Throttling" | "ThrottlingException" | "RequestLimitExceeded" | "TooManyRequests" => {
-            ErrorKind::Throttled
-        }
-        _ => ErrorKind::Other,
-    }
-}
-
-/// An SDK error from `operation` as a [`SandboxError`]: AWS's code decides the kind; an
-/// endpoint that does not implement the call is [`ErrorKind::Unsupported`].
-pub(crate) fn sandbox_error<E>(operation: &str, e: E) -> SandboxError
-where
-    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
-{
-    let code = e.code().map(str::to_owned);
-    let detail = e
-        .message()
-        .map(str::to_owned)
-        .unwrap_or_else(|| aws_sdk_iam::error::DisplayErrorContext(&e).to_string());
-    let kind = match kind_of(code.as_deref()) {
-        ErrorKind::Other => match super::classify(operation, None, &detail) {
-            super::AwsError::Unimplemented(_) => ErrorKind::Unsupported,
-            super::AwsError::Throttled(_) => ErrorKind::Throttled,
-            super::AwsError::AccessDenied(_) => ErrorKind::AccessDenied,
-            _ => ErrorKind::Other,
-        },
-        k => k,
-    };
-    let message = match code {
-        Some(c) => format!("{c}: {detail}"),
-        None => detail,
-    };
-    SandboxError::new(kind, operation, message)
 }
 
 fn status(s: KeyStatus) -> StatusType {
@@ -328,6 +277,7 @@ impl Iam for AwsIam {
 
 #[cfg(test)]
 mod tests {
+    use super::super::kind_of;
     use super::*;
 
     #[test]

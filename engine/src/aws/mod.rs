@@ -2,12 +2,20 @@
 //! before anything touches an account: who the credentials are, whether that account is
 //! allowed, how far the local clock is from AWS's, and whether a stop alarm is firing.
 
+pub mod cloudtrail;
+pub mod cloudwatch;
 pub mod iam;
+pub mod s3;
+
+/// The SDK configuration every client is built from.
+pub use aws_config::SdkConfig;
 
 use crate::config::{RetryMode, Target};
+use crate::sandbox::{ErrorKind, SandboxError};
 use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
-use aws_config::{AppName, BehaviorVersion, Region, SdkConfig};
+use aws_config::{AppName, BehaviorVersion, Region};
+use aws_sdk_iam::error::ProvideErrorMetadata;
 use aws_smithy_runtime_api::box_error::BoxError;
 use aws_smithy_runtime_api::client::interceptors::Intercept;
 use aws_smithy_runtime_api::client::interceptors::context::BeforeDeserializationInterceptorContextRef;
@@ -106,6 +114,65 @@ pub async fn sdk_config_as(
         .build()
 }
 
+/// The kind of an AWS error code, as the simulator names it.
+pub(crate) fn kind_of(code: Option<&str>) -> ErrorKind {
+    match code.unwrap_or_default() {
+        "NoSuchEntity"
+        | "NotFound"
+        | "NoSuchBucket"
+        | "NoSuchBucketPolicy"
+        | "NoSuchPublicAccessBlockConfiguration"
+        | "TrailNotFoundException"
+        | "ResourceNotFound" => ErrorKind::NotFound,
+        "EntityAlreadyExists"
+        | "AlreadyExists"
+        | "BucketAlreadyOwnedByYou"
+        | "BucketAlreadyExists"
+        | "TrailAlreadyExistsException" => ErrorKind::AlreadyExists,
+        "DeleteConflict" | "LimitExceeded" | "ConcurrentModification" | "BucketNotEmpty" => {
+            ErrorKind::Conflict
+        }
+        "AccessDenied" | "AccessDeniedException" | "UnauthorizedOperation" => {
+            ErrorKind::AccessDenied
+        }
+        "ValidationError"
+        | "MalformedPolicyDocument"
+        | "InvalidInput"
+        | "InvalidParameterValue" => ErrorKind::InvalidInput,
+        "Throttling" | "ThrottlingException" | "RequestLimitExceeded" | "TooManyRequests" => {
+            ErrorKind::Throttled
+        }
+        _ => ErrorKind::Other,
+    }
+}
+
+/// An SDK error from `operation` as a [`SandboxError`]: AWS's code decides the kind; an
+/// endpoint that does not implement the call is [`ErrorKind::Unsupported`].
+pub(crate) fn sandbox_error<E>(operation: &str, e: E) -> SandboxError
+where
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+{
+    let code = e.code().map(str::to_owned);
+    let detail = e
+        .message()
+        .map(str::to_owned)
+        .unwrap_or_else(|| aws_sdk_iam::error::DisplayErrorContext(&e).to_string());
+    let kind = match kind_of(code.as_deref()) {
+        ErrorKind::Other => match classify(operation, None, &detail) {
+            AwsError::Unimplemented(_) => ErrorKind::Unsupported,
+            AwsError::Throttled(_) => ErrorKind::Throttled,
+            AwsError::AccessDenied(_) => ErrorKind::AccessDenied,
+            _ => ErrorKind::Other,
+        },
+        k => k,
+    };
+    let message = match code {
+        Some(c) => format!("{c}: {detail}"),
+        None => detail,
+    };
+    SandboxError::new(kind, operation, message)
+}
+
 /// What went wrong talking to AWS, in words a person can act on.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum AwsError {
@@ -154,6 +221,8 @@ pub fn classify(operation: &str, profile: Option<&str>, text: &str) -> AwsError 
     {
         AwsError::AccessDenied(op)
     } else if lower.contains("unexpected token '<'")
+        || lower.contains("<!doctype html")
+        || lower.contains("no root element")
         || lower.contains("404")
         || lower.contains("not implemented")
         || lower.contains("unknownoperation")

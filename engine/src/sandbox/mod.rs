@@ -268,7 +268,8 @@ pub struct PublicAccessBlock {
 /// S3.
 #[async_trait]
 pub trait S3: Send + Sync {
-    /// CreateBucket (+ PutBucketTagging).
+    /// CreateBucket (+ PutBucketTagging); a new bucket blocks all public access, as AWS's
+    /// default is.
     async fn create_bucket(&self, bucket: &str, tags: &Tags) -> Result<()>;
     /// Empties and deletes a bucket.
     async fn delete_bucket(&self, bucket: &str) -> Result<()>;

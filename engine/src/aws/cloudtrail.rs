@@ -1,0 +1,140 @@
+//! CloudTrail on AWS: the [`CloudTrail`] trait through the official SDK.
+
+use super::sandbox_error;
+use crate::sandbox::{AuditEvent, CloudTrail, ErrorKind, Result, SandboxError, Tags};
+use async_trait::async_trait;
+use aws_sdk_cloudtrail::types::{LookupAttribute, LookupAttributeKey, Tag};
+use chrono::{DateTime, Utc};
+
+/// CloudTrail of one account and region.
+#[derive(Debug, Clone)]
+pub struct AwsCloudTrail {
+    client: aws_sdk_cloudtrail::Client,
+}
+
+impl AwsCloudTrail {
+    /// CloudTrail through `config`.
+    pub fn new(config: &aws_config::SdkConfig) -> Self {
+        AwsCloudTrail {
+            client: aws_sdk_cloudtrail::Client::new(config),
+        }
+    }
+}
+
+fn smithy(t: DateTime<Utc>) -> aws_smithy_types::DateTime {
+    aws_smithy_types::DateTime::from_millis(t.timestamp_millis())
+}
+
+pub(crate) fn chrono_of(t: &aws_smithy_types::DateTime) -> Option<DateTime<Utc>> {
+    DateTime::from_timestamp(t.secs(), t.subsec_nanos())
+}
+
+#[async_trait]
+impl CloudTrail for AwsCloudTrail {
+    async fn create_trail(&self, trail: &str, bucket: &str, tags: &Tags) -> Result<String> {
+        const OP: &str = "cloudtrail:CreateTrail";
+        let tags = tags
+            .iter()
+            .map(|(k, v)| Tag::builder().key(k).value(v).build())
+            .collect::<std::result::Result<Vec<_>, _>>()
+            .map_err(|e| SandboxError::new(ErrorKind::InvalidInput, OP, e.to_string()))?;
+        let out = self
+            .client
+            .create_trail()
+            .name(trail)
+            .s3_bucket_name(bucket)
+            .set_tags_list(Some(tags))
+            .send()
+            .await
+            .map_err(|e| sandbox_error(OP, e))?;
+        self.start_logging(trail).await?;
+        Ok(out.trail_arn().unwrap_or_default().to_owned())
+    }
+
+    async fn delete_trail(&self, trail: &str) -> Result<()> {
+        self.client
+            .delete_trail()
+            .name(trail)
+            .send()
+            .await
+            .map_err(|e| sandbox_error("cloudtrail:DeleteTrail", e))?;
+        Ok(())
+    }
+
+    async fn start_logging(&self, trail: &str) -> Result<()> {
+        self.client
+            .start_logging()
+            .name(trail)
+            .send()
+            .await
+            .map_err(|e| sandbox_error("cloudtrail:StartLogging", e))?;
+        Ok(())
+    }
+
+    async fn stop_logging(&self, trail: &str) -> Result<()> {
+        self.client
+            .stop_logging()
+            .name(trail)
+            .send()
+            .await
+            .map_err(|e| sandbox_error("cloudtrail:StopLogging", e))?;
+        Ok(())
+    }
+
+    async fn is_logging(&self, trail: &str) -> Result<bool> {
+        let out = self
+            .client
+            .get_trail_status()
+            .name(trail)
+            .send()
+            .await
+            .map_err(|e| sandbox_error("cloudtrail:GetTrailStatus", e))?;
+        Ok(out.is_logging().unwrap_or(false))
+    }
+
+    async fn lookup_events(
+        &self,
+        names: &[&str],
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<AuditEvent>> {
+        const OP: &str = "cloudtrail:LookupEvents";
+        let mut events = Vec::new();
+        // LookupEvents takes one attribute a call: one call per event name.
+        for name in names {
+            let operation = name.split_once(':').map_or(*name, |(_, op)| op);
+            let attribute = LookupAttribute::builder()
+                .attribute_key(LookupAttributeKey::EventName)
+                .attribute_value(operation)
+                .build()
+                .map_err(|e| SandboxError::new(ErrorKind::InvalidInput, OP, e.to_string()))?;
+            let out = self
+                .client
+                .lookup_events()
+                .lookup_attributes(attribute)
+                .start_time(smithy(from))
+                .end_time(smithy(to))
+                .send()
+                .await
+                .map_err(|e| sandbox_error(OP, e))?;
+            for e in out.events() {
+                let source = e.event_source().unwrap_or_default();
+                let service = source.strip_suffix(".amazonaws.com").unwrap_or(source);
+                let Some(at) = e.event_time().and_then(chrono_of) else {
+                    continue;
+                };
+                events.push(AuditEvent {
+                    name: format!("{service}:{}", e.event_name().unwrap_or(operation)),
+                    at,
+                    resources: e
+                        .resources()
+                        .iter()
+                        .filter_map(|r| r.resource_name().map(str::to_owned))
+                        .collect(),
+                });
+            }
+        }
+        events.sort_by_key(|e| e.at);
+        Ok(events)
+    }
+}

@@ -4,6 +4,7 @@
 
 pub mod cloudtrail;
 pub mod cloudwatch;
+pub mod ec2;
 pub mod iam;
 pub mod s3;
 
@@ -116,7 +117,15 @@ pub async fn sdk_config_as(
 
 /// The kind of an AWS error code, as the simulator names it.
 pub(crate) fn kind_of(code: Option<&str>) -> ErrorKind {
-    match code.unwrap_or_default() {
+    let code = code.unwrap_or_default();
+    // EC2's codes name the resource: InvalidGroup.NotFound, InvalidPermission.Duplicate…
+    if code.ends_with(".NotFound") {
+        return ErrorKind::NotFound;
+    }
+    if code.ends_with(".Duplicate") {
+        return ErrorKind::AlreadyExists;
+    }
+    match code {
         "NoSuchEntity"
         | "NotFound"
         | "NoSuchBucket"
@@ -129,16 +138,19 @@ pub(crate) fn kind_of(code: Option<&str>) -> ErrorKind {
         | "BucketAlreadyOwnedByYou"
         | "BucketAlreadyExists"
         | "TrailAlreadyExistsException" => ErrorKind::AlreadyExists,
-        "DeleteConflict" | "LimitExceeded" | "ConcurrentModification" | "BucketNotEmpty" => {
-            ErrorKind::Conflict
-        }
+        "DeleteConflict"
+        | "LimitExceeded"
+        | "ConcurrentModification"
+        | "BucketNotEmpty"
+        | "DependencyViolation" => ErrorKind::Conflict,
         "AccessDenied" | "AccessDeniedException" | "UnauthorizedOperation" => {
             ErrorKind::AccessDenied
         }
         "ValidationError"
         | "MalformedPolicyDocument"
         | "InvalidInput"
-        | "InvalidParameterValue" => ErrorKind::InvalidInput,
+        | "InvalidParameterValue"
+        | "InvalidAMIID.Malformed" => ErrorKind::InvalidInput,
         "Throttling" | "ThrottlingException" | "RequestLimitExceeded" | "TooManyRequests" => {
             ErrorKind::Throttled
         }

@@ -1,0 +1,337 @@
+//! EC2 on AWS: the [`Ec2`] trait through the official SDK.
+
+use super::sandbox_error;
+use crate::sandbox::{Ec2, ErrorKind, GroupRules, Instance, Result, Rule, SandboxError, Tags};
+use async_trait::async_trait;
+use aws_sdk_ec2::types::{
+    Filter, InstanceType, IpPermission, IpRange, OperationType, ResourceType,
+    SnapshotAttributeName, Tag, TagSpecification,
+};
+
+/// EC2 of one account and region.
+#[derive(Debug, Clone)]
+pub struct AwsEc2 {
+    client: aws_sdk_ec2::Client,
+}
+
+impl AwsEc2 {
+    /// EC2 through `config`.
+    pub fn new(config: &aws_config::SdkConfig) -> Self {
+        AwsEc2 {
+            client: aws_sdk_ec2::Client::new(config),
+        }
+    }
+}
+
+fn tag_spec(resource: ResourceType, tags: &Tags, name: Option<&str>) -> TagSpecification {
+    let mut b = TagSpecification::builder().resource_type(resource);
+    if let Some(n) = name {
+        b = b.tags(Tag::builder().key("Name").value(n).build());
+    }
+    for (k, v) in tags {
+        b = b.tags(Tag::builder().key(k).value(v).build());
+    }
+    b.build()
+}
+
+fn permission(rule: &Rule) -> IpPermission {
+    let mut p = IpPermission::builder()
+        .ip_protocol(&rule.protocol)
+        .ip_ranges(IpRange::builder().cidr_ip(&rule.cidr).build());
+    // "All traffic" carries no ports.
+    if rule.protocol != "-1" {
+        p = p.from_port(rule.from_port).to_port(rule.to_port);
+    }
+    p.build()
+}
+
+fn rules(perms: &[IpPermission]) -> Vec<Rule> {
+    let mut out = Vec::new();
+    for p in perms {
+        let protocol = p.ip_protocol().unwrap_or("-1").to_owned();
+        let (from_port, to_port) = if protocol == "-1" {
+            (0, 0)
+        } else {
+            (p.from_port().unwrap_or(0), p.to_port().unwrap_or(0))
+        };
+        for r in p.ip_ranges() {
+            if let Some(cidr) = r.cidr_ip() {
+                out.push(Rule {
+                    protocol: protocol.clone(),
+                    from_port,
+                    to_port,
+                    cidr: cidr.to_owned(),
+                });
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+#[async_trait]
+impl Ec2 for AwsEc2 {
+    async fn run_instance(
+        &self,
+        name: &str,
+        image_id: &str,
+        instance_type: &str,
+        security_group_ids: &[String],
+        tags: &Tags,
+    ) -> Result<Instance> {
+        const OP: &str = "ec2:RunInstances";
+        let out = self
+            .client
+            .run_instances()
+            .image_id(image_id)
+            .instance_type(InstanceType::from(instance_type))
+            .min_count(1)
+            .max_count(1)
+            .set_security_group_ids(Some(security_group_ids.to_vec()))
+            .tag_specifications(tag_spec(ResourceType::Instance, tags, Some(name)))
+            .tag_specifications(tag_spec(ResourceType::Volume, tags, Some(name)))
+            .send()
+            .await
+            .map_err(|e| sandbox_error(OP, e))?;
+        let instance = out
+            .instances()
+            .first()
+            .ok_or_else(|| SandboxError::new(ErrorKind::Other, OP, "no instance in the answer"))?;
+        let instance_id = instance.instance_id().unwrap_or_default().to_owned();
+        let mut volume_id = instance
+            .block_device_mappings()
+            .iter()
+            .find_map(|m| m.ebs().and_then(|e| e.volume_id()).map(str::to_owned));
+        if volume_id.is_none() {
+            // The root volume is attached moments after launch: ask for it.
+            const VOL: &str = "ec2:DescribeVolumes";
+            let vols = self
+                .client
+                .describe_volumes()
+                .filters(
+                    Filter::builder()
+                        .name("attachment.instance-id")
+                        .values(&instance_id)
+                        .build(),
+                )
+                .send()
+                .await
+                .map_err(|e| sandbox_error(VOL, e))?;
+            volume_id = vols
+                .volumes()
+                .first()
+                .and_then(|v| v.volume_id())
+                .map(str::to_owned);
+        }
+        Ok(Instance {
+            instance_id,
+            volume_id: volume_id.unwrap_or_default(),
+        })
+    }
+
+    async fn terminate_instance(&self, instance_id: &str) -> Result<()> {
+        self.client
+            .terminate_instances()
+            .instance_ids(instance_id)
+            .send()
+            .await
+            .map_err(|e| sandbox_error("ec2:TerminateInstances", e))?;
+        Ok(())
+    }
+
+    async fn instance_groups(&self, instance_id: &str) -> Result<Vec<String>> {
+        const OP: &str = "ec2:DescribeInstances";
+        let out = self
+            .client
+            .describe_instances()
+            .instance_ids(instance_id)
+            .send()
+            .await
+            .map_err(|e| sandbox_error(OP, e))?;
+        let instance = out
+            .reservations()
+            .iter()
+            .flat_map(|r| r.instances())
+            .find(|i| i.instance_id() == Some(instance_id))
+            .ok_or_else(|| {
+                SandboxError::new(
+                    ErrorKind::NotFound,
+                    OP,
+                    format!("InvalidInstanceID.NotFound: no instance {instance_id}"),
+                )
+            })?;
+        let mut groups: Vec<String> = instance
+            .security_groups()
+            .iter()
+            .filter_map(|g| g.group_id().map(str::to_owned))
+            .collect();
+        groups.sort();
+        Ok(groups)
+    }
+
+    async fn set_instance_groups(&self, instance_id: &str, group_ids: &[String]) -> Result<()> {
+        // ModifyInstanceAttribute replaces the groups (ModifyNetworkInterfaceAttribute on
+        // some endpoints adds to them instead).
+        self.client
+            .modify_instance_attribute()
+            .instance_id(instance_id)
+            .set_groups(Some(group_ids.to_vec()))
+            .send()
+            .await
+            .map_err(|e| sandbox_error("ec2:ModifyInstanceAttribute", e))?;
+        Ok(())
+    }
+
+    async fn create_security_group(
+        &self,
+        name: &str,
+        description: &str,
+        tags: &Tags,
+    ) -> Result<String> {
+        let out = self
+            .client
+            .create_security_group()
+            .group_name(name)
+            .description(description)
+            .tag_specifications(tag_spec(ResourceType::SecurityGroup, tags, None))
+            .send()
+            .await
+            .map_err(|e| sandbox_error("ec2:CreateSecurityGroup", e))?;
+        Ok(out.group_id().unwrap_or_default().to_owned())
+    }
+
+    async fn delete_security_group(&self, group_id: &str) -> Result<()> {
+        self.client
+            .delete_security_group()
+            .group_id(group_id)
+            .send()
+            .await
+            .map_err(|e| sandbox_error("ec2:DeleteSecurityGroup", e))?;
+        Ok(())
+    }
+
+    async fn group_rules(&self, group_id: &str) -> Result<GroupRules> {
+        const OP: &str = "ec2:DescribeSecurityGroups";
+        let out = self
+            .client
+            .describe_security_groups()
+            .group_ids(group_id)
+            .send()
+            .await
+            .map_err(|e| sandbox_error(OP, e))?;
+        let g = out.security_groups().first().ok_or_else(|| {
+            SandboxError::new(
+                ErrorKind::NotFound,
+                OP,
+                format!("InvalidGroup.NotFound: no group {group_id}"),
+            )
+        })?;
+        Ok(GroupRules {
+            ingress: rules(g.ip_permissions()),
+            egress: rules(g.ip_permissions_egress()),
+        })
+    }
+
+    async fn authorize_ingress(&self, group_id: &str, rule: &Rule) -> Result<()> {
+        self.client
+            .authorize_security_group_ingress()
+            .group_id(group_id)
+            .ip_permissions(permission(rule))
+            .send()
+            .await
+            .map_err(|e| sandbox_error("ec2:AuthorizeSecurityGroupIngress", e))?;
+        Ok(())
+    }
+
+    async fn revoke_ingress(&self, group_id: &str, rule: &Rule) -> Result<()> {
+        self.client
+            .revoke_security_group_ingress()
+            .group_id(group_id)
+            .ip_permissions(permission(rule))
+            .send()
+            .await
+            .map_err(|e| sandbox_error("ec2:RevokeSecurityGroupIngress", e))?;
+        Ok(())
+    }
+
+    async fn revoke_egress(&self, group_id: &str, rule: &Rule) -> Result<()> {
+        self.client
+            .revoke_security_group_egress()
+            .group_id(group_id)
+            .ip_permissions(permission(rule))
+            .send()
+            .await
+            .map_err(|e| sandbox_error("ec2:RevokeSecurityGroupEgress", e))?;
+        Ok(())
+    }
+
+    async fn create_snapshot(
+        &self,
+        volume_id: &str,
+        description: &str,
+        tags: &Tags,
+    ) -> Result<String> {
+        let out = self
+            .client
+            .create_snapshot()
+            .volume_id(volume_id)
+            .description(description)
+            .tag_specifications(tag_spec(ResourceType::Snapshot, tags, None))
+            .send()
+            .await
+            .map_err(|e| sandbox_error("ec2:CreateSnapshot", e))?;
+        Ok(out.snapshot_id().unwrap_or_default().to_owned())
+    }
+
+    async fn delete_snapshot(&self, snapshot_id: &str) -> Result<()> {
+        self.client
+            .delete_snapshot()
+            .snapshot_id(snapshot_id)
+            .send()
+            .await
+            .map_err(|e| sandbox_error("ec2:DeleteSnapshot", e))?;
+        Ok(())
+    }
+
+    async fn snapshot_groups(&self, snapshot_id: &str) -> Result<Vec<String>> {
+        let out = self
+            .client
+            .describe_snapshot_attribute()
+            .snapshot_id(snapshot_id)
+            .attribute(SnapshotAttributeName::CreateVolumePermission)
+            .send()
+            .await
+            .map_err(|e| sandbox_error("ec2:DescribeSnapshotAttribute", e))?;
+        let mut groups: Vec<String> = out
+            .create_volume_permissions()
+            .iter()
+            .filter_map(|p| p.group().map(|g| g.as_str().to_owned()))
+            .collect();
+        groups.sort();
+        Ok(groups)
+    }
+
+    async fn modify_snapshot_groups(
+        &self,
+        snapshot_id: &str,
+        group: &str,
+        add: bool,
+    ) -> Result<()> {
+        // The OperationType and GroupNames form: AWS takes it, and so do emulators that
+        // lack the CreateVolumePermission.Add form.
+        self.client
+            .modify_snapshot_attribute()
+            .snapshot_id(snapshot_id)
+            .attribute(SnapshotAttributeName::CreateVolumePermission)
+            .operation_type(if add {
+                OperationType::Add
+            } else {
+                OperationType::Remove
+            })
+            .group_names(group)
+            .send()
+            .await
+            .map_err(|e| sandbox_error("ec2:ModifySnapshotAttribute", e))?;
+        Ok(())
+    }
+}

@@ -2,6 +2,7 @@
 //! would from the repository root.
 
 pub mod browser;
+pub mod contract;
 pub mod moto;
 pub mod tmux;
 

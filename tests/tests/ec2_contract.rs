@@ -6,18 +6,11 @@
 
 use gameday_engine::aws::ec2::AwsEc2;
 use gameday_engine::clock::Clock;
-use gameday_engine::config::{RetryMode, Target, TargetKind};
 use gameday_engine::sandbox::{Ec2, ErrorKind, Rule, Tags};
 use gameday_engine::sim::{DetectionModel, SimAccount};
+use gameday_tests::contract::{config, kind};
 use gameday_tests::moto::Moto;
 use std::sync::Arc;
-
-fn kind<T: std::fmt::Debug>(r: gameday_engine::sandbox::Result<T>) -> ErrorKind {
-    match r {
-        Ok(v) => panic!("expected an error, got {v:?}"),
-        Err(e) => e.kind,
-    }
-}
 
 fn ssh() -> Rule {
     Rule {
@@ -169,21 +162,6 @@ async fn the_simulator_keeps_the_ec2_contract() {
 #[tokio::test]
 async fn aws_ec2_keeps_the_same_contract_against_the_emulator() {
     let moto = Moto::start();
-    let target = Target {
-        name: "contract".into(),
-        kind: TargetKind::Aws,
-        profile: None,
-        assume_role: None,
-        regions: vec!["us-east-1".into()],
-        allowed_accounts: vec!["123456789012".into()],
-        endpoint_url: Some(moto.url()),
-        stop_alarms: Vec::new(),
-        name_prefix: "gameday".into(),
-        tags: Default::default(),
-        retry_mode: RetryMode::Standard,
-        max_attempts: 2,
-    };
-    let config =
-        gameday_engine::aws::sdk_config_as(&target, "us-east-1", None, "testing", "testing").await;
+    let config = config(&moto).await;
     contract(&AwsEc2::new(&config), "aws (moto)").await;
 }

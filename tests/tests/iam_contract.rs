@@ -7,22 +7,15 @@
 
 use gameday_engine::aws::iam::AwsIam;
 use gameday_engine::clock::Clock;
-use gameday_engine::config::{RetryMode, Target, TargetKind};
 use gameday_engine::sandbox::{ErrorKind, Iam, KeyStatus, PasswordPolicy, Tags};
 use gameday_engine::sim::{DetectionModel, SimAccount};
+use gameday_tests::contract::{config, kind};
 use gameday_tests::moto::Moto;
 use std::sync::Arc;
 
 const READ_ONLY: &str = "arn:aws:iam::aws:policy/ReadOnlyAccess";
 const DENY_ALL: &str =
     r#"{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"*","Resource":"*"}]}"#;
-
-fn kind<T: std::fmt::Debug>(r: gameday_engine::sandbox::Result<T>) -> ErrorKind {
-    match r {
-        Ok(v) => panic!("expected an error, got {v:?}"),
-        Err(e) => e.kind,
-    }
-}
 
 /// Everything the IAM steps rely on, in the order a game day uses it.
 async fn contract(iam: &dyn Iam, who: &str) {
@@ -160,23 +153,6 @@ async fn contract(iam: &dyn Iam, who: &str) {
     }
 }
 
-fn target(moto: &Moto) -> Target {
-    Target {
-        name: "contract".into(),
-        kind: TargetKind::Aws,
-        profile: None,
-        assume_role: None,
-        regions: vec!["us-east-1".into()],
-        allowed_accounts: vec!["123456789012".into()],
-        endpoint_url: Some(moto.url()),
-        stop_alarms: Vec::new(),
-        name_prefix: "gameday".into(),
-        tags: Default::default(),
-        retry_mode: RetryMode::Standard,
-        max_attempts: 3,
-    }
-}
-
 #[tokio::test]
 async fn the_simulator_keeps_the_iam_contract() {
     let clock = Arc::new(Clock::virtual_at(chrono::Utc::now()));
@@ -188,8 +164,6 @@ async fn the_simulator_keeps_the_iam_contract() {
 async fn aws_iam_keeps_the_same_contract_against_the_emulator() {
     let moto = Moto::start();
     // The emulator's fixed test credentials, as a principal's own keys.
-    let config =
-        gameday_engine::aws::sdk_config_as(&target(&moto), "us-east-1", None, "testing", "testing")
-            .await;
+    let config = config(&moto).await;
     contract(&AwsIam::new(&config), "aws (moto)").await;
 }

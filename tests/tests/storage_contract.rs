@@ -8,20 +8,13 @@ use gameday_engine::aws::cloudtrail::AwsCloudTrail;
 use gameday_engine::aws::cloudwatch::AwsCloudWatch;
 use gameday_engine::aws::s3::AwsS3;
 use gameday_engine::clock::Clock;
-use gameday_engine::config::{RetryMode, Target, TargetKind};
 use gameday_engine::sandbox::{
     AlarmState, CloudTrail, CloudWatch, ErrorKind, PublicAccessBlock, S3, Tags,
 };
 use gameday_engine::sim::{DetectionModel, SimAccount};
+use gameday_tests::contract::{config, kind};
 use gameday_tests::moto::Moto;
 use std::sync::Arc;
-
-fn kind<T: std::fmt::Debug>(r: gameday_engine::sandbox::Result<T>) -> ErrorKind {
-    match r {
-        Ok(v) => panic!("expected an error, got {v:?}"),
-        Err(e) => e.kind,
-    }
-}
 
 const PUBLIC: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::gd-contract-data/*"}]}"#;
 const OPEN: PublicAccessBlock = PublicAccessBlock {
@@ -140,27 +133,6 @@ async fn trail_contract(trail: &dyn CloudTrail, s3: &dyn S3, who: &str) {
     s3.delete_bucket("gd-contract-trail").await.unwrap();
 }
 
-fn target(moto: &Moto) -> Target {
-    Target {
-        name: "contract".into(),
-        kind: TargetKind::Aws,
-        profile: None,
-        assume_role: None,
-        regions: vec!["us-east-1".into()],
-        allowed_accounts: vec!["123456789012".into()],
-        endpoint_url: Some(moto.url()),
-        stop_alarms: Vec::new(),
-        name_prefix: "gameday".into(),
-        tags: Default::default(),
-        retry_mode: RetryMode::Standard,
-        max_attempts: 2,
-    }
-}
-
-async fn moto_config(moto: &Moto) -> gameday_engine::aws::SdkConfig {
-    gameday_engine::aws::sdk_config_as(&target(moto), "us-east-1", None, "testing", "testing").await
-}
-
 fn sim() -> SimAccount {
     let clock = Arc::new(Clock::virtual_at(chrono::Utc::now()));
     SimAccount::new(1, Arc::new(DetectionModel::builtin()), clock)
@@ -176,7 +148,7 @@ async fn the_simulator_keeps_the_s3_and_cloudtrail_contracts() {
 #[tokio::test]
 async fn aws_s3_and_cloudtrail_keep_them_against_the_emulator() {
     let moto = Moto::start();
-    let config = moto_config(&moto).await;
+    let config = config(&moto).await;
     let s3 = AwsS3::new(&config, true);
     s3_contract(&s3, "aws (moto)", false).await;
     trail_contract(&AwsCloudTrail::new(&config), &s3, "aws (moto)").await;
@@ -195,7 +167,7 @@ cw.put_metric_alarm(AlarmName="gd-contract-root", MetricName="RootUse", Namespac
 cw.set_alarm_state(AlarmName="gd-contract-root", StateValue="ALARM", StateReason="drill")
 "#,
     );
-    let config = moto_config(&moto).await;
+    let config = config(&moto).await;
     let cw = AwsCloudWatch::new(&config);
     let alarms = cw
         .describe_alarms(&["gd-contract-root".to_owned(), "gd-no-such".to_owned()])

@@ -1,9 +1,10 @@
 //! The AWS-API emulator the AWS-target tests run against: moto in server mode, from the
-//! virtual environment `./scripts/test` installs, started on a free loopback port for one
-//! test and stopped when it is dropped.
+//! virtual environment `./scripts/test` installs, with the tests' own extension
+//! (`tests/emulator/gameday_moto.py`: the GuardDuty findings operations moto lacks),
+//! started on a free loopback port for one test and stopped when it is dropped.
 
-use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -34,27 +35,52 @@ impl Moto {
     /// Starts one and waits until it answers.
     #[allow(clippy::panic)]
     pub fn start() -> Moto {
-        let server = venv().join("bin/moto_server");
+        let python = venv().join("bin/python");
         assert!(
-            server.is_file(),
+            venv().join("bin/moto_server").is_file(),
             "the AWS-API emulator is missing ({}): run ./scripts/test, which installs it",
-            server.display()
+            venv().display()
         );
-        let port = TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .map(|a| a.port())
-            .unwrap_or_else(|e| panic!("no free port: {e}"));
+        let extension = crate::repo().join("tests/emulator/gameday_moto.py");
         let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("no temp dir: {e}"));
-        let child = Command::new(&server)
-            .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+        // Port 0: the server takes a free port itself and says which, so no other test
+        // can take it between our choosing and its binding.
+        let mut child = Command::new(&python)
+            .arg(&extension)
+            .args(["-H", "127.0.0.1", "-p", "0"])
             .current_dir(dir.path())
             .env("MOTO_RECORDER_FILEPATH", dir.path().join("recording"))
             .env("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
             .env("MOTO_EC2_LOAD_DEFAULT_AMIS", "false")
             .stdout(Stdio::null())
-            .stderr(Stdio::null())
+            .stderr(Stdio::piped())
             .spawn()
-            .unwrap_or_else(|e| panic!("cannot start {}: {e}", server.display()));
+            .unwrap_or_else(|e| panic!("cannot start {}: {e}", extension.display()));
+        let stderr = child
+            .stderr
+            .take()
+            .unwrap_or_else(|| panic!("no stderr from the emulator"));
+        let (tx, rx) = std::sync::mpsc::channel();
+        // The server logs every request on stderr: keep reading it so it never blocks.
+        std::thread::spawn(move || {
+            let mut tx = Some(tx);
+            for line in BufReader::new(stderr)
+                .lines()
+                .map_while(std::result::Result::ok)
+            {
+                if let Some(port) = line
+                    .split("Running on http://127.0.0.1:")
+                    .nth(1)
+                    .and_then(|p| p.trim().parse::<u16>().ok())
+                    && let Some(tx) = tx.take()
+                {
+                    let _ = tx.send(port);
+                }
+            }
+        });
+        let port = rx
+            .recv_timeout(Duration::from_secs(60))
+            .unwrap_or_else(|_| panic!("the emulator did not say its port in 60 s"));
         let moto = Moto {
             child,
             port,
@@ -124,6 +150,30 @@ impl Moto {
                     .unwrap_or_else(|| format!("{} {}", r["method"], r["url"]))
             })
             .collect()
+    }
+
+    /// Puts a GuardDuty finding into the region's detector (created if there is none), as
+    /// GuardDuty would publish it: `spec` is a JSON object with `type`, and optionally
+    /// `createdAt` (ISO 8601), `resource` (`accessKeyId`, `userName`, `instanceId`),
+    /// `userAgent`, `title`, `severity`.
+    pub fn inject_finding(&self, spec: &serde_json::Value) {
+        self.python(&format!(
+            r#"
+import json, urllib.request, boto3, botocore.session
+from botocore.awsrequest import AWSRequest
+from botocore.auth import SigV4Auth
+gd = boto3.client("guardduty")
+ids = gd.list_detectors()["DetectorIds"]
+detector = ids[0] if ids else gd.create_detector(Enable=True)["DetectorId"]
+body = json.dumps({{"findingTypes": [], "gamedayFindings": [json.loads({spec:?})]}})
+url = "{url}/detector/" + detector + "/findings/create"
+req = AWSRequest(method="POST", url=url, data=body, headers={{"Content-Type": "application/json"}})
+SigV4Auth(botocore.session.get_session().get_credentials(), "guardduty", "us-east-1").add_auth(req)
+urllib.request.urlopen(urllib.request.Request(url, data=body.encode(), headers=dict(req.headers), method="POST"))
+"#,
+            spec = spec.to_string(),
+            url = self.url()
+        ));
     }
 
     /// Runs Python with boto3 against the emulator (to arrange a test's account state).

@@ -23,11 +23,13 @@ fn config(dir: &Path, moto: &Moto) -> std::path::PathBuf {
     allowed_accounts: ["{ACCOUNT}"]
     endpoint_url: {url}
     stop_alarms: [canary]
+    max_attempts: 2
   - name: production
     kind: aws
     regions: [us-east-1]
     allowed_accounts: ["111111111111", "222222222222"]
     endpoint_url: {url}
+    max_attempts: 2
 "#,
             url = moto.url()
         ),

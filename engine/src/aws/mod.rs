@@ -5,6 +5,7 @@
 pub mod cloudtrail;
 pub mod cloudwatch;
 pub mod ec2;
+pub mod guardduty;
 pub mod iam;
 pub mod s3;
 

@@ -100,6 +100,11 @@ pub struct Target {
     /// Tags added to every resource the run creates, beside gameday's own.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub tags: BTreeMap<String, String>,
+    /// This machine's public IPv4 address as AWS sees it: where the simulated attacker's
+    /// calls come from, for scenarios that put it on a GuardDuty threat list.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(regex(pattern = r"^\d{1,3}(\.\d{1,3}){3}$"))]
+    pub attacker_ip: Option<String>,
     /// Retries of throttled and failed calls.
     #[serde(default)]
     pub retry_mode: RetryMode,

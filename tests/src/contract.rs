@@ -18,6 +18,7 @@ pub fn target(moto: &Moto) -> Target {
         stop_alarms: Vec::new(),
         name_prefix: "gameday".into(),
         tags: Default::default(),
+        attacker_ip: None,
         retry_mode: RetryMode::Standard,
         max_attempts: 2,
     }

@@ -123,27 +123,39 @@ impl Moto {
         self.request("POST", "/moto-api/recorder/start-recording");
     }
 
-    /// The actions (`Action=…` of query-protocol calls, or the `X-Amz-Target` of JSON
-    /// ones) of every request recorded so far.
-    pub fn recorded_actions(&self) -> Vec<String> {
+    /// Every request recorded since [`Moto::record`], as moto logs them (`method`, `url`,
+    /// `headers`, `body`), with the body decoded.
+    pub fn recorded(&self) -> Vec<serde_json::Value> {
         self.request("POST", "/moto-api/recorder/stop-recording");
         let log = self
             .request("GET", "/moto-api/recorder/download-recording")
             .unwrap_or_default();
         log.lines()
             .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
-            .map(|r| {
-                let raw = r["body"].as_str().unwrap_or_default();
-                let body = if r["body_encoded"] == true {
+            .map(|mut r| {
+                if r["body_encoded"] == true {
                     use base64::Engine;
-                    base64::engine::general_purpose::STANDARD
-                        .decode(raw)
+                    let decoded = base64::engine::general_purpose::STANDARD
+                        .decode(r["body"].as_str().unwrap_or_default())
                         .map(|b| String::from_utf8_lossy(&b).into_owned())
-                        .unwrap_or_default()
-                } else {
-                    raw.to_owned()
-                };
-                body.split('&')
+                        .unwrap_or_default();
+                    r["body"] = serde_json::Value::String(decoded);
+                }
+                r
+            })
+            .collect()
+    }
+
+    /// The actions (`Action=…` of query-protocol calls, or the `X-Amz-Target` of JSON
+    /// ones) of every request recorded so far.
+    pub fn recorded_actions(&self) -> Vec<String> {
+        self.recorded()
+            .iter()
+            .map(|r| {
+                r["body"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .split('&')
                     .find_map(|kv| kv.strip_prefix("Action="))
                     .map(str::to_owned)
                     .or_else(|| r["headers"]["X-Amz-Target"].as_str().map(str::to_owned))

@@ -2,6 +2,7 @@
 //! before anything touches an account: who the credentials are, whether that account is
 //! allowed, how far the local clock is from AWS's, and whether a stop alarm is firing.
 
+pub mod actor;
 pub mod cloudtrail;
 pub mod cloudwatch;
 pub mod ec2;
@@ -144,9 +145,14 @@ pub(crate) fn kind_of(code: Option<&str>) -> ErrorKind {
         | "ConcurrentModification"
         | "BucketNotEmpty"
         | "DependencyViolation" => ErrorKind::Conflict,
-        "AccessDenied" | "AccessDeniedException" | "UnauthorizedOperation" => {
-            ErrorKind::AccessDenied
-        }
+        "AccessDenied"
+        | "AccessDeniedException"
+        | "UnauthorizedOperation"
+        | "InvalidClientTokenId"
+        | "SignatureDoesNotMatch"
+        | "UnrecognizedClientException"
+        | "InvalidAccessKeyId"
+        | "AuthFailure" => ErrorKind::AccessDenied,
         "ValidationError"
         | "MalformedPolicyDocument"
         | "InvalidInput"

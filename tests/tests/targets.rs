@@ -206,3 +206,13 @@ fn an_unreachable_endpoint_is_said_plainly() {
         stderr(&o)
     );
 }
+
+#[test]
+fn the_example_configuration_is_valid() {
+    let o = target(
+        &["list"],
+        &gameday_tests::repo().join("gameday.example.yaml"),
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(stdout(&o).contains("sandbox"), "{}", stdout(&o));
+}

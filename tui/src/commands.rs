@@ -758,7 +758,10 @@ fn print_summary(done: &[Done]) {
             "\njournal: {}",
             one.run_dir.join(journal::FILE_NAME).display()
         );
-        println!("report:  gameday report {}", one.run_dir.display());
+        println!(
+            "report:  {} (and report.md, report.json, junit.xml beside it)",
+            one.run_dir.join("report.html").display()
+        );
     }
 }
 

@@ -58,11 +58,6 @@ impl Format {
             Format::Junit => "junit.xml",
         }
     }
-
-    /// Parses a command-line name.
-    pub fn from_name(s: &str) -> Option<Format> {
-        Format::ALL.into_iter().find(|f| f.name() == s)
-    }
 }
 
 /// A report: one run, or several runs of one game day combined.
@@ -701,11 +696,6 @@ impl Report {
 /// The JSON Schema of the JSON report.
 pub fn schema() -> Value {
     serde_json::to_value(schemars::schema_for!(Report)).unwrap_or_default()
-}
-
-/// Renders a report of one journal in `format`.
-pub fn render(contents: &Contents, format: Format) -> String {
-    Report::from_journals(std::slice::from_ref(contents)).render(format)
 }
 
 /// A time as RFC 3339 with milliseconds, or a dash.

@@ -567,8 +567,7 @@ async fn run_all(args: RunArgs, loaded: Vec<Checked>, overrides: BTreeMap<String
             let _ = printer.await;
             match result {
                 Ok(finished) => {
-                    let summary = Summary::from_events(&finished.events);
-                    write_run_reports(&run_dir, finished.events);
+                    let summary = write_run_reports(&run_dir, finished.events);
                     if args.json {
                         println!("{}", summary_json(&summary, &run_dir));
                     } else if !args.quiet && args.repeat > 1 {
@@ -602,20 +601,27 @@ async fn run_all(args: RunArgs, loaded: Vec<Checked>, overrides: BTreeMap<String
     apply_fail_on(code, args.fail_on, done.iter().map(|d| &d.summary))
 }
 
-/// The report phase: every report format, written into the run directory. A failure to
-/// write is a warning: the journal, from which `gameday report` rebuilds them, is safe.
-pub(crate) fn write_run_reports(run_dir: &Path, events: Vec<gameday_engine::event::Event>) {
+/// The report phase: every report format, written into the run directory; returns the
+/// run's summary, computed once for them all. A failure to write is a warning: the
+/// journal, from which `gameday report` rebuilds them, is safe.
+pub(crate) fn write_run_reports(
+    run_dir: &Path,
+    events: Vec<gameday_engine::event::Event>,
+) -> Summary {
     let contents = journal::Contents {
         events,
         torn_tail: false,
     };
-    let rep = report::Report::from_journals(std::slice::from_ref(&contents));
+    let run = report::RunReport::from_contents(&contents);
+    let summary = run.summary.clone();
+    let rep = report::Report::new(vec![run]);
     for f in report::Format::ALL {
         let path = run_dir.join(f.file_name());
         if let Err(e) = std::fs::write(&path, rep.render(f)) {
             eprintln!("warning: {}: {e}", path.display());
         }
     }
+    summary
 }
 
 /// `--fail-on score<N`: a run that scored below N turns a passing exit code into 1.

@@ -530,8 +530,7 @@ pub fn live(args: ConsoleArgs) -> i32 {
     });
     match outcome {
         Ok(finished) => {
-            let summary = gameday_engine::score::Summary::from_events(&finished.events);
-            commands::write_run_reports(&run_dir, finished.events);
+            let summary = commands::write_run_reports(&run_dir, finished.events);
             println!(
                 "run {}: {} — score {:.1} ({}); report: {}",
                 summary.run_id,

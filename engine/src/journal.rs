@@ -4,7 +4,7 @@
 //! Secrets never enter it: step outputs that are secrets are kept apart by the engine, and
 //! every line is scrubbed of every secret the run has seen before it is written.
 
-use crate::event::Event;
+use crate::event::{Body, Event};
 use std::fs::{File, OpenOptions};
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -100,6 +100,17 @@ pub struct Contents {
     pub events: Vec<Event>,
     /// True when the last line was cut short (a crash mid-write) and was skipped.
     pub torn_tail: bool,
+}
+
+impl Contents {
+    /// Whether this is a run's journal: it starts with `run_started`, which embeds the
+    /// plan every reader needs.
+    pub fn is_run(&self) -> bool {
+        matches!(
+            self.events.first().map(|e| &e.body),
+            Some(Body::RunStarted { .. })
+        )
+    }
 }
 
 /// Why a journal could not be read.

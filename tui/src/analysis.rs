@@ -41,7 +41,7 @@ pub(crate) fn read_journals(paths: &[PathBuf]) -> Result<Vec<journal::Contents>,
         };
         for f in found {
             match journal::read(&f) {
-                Ok(c) if Summary::try_from_events(&c.events).is_some() => journals.push(c),
+                Ok(c) if c.is_run() => journals.push(c),
                 Ok(_) => {
                     eprintln!(
                         "error: {}: not the journal of a run: its first event is not run_started",

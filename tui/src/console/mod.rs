@@ -664,7 +664,7 @@ pub fn replay(args: ReplayArgs) -> i32 {
             return BAD_INPUT;
         }
     };
-    if gameday_engine::score::Summary::try_from_events(&contents.events).is_none() {
+    if !contents.is_run() {
         eprintln!(
             "error: {}: not the journal of a run: its first event is not run_started",
             path.display()

@@ -3,7 +3,7 @@
 //! run ended before deciding is an error; clean-up that left something behind is a
 //! failing case of its own.
 
-use super::{Report, RunReport, human};
+use super::{Report, RunReport, Verdict, human};
 use quick_junit::{NonSuccessKind, Property, TestCase, TestCaseStatus, TestSuite};
 use std::time::Duration;
 
@@ -16,6 +16,38 @@ fn failure(kind: NonSuccessKind, ty: &str, message: String) -> TestCaseStatus {
     s.set_type(ty);
     s.set_message(message);
     s
+}
+
+/// The test case status of an expectation: `done` is what reaching it is called
+/// ("detected", "contained"), `took` its time, `run_reason` why the run ended.
+fn status(
+    v: Verdict<'_>,
+    done: &str,
+    took: Option<f64>,
+    deadline: &str,
+    run_reason: &str,
+) -> TestCaseStatus {
+    match v {
+        Verdict::Met => TestCaseStatus::success(),
+        Verdict::Late => failure(
+            NonSuccessKind::Failure,
+            "late",
+            format!(
+                "{done} after {}, past its deadline of {deadline}",
+                human(took)
+            ),
+        ),
+        Verdict::Missed(reason) => failure(
+            NonSuccessKind::Failure,
+            "missed",
+            format!("not {done} (deadline {deadline}): {reason}"),
+        ),
+        Verdict::Undecided => failure(
+            NonSuccessKind::Error,
+            "undecided",
+            format!("the run ended before this was decided: {run_reason}"),
+        ),
+    }
 }
 
 fn suite(r: &RunReport) -> TestSuite {
@@ -35,30 +67,7 @@ fn suite(r: &RunReport) -> TestSuite {
     ]);
     for d in &s.detections {
         let deadline = human(Some(d.within_seconds));
-        let status = if d.met {
-            TestCaseStatus::success()
-        } else if d.detected_at.is_some() {
-            failure(
-                NonSuccessKind::Failure,
-                "late",
-                format!(
-                    "detected after {}, past its deadline of {deadline}",
-                    human(d.ttd_seconds)
-                ),
-            )
-        } else if let Some(reason) = &d.missed_reason {
-            failure(
-                NonSuccessKind::Failure,
-                "missed",
-                format!("not detected (deadline {deadline}): {reason}"),
-            )
-        } else {
-            failure(
-                NonSuccessKind::Error,
-                "undecided",
-                format!("the run ended before this was decided: {}", s.reason),
-            )
-        };
+        let status = status(d.verdict(), "detected", d.ttd_seconds, &deadline, &s.reason);
         let mut case = TestCase::new(format!("detect {}: {} {}", d.id, d.source, d.name), status);
         case.set_classname(class.as_str());
         case.set_time(duration(d.ttd_seconds));
@@ -74,30 +83,13 @@ fn suite(r: &RunReport) -> TestSuite {
     }
     for c in &s.containments {
         let deadline = human(Some(c.within_seconds));
-        let status = if c.met {
-            TestCaseStatus::success()
-        } else if c.contained_at.is_some() {
-            failure(
-                NonSuccessKind::Failure,
-                "late",
-                format!(
-                    "contained after {}, past its deadline of {deadline}",
-                    human(c.ttc_seconds)
-                ),
-            )
-        } else if let Some(reason) = &c.missed_reason {
-            failure(
-                NonSuccessKind::Failure,
-                "missed",
-                format!("not contained (deadline {deadline}): {reason}"),
-            )
-        } else {
-            failure(
-                NonSuccessKind::Error,
-                "undecided",
-                format!("the run ended before this was decided: {}", s.reason),
-            )
-        };
+        let status = status(
+            c.verdict(),
+            "contained",
+            c.ttc_seconds,
+            &deadline,
+            &s.reason,
+        );
         let mut case = TestCase::new(format!("contain {}: {}", c.id, c.check), status);
         case.set_classname(class.as_str());
         case.set_time(duration(c.ttc_seconds));

@@ -698,6 +698,54 @@ pub fn schema() -> Value {
     serde_json::to_value(schemars::schema_for!(Report)).unwrap_or_default()
 }
 
+/// Where an expectation ended up, as every report format tells it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Verdict<'a> {
+    /// Reached within its deadline.
+    Met,
+    /// Reached, after its deadline.
+    Late,
+    /// Not reached, for this reason.
+    Missed(&'a str),
+    /// The run ended before it was decided.
+    Undecided,
+}
+
+impl<'a> Verdict<'a> {
+    /// The verdict of an expectation that was `met` in time, `reached` at all, or
+    /// `missed` for a reason.
+    pub(crate) fn of(met: bool, reached: bool, missed: Option<&'a str>) -> Verdict<'a> {
+        match (met, reached, missed) {
+            (true, _, _) => Verdict::Met,
+            (false, true, _) => Verdict::Late,
+            (false, false, Some(reason)) => Verdict::Missed(reason),
+            (false, false, None) => Verdict::Undecided,
+        }
+    }
+}
+
+impl crate::score::DetectionResult {
+    /// Its verdict.
+    pub(crate) fn verdict(&self) -> Verdict<'_> {
+        Verdict::of(
+            self.met,
+            self.detected_at.is_some(),
+            self.missed_reason.as_deref(),
+        )
+    }
+}
+
+impl crate::score::ContainmentResult {
+    /// Its verdict.
+    pub(crate) fn verdict(&self) -> Verdict<'_> {
+        Verdict::of(
+            self.met,
+            self.contained_at.is_some(),
+            self.missed_reason.as_deref(),
+        )
+    }
+}
+
 /// A time as RFC 3339 with milliseconds, or a dash.
 pub(crate) fn time(t: Option<DateTime<Utc>>) -> String {
     t.map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true))

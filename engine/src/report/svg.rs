@@ -3,7 +3,7 @@
 //! actions, and clean-up. Dense lanes are binned so the drawing stays small however long
 //! the journal is.
 
-use super::{Lane, RunReport, human};
+use super::{Lane, RunReport, Verdict, human};
 use crate::event::RunPhase;
 use maud::{Markup, html};
 
@@ -70,6 +70,16 @@ fn marks(items: &[(f64, String)], scale: &Scale, y: f64, class: &str) -> Markup 
     }
 }
 
+/// The colour of an expectation's span.
+fn span_class(v: Verdict<'_>) -> &'static str {
+    match v {
+        Verdict::Met => "span-ok",
+        Verdict::Late => "span-late",
+        Verdict::Missed(_) => "span-bad",
+        Verdict::Undecided => "span-open",
+    }
+}
+
 struct Span {
     label: String,
     start: Option<f64>,
@@ -118,12 +128,7 @@ pub fn timeline(r: &RunReport, i: usize) -> Markup {
     for d in &s.detections {
         let start = d.t0.map(|t| r.t_of(t));
         let end = d.detected_at.map(|t| r.t_of(t));
-        let class = match (d.met, end) {
-            (true, _) => "span-ok",
-            (false, Some(_)) => "span-late",
-            (false, None) if d.missed_reason.is_some() => "span-bad",
-            _ => "span-open",
-        };
+        let class = span_class(d.verdict());
         spans.push(Span {
             label: format!("detect {}", d.id),
             start,
@@ -139,12 +144,7 @@ pub fn timeline(r: &RunReport, i: usize) -> Markup {
     for c in &s.containments {
         let start = c.reference_at.map(|t| r.t_of(t));
         let end = c.contained_at.map(|t| r.t_of(t));
-        let class = match (c.met, end) {
-            (true, _) => "span-ok",
-            (false, Some(_)) => "span-late",
-            (false, None) if c.missed_reason.is_some() => "span-bad",
-            _ => "span-open",
-        };
+        let class = span_class(c.verdict());
         spans.push(Span {
             label: format!("contain {}", c.id),
             start,

@@ -1,6 +1,6 @@
 //! CloudTrail on AWS: the [`CloudTrail`] trait through the official SDK.
 
-use super::sandbox_error;
+use super::{from_smithy, sandbox_error, to_smithy};
 use crate::sandbox::{AuditEvent, CloudTrail, ErrorKind, Result, SandboxError, Tags};
 use async_trait::async_trait;
 use aws_sdk_cloudtrail::types::{LookupAttribute, LookupAttributeKey, Tag};
@@ -19,14 +19,6 @@ impl AwsCloudTrail {
             client: aws_sdk_cloudtrail::Client::new(config),
         }
     }
-}
-
-fn smithy(t: DateTime<Utc>) -> aws_smithy_types::DateTime {
-    aws_smithy_types::DateTime::from_millis(t.timestamp_millis())
-}
-
-pub(crate) fn chrono_of(t: &aws_smithy_types::DateTime) -> Option<DateTime<Utc>> {
-    DateTime::from_timestamp(t.secs(), t.subsec_nanos())
 }
 
 #[async_trait]
@@ -112,15 +104,15 @@ impl CloudTrail for AwsCloudTrail {
                 .client
                 .lookup_events()
                 .lookup_attributes(attribute)
-                .start_time(smithy(from))
-                .end_time(smithy(to))
+                .start_time(to_smithy(from))
+                .end_time(to_smithy(to))
                 .send()
                 .await
                 .map_err(|e| sandbox_error(OP, e))?;
             for e in out.events() {
                 let source = e.event_source().unwrap_or_default();
                 let service = source.strip_suffix(".amazonaws.com").unwrap_or(source);
-                let Some(at) = e.event_time().and_then(chrono_of) else {
+                let Some(at) = e.event_time().and_then(from_smithy) else {
                     continue;
                 };
                 events.push(AuditEvent {

@@ -1,7 +1,6 @@
 //! CloudWatch on AWS: the [`CloudWatch`] trait through the official SDK.
 
-use super::cloudtrail::chrono_of;
-use super::sandbox_error;
+use super::{from_smithy, sandbox_error, to_smithy};
 use crate::sandbox::{Alarm, AlarmState, AlarmTransition, CloudWatch, Result};
 use async_trait::async_trait;
 use aws_sdk_cloudwatch::types::{HistoryItemType, StateValue};
@@ -49,7 +48,7 @@ impl CloudWatch for AwsCloudWatch {
                     state: state(a.state_value()),
                     updated_at: a
                         .state_updated_timestamp()
-                        .and_then(chrono_of)
+                        .and_then(from_smithy)
                         .unwrap_or_default(),
                 });
             }
@@ -67,9 +66,7 @@ impl CloudWatch for AwsCloudWatch {
             .describe_alarm_history()
             .alarm_name(name)
             .history_item_type(HistoryItemType::StateUpdate)
-            .start_date(aws_smithy_types::DateTime::from_millis(
-                since.timestamp_millis(),
-            ))
+            .start_date(to_smithy(since))
             .send()
             .await
             .map_err(|e| sandbox_error("cloudwatch:DescribeAlarmHistory", e))?;
@@ -83,7 +80,7 @@ impl CloudWatch for AwsCloudWatch {
             let new_state = data["newState"]["stateValue"]
                 .as_str()
                 .map(StateValue::from);
-            if let Some(at) = item.timestamp().and_then(chrono_of) {
+            if let Some(at) = item.timestamp().and_then(from_smithy) {
                 transitions.push(AlarmTransition {
                     name: name.to_owned(),
                     state: state(new_state.as_ref()),

@@ -117,6 +117,16 @@ pub async fn sdk_config_as(
         .build()
 }
 
+/// A time as the SDK takes it.
+pub(crate) fn to_smithy(t: DateTime<Utc>) -> aws_smithy_types::DateTime {
+    aws_smithy_types::DateTime::from_millis(t.timestamp_millis())
+}
+
+/// A time the SDK gives.
+pub(crate) fn from_smithy(t: &aws_smithy_types::DateTime) -> Option<DateTime<Utc>> {
+    DateTime::from_timestamp(t.secs(), t.subsec_nanos())
+}
+
 /// The kind of an AWS error code, as the simulator names it.
 pub(crate) fn kind_of(code: Option<&str>) -> ErrorKind {
     let code = code.unwrap_or_default();

@@ -735,9 +735,8 @@ impl<'a> Replay<'a> {
         }
     }
 
-    /// Shows the first `n` events, at the time of the last of them.
-    pub fn seek(&mut self, n: usize) {
-        let n = n.min(self.events.len());
+    /// Shows the first `n` events (rebuilding the model when going back).
+    fn show(&mut self, n: usize) {
         let cur = self.cursor();
         if n < cur {
             self.model = Model::from_events(&self.events[..n]);
@@ -747,12 +746,24 @@ impl<'a> Replay<'a> {
             }
         }
         self.set_cursor(n);
-        self.t_ms = n
+        self.model.refresh();
+    }
+
+    /// Sets the game time shown.
+    fn set_time(&mut self, t_ms: f64) {
+        self.t_ms = t_ms;
+        self.ui.now_ms = t_ms as u64;
+    }
+
+    /// Shows the first `n` events, at the time of the last of them.
+    pub fn seek(&mut self, n: usize) {
+        let n = n.min(self.events.len());
+        self.show(n);
+        let t = n
             .checked_sub(1)
             .and_then(|i| self.events.get(i))
             .map_or(0.0, |e| e.t_ms as f64);
-        self.ui.now_ms = self.t_ms as u64;
-        self.model.refresh();
+        self.set_time(t);
     }
 
     /// Lets `real` time pass: while playing, game time moves on at the replay's speed
@@ -764,15 +775,13 @@ impl<'a> Replay<'a> {
         if !r.playing {
             return;
         }
-        self.t_ms += real.as_secs_f64() * 1000.0 * r.speed;
-        let t = self.t_ms as u64;
-        let upto = self.cursor() + self.events[self.cursor()..].partition_point(|e| e.t_ms <= t);
-        let keep = self.t_ms;
-        if upto > self.cursor() {
-            self.seek(upto);
+        let t = self.t_ms + real.as_secs_f64() * 1000.0 * r.speed;
+        let cur = self.cursor();
+        let upto = cur + self.events[cur..].partition_point(|e| e.t_ms as f64 <= t);
+        if upto > cur {
+            self.show(upto);
         }
-        self.t_ms = keep;
-        self.ui.now_ms = t;
+        self.set_time(t);
         if upto >= self.events.len()
             && let Mode::Replay(r) = &mut self.ui.mode
         {

@@ -17,7 +17,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 mod common;
-use common::{env_or, median, peak_rss_mib};
+use common::{median, peak_rss_mib, setting};
 
 fn plans(root: &Path) -> Vec<Plan> {
     library::yaml_files(&root.join("scenarios"))
@@ -79,19 +79,10 @@ fn round(
 }
 
 fn main() {
-    // `cargo bench` passes --bench; `cargo test --benches` does not: then a quick smoke run.
-    let smoke = !std::env::args().any(|a| a == "--bench");
+    let smoke = common::smoke();
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
-    let seeds = if smoke {
-        2
-    } else {
-        env_or("GAMEDAY_BENCH_SEEDS", 100)
-    };
-    let rounds = if smoke {
-        1
-    } else {
-        env_or("GAMEDAY_BENCH_ROUNDS", 5)
-    };
+    let seeds = setting("GAMEDAY_BENCH_SEEDS", 100, 2);
+    let rounds = setting("GAMEDAY_BENCH_ROUNDS", 5, 1);
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()

@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 mod common;
-use common::{env_or, median, peak_rss_mib};
+use common::{median, peak_rss_mib, setting};
 
 /// The `passed` journal grown to `n` events, written to `dir`.
 fn long_journal(dir: &Path, n: usize) -> PathBuf {
@@ -119,18 +119,8 @@ fn measure(path: &Path, rounds: usize) -> Figures {
 }
 
 fn main() {
-    // `cargo bench` passes --bench; `cargo test --benches` does not: then a quick smoke run.
-    let smoke = !std::env::args().any(|a| a == "--bench");
-    let n = if smoke {
-        500
-    } else {
-        env_or("GAMEDAY_BENCH_EVENTS", 10_000)
-    };
-    let rounds = if smoke {
-        1
-    } else {
-        env_or("GAMEDAY_BENCH_ROUNDS", 11).max(1)
-    };
+    let n = setting("GAMEDAY_BENCH_EVENTS", 10_000, 500);
+    let rounds = setting("GAMEDAY_BENCH_ROUNDS", 11, 1).max(1);
     let dir = tempfile::tempdir().expect("a temp dir");
     let short = long_journal(dir.path(), 100);
     let long = long_journal(dir.path(), n);

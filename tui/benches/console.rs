@@ -15,7 +15,7 @@ use std::time::Instant;
 
 #[path = "../../engine/benches/common/mod.rs"]
 mod common;
-use common::{env_or, median, peak_rss_mib};
+use common::{median, peak_rss_mib, setting};
 
 /// The committed passed run with responders' notes added until it has `n` events.
 fn events(n: usize) -> Vec<Event> {
@@ -66,18 +66,8 @@ fn time(n: usize, mut f: impl FnMut()) -> f64 {
 }
 
 fn main() {
-    // `cargo bench` passes --bench; `cargo test --benches` does not: then a quick smoke run.
-    let smoke = !std::env::args().any(|a| a == "--bench");
-    let n = if smoke {
-        500
-    } else {
-        env_or("GAMEDAY_BENCH_EVENTS", 10_000)
-    };
-    let frames = if smoke {
-        5
-    } else {
-        env_or("GAMEDAY_BENCH_FRAMES", 300)
-    };
+    let n = setting("GAMEDAY_BENCH_EVENTS", 10_000, 500);
+    let frames = setting("GAMEDAY_BENCH_FRAMES", 300, 5);
     let rss_before = peak_rss_mib();
     let long = events(n);
     let short = events(100);

@@ -3,8 +3,17 @@
 
 #![allow(dead_code)]
 
-/// The number in environment variable `name`, or `default`.
-pub fn env_or<T: std::str::FromStr>(name: &str, default: T) -> T {
+/// `cargo bench` passes --bench; `cargo test --benches` does not: then a quick smoke run.
+pub fn smoke() -> bool {
+    !std::env::args().any(|a| a == "--bench")
+}
+
+/// A setting: `quick` in a smoke run, else the number in environment variable `name`,
+/// else `default`.
+pub fn setting<T: std::str::FromStr>(name: &str, default: T, quick: T) -> T {
+    if smoke() {
+        return quick;
+    }
     std::env::var(name)
         .ok()
         .and_then(|v| v.parse().ok())

@@ -3,6 +3,7 @@
 //! it may touch; nothing runs against an account that is not on it.
 
 use crate::diag::{Diagnostics, suggest};
+use crate::duration::Duration;
 use crate::yamldoc::{self, Loaded};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -112,6 +113,47 @@ pub struct Target {
     #[serde(default = "default_attempts")]
     #[schemars(range(min = 1, max = 20))]
     pub max_attempts: u32,
+    /// How often detections and containments are polled.
+    #[serde(default)]
+    pub poll: Poll,
+}
+
+/// Poll intervals. One poller per account and region serves every run there, so these
+/// bound the calls per account whatever the number of concurrent game days.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Poll {
+    /// GuardDuty ListFindings (+ GetFindings for new findings).
+    #[serde(default = "default_guardduty_poll")]
+    pub guardduty: Duration,
+    /// CloudWatch DescribeAlarms (9 TPS per account at most).
+    #[serde(default = "default_cloudwatch_poll")]
+    pub cloudwatch: Duration,
+    /// Each run's containment checks.
+    #[serde(default = "default_containment_poll")]
+    pub containment: Duration,
+}
+
+fn default_guardduty_poll() -> Duration {
+    Duration::from_secs(30)
+}
+
+fn default_cloudwatch_poll() -> Duration {
+    Duration::from_secs(15)
+}
+
+fn default_containment_poll() -> Duration {
+    Duration::from_secs(10)
+}
+
+impl Default for Poll {
+    fn default() -> Self {
+        Poll {
+            guardduty: default_guardduty_poll(),
+            cloudwatch: default_cloudwatch_poll(),
+            containment: default_containment_poll(),
+        }
+    }
 }
 
 fn default_attempts() -> u32 {

@@ -12,6 +12,15 @@ use std::path::{Path, PathBuf};
 /// The journal's file name inside a run directory.
 pub const FILE_NAME: &str = "journal.jsonl";
 
+/// Whether the run whose journal is in `run_dir` is in progress: its process holds the
+/// journal's lock (released by the kernel when the process ends, however it ends).
+pub fn is_live(run_dir: &Path) -> bool {
+    match File::open(run_dir.join(FILE_NAME)) {
+        Ok(f) => matches!(f.try_lock_shared(), Err(std::fs::TryLockError::WouldBlock)),
+        Err(_) => false,
+    }
+}
+
 /// Where the lines go.
 enum Sink {
     File(File),
@@ -27,6 +36,8 @@ pub struct Journal {
 
 impl Journal {
     /// Creates `run_dir/journal.jsonl` (and the folder); fails if the journal exists.
+    /// The file stays locked while the journal is open, which is how [`is_live`] tells a
+    /// run in progress from one whose process died.
     pub fn create(run_dir: &Path) -> std::io::Result<Journal> {
         std::fs::create_dir_all(run_dir)?;
         let path = run_dir.join(FILE_NAME);
@@ -34,6 +45,7 @@ impl Journal {
             .write(true)
             .create_new(true)
             .open(&path)?;
+        file.try_lock().map_err(std::io::Error::other)?;
         Ok(Journal {
             sink: Sink::File(file),
             path: Some(path),
@@ -226,6 +238,17 @@ mod tests {
             t_ms: seq,
             body,
         }
+    }
+
+    #[test]
+    fn a_run_is_live_while_its_journal_is_open() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let run = dir.path().join("r1");
+        assert!(!is_live(&run), "no journal yet");
+        let journal = Journal::create(&run).expect("create");
+        assert!(is_live(&run));
+        drop(journal);
+        assert!(!is_live(&run), "closed: the lock is gone");
     }
 
     #[test]

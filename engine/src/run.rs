@@ -27,25 +27,7 @@ use tokio::sync::{mpsc, watch};
 type StepOutputs = HashMap<String, (Map<String, Value>, Vec<(String, Secret)>)>;
 
 /// How often each source is polled, in run time.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct PollIntervals {
-    /// GuardDuty ListFindings/GetFindings.
-    pub guardduty: Duration,
-    /// CloudWatch DescribeAlarms.
-    pub cloudwatch: Duration,
-    /// Containment checks.
-    pub containment: Duration,
-}
-
-impl Default for PollIntervals {
-    fn default() -> Self {
-        PollIntervals {
-            guardduty: Duration::from_secs(30),
-            cloudwatch: Duration::from_secs(15),
-            containment: Duration::from_secs(10),
-        }
-    }
-}
+pub type PollIntervals = crate::config::Poll;
 
 /// How to run.
 #[derive(Debug, Clone)]
@@ -143,6 +125,8 @@ pub struct Run<'a> {
     undo: Vec<Undo>,
     t0: HashMap<String, DateTime<Utc>>,
     runbook_done: BTreeMap<String, Actor>,
+    /// When the stop alarms are next looked at.
+    next_stop_check: Duration,
 }
 
 struct DetectState<'p> {
@@ -235,9 +219,17 @@ impl<'a> Run<'a> {
         journal: &'a mut Journal,
         config: RunConfig,
     ) -> Self {
-        let tags = Tags::from([
+        // The target's own tags first: gameday's cannot be overridden.
+        let mut tags = sandbox.extra_tags();
+        tags.extend([
             ("gameday:run".to_owned(), plan.run_id.clone()),
             ("gameday:scenario".to_owned(), plan.scenario.id.clone()),
+            (
+                "gameday:started".to_owned(),
+                clock
+                    .start_utc()
+                    .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            ),
         ]);
         Run {
             plan,
@@ -254,6 +246,7 @@ impl<'a> Run<'a> {
             undo: Vec::new(),
             t0: HashMap::new(),
             runbook_done: BTreeMap::new(),
+            next_stop_check: Duration::ZERO,
         }
     }
 
@@ -297,6 +290,30 @@ impl<'a> Run<'a> {
         self.abort.as_ref().and_then(Abort::reason)
     }
 
+    /// Why the run must stop: an abort, or a stop alarm in ALARM (looked at every
+    /// CloudWatch poll interval; a failed look is not a reason).
+    async fn stop_reason(&mut self) -> Option<String> {
+        if let Some(reason) = self.aborted() {
+            return Some(reason);
+        }
+        let names = self.sandbox.stop_alarms();
+        let now = self.clock.elapsed();
+        if names.is_empty() || now < self.next_stop_check {
+            return None;
+        }
+        self.next_stop_check = now.saturating_add(self.config.poll.cloudwatch);
+        let alarms = self
+            .sandbox
+            .cloudwatch()
+            .describe_alarms(names)
+            .await
+            .ok()?;
+        alarms
+            .into_iter()
+            .find(|a| a.state == AlarmState::Alarm)
+            .map(|a| format!("stop alarm `{}` went into ALARM", a.name))
+    }
+
     /// Runs the whole lifecycle. Errors only when the journal cannot be written; every
     /// other failure is an outcome.
     pub async fn execute(mut self) -> Result<Finished, RunError> {
@@ -327,7 +344,7 @@ impl<'a> Run<'a> {
             }
             self.emit(Body::PhaseStarted { phase })?;
             for step in steps {
-                if let Some(reason) = self.aborted() {
+                if let Some(reason) = self.stop_reason().await {
                     stop = Some(reason);
                     break;
                 }
@@ -594,7 +611,7 @@ impl<'a> Run<'a> {
         let mut commands = self.commands.take();
         let mut abort = self.abort.clone();
         let end = loop {
-            if let Some(reason) = self.aborted() {
+            if let Some(reason) = self.stop_reason().await {
                 break WatchEnd::Aborted(reason);
             }
             let now = self.clock.elapsed();
@@ -691,9 +708,11 @@ impl<'a> Run<'a> {
             .iter()
             .filter(|c| c.status == Status::Pending && c.seen.is_none())
             .map(|c| c.next_poll);
+        let stop_check = (!self.sandbox.stop_alarms().is_empty()).then_some(self.next_stop_check);
         detections
             .chain(containments)
             .chain(autopilot.and_then(Autopilot::next_due))
+            .chain(stop_check)
             .min()
     }
 

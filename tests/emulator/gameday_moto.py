@@ -5,6 +5,8 @@ GuardDuty detectors:
 
 - ListFindings (criteria: `type` eq, `service.archived` eq, `updatedAt` gte), GetFindings,
   CreateSampleFindings and ArchiveFindings, as AWS answers them;
+- CreateThreatIntelSet, GetThreatIntelSet, ListThreatIntelSets and DeleteThreatIntelSet
+  (kept as given: the list's object is not read);
 - a way for a test to put a finding of a chosen type, resource, user agent and `createdAt`:
   CreateSampleFindings with an extra `gamedayFindings` list in its body (a test signs and
   sends it itself; boto3 would refuse the unknown field).
@@ -18,10 +20,13 @@ import uuid
 from datetime import datetime, timezone
 
 from moto.guardduty import urls
+from moto.guardduty.exceptions import FilterNotFoundException
 from moto.guardduty.responses import GuardDutyResponse
 
 # Findings by (account, region, detector id).
 FINDINGS: dict = {}
+# Threat lists by (account, region, detector id), then by id.
+THREAT_SETS: dict = {}
 
 
 def _now() -> str:
@@ -57,8 +62,13 @@ def _finding(account: str, region: str, detector: str, spec: dict, sample: bool)
         "description": spec.get("description", ""),
         "type": finding_type,
         "resource": {
-            "resourceType": "AccessKey" if access_key else "Instance",
+            "resourceType": "S3Bucket" if resource.get("bucket") else "AccessKey" if access_key else "Instance",
             **({"accessKeyDetails": access_key} if access_key else {}),
+            **(
+                {"s3BucketDetails": [{"name": resource["bucket"], "type": "Destination"}]}
+                if resource.get("bucket")
+                else {}
+            ),
             **(
                 {"instanceDetails": {"instanceId": resource["instanceId"]}}
                 if resource.get("instanceId")
@@ -81,6 +91,11 @@ def _finding(account: str, region: str, detector: str, spec: dict, sample: bool)
                     "callerType": "Remote IP",
                     "serviceName": "iam.amazonaws.com",
                     "userAgent": spec.get("userAgent", ""),
+                    **(
+                        {"affectedResources": {"AWS::CloudTrail::Trail": resource["trailName"]}}
+                        if resource.get("trailName")
+                        else {}
+                    ),
                 },
             },
         },
@@ -156,7 +171,52 @@ def archive_findings(self) -> str:
     return "{}"
 
 
+def _sets(self) -> dict:
+    detector = self.path.split("/")[2]
+    self.guardduty_backend.get_detector(detector)
+    return THREAT_SETS.setdefault((self.current_account, self.region, detector), {})
+
+
+def create_threat_intel_set(self) -> str:
+    sets = _sets(self)
+    set_id = uuid.uuid4().hex
+    sets[set_id] = {
+        "name": self._get_param("name"),
+        "format": self._get_param("format"),
+        "location": self._get_param("location"),
+        "status": "ACTIVE" if self._get_param("activate") else "INACTIVE",
+        "tags": self._get_param("tags") or {},
+    }
+    return json.dumps({"threatIntelSetId": set_id})
+
+
+def _set_id(self) -> str:
+    return self.path.rstrip("/").split("/")[-1]
+
+
+def get_threat_intel_set(self) -> str:
+    found = _sets(self).get(_set_id(self))
+    if found is None:
+        # AWS answers an unknown list with a BadRequestException, as for filters.
+        raise FilterNotFoundException()
+    return json.dumps(found)
+
+
+def delete_threat_intel_set(self) -> str:
+    if _sets(self).pop(_set_id(self), None) is None:
+        raise FilterNotFoundException()
+    return "{}"
+
+
+def list_threat_intel_sets(self) -> str:
+    return json.dumps({"threatIntelSetIds": list(_sets(self)), "nextToken": ""})
+
+
 for name, fn in {
+    "create_threat_intel_set": create_threat_intel_set,
+    "get_threat_intel_set": get_threat_intel_set,
+    "delete_threat_intel_set": delete_threat_intel_set,
+    "list_threat_intel_sets": list_threat_intel_sets,
     "list_findings": list_findings,
     "get_findings": get_findings,
     "create_sample_findings": create_sample_findings,
@@ -170,6 +230,8 @@ urls.url_paths.update(
         "{0}/detector/(?P<detector_id>[^/]+)/findings/get$": GuardDutyResponse.dispatch,
         "{0}/detector/(?P<detector_id>[^/]+)/findings/create$": GuardDutyResponse.dispatch,
         "{0}/detector/(?P<detector_id>[^/]+)/findings/archive$": GuardDutyResponse.dispatch,
+        "{0}/detector/(?P<detector_id>[^/]+)/threatintelset$": GuardDutyResponse.dispatch,
+        "{0}/detector/(?P<detector_id>[^/]+)/threatintelset/(?P<set_id>[^/]+)$": GuardDutyResponse.dispatch,
     }
 )
 

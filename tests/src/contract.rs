@@ -21,6 +21,7 @@ pub fn target(moto: &Moto) -> Target {
         attacker_ip: None,
         retry_mode: RetryMode::Standard,
         max_attempts: 2,
+        poll: Default::default(),
     }
 }
 

@@ -1,9 +1,11 @@
 //! Helpers for the end-to-end tests: the `gameday` binary, built fresh, run as a user
 //! would from the repository root.
 
+pub mod aws_run;
 pub mod browser;
 pub mod contract;
 pub mod moto;
+pub mod proxy;
 pub mod tmux;
 
 use std::path::{Path, PathBuf};

@@ -164,42 +164,141 @@ impl Moto {
             .collect()
     }
 
+    /// A request to the emulator as an AWS client of `service` in us-east-1 would send it
+    /// (the emulator reads the service and region from the credential scope and checks no
+    /// signature); the status and body of the answer.
+    pub fn aws(
+        &self,
+        service: &str,
+        method: &str,
+        path: &str,
+        content_type: &str,
+        body: &str,
+    ) -> Option<(u16, String)> {
+        let mut s = TcpStream::connect(("127.0.0.1", self.port)).ok()?;
+        s.set_read_timeout(Some(Duration::from_secs(10))).ok()?;
+        let date = chrono::Utc::now().format("%Y%m%dT%H%M%SZ").to_string();
+        write!(
+            s,
+            "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Type: {content_type}\r\n\
+             X-Amz-Date: {date}\r\n\
+             Authorization: AWS4-HMAC-SHA256 Credential=testing/{day}/us-east-1/{service}/aws4_request, SignedHeaders=host, Signature=0\r\n\
+             Content-Length: {len}\r\nConnection: close\r\n\r\n{body}",
+            port = self.port,
+            day = &date[..8],
+            len = body.len(),
+        )
+        .ok()?;
+        let mut out = String::new();
+        s.read_to_string(&mut out).ok()?;
+        let (head, body) = out.split_once("\r\n\r\n")?;
+        let status = head.split(' ').nth(1)?.parse().ok()?;
+        Some((status, body.to_owned()))
+    }
+
+    /// The region's GuardDuty detector, created if there is none.
+    #[allow(clippy::panic)]
+    pub fn detector(&self) -> String {
+        let json = "application/json";
+        let (_, listed) = self
+            .aws("guardduty", "GET", "/detector", json, "")
+            .unwrap_or_else(|| panic!("ListDetectors failed"));
+        let listed: serde_json::Value = serde_json::from_str(&listed).unwrap_or_default();
+        if let Some(id) = listed["detectorIds"][0].as_str() {
+            return id.to_owned();
+        }
+        let (_, made) = self
+            .aws("guardduty", "POST", "/detector", json, r#"{"enable":true}"#)
+            .unwrap_or_else(|| panic!("CreateDetector failed"));
+        let made: serde_json::Value = serde_json::from_str(&made).unwrap_or_default();
+        made["detectorId"]
+            .as_str()
+            .map(str::to_owned)
+            .unwrap_or_else(|| panic!("CreateDetector gave no id: {made}"))
+    }
+
     /// Puts a GuardDuty finding into the region's detector (created if there is none), as
     /// GuardDuty would publish it: `spec` is a JSON object with `type`, and optionally
-    /// `createdAt` (ISO 8601), `resource` (`accessKeyId`, `userName`, `instanceId`),
-    /// `userAgent`, `title`, `severity`.
+    /// `createdAt` (ISO 8601), `resource` (`accessKeyId`, `userName`, `instanceId`,
+    /// `bucket`, `trailName`), `userAgent`, `title`, `severity`.
+    #[allow(clippy::panic)]
     pub fn inject_finding(&self, spec: &serde_json::Value) {
-        self.python(&format!(
-            r#"
-import json, urllib.request, boto3, botocore.session
-from botocore.awsrequest import AWSRequest
-from botocore.auth import SigV4Auth
-gd = boto3.client("guardduty")
-ids = gd.list_detectors()["DetectorIds"]
-detector = ids[0] if ids else gd.create_detector(Enable=True)["DetectorId"]
-body = json.dumps({{"findingTypes": [], "gamedayFindings": [json.loads({spec:?})]}})
-url = "{url}/detector/" + detector + "/findings/create"
-req = AWSRequest(method="POST", url=url, data=body, headers={{"Content-Type": "application/json"}})
-SigV4Auth(botocore.session.get_session().get_credentials(), "guardduty", "us-east-1").add_auth(req)
-urllib.request.urlopen(urllib.request.Request(url, data=body.encode(), headers=dict(req.headers), method="POST"))
-"#,
-            spec = spec.to_string(),
-            url = self.url()
-        ));
+        let detector = self.detector();
+        let body = serde_json::json!({ "findingTypes": [], "gamedayFindings": [spec] });
+        let answer = self.aws(
+            "guardduty",
+            "POST",
+            &format!("/detector/{detector}/findings/create"),
+            "application/json",
+            &body.to_string(),
+        );
+        assert!(
+            matches!(answer, Some((200, _))),
+            "injecting {spec} failed: {answer:?}"
+        );
+    }
+
+    /// Sets a CloudWatch alarm's state (SetAlarmState), as its evaluation would.
+    #[allow(clippy::panic)]
+    pub fn set_alarm_state(&self, alarm: &str, state: &str) {
+        let body = format!(
+            "Action=SetAlarmState&Version=2010-08-01&AlarmName={alarm}&StateValue={state}&StateReason=gameday-test"
+        );
+        let answer = self.aws(
+            "monitoring",
+            "POST",
+            "/",
+            "application/x-www-form-urlencoded",
+            &body,
+        );
+        assert!(
+            matches!(answer, Some((200, _))),
+            "SetAlarmState {alarm} {state} failed: {answer:?}"
+        );
+    }
+
+    /// Creates CloudWatch alarm `alarm` (PutMetricAlarm on a metric nothing reports, so
+    /// only [`Moto::set_alarm_state`] moves it), in state OK.
+    #[allow(clippy::panic)]
+    pub fn put_alarm(&self, alarm: &str) {
+        let body = format!(
+            "Action=PutMetricAlarm&Version=2010-08-01&AlarmName={alarm}&MetricName=gameday-{alarm}\
+             &Namespace=CISBenchmark&Statistic=Sum&Period=300&EvaluationPeriods=1&Threshold=1\
+             &ComparisonOperator=GreaterThanOrEqualToThreshold"
+        );
+        let answer = self.aws(
+            "monitoring",
+            "POST",
+            "/",
+            "application/x-www-form-urlencoded",
+            &body,
+        );
+        assert!(
+            matches!(answer, Some((200, _))),
+            "PutMetricAlarm {alarm} failed: {answer:?}"
+        );
+        self.set_alarm_state(alarm, "OK");
     }
 
     /// Runs Python with boto3 against the emulator (to arrange a test's account state).
-    #[allow(clippy::panic)]
     pub fn python(&self, script: &str) {
-        let status = Command::new(venv().join("bin/python"))
+        self.python_output(script);
+    }
+
+    /// [`Moto::python`], returning what the script printed.
+    #[allow(clippy::panic)]
+    pub fn python_output(&self, script: &str) -> String {
+        let out = Command::new(venv().join("bin/python"))
             .args(["-c", script])
             .env("AWS_ENDPOINT_URL", self.url())
             .env("AWS_ACCESS_KEY_ID", "testing")
             .env("AWS_SECRET_ACCESS_KEY", "testing")
             .env("AWS_DEFAULT_REGION", "us-east-1")
-            .status()
+            .stderr(Stdio::inherit())
+            .output()
             .unwrap_or_else(|e| panic!("cannot run python: {e}"));
-        assert!(status.success(), "the arranging script failed:\n{script}");
+        assert!(out.status.success(), "the script failed:\n{script}");
+        String::from_utf8_lossy(&out.stdout).into_owned()
     }
 }
 

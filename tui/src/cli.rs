@@ -53,9 +53,8 @@ pub enum Command {
         /// Override a scenario parameter (repeatable).
         #[arg(long = "param", value_name = "NAME=VALUE", value_parser = parse_param)]
         params: Vec<(String, String)>,
-        /// Where it would run.
-        #[arg(long, default_value = "sim")]
-        target: String,
+        #[command(flatten)]
+        target: TargetArgs,
     },
     /// Run game days.
     Run(RunArgs),
@@ -187,9 +186,8 @@ pub struct RunArgs {
     pub scenarios: Vec<String>,
     #[command(flatten)]
     pub library: Library,
-    /// Where to run: `sim`, the built-in simulator of a sandbox account.
-    #[arg(long, default_value = "sim")]
-    pub target: String,
+    #[command(flatten)]
+    pub target: TargetArgs,
     /// Seed of the simulator and the autopilot; the same seed gives the same game day.
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
@@ -248,6 +246,20 @@ pub enum TargetCommand {
         #[arg(long)]
         region: Option<String>,
     },
+}
+
+/// Where a game day runs.
+#[derive(Debug, Args)]
+pub struct TargetArgs {
+    /// Where to run: `sim`, the built-in simulator of a sandbox account (the default), or
+    /// a target of gameday.yaml.
+    #[arg(long, value_name = "NAME", default_value = "sim")]
+    pub target: String,
+    /// The region of an AWS target (default: the target's first).
+    #[arg(long, value_name = "REGION")]
+    pub region: Option<String>,
+    #[command(flatten)]
+    pub config: ConfigArg,
 }
 
 #[derive(Debug, Args)]

@@ -1,15 +1,17 @@
 //! What each subcommand does.
 
-use crate::cli::{Cli, Command, ReportFormat, RunArgs, SchemaKind};
+use crate::cli::{Cli, Command, ReportFormat, RunArgs, SchemaKind, TargetArgs};
+use crate::place::{Opened, Place};
 use crate::progress::Progress;
 use gameday_engine::autopilot::AutopilotConfig;
-use gameday_engine::clock::{Clock, ClockMode};
+use gameday_engine::aws::poller::Pollers;
+use gameday_engine::clock::ClockMode;
 use gameday_engine::event::Outcome;
 use gameday_engine::journal::{self, Journal};
 use gameday_engine::library::{self, Checked, Plan};
 use gameday_engine::run::{AbortHandle, Run, RunConfig, abort_signal};
 use gameday_engine::score::Summary;
-use gameday_engine::sim::{DetectionModel, SimAccount};
+use gameday_engine::sim::DetectionModel;
 use gameday_engine::trend::percentile;
 use gameday_engine::{checks, report, steps};
 use serde_json::json;
@@ -250,10 +252,11 @@ pub(crate) fn check_target(target: &str) -> Result<(), i32> {
     }
 }
 
-fn plan(arg: &str, library: &Path, params: Vec<(String, String)>, target: &str) -> i32 {
-    if let Err(code) = check_target(target) {
-        return code;
-    }
+fn plan(arg: &str, library: &Path, params: Vec<(String, String)>, target: &TargetArgs) -> i32 {
+    let place = match Place::resolve(target, ClockMode::Real { speed: 1.0 }) {
+        Ok(p) => p,
+        Err(code) => return code,
+    };
     let checked = match load(arg, library) {
         Ok(c) => c,
         Err(code) => return code,
@@ -271,24 +274,50 @@ fn plan(arg: &str, library: &Path, params: Vec<(String, String)>, target: &str) 
             return BAD_INPUT;
         }
     };
-    print!("{}", plan_text(&plan, target));
+    print!("{}", plan_text(&plan, &place));
     0
 }
 
-fn plan_text(plan: &Plan, target: &str) -> String {
+fn plan_text(plan: &Plan, place: &Place) -> String {
     use std::fmt::Write as _;
     let sc = &plan.scenario;
     let mut o = String::new();
+    let (name, extra_tags) = match place {
+        Place::Sim => ("sim".to_owned(), BTreeMap::new()),
+        Place::Aws { target, region } => {
+            (format!("{} ({region})", target.name), target.tags.clone())
+        }
+    };
     let _ = writeln!(
         o,
-        "Plan of `{}` on target `{target}` (RUNID stands for the run id; ${{steps…}} are known when the step before has run)",
+        "Plan of `{}` on target `{name}` (RUNID stands for the run id; ${{steps…}} are known when the step before has run)",
         sc.id
     );
-    let _ = writeln!(
-        o,
-        "Every resource is tagged gameday:run=RUNID, gameday:scenario={}\n",
+    let mut tags = format!(
+        "gameday:run=RUNID, gameday:scenario={}, gameday:started=START",
         sc.id
     );
+    for (k, v) in &extra_tags {
+        let _ = write!(tags, ", {k}={v}");
+    }
+    let _ = writeln!(o, "Every resource is tagged {tags}\n");
+    if let Place::Aws { target, .. } = place {
+        let _ = writeln!(o, "preflight, before any change:");
+        let _ = writeln!(
+            o,
+            "       sts:GetCallerIdentity: the account must be one of {}",
+            target.allowlist()
+        );
+        if !target.stop_alarms.is_empty() {
+            let _ = writeln!(
+                o,
+                "       cloudwatch:DescribeAlarms {{\"AlarmNames\":{}}}: none may be in ALARM (and again every {} during the run)",
+                serde_json::to_string(&target.stop_alarms).unwrap_or_default(),
+                target.poll.cloudwatch
+            );
+        }
+        let _ = writeln!(o);
+    }
     let mut n = 0;
     let mut reverts = Vec::new();
     for (phase, step) in sc.steps() {
@@ -314,10 +343,14 @@ fn plan_text(plan: &Plan, target: &str) -> String {
         o,
         "\nwatch, until each expectation is met or twice its deadline has passed:"
     );
+    let poll = place.poll();
     for d in &sc.detect {
         let (calls, what) = match d.source {
             gameday_engine::scenario::Source::Guardduty => (
-                "guardduty:ListFindings + GetFindings every 30s",
+                format!(
+                    "guardduty:ListFindings + GetFindings every {}",
+                    poll.guardduty
+                ),
                 format!(
                     "{} {}",
                     d.finding_type.clone().unwrap_or_default(),
@@ -325,7 +358,10 @@ fn plan_text(plan: &Plan, target: &str) -> String {
                 ),
             ),
             gameday_engine::scenario::Source::Cloudwatch => (
-                "cloudwatch:DescribeAlarms + DescribeAlarmHistory every 15s",
+                format!(
+                    "cloudwatch:DescribeAlarms + DescribeAlarmHistory every {}",
+                    poll.cloudwatch
+                ),
                 d.alarm.clone().unwrap_or_default(),
             ),
         };
@@ -341,8 +377,9 @@ fn plan_text(plan: &Plan, target: &str) -> String {
             .unwrap_or_default();
         let _ = writeln!(
             o,
-            "     contain {:<24} {calls} every 10s: {} {} == {} within {}",
+            "     contain {:<24} {calls} every {}: {} {} == {} within {}",
             r.id,
+            poll.containment,
             r.check,
             serde_json::Value::Object(r.with.clone()),
             r.expect,
@@ -466,9 +503,15 @@ struct Done {
 }
 
 fn run(args: RunArgs) -> i32 {
-    if let Err(code) = check_target(&args.target) {
-        return code;
-    }
+    let mode = match (args.virtual_time, args.speed) {
+        (true, _) => ClockMode::Virtual,
+        (false, Some(speed)) => ClockMode::Real { speed },
+        (false, None) => ClockMode::Real { speed: 1.0 },
+    };
+    let place = match Place::resolve(&args.target, mode) {
+        Ok(p) => p,
+        Err(code) => return code,
+    };
     let mut loaded = Vec::new();
     for s in &args.scenarios {
         match load(s, &args.library.library) {
@@ -490,21 +533,23 @@ fn run(args: RunArgs) -> i32 {
         }
     }
     match runtime() {
-        Ok(rt) => rt.block_on(run_all(args, loaded, overrides)),
+        Ok(rt) => rt.block_on(run_all(args, &place, mode, loaded, overrides)),
         Err(code) => code,
     }
 }
 
-async fn run_all(args: RunArgs, loaded: Vec<Checked>, overrides: BTreeMap<String, String>) -> i32 {
+async fn run_all(
+    args: RunArgs,
+    place: &Place,
+    mode: ClockMode,
+    loaded: Vec<Checked>,
+    overrides: BTreeMap<String, String>,
+) -> i32 {
     let (handle, abort) = abort_signal();
     let handle = Arc::new(handle);
     install_signal_handlers(handle.clone(), false);
     let model = Arc::new(DetectionModel::builtin());
-    let mode = match (args.virtual_time, args.speed) {
-        (true, _) => ClockMode::Virtual,
-        (false, Some(speed)) => ClockMode::Real { speed },
-        (false, None) => ClockMode::Real { speed: 1.0 },
-    };
+    let pollers = Pollers::new();
     let autopilot = args.autopilot.then(|| AutopilotConfig {
         think_median: args.think_time,
         think_p95: gameday_engine::duration::Duration::from_millis(
@@ -526,17 +571,22 @@ async fn run_all(args: RunArgs, loaded: Vec<Checked>, overrides: BTreeMap<String
                 Ok(p) => p,
                 Err(code) => return code,
             };
+            // Preflight (on AWS) before the run directory exists: a refused account
+            // leaves nothing behind, not even an empty run.
+            let Opened { sandbox, clock } =
+                match place.open(&run_id, seed, mode, &model, &pollers).await {
+                    Ok(o) => o,
+                    Err(code) => return code,
+                };
             let (run_dir, mut journal) = match open_journal(&args.runs_dir, &run_id) {
                 Ok(j) => j,
                 Err(code) => return code,
             };
-            let clock = Arc::new(Clock::new(mode, chrono::Utc::now()));
-            let sim = SimAccount::new(seed, model.clone(), clock.clone());
             let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
             let config = RunConfig {
                 seed,
                 autopilot,
-                ..RunConfig::default()
+                poll: place.poll(),
             };
             let realtime = !matches!(mode, ClockMode::Virtual);
             let progress_clock = clock.clone();
@@ -559,7 +609,7 @@ async fn run_all(args: RunArgs, loaded: Vec<Checked>, overrides: BTreeMap<String
                     }
                 }
             });
-            let result = Run::new(&plan, &sim, &clock, &mut journal, config)
+            let result = Run::new(&plan, sandbox.as_ref(), &clock, &mut journal, config)
                 .observe(tx)
                 .abort_on(abort.clone())
                 .execute()

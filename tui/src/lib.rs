@@ -5,6 +5,7 @@ mod analysis;
 mod cli;
 mod commands;
 mod console;
+mod place;
 mod progress;
 mod target;
 

@@ -3,8 +3,9 @@
 
 use crate::cli::TargetCommand;
 use crate::commands::{self, BAD_INPUT};
-use gameday_engine::aws::{self, PreflightError};
-use gameday_engine::config::{self, ConfigError};
+use crate::place::{aws_target, config_error, preflight_exit};
+use gameday_engine::aws;
+use gameday_engine::config;
 
 /// Runs a `gameday target` command.
 pub fn run(cmd: TargetCommand) -> i32 {
@@ -20,16 +21,9 @@ pub fn run(cmd: TargetCommand) -> i32 {
 
 fn read(explicit: Option<&std::path::Path>) -> Result<(std::path::PathBuf, config::Config), i32> {
     config::read(explicit, std::path::Path::new(".")).map_err(|e| {
-        eprintln!("{}", error_text(&e));
+        eprintln!("{}", config_error(&e));
         BAD_INPUT
     })
-}
-
-fn error_text(e: &ConfigError) -> String {
-    match e {
-        ConfigError::Invalid(d) => d.to_string(),
-        other => format!("error: {other}"),
-    }
 }
 
 fn list(explicit: Option<&std::path::Path>) -> i32 {
@@ -61,28 +55,11 @@ fn list(explicit: Option<&std::path::Path>) -> i32 {
 }
 
 fn check(name: &str, explicit: Option<&std::path::Path>, region: Option<&str>) -> i32 {
-    let (file, config) = match read(explicit) {
-        Ok(c) => c,
+    let (target, region) = match aws_target(name, explicit, region) {
+        Ok(t) => t,
         Err(code) => return code,
     };
-    let target = match config.target(name, &file) {
-        Ok(t) => t,
-        Err(e) => {
-            eprintln!("{}", error_text(&e));
-            return BAD_INPUT;
-        }
-    };
-    let region = region
-        .map(str::to_owned)
-        .or_else(|| target.regions.first().cloned())
-        .unwrap_or_default();
-    if !target.regions.contains(&region) {
-        eprintln!(
-            "error: --region {region}: target `{name}` runs in {} only",
-            target.regions.join(", ")
-        );
-        return BAD_INPUT;
-    }
+    let target = &target;
     let runtime = match commands::runtime() {
         Ok(r) => r,
         Err(code) => return code,
@@ -101,7 +78,9 @@ fn check(name: &str, explicit: Option<&std::path::Path>, region: Option<&str>) -
                     "  clock:    AWS is {:+.1} s from this machine",
                     s.num_milliseconds() as f64 / 1000.0
                 ),
-                None => println!("  clock:    the endpoint sent no Date header; skew not measured"),
+                None => println!(
+                    "  clock:    within a second of AWS's (or no Date header to tell); no correction"
+                ),
             }
             for (alarm, state) in &p.stop_alarms {
                 println!("  stop alarm {alarm}: {state}");
@@ -109,17 +88,9 @@ fn check(name: &str, explicit: Option<&std::path::Path>, region: Option<&str>) -
             println!("ok: a game day may start");
             0
         }
-        Err(
-            e @ (PreflightError::NotAllowed { .. }
-            | PreflightError::StopAlarm(_)
-            | PreflightError::MissingStopAlarm(..)),
-        ) => {
-            eprintln!("error: target {name}: {e}");
-            BAD_INPUT
-        }
         Err(e) => {
             eprintln!("error: target {name}: {e}");
-            3
+            preflight_exit(&e)
         }
     }
 }

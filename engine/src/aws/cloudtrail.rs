@@ -10,6 +10,8 @@ use chrono::{DateTime, Utc};
 #[derive(Debug, Clone)]
 pub struct AwsCloudTrail {
     client: aws_sdk_cloudtrail::Client,
+    /// Set once the endpoint said it lacks LookupEvents: not asked again.
+    no_lookup: std::sync::Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl AwsCloudTrail {
@@ -17,6 +19,7 @@ impl AwsCloudTrail {
     pub fn new(config: &aws_config::SdkConfig) -> Self {
         AwsCloudTrail {
             client: aws_sdk_cloudtrail::Client::new(config),
+            no_lookup: std::sync::Arc::default(),
         }
     }
 }
@@ -91,6 +94,14 @@ impl CloudTrail for AwsCloudTrail {
         to: DateTime<Utc>,
     ) -> Result<Vec<AuditEvent>> {
         const OP: &str = "cloudtrail:LookupEvents";
+        use std::sync::atomic::Ordering;
+        if self.no_lookup.load(Ordering::Relaxed) {
+            return Err(SandboxError::new(
+                ErrorKind::Unsupported,
+                OP,
+                "the endpoint does not implement it",
+            ));
+        }
         let mut events = Vec::new();
         // LookupEvents takes one attribute a call: one call per event name.
         for name in names {
@@ -100,15 +111,27 @@ impl CloudTrail for AwsCloudTrail {
                 .attribute_value(operation)
                 .build()
                 .map_err(|e| SandboxError::new(ErrorKind::InvalidInput, OP, e.to_string()))?;
-            let out = self
-                .client
-                .lookup_events()
-                .lookup_attributes(attribute)
-                .start_time(to_smithy(from))
-                .end_time(to_smithy(to))
-                .send()
-                .await
-                .map_err(|e| sandbox_error(OP, e))?;
+            let out =
+                self.client
+                    .lookup_events()
+                    .lookup_attributes(attribute)
+                    .start_time(to_smithy(from))
+                    .end_time(to_smithy(to))
+                    .customize()
+                    // A refinement of a time the poll already bounds: not worth the long
+                    // retries (LookupEvents allows 2 calls a second per account).
+                    .config_override(aws_sdk_cloudtrail::config::Builder::default().retry_config(
+                        aws_config::retry::RetryConfig::standard().with_max_attempts(2),
+                    ))
+                    .send()
+                    .await
+                    .map_err(|e| {
+                        let e = sandbox_error(OP, e);
+                        if e.kind == ErrorKind::Unsupported {
+                            self.no_lookup.store(true, Ordering::Relaxed);
+                        }
+                        e
+                    })?;
             for e in out.events() {
                 let source = e.event_source().unwrap_or_default();
                 let service = source.strip_suffix(".amazonaws.com").unwrap_or(source);

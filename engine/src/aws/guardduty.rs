@@ -6,7 +6,7 @@ use super::sandbox_error;
 use crate::sandbox::{ErrorKind, Finding, FindingResource, Result, SandboxError};
 use aws_sdk_guardduty::types::{Condition, FindingCriteria};
 use chrono::{DateTime, Utc};
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 
 /// GetFindings takes at most 50 ids a call.
 const BATCH: usize = 50;
@@ -15,6 +15,8 @@ const BATCH: usize = 50;
 #[derive(Debug, Clone)]
 pub struct AwsFindings {
     client: aws_sdk_guardduty::Client,
+    /// The region's detector, once known.
+    detector: std::sync::Arc<tokio::sync::OnceCell<String>>,
 }
 
 /// GuardDuty's timestamps are ISO 8601 strings in the SDK.
@@ -29,25 +31,36 @@ impl AwsFindings {
     pub fn new(config: &aws_config::SdkConfig) -> Self {
         AwsFindings {
             client: aws_sdk_guardduty::Client::new(config),
+            detector: std::sync::Arc::default(),
         }
     }
 
     /// The region's detector; GuardDuty not enabled is [`ErrorKind::NotFound`].
     pub async fn detector(&self) -> Result<String> {
         const OP: &str = "guardduty:ListDetectors";
-        let out = self
-            .client
-            .list_detectors()
-            .send()
+        self.detector
+            .get_or_try_init(|| async {
+                let out = self
+                    .client
+                    .list_detectors()
+                    .send()
+                    .await
+                    .map_err(|e| sandbox_error(OP, e))?;
+                out.detector_ids().first().cloned().ok_or_else(|| {
+                    SandboxError::new(
+                        ErrorKind::NotFound,
+                        OP,
+                        "GuardDuty is not enabled in this region: it has no detector",
+                    )
+                })
+            })
             .await
-            .map_err(|e| sandbox_error(OP, e))?;
-        out.detector_ids().first().cloned().ok_or_else(|| {
-            SandboxError::new(
-                ErrorKind::NotFound,
-                OP,
-                "GuardDuty is not enabled in this region: it has no detector",
-            )
-        })
+            .cloned()
+    }
+
+    /// The client, for the threat lists.
+    pub(crate) fn client(&self) -> &aws_sdk_guardduty::Client {
+        &self.client
     }
 
     /// CreateSampleFindings: findings of `types` at once, marked as samples.
@@ -65,6 +78,16 @@ impl AwsFindings {
 
     /// Unarchived findings of `types` updated at or after `since`, oldest first.
     pub async fn findings(&self, types: &[String], since: DateTime<Utc>) -> Result<Vec<Finding>> {
+        self.findings_except(types, since, &BTreeSet::new()).await
+    }
+
+    /// [`Self::findings`], without fetching the details of the findings in `known` again.
+    pub async fn findings_except(
+        &self,
+        types: &[String],
+        since: DateTime<Utc>,
+        known: &BTreeSet<String>,
+    ) -> Result<Vec<Finding>> {
         const LIST: &str = "guardduty:ListFindings";
         const GET: &str = "guardduty:GetFindings";
         let detector = self.detector().await?;
@@ -100,7 +123,12 @@ impl AwsFindings {
                 .send()
                 .await
                 .map_err(|e| sandbox_error(LIST, e))?;
-            ids.extend(out.finding_ids().iter().cloned());
+            ids.extend(
+                out.finding_ids()
+                    .iter()
+                    .filter(|id| !known.contains(*id))
+                    .cloned(),
+            );
             token = out
                 .next_token()
                 .filter(|t| !t.is_empty())
@@ -147,7 +175,18 @@ impl AwsFindings {
                             .and_then(|r| r.instance_details())
                             .and_then(|i| i.instance_id())
                             .map(str::to_owned),
-                        ..FindingResource::default()
+                        bucket: f
+                            .resource()
+                            .and_then(|r| r.s3_bucket_details().first())
+                            .and_then(|b| b.name())
+                            .map(str::to_owned),
+                        // A trail the call acted on: its ARN (…:trail/NAME) or name.
+                        trail_name: service
+                            .and_then(|s| s.action())
+                            .and_then(|a| a.aws_api_call_action())
+                            .and_then(|c| c.affected_resources())
+                            .and_then(|r| r.get("AWS::CloudTrail::Trail"))
+                            .map(|t| t.rsplit('/').next().unwrap_or(t).to_owned()),
                     },
                     user_agent: service
                         .and_then(|s| s.action())

@@ -8,7 +8,9 @@ pub mod cloudwatch;
 pub mod ec2;
 pub mod guardduty;
 pub mod iam;
+pub mod poller;
 pub mod s3;
+pub mod sandbox;
 
 /// The SDK configuration every client is built from.
 pub use aws_config::SdkConfig;
@@ -317,8 +319,8 @@ pub struct Identity {
 pub struct Preflight {
     /// Who the credentials are.
     pub identity: Identity,
-    /// How far AWS's clock is ahead of the local one (negative: behind), to the second
-    /// the `Date` header gives, when the endpoint sent one.
+    /// How far AWS's clock is ahead of the local one (negative: behind), when the
+    /// endpoint sent a `Date` and it differs by a second or more (the header's resolution).
     pub skew: Option<chrono::Duration>,
     /// Each stop alarm and its state.
     pub stop_alarms: Vec<(String, String)>,
@@ -389,10 +391,13 @@ pub async fn preflight(target: &Target, region: &str) -> Result<Preflight, Prefl
         .lock()
         .ok()
         .and_then(|s| *s)
-        .map(|(server, received)| {
-            // The server stamped its Date somewhere between sending and receiving.
+        .and_then(|(server, received)| {
+            // The server stamped its Date somewhere between sending and receiving, and
+            // cut it to the second: half a second is its expected loss.
             let local = sent + (received - sent) / 2;
-            server - local
+            let skew = server + chrono::Duration::milliseconds(500) - local;
+            // Under a second is below what a `Date` can tell: no correction.
+            (skew.num_milliseconds().abs() >= 1000).then_some(skew)
         });
     let mut stop_alarms = Vec::new();
     if !target.stop_alarms.is_empty() {

@@ -30,6 +30,20 @@ impl AwsS3 {
                 .unwrap_or_else(|| "us-east-1".to_owned()),
         }
     }
+
+    /// PutObject of a small text.
+    pub async fn put_object(&self, bucket: &str, key: &str, body: String) -> Result<()> {
+        self.client
+            .put_object()
+            .bucket(bucket)
+            .key(key)
+            .content_type("text/plain")
+            .body(body.into_bytes().into())
+            .send()
+            .await
+            .map_err(|e| sandbox_error("s3:PutObject", e))?;
+        Ok(())
+    }
 }
 
 /// `Ok(None)` when AWS's code says the bucket has no such configuration (`absent`); any

@@ -499,6 +499,14 @@ pub trait Sandbox: Send + Sync {
     fn cloudwatch(&self) -> &dyn CloudWatch;
     /// Calls as another principal.
     fn actor(&self) -> &dyn Actor;
+    /// Alarms that abort a run when they go into ALARM.
+    fn stop_alarms(&self) -> &[String] {
+        &[]
+    }
+    /// Tags put on every resource, beside gameday's own.
+    fn extra_tags(&self) -> Tags {
+        Tags::new()
+    }
     /// The simulator's ground truth of what it scheduled; `None` for real accounts.
     fn ground_truth(&self) -> Option<Vec<crate::sim::TruthEvent>> {
         None

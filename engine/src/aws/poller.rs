@@ -1,0 +1,244 @@
+//! One detection poller per account and region, shared by every run there.
+//!
+//! Runs ask for findings and alarm states as often as their poll intervals say; the
+//! poller answers from what it last fetched unless that is older than the interval, so
+//! the calls AWS sees grow with the accounts and regions watched, not with the number of
+//! concurrent scenarios. What the runs ask for is pooled: one ListFindings covers every
+//! run's finding types, one DescribeAlarms every run's alarms (and the stop alarms).
+//! Detection times are the provider's own timestamps, so answering from a fetch made a
+//! little earlier delays when a detection is *observed*, never what is *measured*.
+
+use super::cloudwatch::AwsCloudWatch;
+use super::guardduty::AwsFindings;
+use crate::sandbox::{Alarm, AlarmTransition, CloudWatch, ErrorKind, Finding, Result};
+use chrono::{DateTime, Utc};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::time::Instant;
+
+/// How fresh answers must be.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Freshness {
+    /// GuardDuty findings.
+    pub guardduty: Duration,
+    /// CloudWatch alarm states.
+    pub cloudwatch: Duration,
+}
+
+impl Freshness {
+    /// An answer fetched `age` ago is still good for a run polling every `interval`. A
+    /// little slack lets runs that poll at the same interval, started at different
+    /// moments, share one fetch per interval.
+    fn fresh(age: Duration, interval: Duration) -> bool {
+        age + (interval / 10).min(Duration::from_secs(1)) < interval
+    }
+}
+
+/// Every poller of the process, by account, region and endpoint.
+#[derive(Debug, Default)]
+pub struct Pollers {
+    map: Mutex<HashMap<String, Arc<Poller>>>,
+}
+
+impl Pollers {
+    /// No pollers yet.
+    pub fn new() -> Self {
+        Pollers::default()
+    }
+
+    /// The poller of `key` (account, region and endpoint), made by `make` the first time.
+    pub fn get(&self, key: &str, make: impl FnOnce() -> Poller) -> Arc<Poller> {
+        let mut map = self.map.lock().unwrap_or_else(|p| p.into_inner());
+        map.entry(key.to_owned())
+            .or_insert_with(|| Arc::new(make()))
+            .clone()
+    }
+
+    /// How many pollers there are.
+    pub fn len(&self) -> usize {
+        self.map.lock().map(|m| m.len()).unwrap_or(0)
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+#[derive(Debug, Default)]
+struct FindingsState {
+    /// The finding types some run watches for.
+    types: BTreeSet<String>,
+    /// The earliest start of the runs watching.
+    since: Option<DateTime<Utc>>,
+    /// When the last fetch was made, and whether it covered every type and start above.
+    fetched: Option<Instant>,
+    covered: bool,
+    /// Findings seen, by id.
+    seen: BTreeMap<String, Finding>,
+}
+
+#[derive(Debug, Default)]
+struct AlarmsState {
+    names: BTreeSet<String>,
+    fetched: Option<Instant>,
+    covered: bool,
+    alarms: BTreeMap<String, Alarm>,
+    /// DescribeAlarmHistory: `Some(false)` once the endpoint said it lacks it.
+    history: Option<bool>,
+    /// By alarm: when fetched, from when, and what.
+    transitions: BTreeMap<String, (Instant, DateTime<Utc>, Vec<AlarmTransition>)>,
+}
+
+/// The detection poller of one account and region.
+#[derive(Debug)]
+pub struct Poller {
+    guardduty: AwsFindings,
+    cloudwatch: AwsCloudWatch,
+    freshness: Freshness,
+    findings: tokio::sync::Mutex<FindingsState>,
+    alarms: tokio::sync::Mutex<AlarmsState>,
+    fetches: AtomicU64,
+}
+
+impl Poller {
+    /// A poller reading through these clients.
+    pub fn new(guardduty: AwsFindings, cloudwatch: AwsCloudWatch, freshness: Freshness) -> Self {
+        Poller {
+            guardduty,
+            cloudwatch,
+            freshness,
+            findings: tokio::sync::Mutex::default(),
+            alarms: tokio::sync::Mutex::default(),
+            fetches: AtomicU64::new(0),
+        }
+    }
+
+    /// How many times it has fetched from AWS (findings, alarms or history).
+    pub fn fetches(&self) -> u64 {
+        self.fetches.load(Ordering::Relaxed)
+    }
+
+    /// Unarchived findings of `types` updated at or after `since`, oldest first.
+    pub async fn findings(&self, types: &[String], since: DateTime<Utc>) -> Result<Vec<Finding>> {
+        let mut st = self.findings.lock().await;
+        for t in types {
+            st.covered &= !st.types.insert(t.clone());
+        }
+        if st.since.is_none_or(|s| since < s) {
+            st.since = Some(since);
+            st.covered = false;
+        }
+        let stale = st
+            .fetched
+            .is_none_or(|at| !Freshness::fresh(at.elapsed(), self.freshness.guardduty));
+        if stale || !st.covered {
+            let all: Vec<String> = st.types.iter().cloned().collect();
+            let from = st.since.unwrap_or(since);
+            self.fetches.fetch_add(1, Ordering::Relaxed);
+            let known: BTreeSet<String> = st.seen.keys().cloned().collect();
+            let fresh = self.guardduty.findings_except(&all, from, &known).await?;
+            for f in fresh {
+                st.seen.insert(f.id.clone(), f);
+            }
+            st.fetched = Some(Instant::now());
+            st.covered = true;
+        }
+        let mut out: Vec<Finding> = st
+            .seen
+            .values()
+            .filter(|f| types.contains(&f.finding_type) && f.updated_at >= since)
+            .cloned()
+            .collect();
+        out.sort_by_key(|f| f.created_at);
+        Ok(out)
+    }
+
+    /// The alarms named `names` that exist.
+    pub async fn alarms(&self, names: &[String]) -> Result<Vec<Alarm>> {
+        let mut st = self.alarms.lock().await;
+        for n in names {
+            st.covered &= !st.names.insert(n.clone());
+        }
+        let stale = st
+            .fetched
+            .is_none_or(|at| !Freshness::fresh(at.elapsed(), self.freshness.cloudwatch));
+        if stale || !st.covered {
+            let all: Vec<String> = st.names.iter().cloned().collect();
+            self.fetches.fetch_add(1, Ordering::Relaxed);
+            let alarms = self.cloudwatch.describe_alarms(&all).await?;
+            st.alarms = alarms.into_iter().map(|a| (a.name.clone(), a)).collect();
+            st.fetched = Some(Instant::now());
+            st.covered = true;
+        }
+        Ok(names
+            .iter()
+            .filter_map(|n| st.alarms.get(n).cloned())
+            .collect())
+    }
+
+    /// The state changes of alarm `name` since `since`; [`ErrorKind::Unsupported`] where
+    /// the endpoint lacks DescribeAlarmHistory, asked once per poller.
+    pub async fn alarm_history(
+        &self,
+        name: &str,
+        since: DateTime<Utc>,
+    ) -> Result<Vec<AlarmTransition>> {
+        let mut st = self.alarms.lock().await;
+        if st.history == Some(false) {
+            return Err(crate::sandbox::SandboxError::new(
+                ErrorKind::Unsupported,
+                "cloudwatch:DescribeAlarmHistory",
+                "the endpoint does not implement it",
+            ));
+        }
+        let cached = st.transitions.get(name).filter(|(at, from, _)| {
+            *from <= since && Freshness::fresh(at.elapsed(), self.freshness.cloudwatch)
+        });
+        let transitions = match cached {
+            Some((_, _, t)) => t.clone(),
+            None => {
+                self.fetches.fetch_add(1, Ordering::Relaxed);
+                match self.cloudwatch.alarm_history(name, since).await {
+                    Ok(t) => {
+                        st.history = Some(true);
+                        st.transitions
+                            .insert(name.to_owned(), (Instant::now(), since, t.clone()));
+                        t
+                    }
+                    Err(e) => {
+                        if e.kind == ErrorKind::Unsupported {
+                            st.history = Some(false);
+                        }
+                        return Err(e);
+                    }
+                }
+            }
+        };
+        Ok(transitions.into_iter().filter(|t| t.at >= since).collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn answers_stay_fresh_for_just_under_the_interval() {
+        let i = Duration::from_secs(30);
+        assert!(Freshness::fresh(Duration::from_secs(28), i));
+        assert!(!Freshness::fresh(Duration::from_secs(29), i));
+        assert!(!Freshness::fresh(Duration::from_secs(31), i));
+        // Short intervals keep a tenth as slack.
+        assert!(Freshness::fresh(
+            Duration::from_millis(800),
+            Duration::from_secs(1)
+        ));
+        assert!(!Freshness::fresh(
+            Duration::from_millis(950),
+            Duration::from_secs(1)
+        ));
+    }
+}

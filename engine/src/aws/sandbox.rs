@@ -1,0 +1,302 @@
+//! A sandbox account on AWS: every service gameday touches, through the official SDK,
+//! behind the same [`Sandbox`] seam as the simulator.
+
+use super::cloudtrail::AwsCloudTrail;
+use super::cloudwatch::AwsCloudWatch;
+use super::ec2::AwsEc2;
+use super::guardduty::AwsFindings;
+use super::iam::AwsIam;
+use super::poller::{Freshness, Poller, Pollers};
+use super::s3::AwsS3;
+use super::{Preflight, PreflightError, preflight, sandbox_error, sdk_config};
+use crate::config::Target;
+use crate::sandbox::{
+    Actor, Alarm, AlarmTransition, CloudTrail, CloudWatch, Ec2, ErrorKind, Finding, GuardDuty, Iam,
+    Result, S3, Sandbox, SandboxError, Tags, TargetInfo,
+};
+use async_trait::async_trait;
+use aws_sdk_guardduty::types::ThreatIntelSetFormat;
+use chrono::{DateTime, Utc};
+use std::sync::Arc;
+
+/// Where a threat list's addresses are kept: an object in a bucket of its own.
+const LIST_KEY: &str = "threat-list.txt";
+
+/// The bucket holding threat list `name` of `account`: S3's rules (lower case, digits,
+/// hyphens, at most 63 characters), unique per account.
+fn list_bucket(name: &str, account: &str) -> String {
+    let mut s: String = name
+        .chars()
+        .map(|c| match c.to_ascii_lowercase() {
+            c @ ('a'..='z' | '0'..='9') => c,
+            _ => '-',
+        })
+        .collect();
+    s.truncate(63 - account.len() - 1);
+    let s = s.trim_matches('-');
+    format!("{s}-{account}")
+}
+
+/// The bucket in a threat list's location (`https://s3.amazonaws.com/BUCKET/KEY`).
+fn bucket_of(location: &str) -> Option<&str> {
+    let path = location.split_once("://")?.1.split_once('/')?.1;
+    path.split('/').next().filter(|b| !b.is_empty())
+}
+
+/// GuardDuty on AWS: findings through the shared poller, threat lists kept in S3.
+struct AwsGuardDuty {
+    findings: AwsFindings,
+    poller: Arc<Poller>,
+    s3: AwsS3,
+    account: String,
+}
+
+impl AwsGuardDuty {
+    async fn create_set(&self, name: &str, bucket: &str, tags: &Tags) -> Result<String> {
+        const OP: &str = "guardduty:CreateThreatIntelSet";
+        let detector = self.findings.detector().await?;
+        let out = self
+            .findings
+            .client()
+            .create_threat_intel_set()
+            .detector_id(detector)
+            .name(name)
+            .format(ThreatIntelSetFormat::Txt)
+            .location(format!("https://s3.amazonaws.com/{bucket}/{LIST_KEY}"))
+            .activate(true)
+            .set_tags(Some(tags.clone().into_iter().collect()))
+            .send()
+            .await
+            .map_err(|e| sandbox_error(OP, e))?;
+        out.threat_intel_set_id()
+            .map(str::to_owned)
+            .ok_or_else(|| SandboxError::new(ErrorKind::Other, OP, "the answer has no id"))
+    }
+}
+
+#[async_trait]
+impl GuardDuty for AwsGuardDuty {
+    async fn create_sample_findings(&self, finding_types: &[String]) -> Result<()> {
+        self.findings.create_sample_findings(finding_types).await
+    }
+
+    async fn create_threat_intel_set(
+        &self,
+        name: &str,
+        ips: &[String],
+        tags: &Tags,
+    ) -> Result<String> {
+        let bucket = list_bucket(name, &self.account);
+        self.s3.create_bucket(&bucket, tags).await?;
+        let mut body = ips.join("\n");
+        body.push('\n');
+        let made = match self.s3.put_object(&bucket, LIST_KEY, body).await {
+            Ok(()) => self.create_set(name, &bucket, tags).await,
+            Err(e) => Err(e),
+        };
+        if made.is_err() {
+            // No half-made list: the bucket goes with the failed call.
+            let _ = self.s3.delete_bucket(&bucket).await;
+        }
+        made
+    }
+
+    async fn delete_threat_intel_set(&self, id: &str) -> Result<()> {
+        let detector = self.findings.detector().await?;
+        let client = self.findings.client();
+        let set = match client
+            .get_threat_intel_set()
+            .detector_id(&detector)
+            .threat_intel_set_id(id)
+            .send()
+            .await
+        {
+            Ok(set) => set,
+            Err(e) => {
+                // GuardDuty answers an unknown list with a BadRequestException: whether it
+                // is gone is for the list of lists to say.
+                let e = sandbox_error("guardduty:GetThreatIntelSet", e);
+                let listed = client
+                    .list_threat_intel_sets()
+                    .detector_id(&detector)
+                    .send()
+                    .await
+                    .map_err(|e| sandbox_error("guardduty:ListThreatIntelSets", e))?;
+                if listed.threat_intel_set_ids().iter().any(|x| x == id) {
+                    return Err(e);
+                }
+                return Err(SandboxError::new(
+                    ErrorKind::NotFound,
+                    &e.operation,
+                    e.message,
+                ));
+            }
+        };
+        client
+            .delete_threat_intel_set()
+            .detector_id(&detector)
+            .threat_intel_set_id(id)
+            .send()
+            .await
+            .map_err(|e| sandbox_error("guardduty:DeleteThreatIntelSet", e))?;
+        if let Some(bucket) = set.location().and_then(bucket_of) {
+            crate::steps::gone_is_fine(self.s3.delete_bucket(bucket).await)?;
+        }
+        Ok(())
+    }
+
+    async fn findings(&self, types: &[String], since: DateTime<Utc>) -> Result<Vec<Finding>> {
+        self.poller.findings(types, since).await
+    }
+}
+
+/// CloudWatch alarms through the shared poller.
+struct PolledCloudWatch(Arc<Poller>);
+
+#[async_trait]
+impl CloudWatch for PolledCloudWatch {
+    async fn describe_alarms(&self, names: &[String]) -> Result<Vec<Alarm>> {
+        self.0.alarms(names).await
+    }
+
+    async fn alarm_history(
+        &self,
+        name: &str,
+        since: DateTime<Utc>,
+    ) -> Result<Vec<AlarmTransition>> {
+        self.0.alarm_history(name, since).await
+    }
+}
+
+/// One account and region of an AWS target, for one run.
+pub struct AwsSandbox {
+    info: TargetInfo,
+    iam: AwsIam,
+    ec2: AwsEc2,
+    s3: AwsS3,
+    cloudtrail: AwsCloudTrail,
+    guardduty: AwsGuardDuty,
+    cloudwatch: PolledCloudWatch,
+    actor: super::actor::AwsActor,
+    stop_alarms: Vec<String>,
+    tags: Tags,
+}
+
+impl AwsSandbox {
+    /// Preflights `target` in `region` (identity, allowlist, clock skew, stop alarms:
+    /// read-only calls) and, when it passes, connects for run `run_id`, with the detection
+    /// poller of that account and region from `pollers`.
+    pub async fn connect(
+        target: &Target,
+        region: &str,
+        run_id: &str,
+        pollers: &Pollers,
+        freshness: Freshness,
+    ) -> std::result::Result<(AwsSandbox, Preflight), PreflightError> {
+        let checked = preflight(target, region).await?;
+        let account = checked.identity.account.clone();
+        let config = sdk_config(target, region, Some(run_id)).await;
+        let path_style = target.endpoint_url.is_some();
+        let key = format!(
+            "{account}/{region}/{}",
+            target.endpoint_url.as_deref().unwrap_or("aws")
+        );
+        // The poller's own calls carry no run id: they serve every run.
+        let base = sdk_config(target, region, None).await;
+        let poller = pollers.get(&key, || {
+            Poller::new(
+                AwsFindings::new(&base),
+                AwsCloudWatch::new(&base),
+                freshness,
+            )
+        });
+        let s3 = AwsS3::new(&config, path_style);
+        let sandbox = AwsSandbox {
+            info: TargetInfo {
+                name: target.name.clone(),
+                kind: "aws".to_owned(),
+                account_id: account.clone(),
+                region: region.to_owned(),
+            },
+            iam: AwsIam::new(&config),
+            ec2: AwsEc2::new(&config),
+            s3: s3.clone(),
+            cloudtrail: AwsCloudTrail::new(&config),
+            guardduty: AwsGuardDuty {
+                findings: AwsFindings::new(&config),
+                poller: poller.clone(),
+                s3,
+                account,
+            },
+            cloudwatch: PolledCloudWatch(poller),
+            actor: super::actor::AwsActor::new(target, region, Some(run_id)),
+            stop_alarms: target.stop_alarms.clone(),
+            tags: target.tags.clone().into_iter().collect(),
+        };
+        Ok((sandbox, checked))
+    }
+}
+
+impl Sandbox for AwsSandbox {
+    fn target(&self) -> TargetInfo {
+        self.info.clone()
+    }
+
+    fn iam(&self) -> &dyn Iam {
+        &self.iam
+    }
+
+    fn ec2(&self) -> &dyn Ec2 {
+        &self.ec2
+    }
+
+    fn s3(&self) -> &dyn S3 {
+        &self.s3
+    }
+
+    fn cloudtrail(&self) -> &dyn CloudTrail {
+        &self.cloudtrail
+    }
+
+    fn guardduty(&self) -> &dyn GuardDuty {
+        &self.guardduty
+    }
+
+    fn cloudwatch(&self) -> &dyn CloudWatch {
+        &self.cloudwatch
+    }
+
+    fn actor(&self) -> &dyn Actor {
+        &self.actor
+    }
+
+    fn stop_alarms(&self) -> &[String] {
+        &self.stop_alarms
+    }
+
+    fn extra_tags(&self) -> Tags {
+        self.tags.clone()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn threat_list_buckets_follow_s3_naming_and_round_trip() {
+        assert_eq!(
+            list_bucket("gameday-1a2b-Attacker_IPs", "123456789012"),
+            "gameday-1a2b-attacker-ips-123456789012"
+        );
+        let long = list_bucket(&"x".repeat(100), "123456789012");
+        assert_eq!(long.len(), 63);
+        assert!(long.ends_with("-123456789012"));
+        let b = list_bucket("l", "123456789012");
+        assert_eq!(
+            bucket_of(&format!("https://s3.amazonaws.com/{b}/{LIST_KEY}")),
+            Some(b.as_str())
+        );
+        assert_eq!(bucket_of("https://s3.amazonaws.com/"), None);
+    }
+}

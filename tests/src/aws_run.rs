@@ -1,0 +1,326 @@
+//! Game days on the emulator, as a user would run them (`gameday run --target moto`),
+//! with the test playing GuardDuty and CloudWatch: it follows the run's journal and, when
+//! a detection's trigger step has run (T0), puts a finding whose `createdAt` is T0 plus a
+//! known delay, or moves an alarm into ALARM that delay after T0. The run's measured time
+//! to detect must then be that delay.
+
+use crate::moto::Moto;
+use serde_json::{Map, Value, json};
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// The delay between T0 and each injected detection.
+pub const DELAY: Duration = Duration::from_secs(2);
+
+/// The alarm names every library scenario watches, created in each emulator.
+pub fn library_alarms() -> BTreeSet<String> {
+    crate::library_scenarios()
+        .iter()
+        .flat_map(|p| {
+            std::fs::read_to_string(p)
+                .unwrap_or_default()
+                .lines()
+                .filter_map(|l| l.trim().strip_prefix("alarm:").map(|a| a.trim().to_owned()))
+                .collect::<Vec<_>>()
+        })
+        .collect()
+}
+
+/// A `gameday.yaml` with one target, `moto`, at `endpoint`, polling every second, and a
+/// test account's credentials in the environment (see [`command`]).
+pub fn config(dir: &Path, endpoint: &str, extra: &str) -> PathBuf {
+    let file = dir.join("gameday.yaml");
+    let text = format!(
+        "targets:\n  - name: moto\n    kind: aws\n    regions: [us-east-1]\n    \
+         allowed_accounts: [\"123456789012\"]\n    endpoint_url: {endpoint}\n    \
+         attacker_ip: 198.51.100.7\n    tags: {{ team: blue }}\n    max_attempts: 10\n    \
+         poll: {{ guardduty: 1s, cloudwatch: 1s, containment: 1s }}\n{extra}"
+    );
+    std::fs::write(&file, text).unwrap_or_default();
+    file
+}
+
+/// The secret access key of the test account: searched for in everything a run writes.
+pub const SECRET: &str = "gamedayTestSecretKeyDoNotLeak0123456789";
+
+/// `gameday ARGS` with the test account's credentials, from `dir`.
+pub fn command(dir: &Path, args: &[&str]) -> Command {
+    let mut c = Command::new(crate::binary());
+    c.current_dir(dir)
+        .args(args)
+        .env_remove("GAMEDAY_LIBRARY")
+        .env_remove("AWS_PROFILE")
+        .env("AWS_ACCESS_KEY_ID", "AKIAGAMEDAYTEST00001")
+        .env("AWS_SECRET_ACCESS_KEY", SECRET)
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("AWS_CONFIG_FILE", dir.join("no-aws-config"))
+        .env(
+            "AWS_SHARED_CREDENTIALS_FILE",
+            dir.join("no-aws-credentials"),
+        );
+    c
+}
+
+/// `gameday run SCENARIO --target moto --autopilot` in `dir`, with runs under
+/// `dir/runs`; stdout and stderr go to files in `dir`.
+#[allow(clippy::panic)]
+pub fn spawn_run(dir: &Path, scenario: &str, extra: &[&str]) -> Child {
+    let library = crate::repo();
+    let mut args = vec![
+        "run",
+        scenario,
+        "--library",
+        library.to_str().unwrap_or_default(),
+        "--target",
+        "moto",
+        "--autopilot",
+        "--think-time",
+        "1s",
+        "--runs-dir",
+        "runs",
+    ];
+    if scenario == "malicious-ip-caller" {
+        args.extend(["--param", "list_settle=1s"]);
+    }
+    args.extend(extra);
+    let out = std::fs::File::create(dir.join(format!("{scenario}.out")))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let err = std::fs::File::create(dir.join(format!("{scenario}.err")))
+        .unwrap_or_else(|e| panic!("{e}"));
+    command(dir, &args)
+        .stdout(Stdio::from(out))
+        .stderr(Stdio::from(err))
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot start gameday: {e}"))
+}
+
+/// The events of the journal of the only run under `runs`, if it exists yet (complete
+/// lines only).
+pub fn events(runs: &Path) -> Vec<Value> {
+    let Some(dir) = run_dirs(runs).into_iter().next() else {
+        return Vec::new();
+    };
+    let text = std::fs::read_to_string(dir.join("journal.jsonl")).unwrap_or_default();
+    text.split_inclusive('\n')
+        .filter(|l| l.ends_with('\n'))
+        .filter_map(|l| serde_json::from_str(l).ok())
+        .collect()
+}
+
+/// The run directories under `runs`.
+pub fn run_dirs(runs: &Path) -> Vec<PathBuf> {
+    let mut v: Vec<PathBuf> = std::fs::read_dir(runs)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.is_dir())
+        .collect();
+    v.sort();
+    v
+}
+
+/// `${steps.ID.FIELD}` references in `text`, replaced with the outputs seen so far.
+fn resolve(text: &str, outputs: &BTreeMap<String, Map<String, Value>>) -> Option<String> {
+    let mut out = String::new();
+    let mut rest = text;
+    while let Some(start) = rest.find("${") {
+        out.push_str(&rest[..start]);
+        let end = rest[start..].find('}')? + start;
+        let reference = &rest[start + 2..end];
+        let mut parts = reference.splitn(3, '.');
+        let (Some("steps"), Some(step), Some(field)) = (parts.next(), parts.next(), parts.next())
+        else {
+            return None;
+        };
+        match outputs.get(step)?.get(field)? {
+            Value::String(s) => out.push_str(s),
+            v => out.push_str(&v.to_string()),
+        }
+        rest = &rest[end + 1..];
+    }
+    out.push_str(rest);
+    Some(out)
+}
+
+/// A finding's resource, from a scenario's `match`.
+fn finding_resource(matches: &BTreeMap<String, String>) -> Value {
+    let mut r = Map::new();
+    for (k, v) in matches {
+        let key = match k.as_str() {
+            "access_key_id" => "accessKeyId",
+            "user_name" => "userName",
+            "instance_id" => "instanceId",
+            "bucket" => "bucket",
+            "trail_name" => "trailName",
+            _ => continue,
+        };
+        r.insert(key.to_owned(), Value::String(v.clone()));
+    }
+    Value::Object(r)
+}
+
+/// What the detectors did for one run.
+#[derive(Debug, Default)]
+pub struct Played {
+    /// Detection id → T0 (from the journal) and when the detection was put.
+    pub injected: BTreeMap<String, (chrono::DateTime<chrono::Utc>, chrono::DateTime<chrono::Utc>)>,
+}
+
+/// Plays the detectors for the run under `runs` until `child` exits or `timeout` passes;
+/// returns what it injected and the exit status.
+#[allow(clippy::panic)]
+pub fn play(
+    moto: &Moto,
+    runs: &Path,
+    child: &mut Child,
+    timeout: Duration,
+) -> (Played, Option<std::process::ExitStatus>) {
+    let deadline = Instant::now() + timeout;
+    let mut played = Played::default();
+    // Alarms to move at a wall-clock moment: (when, alarm, detection id, T0).
+    let mut due: Vec<(
+        chrono::DateTime<chrono::Utc>,
+        String,
+        String,
+        chrono::DateTime<chrono::Utc>,
+    )> = Vec::new();
+    let delay = chrono::Duration::from_std(DELAY).unwrap_or_default();
+    loop {
+        let events = events(runs);
+        let mut outputs: BTreeMap<String, Map<String, Value>> = BTreeMap::new();
+        let mut done: BTreeMap<String, chrono::DateTime<chrono::Utc>> = BTreeMap::new();
+        let mut detect = Vec::new();
+        let mut attack_last = None;
+        for e in &events {
+            match e["event"].as_str() {
+                Some("run_started") => {
+                    let sc = &e["plan"]["scenario"];
+                    detect = sc["detect"].as_array().cloned().unwrap_or_default();
+                    attack_last = sc["attack"]
+                        .as_array()
+                        .and_then(|a| a.last())
+                        .and_then(|s| s["id"].as_str())
+                        .map(str::to_owned);
+                }
+                Some("step_completed") => {
+                    let step = e["step"].as_str().unwrap_or_default().to_owned();
+                    outputs.insert(
+                        step.clone(),
+                        e["outputs"].as_object().cloned().unwrap_or_default(),
+                    );
+                    if let Some(at) = e["at"].as_str().and_then(|t| t.parse().ok()) {
+                        done.insert(step, at);
+                    }
+                }
+                _ => {}
+            }
+        }
+        for d in &detect {
+            let id = d["id"].as_str().unwrap_or_default().to_owned();
+            if played.injected.contains_key(&id) {
+                continue;
+            }
+            let trigger = d["trigger"]
+                .as_str()
+                .map(str::to_owned)
+                .or_else(|| attack_last.clone())
+                .unwrap_or_default();
+            let Some(&t0) = done.get(&trigger) else {
+                continue;
+            };
+            let matches: Option<BTreeMap<String, String>> = d["match"]
+                .as_object()
+                .map(|m| {
+                    m.iter()
+                        .map(|(k, v)| Some((k.clone(), resolve(v.as_str()?, &outputs)?)))
+                        .collect()
+                })
+                .unwrap_or(Some(BTreeMap::new()));
+            let Some(matches) = matches else {
+                continue;
+            };
+            let at = t0 + delay;
+            match d["source"].as_str() {
+                Some("guardduty") => {
+                    moto.inject_finding(&json!({
+                        "type": d["finding_type"],
+                        "createdAt": at.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string(),
+                        "resource": finding_resource(&matches),
+                        "userAgent": "aws-cli/2.15.0 md/kali",
+                    }));
+                    played.injected.insert(id, (t0, at));
+                }
+                Some("cloudwatch") => {
+                    let alarm = d["alarm"].as_str().unwrap_or_default().to_owned();
+                    due.push((at, alarm, id.clone(), t0));
+                    played.injected.insert(id, (t0, at));
+                }
+                other => panic!("unknown detection source {other:?}"),
+            }
+        }
+        let now = chrono::Utc::now();
+        due.retain(|(at, alarm, _, _)| {
+            if *at <= now {
+                moto.set_alarm_state(alarm, "ALARM");
+                false
+            } else {
+                true
+            }
+        });
+        if let Ok(Some(status)) = child.try_wait() {
+            return (played, Some(status));
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            return (played, None);
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// Every resource in the emulator tagged `gameday:run` (by any run), as `kind id run`,
+/// read from moto's own state, not through gameday's code.
+pub fn tagged(moto: &Moto) -> Vec<String> {
+    let out = moto.python_output(TAGGED);
+    out.lines().map(str::to_owned).collect()
+}
+
+const TAGGED: &str = r#"
+import boto3
+iam = boto3.client("iam"); ec2 = boto3.client("ec2"); s3 = boto3.client("s3")
+ct = boto3.client("cloudtrail"); gd = boto3.client("guardduty")
+def run_of(tags):
+    for t in tags or []:
+        k = t.get("Key", t.get("key")); v = t.get("Value", t.get("value"))
+        if k == "gameday:run":
+            return v
+for u in iam.list_users()["Users"]:
+    r = run_of(iam.list_user_tags(UserName=u["UserName"])["Tags"])
+    if r: print("iam-user", u["UserName"], r)
+for res in ec2.describe_instances(Filters=[{"Name": "tag-key", "Values": ["gameday:run"]}])["Reservations"]:
+    for i in res["Instances"]:
+        if i["State"]["Name"] != "terminated":
+            print("instance", i["InstanceId"], run_of(i.get("Tags")))
+for g in ec2.describe_security_groups(Filters=[{"Name": "tag-key", "Values": ["gameday:run"]}])["SecurityGroups"]:
+    print("security-group", g["GroupId"], run_of(g.get("Tags")))
+for s in ec2.describe_snapshots(OwnerIds=["self"], Filters=[{"Name": "tag-key", "Values": ["gameday:run"]}])["Snapshots"]:
+    print("snapshot", s["SnapshotId"], run_of(s.get("Tags")))
+for b in s3.list_buckets()["Buckets"]:
+    try:
+        r = run_of(s3.get_bucket_tagging(Bucket=b["Name"])["TagSet"])
+    except Exception:
+        r = None
+    if r: print("bucket", b["Name"], r)
+for t in ct.describe_trails()["trailList"]:
+    tags = ct.list_tags(ResourceIdList=[t["TrailARN"]])["ResourceTagList"]
+    r = run_of(tags[0].get("TagsList") if tags else [])
+    if r: print("trail", t["Name"], r)
+for d in gd.list_detectors()["DetectorIds"]:
+    for s in gd.list_threat_intel_sets(DetectorId=d)["ThreatIntelSetIds"]:
+        tags = gd.get_threat_intel_set(DetectorId=d, ThreatIntelSetId=s).get("Tags", {})
+        if "gameday:run" in tags: print("threat-list", s, tags["gameday:run"])
+"#;

@@ -53,6 +53,42 @@ impl Journal {
         })
     }
 
+    /// Opens the journal of a run whose process ended, to append to it: locks it (an
+    /// error if its run is still live), and drops a last line a crash cut short, so what
+    /// is appended starts on a line of its own. Returns what it held.
+    pub fn resume(run_dir: &Path) -> Result<(Journal, Contents), ReadError> {
+        let path = run_dir.join(FILE_NAME);
+        let io = |source| ReadError::Io {
+            path: path.clone(),
+            source,
+        };
+        let file = OpenOptions::new()
+            .read(true)
+            .append(true)
+            .open(&path)
+            .map_err(io)?;
+        file.try_lock().map_err(|e| {
+            io(std::io::Error::new(
+                std::io::ErrorKind::WouldBlock,
+                format!("the run is still in progress ({e})"),
+            ))
+        })?;
+        let text = std::fs::read_to_string(&path).map_err(io)?;
+        let contents = parse(&path, &text)?;
+        let whole = text.rfind('\n').map_or(0, |i| i + 1);
+        if whole < text.len() {
+            file.set_len(whole as u64).map_err(io)?;
+        }
+        Ok((
+            Journal {
+                sink: Sink::File(file),
+                path: Some(path),
+                secrets: Vec::new(),
+            },
+            contents,
+        ))
+    }
+
     /// A journal kept in memory (benchmarks, tests).
     pub fn memory() -> Journal {
         Journal {
@@ -238,6 +274,40 @@ mod tests {
             t_ms: seq,
             body,
         }
+    }
+
+    #[test]
+    fn a_resumed_journal_drops_a_torn_line_and_appends_after_the_rest() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let run = dir.path().join("r1");
+        let mut journal = Journal::create(&run).expect("create");
+        let e = event(
+            0,
+            Body::PhaseStarted {
+                phase: RunPhase::Setup,
+            },
+        );
+        journal.append(&e).expect("append");
+        assert!(Journal::resume(&run).is_err(), "live: not resumable");
+        drop(journal);
+        let path = run.join(FILE_NAME);
+        let mut f = OpenOptions::new().append(true).open(&path).expect("open");
+        f.write_all(b"{\"seq\":1,\"at\"").expect("tear");
+        drop(f);
+        let (mut resumed, contents) = Journal::resume(&run).expect("resume");
+        assert!(contents.torn_tail);
+        assert_eq!(contents.events.len(), 1);
+        resumed
+            .append(&event(
+                1,
+                Body::PhaseStarted {
+                    phase: RunPhase::Cleanup,
+                },
+            ))
+            .expect("append");
+        let back = read(&run).expect("read");
+        assert!(!back.torn_tail);
+        assert_eq!(back.events.len(), 2);
     }
 
     #[test]

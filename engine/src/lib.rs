@@ -19,6 +19,7 @@ pub mod event;
 pub mod journal;
 pub mod library;
 pub mod locate;
+pub mod recover;
 pub mod report;
 pub mod run;
 pub mod runbook;

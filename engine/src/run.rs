@@ -497,19 +497,12 @@ impl<'a> Run<'a> {
     async fn cleanup(&mut self) -> Result<u32, RunError> {
         let (mut reverted, mut failed) = (0, 0);
         while let Some(u) = self.undo.pop() {
-            let result = match steps::find(&u.action) {
-                None => Err(format!("unknown step kind `{}`", u.action)),
-                Some(kind) => {
-                    let cx = StepContext {
-                        sandbox: self.sandbox,
-                        clock: self.clock,
-                        tags: &self.tags,
-                    };
-                    let args = Args::new(kind.spec().name, u.with.clone(), Vec::new());
-                    steps::gone_is_fine(kind.apply(&cx, &args).await.map(|_| ()))
-                        .map_err(|e| e.to_string())
-                }
+            let cx = StepContext {
+                sandbox: self.sandbox,
+                clock: self.clock,
+                tags: &self.tags,
             };
+            let result = steps::revert(&cx, &u).await;
             match &result {
                 Ok(()) => reverted += 1,
                 Err(_) => failed += 1,

@@ -66,6 +66,10 @@ pub enum Command {
     /// Targets from gameday.yaml: list them, or check one before a game day.
     #[command(subcommand)]
     Target(TargetCommand),
+    /// Remove what game days left behind on AWS: after a crash, what a run's journal
+    /// records and what the run tagged (`--run`); or everything tagged by gameday that no
+    /// live run owns (`--orphans`).
+    Cleanup(CleanupArgs),
     /// Write the report of one or more runs from their journals alone.
     ///
     /// Several runs (a schedule, a team's session) are combined into one report. With one
@@ -246,6 +250,37 @@ pub enum TargetCommand {
         #[arg(long)]
         region: Option<String>,
     },
+}
+
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("what").required(true).args(["run", "orphans"])))]
+pub struct CleanupArgs {
+    /// A run directory: revert what its journal records as changed, then remove what the
+    /// run tagged; the clean-up is appended to its journal.
+    #[arg(long, value_name = "RUN_DIR")]
+    pub run: Option<PathBuf>,
+    /// Remove every resource tagged by gameday in the target's account and region whose
+    /// run is not live.
+    #[arg(long, requires = "target")]
+    pub orphans: bool,
+    /// The target (with --run: instead of the one the journal names).
+    #[arg(long, value_name = "NAME")]
+    pub target: Option<String>,
+    /// The region (with --orphans; default: the target's first).
+    #[arg(long, value_name = "REGION", conflicts_with = "run")]
+    pub region: Option<String>,
+    #[command(flatten)]
+    pub config: ConfigArg,
+    /// Where run directories are: orphans of runs live there are left alone.
+    #[arg(long, value_name = "DIR", default_value = "runs")]
+    pub runs_dir: PathBuf,
+    /// Leave alone resources of runs that started less recently than this (a run on
+    /// another machine may still own them).
+    #[arg(long, value_name = "DURATION", default_value = "1h")]
+    pub older_than: gameday_engine::duration::Duration,
+    /// Say what would be removed, and remove nothing.
+    #[arg(long)]
+    pub dry_run: bool,
 }
 
 /// Where a game day runs.

@@ -40,6 +40,7 @@ pub fn dispatch(cli: Cli) -> i32 {
         Command::Console(args) => crate::console::live(args),
         Command::Replay(args) => crate::console::replay(args),
         Command::Target(cmd) => crate::target::run(cmd),
+        Command::Cleanup(args) => crate::cleanup::run(args),
         Command::Report { runs, format, out } => report_cmd(&runs, &format, out.as_deref()),
         Command::Trend {
             runs,

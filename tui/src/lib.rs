@@ -2,6 +2,7 @@
 //! over [`main`]; the library exists so the console's benchmark can drive it.
 
 mod analysis;
+mod cleanup;
 mod cli;
 mod commands;
 mod console;

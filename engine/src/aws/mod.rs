@@ -11,6 +11,7 @@ pub mod iam;
 pub mod poller;
 pub mod s3;
 pub mod sandbox;
+pub mod sweep;
 
 /// The SDK configuration every client is built from.
 pub use aws_config::SdkConfig;

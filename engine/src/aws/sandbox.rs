@@ -180,6 +180,8 @@ pub struct AwsSandbox {
     actor: super::actor::AwsActor,
     stop_alarms: Vec<String>,
     tags: Tags,
+    config: aws_config::SdkConfig,
+    path_style: bool,
 }
 
 impl AwsSandbox {
@@ -232,8 +234,17 @@ impl AwsSandbox {
             actor: super::actor::AwsActor::new(target, region, Some(run_id)),
             stop_alarms: target.stop_alarms.clone(),
             tags: target.tags.clone().into_iter().collect(),
+            config,
+            path_style,
         };
         Ok((sandbox, checked))
+    }
+}
+
+impl AwsSandbox {
+    /// Every resource tagged by a run in this account and region (read-only calls).
+    pub async fn leftovers(&self) -> Result<Vec<super::sweep::Leftover>> {
+        super::sweep::find(&self.config, self.path_style).await
     }
 }
 

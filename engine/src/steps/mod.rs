@@ -384,6 +384,17 @@ impl Args {
     }
 }
 
+/// Applies one revert; a resource already gone (a responder removed it, say) is reverted.
+pub async fn revert(cx: &StepContext<'_>, u: &Undo) -> Result<(), String> {
+    match find(&u.action) {
+        None => Err(format!("unknown step kind `{}`", u.action)),
+        Some(kind) => {
+            let args = Args::new(kind.spec().name, u.with.clone(), Vec::new());
+            gone_is_fine(kind.apply(cx, &args).await.map(|_| ())).map_err(|e| e.to_string())
+        }
+    }
+}
+
 /// Treats NotFound as success: for reverts of things a responder may already have removed.
 pub fn gone_is_fine(r: Result<(), SandboxError>) -> Result<(), SandboxError> {
     match r {

@@ -1,0 +1,344 @@
+//! Finding and removing what runs left behind: every resource tagged `gameday:run`, found
+//! by listing each kind gameday creates, and removed through the same sandbox calls the
+//! step reverts use. `gameday cleanup` reads this after a crash, and for orphans.
+
+use super::{SdkConfig, sandbox_error};
+use crate::sandbox::{ErrorKind, Result, Sandbox};
+use crate::steps::gone_is_fine;
+use chrono::{DateTime, Utc};
+use std::collections::HashMap;
+
+/// The tag that names the run.
+pub const RUN_TAG: &str = "gameday:run";
+/// The tag that says when the run started (RFC 3339).
+pub const STARTED_TAG: &str = "gameday:started";
+
+/// What a kind of resource is, in the order removal must go (instances before their
+/// security groups, threat lists before their buckets).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Kind {
+    /// A GuardDuty threat list.
+    ThreatList,
+    /// A CloudTrail trail.
+    Trail,
+    /// An EC2 instance.
+    Instance,
+    /// An EBS snapshot.
+    Snapshot,
+    /// An EC2 security group.
+    SecurityGroup,
+    /// An IAM user, with its keys and policies.
+    User,
+    /// An S3 bucket, with its objects.
+    Bucket,
+}
+
+impl Kind {
+    /// For people.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::ThreatList => "guardduty threat list",
+            Kind::Trail => "cloudtrail trail",
+            Kind::Instance => "ec2 instance",
+            Kind::Snapshot => "ec2 snapshot",
+            Kind::SecurityGroup => "ec2 security group",
+            Kind::User => "iam user",
+            Kind::Bucket => "s3 bucket",
+        }
+    }
+}
+
+/// A resource a run tagged.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Leftover {
+    /// What it is.
+    pub kind: Kind,
+    /// Its id or name.
+    pub id: String,
+    /// The run that made it.
+    pub run: String,
+    /// When that run started, from its tag.
+    pub started: Option<DateTime<Utc>>,
+}
+
+impl std::fmt::Display for Leftover {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} {} (run {})", self.kind.as_str(), self.id, self.run)
+    }
+}
+
+fn leftover<'a>(
+    kind: Kind,
+    id: &str,
+    tags: impl IntoIterator<Item = (&'a str, &'a str)>,
+) -> Option<Leftover> {
+    let tags: HashMap<&str, &str> = tags.into_iter().collect();
+    Some(Leftover {
+        kind,
+        id: id.to_owned(),
+        run: (*tags.get(RUN_TAG)?).to_owned(),
+        started: tags
+            .get(STARTED_TAG)
+            .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
+            .map(|t| t.with_timezone(&Utc)),
+    })
+}
+
+/// Every resource tagged by a run in the account and region of `config` (read-only
+/// calls), in the order they must be removed.
+pub async fn find(config: &SdkConfig, path_style: bool) -> Result<Vec<Leftover>> {
+    let mut found = Vec::new();
+    found.extend(users(config).await?);
+    found.extend(ec2(config).await?);
+    found.extend(buckets(config, path_style).await?);
+    found.extend(trails(config).await?);
+    found.extend(threat_lists(config).await?);
+    found.sort_by(|a, b| (a.kind, &a.id).cmp(&(b.kind, &b.id)));
+    Ok(found)
+}
+
+async fn users(config: &SdkConfig) -> Result<Vec<Leftover>> {
+    let iam = aws_sdk_iam::Client::new(config);
+    let mut found = Vec::new();
+    let mut marker: Option<String> = None;
+    loop {
+        let page = iam
+            .list_users()
+            .set_marker(marker.clone())
+            .send()
+            .await
+            .map_err(|e| sandbox_error("iam:ListUsers", e))?;
+        for u in page.users() {
+            let name = u.user_name();
+            let tags = match iam.list_user_tags().user_name(name).send().await {
+                Ok(t) => t,
+                Err(e) => {
+                    gone_is_fine(Err(sandbox_error("iam:ListUserTags", e)))?;
+                    continue;
+                }
+            };
+            found.extend(leftover(
+                Kind::User,
+                name,
+                tags.tags().iter().map(|t| (t.key(), t.value())),
+            ));
+        }
+        marker = page.marker().map(str::to_owned);
+        if !page.is_truncated() || marker.is_none() {
+            break;
+        }
+    }
+    Ok(found)
+}
+
+async fn ec2(config: &SdkConfig) -> Result<Vec<Leftover>> {
+    use aws_sdk_ec2::types::{Filter, InstanceStateName};
+    let ec2 = aws_sdk_ec2::Client::new(config);
+    let tagged = Filter::builder().name("tag-key").values(RUN_TAG).build();
+    let tags = |t: &[aws_sdk_ec2::types::Tag]| -> Vec<(String, String)> {
+        t.iter()
+            .map(|t| {
+                (
+                    t.key().unwrap_or_default().to_owned(),
+                    t.value().unwrap_or_default().to_owned(),
+                )
+            })
+            .collect()
+    };
+    let mut found = Vec::new();
+    let out = ec2
+        .describe_instances()
+        .filters(tagged.clone())
+        .send()
+        .await
+        .map_err(|e| sandbox_error("ec2:DescribeInstances", e))?;
+    for i in out.reservations().iter().flat_map(|r| r.instances()) {
+        let state = i.state().and_then(|s| s.name());
+        if matches!(
+            state,
+            Some(InstanceStateName::Terminated | InstanceStateName::ShuttingDown)
+        ) {
+            continue;
+        }
+        let t = tags(i.tags());
+        found.extend(leftover(
+            Kind::Instance,
+            i.instance_id().unwrap_or_default(),
+            t.iter().map(|(k, v)| (k.as_str(), v.as_str())),
+        ));
+    }
+    let out = ec2
+        .describe_security_groups()
+        .filters(tagged.clone())
+        .send()
+        .await
+        .map_err(|e| sandbox_error("ec2:DescribeSecurityGroups", e))?;
+    for g in out.security_groups() {
+        let t = tags(g.tags());
+        found.extend(leftover(
+            Kind::SecurityGroup,
+            g.group_id().unwrap_or_default(),
+            t.iter().map(|(k, v)| (k.as_str(), v.as_str())),
+        ));
+    }
+    let out = ec2
+        .describe_snapshots()
+        .owner_ids("self")
+        .filters(tagged)
+        .send()
+        .await
+        .map_err(|e| sandbox_error("ec2:DescribeSnapshots", e))?;
+    for s in out.snapshots() {
+        let t = tags(s.tags());
+        found.extend(leftover(
+            Kind::Snapshot,
+            s.snapshot_id().unwrap_or_default(),
+            t.iter().map(|(k, v)| (k.as_str(), v.as_str())),
+        ));
+    }
+    Ok(found)
+}
+
+async fn buckets(config: &SdkConfig, path_style: bool) -> Result<Vec<Leftover>> {
+    let s3 = aws_sdk_s3::Client::from_conf(
+        aws_sdk_s3::config::Builder::from(config)
+            .force_path_style(path_style)
+            .build(),
+    );
+    let out = s3
+        .list_buckets()
+        .send()
+        .await
+        .map_err(|e| sandbox_error("s3:ListBuckets", e))?;
+    let mut found = Vec::new();
+    for b in out.buckets() {
+        let Some(name) = b.name() else { continue };
+        // Buckets without tags answer NoSuchTagSet; those are not gameday's.
+        let Ok(tags) = s3.get_bucket_tagging().bucket(name).send().await else {
+            continue;
+        };
+        found.extend(leftover(
+            Kind::Bucket,
+            name,
+            tags.tag_set().iter().map(|t| (t.key(), t.value())),
+        ));
+    }
+    Ok(found)
+}
+
+async fn trails(config: &SdkConfig) -> Result<Vec<Leftover>> {
+    let ct = aws_sdk_cloudtrail::Client::new(config);
+    let out = ct
+        .describe_trails()
+        .send()
+        .await
+        .map_err(|e| sandbox_error("cloudtrail:DescribeTrails", e))?;
+    let mut found = Vec::new();
+    for t in out.trail_list() {
+        let (Some(arn), Some(name)) = (t.trail_arn(), t.name()) else {
+            continue;
+        };
+        let tags = ct
+            .list_tags()
+            .resource_id_list(arn)
+            .send()
+            .await
+            .map_err(|e| sandbox_error("cloudtrail:ListTags", e))?;
+        found.extend(leftover(
+            Kind::Trail,
+            name,
+            tags.resource_tag_list()
+                .iter()
+                .flat_map(|r| r.tags_list())
+                .map(|t| (t.key(), t.value().unwrap_or_default())),
+        ));
+    }
+    Ok(found)
+}
+
+async fn threat_lists(config: &SdkConfig) -> Result<Vec<Leftover>> {
+    let gd = aws_sdk_guardduty::Client::new(config);
+    let detectors = match gd.list_detectors().send().await {
+        Ok(d) => d,
+        Err(e) => {
+            let e = sandbox_error("guardduty:ListDetectors", e);
+            // GuardDuty not offered by the endpoint: no lists to find.
+            return if e.kind == ErrorKind::Unsupported {
+                Ok(Vec::new())
+            } else {
+                Err(e)
+            };
+        }
+    };
+    let mut found = Vec::new();
+    for d in detectors.detector_ids() {
+        let sets = gd
+            .list_threat_intel_sets()
+            .detector_id(d)
+            .send()
+            .await
+            .map_err(|e| sandbox_error("guardduty:ListThreatIntelSets", e))?;
+        for id in sets.threat_intel_set_ids() {
+            let set = gd
+                .get_threat_intel_set()
+                .detector_id(d)
+                .threat_intel_set_id(id)
+                .send()
+                .await
+                .map_err(|e| sandbox_error("guardduty:GetThreatIntelSet", e))?;
+            if let Some(tags) = set.tags() {
+                found.extend(leftover(
+                    Kind::ThreatList,
+                    id,
+                    tags.iter().map(|(k, v)| (k.as_str(), v.as_str())),
+                ));
+            }
+        }
+    }
+    Ok(found)
+}
+
+/// Removes `l` through `sandbox`; gone already is done. A security group still in use
+/// by an instance being terminated is tried again for up to five minutes.
+pub async fn remove(sandbox: &dyn Sandbox, l: &Leftover) -> Result<()> {
+    let mut tries = 0;
+    loop {
+        match remove_once(sandbox, l).await {
+            Err(e)
+                if e.kind == ErrorKind::Conflict && l.kind == Kind::SecurityGroup && tries < 30 =>
+            {
+                tries += 1;
+                tokio::time::sleep(std::time::Duration::from_secs(10)).await;
+            }
+            other => return other,
+        }
+    }
+}
+
+async fn remove_once(sandbox: &dyn Sandbox, l: &Leftover) -> Result<()> {
+    let id = l.id.as_str();
+    gone_is_fine(match l.kind {
+        Kind::ThreatList => sandbox.guardduty().delete_threat_intel_set(id).await,
+        Kind::Trail => sandbox.cloudtrail().delete_trail(id).await,
+        Kind::Instance => sandbox.ec2().terminate_instance(id).await,
+        Kind::Snapshot => sandbox.ec2().delete_snapshot(id).await,
+        Kind::SecurityGroup => sandbox.ec2().delete_security_group(id).await,
+        Kind::Bucket => sandbox.s3().delete_bucket(id).await,
+        Kind::User => remove_user(sandbox, id).await,
+    })
+}
+
+/// A user goes with its keys and policies, as DeleteUser requires.
+async fn remove_user(sandbox: &dyn Sandbox, user: &str) -> Result<()> {
+    let iam = sandbox.iam();
+    for k in iam.list_access_keys(user).await? {
+        gone_is_fine(iam.delete_access_key(user, &k.access_key_id).await)?;
+    }
+    for arn in iam.list_attached_user_policies(user).await? {
+        gone_is_fine(iam.detach_user_policy(user, &arn).await)?;
+    }
+    for name in iam.user_policies(user).await?.keys() {
+        gone_is_fine(iam.delete_user_policy(user, name).await)?;
+    }
+    iam.delete_user(user).await
+}

@@ -70,12 +70,12 @@ impl Appender<'_> {
 /// Cleans up the run of `contents` in `sandbox`: its outstanding changes, then
 /// `leftovers` (what the run tagged that is still there once they are reverted, as the
 /// caller found it). Appends the clean-up to `journal`, and a `run_ended` when the
-/// journal had none.
+/// journal had none; appends nothing when the run had ended and nothing is left.
 pub async fn recover(
     contents: &Contents,
     journal: &mut Journal,
     sandbox: &dyn Sandbox,
-    leftovers: impl AsyncFnOnce() -> Result<Vec<Leftover>, String>,
+    leftovers: impl AsyncFn() -> Result<Vec<Leftover>, String>,
 ) -> std::io::Result<Recovered> {
     let first = contents.events.first();
     let last = contents.events.last();
@@ -88,6 +88,18 @@ pub async fn recover(
         .events
         .iter()
         .any(|e| matches!(e.body, Body::RunEnded { .. }));
+    let owed = outstanding(&contents.events);
+    let mut done = Recovered::default();
+    // With nothing journaled as owed, what the run tagged decides whether there is
+    // anything to do; a run that ended clean gets nothing appended.
+    let mut found = None;
+    if owed.is_empty() {
+        let listed = leftovers().await;
+        if ended && listed.as_ref().is_ok_and(Vec::is_empty) {
+            return Ok(done);
+        }
+        found = Some(listed);
+    }
     out.emit(Body::PhaseStarted {
         phase: RunPhase::Cleanup,
     })?;
@@ -98,8 +110,7 @@ pub async fn recover(
         clock: &clock,
         tags: &tags,
     };
-    let mut done = Recovered::default();
-    for u in outstanding(&contents.events) {
+    for u in owed {
         let result = steps::revert(&cx, &u).await;
         match &result {
             Ok(()) => done.reverted += 1,
@@ -112,7 +123,11 @@ pub async fn recover(
             error: result.err(),
         })?;
     }
-    let found = match leftovers().await {
+    let found = match found {
+        Some(listed) => listed,
+        None => leftovers().await,
+    };
+    let found = match found {
         Ok(found) => found,
         Err(e) => {
             done.failed

@@ -1,0 +1,193 @@
+//! The safety model on the emulator: a run pointed at an account off the allowlist makes
+//! no change at all; runs killed at random moments leave nothing that `gameday cleanup`
+//! does not remove.
+
+use gameday_tests::aws_run;
+use gameday_tests::moto::Moto;
+use rand::{RngExt, SeedableRng};
+use std::time::Duration;
+
+#[test]
+fn a_run_on_an_account_off_the_allowlist_changes_nothing_and_exits_2() {
+    let moto = Moto::start();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = aws_run::config(dir.path(), &moto.url(), "");
+    // The emulator's account is 123456789012; allow another one only.
+    let text = std::fs::read_to_string(&config).expect("config");
+    std::fs::write(&config, text.replace("123456789012", "111122223333")).expect("write");
+    moto.record();
+    let out = aws_run::command(
+        dir.path(),
+        &[
+            "run",
+            "compromised-access-key",
+            "--library",
+            gameday_tests::repo().to_str().expect("utf-8"),
+            "--target",
+            "moto",
+            "--autopilot",
+        ],
+    )
+    .output()
+    .expect("run gameday");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("123456789012") && err.contains("111122223333"),
+        "names the account and the allowlist: {err}"
+    );
+    let calls = moto.recorded_actions();
+    assert_eq!(
+        calls,
+        ["GetCallerIdentity"],
+        "only the identity was asked, from the emulator's own record"
+    );
+    assert!(
+        !dir.path().join("runs").exists(),
+        "a refused run leaves no run directory"
+    );
+}
+
+#[test]
+fn runs_killed_at_random_moments_leave_nothing_after_cleanup() {
+    let moto = Moto::start();
+    moto.detector();
+    for alarm in aws_run::library_alarms() {
+        moto.put_alarm(&alarm);
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    aws_run::config(dir.path(), &moto.url(), "");
+    let scenarios: Vec<String> = gameday_tests::library_scenarios()
+        .iter()
+        .filter_map(|p| p.file_stem().and_then(|s| s.to_str()).map(str::to_owned))
+        .collect();
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(20);
+    let mut killed_mid_run = 0;
+    // Twenty runs, four at a time, each killed (SIGKILL) between 0.3 and 4 seconds in:
+    // preflight, setup, attack or watch.
+    for batch in 0..5 {
+        let mut children = Vec::new();
+        for i in 0..4 {
+            let scenario = &scenarios[(batch * 4 + i) % scenarios.len()];
+            let sub = dir.path().join(format!("b{batch}-{i}"));
+            std::fs::create_dir_all(&sub).expect("dir");
+            std::fs::copy(dir.path().join("gameday.yaml"), sub.join("gameday.yaml"))
+                .expect("config");
+            let after = Duration::from_millis(rng.random_range(300..4000));
+            children.push((aws_run::spawn_run(&sub, scenario, &[]), after, sub));
+        }
+        let start = std::time::Instant::now();
+        for (child, after, _) in &mut children {
+            std::thread::sleep(after.saturating_sub(start.elapsed()));
+            if child.try_wait().ok().flatten().is_none() {
+                killed_mid_run += 1;
+            }
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+        for (_, _, sub) in &children {
+            for run in aws_run::run_dirs(&sub.join("runs")) {
+                let out =
+                    aws_run::command(sub, &["cleanup", "--run", run.to_str().expect("utf-8")])
+                        .output()
+                        .expect("cleanup");
+                assert_eq!(
+                    out.status.code(),
+                    Some(0),
+                    "cleanup --run {}: {}{}",
+                    run.display(),
+                    String::from_utf8_lossy(&out.stdout),
+                    String::from_utf8_lossy(&out.stderr)
+                );
+                let events = aws_run::events(&sub.join("runs"));
+                assert!(
+                    events.iter().any(|e| e["event"] == "run_ended"),
+                    "the journal of {} is closed",
+                    run.display()
+                );
+            }
+        }
+    }
+    assert!(killed_mid_run >= 15, "most runs were killed while running");
+    let left = aws_run::tagged(&moto);
+    assert!(left.is_empty(), "left behind: {left:?}");
+    // And the sweep agrees: nothing orphaned.
+    let out = aws_run::command(
+        dir.path(),
+        &[
+            "cleanup",
+            "--orphans",
+            "--target",
+            "moto",
+            "--older-than",
+            "0s",
+            "--dry-run",
+        ],
+    )
+    .output()
+    .expect("cleanup --orphans");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("0 orphaned"), "{text}");
+}
+
+#[test]
+fn orphans_are_removed_but_live_and_recent_runs_are_left_alone() {
+    let moto = Moto::start();
+    let dir = tempfile::tempdir().expect("tempdir");
+    aws_run::config(dir.path(), &moto.url(), "");
+    // Three users tagged by runs: one long dead, one started a minute ago elsewhere,
+    // and one whose run is live here (its journal locked by this test).
+    let old = "2026-01-01T00:00:00Z";
+    let recent = chrono::Utc::now() - chrono::Duration::minutes(1);
+    moto.python(&format!(
+        r#"
+import boto3
+iam = boto3.client("iam")
+for name, run, started in [("gameday-dead-u", "dead0001", "{old}"),
+                           ("gameday-else-u", "else0001", "{recent}"),
+                           ("gameday-live-u", "live0001", "{old}")]:
+    iam.create_user(UserName=name, Tags=[{{"Key": "gameday:run", "Value": run}},
+                                          {{"Key": "gameday:started", "Value": started}}])
+    iam.create_access_key(UserName=name)
+iam.create_user(UserName="someone-else")
+"#,
+        recent = recent.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+    ));
+    let _live = gameday_engine::journal::Journal::create(&dir.path().join("runs/live0001"))
+        .expect("journal");
+    let dry = aws_run::command(
+        dir.path(),
+        &["cleanup", "--orphans", "--target", "moto", "--dry-run"],
+    )
+    .output()
+    .expect("dry run");
+    let text = String::from_utf8_lossy(&dry.stdout);
+    assert!(
+        text.contains("would remove iam user gameday-dead-u"),
+        "{text}"
+    );
+    assert!(text.contains("1 orphaned, 2 kept"), "{text}");
+    assert_eq!(aws_run::tagged(&moto).len(), 3, "a dry run changes nothing");
+    let out = aws_run::command(dir.path(), &["cleanup", "--orphans", "--target", "moto"])
+        .output()
+        .expect("cleanup");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let left = aws_run::tagged(&moto);
+    assert_eq!(left.len(), 2, "{left:?}");
+    assert!(
+        left.iter().all(|l| !l.contains("gameday-dead-u")),
+        "{left:?}"
+    );
+    let users = moto.python_output(
+        "import boto3\nprint(sorted(u['UserName'] for u in boto3.client('iam').list_users()['Users']))",
+    );
+    assert!(
+        users.contains("someone-else"),
+        "untagged users are never touched: {users}"
+    );
+}

@@ -51,7 +51,7 @@ fn default_session() -> String {
 }
 
 fn default_prefix() -> String {
-    "gameday".to_owned()
+    crate::library::DEFAULT_PREFIX.to_owned()
 }
 
 /// How the SDK retries throttling and server errors.
@@ -132,6 +132,15 @@ pub struct Poll {
     /// Each run's containment checks.
     #[serde(default = "default_containment_poll")]
     pub containment: Duration,
+    /// The most containment probes a minute in one account and region, all runs
+    /// together (EC2 allows 20 read calls a second; IAM's limit is unpublished).
+    #[serde(default = "default_probe_budget")]
+    #[schemars(range(min = 1))]
+    pub probes_per_minute: u32,
+}
+
+fn default_probe_budget() -> u32 {
+    120
 }
 
 fn default_guardduty_poll() -> Duration {
@@ -152,6 +161,7 @@ impl Default for Poll {
             guardduty: default_guardduty_poll(),
             cloudwatch: default_cloudwatch_poll(),
             containment: default_containment_poll(),
+            probes_per_minute: default_probe_budget(),
         }
     }
 }

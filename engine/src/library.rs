@@ -187,10 +187,13 @@ pub fn check_scenario(sc: &Loaded<Scenario>) -> Vec<Diagnostic> {
         template::strings(&path, &p.default, &mut strings);
         for (path, text) in strings {
             for r in refs_in(sc, &path, text, &mut out) {
-                if !matches!(r, Reference::Run(ref f) if f == "id") {
+                if !matches!(r, Reference::Run(ref f) if template::RUN_FIELDS.contains(&f.as_str()))
+                {
                     out.push(sc.at(
                         &path,
-                        format!("a parameter default may only use ${{run.id}}, not {r}"),
+                        format!(
+                            "a parameter default may only use ${{run.id}} and ${{run.prefix}}, not {r}"
+                        ),
                         None,
                     ));
                 }
@@ -503,10 +506,10 @@ impl RefScope<'_> {
                 format!("unknown parameter `{p}` in {r}"),
                 Some(suggest(p, self.params.keys().map(String::as_str))),
             )),
-            Reference::Run(f) if f != "id" => out.push(doc.at(
+            Reference::Run(f) if !template::RUN_FIELDS.contains(&f.as_str()) => out.push(doc.at(
                 path,
                 format!("unknown run field in {r}"),
-                Some("the only run field is `id`".into()),
+                Some("the run fields are `id` and `prefix`".into()),
             )),
             Reference::Step { step, output } => match self.earlier.get(step.as_str()) {
                 None if self.all.contains(&step.as_str()) => out.push(doc.at(
@@ -647,11 +650,26 @@ pub struct Plan {
     pub runbook: Option<Runbook>,
 }
 
-/// Resolves `checked` for run `run_id` with parameter overrides (`name` → text).
+/// Resolves `checked` for run `run_id` with parameter overrides (`name` → text), with
+/// the default name prefix, `gameday`.
 pub fn resolve(
     scenario: &Scenario,
     runbook: Option<&Runbook>,
     run_id: &str,
+    overrides: &BTreeMap<String, String>,
+) -> Result<Plan, String> {
+    resolve_named(scenario, runbook, run_id, DEFAULT_PREFIX, overrides)
+}
+
+/// The prefix of resource names when the target sets none (and on the simulator).
+pub const DEFAULT_PREFIX: &str = "gameday";
+
+/// [`resolve`], with `prefix` for `${run.prefix}` (the target's `name_prefix`).
+pub fn resolve_named(
+    scenario: &Scenario,
+    runbook: Option<&Runbook>,
+    run_id: &str,
+    prefix: &str,
     overrides: &BTreeMap<String, String>,
 ) -> Result<Plan, String> {
     for name in overrides.keys() {
@@ -668,6 +686,7 @@ pub fn resolve(
     let run_scope = template::StaticScope {
         params: &empty,
         run_id,
+        prefix,
     };
     let mut params = BTreeMap::new();
     for (name, p) in &scenario.params {
@@ -680,6 +699,7 @@ pub fn resolve(
     let scope = template::StaticScope {
         params: &params,
         run_id,
+        prefix,
     };
     let mut resolved = scenario.clone();
     let subst = |m: &mut Map<String, Value>| -> Result<(), String> {

@@ -290,6 +290,23 @@ impl<'a> Run<'a> {
         self.abort.as_ref().and_then(Abort::reason)
     }
 
+    /// `interval`, spread by the sandbox's jitter so that concurrent runs do not poll in
+    /// step: deterministic, from the run id, the poll's index and the time.
+    fn jitter(&self, interval: Duration, i: usize) -> Duration {
+        let spread = self.sandbox.poll_jitter();
+        if spread <= 0.0 {
+            return interval;
+        }
+        let mut x = self.clock.elapsed().as_millis() ^ (i as u64).wrapping_mul(0x9e37_79b9);
+        for b in self.plan.run_id.bytes() {
+            x = (x ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+        }
+        // A fraction in [-1, 1).
+        let u = (x >> 11) as f64 / (1u64 << 53) as f64 * 2.0 - 1.0;
+        let ms = interval.as_millis() as f64 * (1.0 + spread * u);
+        Duration::from_millis(ms.max(1.0) as u64)
+    }
+
     /// Why the run must stop: an abort, or a stop alarm in ALARM (looked at every
     /// CloudWatch poll interval; a failed look is not a reason).
     async fn stop_reason(&mut self) -> Option<String> {
@@ -813,6 +830,7 @@ impl<'a> Run<'a> {
                         Source::Guardduty => self.config.poll.guardduty,
                         Source::Cloudwatch => self.config.poll.cloudwatch,
                     };
+                    let interval = self.jitter(interval, i);
                     let deadline_t = self.clock.since_start(hard_deadline);
                     d.next_poll = now
                         .saturating_add(interval)
@@ -852,8 +870,12 @@ impl<'a> Run<'a> {
                     all_detections_missed.then(|| Err("every detection was missed".to_owned()))
                 }),
             };
-            // Poll for the condition until it is first seen to hold.
-            if c.seen.is_none() && c.next_poll <= now {
+            // Poll for the condition until it is first seen to hold, within the account's
+            // budget of probes (shared by every run there): over it, try again shortly.
+            if c.seen.is_none() && c.next_poll <= now && !self.sandbox.try_probe() {
+                let retry = Duration::from_millis(self.config.poll.containment.as_millis() / 5);
+                w.containments[i].next_poll = now.saturating_add(self.jitter(retry, i));
+            } else if c.seen.is_none() && c.next_poll <= now {
                 let check = checks::find(&c.spec.check);
                 let value = match (check, &c.args) {
                     (Some(check), Some(args)) => checks::probe(self.sandbox, check, args).await,
@@ -881,9 +903,13 @@ impl<'a> Run<'a> {
                     }
                     Ok(_) => {
                         c.last_false = Some(now_utc);
-                        c.next_poll = now.saturating_add(self.config.poll.containment);
+                        c.next_poll =
+                            now.saturating_add(self.jitter(self.config.poll.containment, i));
                     }
-                    Err(_) => c.next_poll = now.saturating_add(self.config.poll.containment),
+                    Err(_) => {
+                        c.next_poll =
+                            now.saturating_add(self.jitter(self.config.poll.containment, i))
+                    }
                 }
             }
             let c = &mut w.containments[i];

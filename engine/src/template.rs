@@ -19,7 +19,7 @@ pub enum Reference {
         /// The output name, or `None` for the whole output object.
         output: Option<String>,
     },
-    /// `${run.FIELD}`: `id` is the only field.
+    /// `${run.FIELD}`: `id`, or `prefix` (the target's resource name prefix).
     Run(String),
 }
 
@@ -185,6 +185,9 @@ fn evaluate_str(s: &str, scope: &dyn Scope) -> Result<Value, String> {
     Ok(Value::String(out))
 }
 
+/// The fields of `${run.FIELD}`.
+pub const RUN_FIELDS: &[&str] = &["id", "prefix"];
+
 /// A scope that knows params and the run id, and leaves step references as they are:
 /// what a plan can know before anything runs.
 pub struct StaticScope<'a> {
@@ -192,6 +195,8 @@ pub struct StaticScope<'a> {
     pub params: &'a BTreeMap<String, Value>,
     /// The run id.
     pub run_id: &'a str,
+    /// The prefix of resource names.
+    pub prefix: &'a str,
 }
 
 impl Scope for StaticScope<'_> {
@@ -203,6 +208,7 @@ impl Scope for StaticScope<'_> {
                 .cloned()
                 .ok_or_else(|| format!("no parameter `{p}`")),
             Reference::Run(f) if f == "id" => Ok(Value::String(self.run_id.to_owned())),
+            Reference::Run(f) if f == "prefix" => Ok(Value::String(self.prefix.to_owned())),
             Reference::Run(f) => Err(format!("no run field `{f}`")),
             step @ Reference::Step { .. } => Ok(Value::String(step.to_string())),
         }
@@ -260,6 +266,7 @@ mod tests {
         let scope = StaticScope {
             params: &params,
             run_id: "r1",
+            prefix: "gameday",
         };
         assert_eq!(evaluate(&json!("${params.n}"), &scope), Ok(json!(6)));
         assert_eq!(

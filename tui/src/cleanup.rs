@@ -5,7 +5,7 @@
 use crate::cli::CleanupArgs;
 use crate::commands::{self, BAD_INPUT};
 use crate::place::{aws_target, preflight_exit};
-use gameday_engine::aws::poller::{Freshness, Pollers};
+use gameday_engine::aws::poller::Pollers;
 use gameday_engine::aws::sandbox::AwsSandbox;
 use gameday_engine::aws::sweep::{self, Leftover};
 use gameday_engine::config::Target;
@@ -28,11 +28,7 @@ pub fn run(args: CleanupArgs) -> i32 {
 
 /// Connects to `target` in `region` for clean-up `id`, preflight included.
 async fn connect(target: &Target, region: &str, id: &str) -> Result<AwsSandbox, i32> {
-    let freshness = Freshness {
-        guardduty: target.poll.guardduty.to_std(),
-        cloudwatch: target.poll.cloudwatch.to_std(),
-    };
-    AwsSandbox::connect(target, region, id, &Pollers::new(), freshness)
+    AwsSandbox::connect(target, region, id, &Pollers::new())
         .await
         .map(|(sandbox, _)| sandbox)
         .map_err(|e| {

@@ -246,8 +246,8 @@ pub(crate) fn check_target(target: &str) -> Result<(), i32> {
         Ok(())
     } else {
         eprintln!(
-            "error: --target {target}: game days run against `sim`, the built-in simulator, so far; \
-             an AWS target from gameday.yaml can be preflighted with `gameday target check {target}`"
+            "error: --target {target}: the console runs against `sim`, the built-in simulator, so far; \
+             on an AWS target use `gameday run SCENARIO --target {target}` (with --autopilot, or responders acting in the account)"
         );
         Err(BAD_INPUT)
     }
@@ -263,10 +263,11 @@ fn plan(arg: &str, library: &Path, params: Vec<(String, String)>, target: &Targe
         Err(code) => return code,
     };
     let overrides: BTreeMap<String, String> = params.into_iter().collect();
-    let plan = match library::resolve(
+    let plan = match library::resolve_named(
         &checked.scenario.value,
         checked.runbook.as_ref().map(|r| &r.value),
         "RUNID",
+        place.prefix(),
         &overrides,
     ) {
         Ok(p) => p,
@@ -414,16 +415,18 @@ fn plan_text(plan: &Plan, place: &Place) -> String {
     o
 }
 
-/// The plan of a run of `checked`: exit 2 when a parameter override does not fit.
+/// The plan of a run of `checked`, its resources named with `prefix`: exit 2 when a parameter override does not fit.
 pub(crate) fn plan_for(
     checked: &Checked,
     run_id: &str,
+    prefix: &str,
     overrides: &BTreeMap<String, String>,
 ) -> Result<Plan, i32> {
-    library::resolve(
+    library::resolve_named(
         &checked.scenario.value,
         checked.runbook.as_ref().map(|r| &r.value),
         run_id,
+        prefix,
         overrides,
     )
     .map_err(|e| {
@@ -568,7 +571,7 @@ async fn run_all(
             counter += 1;
             let run_id = new_run_id(counter);
             let seed = args.seed.wrapping_add(i);
-            let plan = match plan_for(checked, &run_id, &overrides) {
+            let plan = match plan_for(checked, &run_id, place.prefix(), &overrides) {
                 Ok(p) => p,
                 Err(code) => return code,
             };

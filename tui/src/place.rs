@@ -4,7 +4,7 @@
 use crate::cli::TargetArgs;
 use crate::commands::BAD_INPUT;
 use gameday_engine::aws::PreflightError;
-use gameday_engine::aws::poller::{Freshness, Pollers};
+use gameday_engine::aws::poller::Pollers;
 use gameday_engine::aws::sandbox::AwsSandbox;
 use gameday_engine::clock::{Clock, ClockMode};
 use gameday_engine::config::{self, ConfigError, Poll, Target};
@@ -98,6 +98,14 @@ impl Place {
         })
     }
 
+    /// The prefix of every resource name a run creates.
+    pub(crate) fn prefix(&self) -> &str {
+        match self {
+            Place::Sim => gameday_engine::library::DEFAULT_PREFIX,
+            Place::Aws { target, .. } => &target.name_prefix,
+        }
+    }
+
     /// How often detections and containments are polled.
     pub(crate) fn poll(&self) -> Poll {
         match self {
@@ -127,12 +135,7 @@ impl Place {
                 })
             }
             Place::Aws { target, region } => {
-                let poll = target.poll;
-                let freshness = Freshness {
-                    guardduty: poll.guardduty.to_std(),
-                    cloudwatch: poll.cloudwatch.to_std(),
-                };
-                match AwsSandbox::connect(target, region, run_id, pollers, freshness).await {
+                match AwsSandbox::connect(target, region, run_id, pollers).await {
                     Ok((sandbox, preflight)) => {
                         // The run keeps AWS's time: T0 and the providers' timestamps agree.
                         let skew = preflight.skew.unwrap_or_default();

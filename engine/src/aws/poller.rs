@@ -10,6 +10,7 @@
 
 use super::cloudwatch::AwsCloudWatch;
 use super::guardduty::AwsFindings;
+use crate::config::Poll;
 use crate::sandbox::{Alarm, AlarmTransition, CloudWatch, ErrorKind, Finding, Result};
 use chrono::{DateTime, Utc};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -18,22 +19,18 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::time::Instant;
 
-/// How fresh answers must be.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Freshness {
-    /// GuardDuty findings.
-    pub guardduty: Duration,
-    /// CloudWatch alarm states.
-    pub cloudwatch: Duration,
+/// An answer fetched `age` ago is still good for a run polling every `interval`. A little
+/// slack lets runs that poll at the same interval, started at different moments, share
+/// one fetch per interval.
+fn fresh(age: Duration, interval: Duration) -> bool {
+    age + (interval / 10).min(Duration::from_secs(1)) < interval
 }
 
-impl Freshness {
-    /// An answer fetched `age` ago is still good for a run polling every `interval`. A
-    /// little slack lets runs that poll at the same interval, started at different
-    /// moments, share one fetch per interval.
-    fn fresh(age: Duration, interval: Duration) -> bool {
-        age + (interval / 10).min(Duration::from_secs(1)) < interval
-    }
+/// A token bucket: `per_minute` tokens a minute, a tenth of a minute's worth at once.
+#[derive(Debug)]
+struct Bucket {
+    tokens: f64,
+    at: std::time::Instant,
 }
 
 /// Every poller of the process, by account, region and endpoint.
@@ -97,22 +94,49 @@ struct AlarmsState {
 pub struct Poller {
     guardduty: AwsFindings,
     cloudwatch: AwsCloudWatch,
-    freshness: Freshness,
+    poll: Poll,
     findings: tokio::sync::Mutex<FindingsState>,
+    probes: Mutex<Bucket>,
     alarms: tokio::sync::Mutex<AlarmsState>,
     fetches: AtomicU64,
 }
 
 impl Poller {
     /// A poller reading through these clients.
-    pub fn new(guardduty: AwsFindings, cloudwatch: AwsCloudWatch, freshness: Freshness) -> Self {
+    pub fn new(guardduty: AwsFindings, cloudwatch: AwsCloudWatch, poll: Poll) -> Self {
         Poller {
             guardduty,
             cloudwatch,
-            freshness,
+            poll,
+            probes: Mutex::new(Bucket {
+                tokens: Self::burst(poll),
+                at: std::time::Instant::now(),
+            }),
             findings: tokio::sync::Mutex::default(),
             alarms: tokio::sync::Mutex::default(),
             fetches: AtomicU64::new(0),
+        }
+    }
+
+    fn burst(poll: Poll) -> f64 {
+        (f64::from(poll.probes_per_minute) / 10.0).max(1.0)
+    }
+
+    /// Takes one containment probe from the account's budget, if one is left.
+    pub fn try_probe(&self) -> bool {
+        self.try_probe_at(std::time::Instant::now())
+    }
+
+    fn try_probe_at(&self, now: std::time::Instant) -> bool {
+        let mut b = self.probes.lock().unwrap_or_else(|p| p.into_inner());
+        let refill = (now - b.at).as_secs_f64() * f64::from(self.poll.probes_per_minute) / 60.0;
+        b.tokens = (b.tokens + refill).min(Self::burst(self.poll));
+        b.at = now;
+        if b.tokens >= 1.0 {
+            b.tokens -= 1.0;
+            true
+        } else {
+            false
         }
     }
 
@@ -133,7 +157,7 @@ impl Poller {
         }
         let stale = st
             .fetched
-            .is_none_or(|at| !Freshness::fresh(at.elapsed(), self.freshness.guardduty));
+            .is_none_or(|at| !fresh(at.elapsed(), self.poll.guardduty.to_std()));
         if stale || !st.covered {
             let all: Vec<String> = st.types.iter().cloned().collect();
             let from = st.since.unwrap_or(since);
@@ -164,7 +188,7 @@ impl Poller {
         }
         let stale = st
             .fetched
-            .is_none_or(|at| !Freshness::fresh(at.elapsed(), self.freshness.cloudwatch));
+            .is_none_or(|at| !fresh(at.elapsed(), self.poll.cloudwatch.to_std()));
         if stale || !st.covered {
             let all: Vec<String> = st.names.iter().cloned().collect();
             self.fetches.fetch_add(1, Ordering::Relaxed);
@@ -195,7 +219,7 @@ impl Poller {
             ));
         }
         let cached = st.transitions.get(name).filter(|(at, from, _)| {
-            *from <= since && Freshness::fresh(at.elapsed(), self.freshness.cloudwatch)
+            *from <= since && fresh(at.elapsed(), self.poll.cloudwatch.to_std())
         });
         let transitions = match cached {
             Some((_, _, t)) => t.clone(),
@@ -228,17 +252,33 @@ mod tests {
     #[test]
     fn answers_stay_fresh_for_just_under_the_interval() {
         let i = Duration::from_secs(30);
-        assert!(Freshness::fresh(Duration::from_secs(28), i));
-        assert!(!Freshness::fresh(Duration::from_secs(29), i));
-        assert!(!Freshness::fresh(Duration::from_secs(31), i));
+        assert!(fresh(Duration::from_secs(28), i));
+        assert!(!fresh(Duration::from_secs(29), i));
+        assert!(!fresh(Duration::from_secs(31), i));
         // Short intervals keep a tenth as slack.
-        assert!(Freshness::fresh(
-            Duration::from_millis(800),
-            Duration::from_secs(1)
-        ));
-        assert!(!Freshness::fresh(
-            Duration::from_millis(950),
-            Duration::from_secs(1)
-        ));
+        assert!(fresh(Duration::from_millis(800), Duration::from_secs(1)));
+        assert!(!fresh(Duration::from_millis(950), Duration::from_secs(1)));
+    }
+
+    #[test]
+    fn the_probe_budget_is_shared_and_refills_at_its_rate() {
+        let config = aws_config::SdkConfig::builder()
+            .behavior_version(aws_config::BehaviorVersion::latest())
+            .build();
+        let poll = Poll {
+            probes_per_minute: 60,
+            ..Poll::default()
+        };
+        let p = Poller::new(AwsFindings::new(&config), AwsCloudWatch::new(&config), poll);
+        let t = std::time::Instant::now();
+        // A burst of a tenth of a minute's worth, then nothing until it refills.
+        let burst = (0..20).filter(|_| p.try_probe_at(t)).count();
+        assert_eq!(burst, 6);
+        let t = t + Duration::from_secs(1);
+        assert!(p.try_probe_at(t));
+        assert!(!p.try_probe_at(t));
+        let t = t + Duration::from_secs(60);
+        let refilled = (0..20).filter(|_| p.try_probe_at(t)).count();
+        assert_eq!(refilled, 6, "capped at the burst");
     }
 }

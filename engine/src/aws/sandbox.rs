@@ -6,7 +6,7 @@ use super::cloudwatch::AwsCloudWatch;
 use super::ec2::AwsEc2;
 use super::guardduty::AwsFindings;
 use super::iam::AwsIam;
-use super::poller::{Freshness, Poller, Pollers};
+use super::poller::{Poller, Pollers};
 use super::s3::AwsS3;
 use super::{Preflight, PreflightError, preflight, sandbox_error, sdk_config};
 use crate::config::Target;
@@ -178,6 +178,7 @@ pub struct AwsSandbox {
     guardduty: AwsGuardDuty,
     cloudwatch: PolledCloudWatch,
     actor: super::actor::AwsActor,
+    poller: Arc<Poller>,
     stop_alarms: Vec<String>,
     tags: Tags,
     config: aws_config::SdkConfig,
@@ -193,7 +194,6 @@ impl AwsSandbox {
         region: &str,
         run_id: &str,
         pollers: &Pollers,
-        freshness: Freshness,
     ) -> std::result::Result<(AwsSandbox, Preflight), PreflightError> {
         let checked = preflight(target, region).await?;
         let account = checked.identity.account.clone();
@@ -209,7 +209,7 @@ impl AwsSandbox {
             Poller::new(
                 AwsFindings::new(&base),
                 AwsCloudWatch::new(&base),
-                freshness,
+                target.poll,
             )
         });
         let s3 = AwsS3::new(&config, path_style);
@@ -230,7 +230,8 @@ impl AwsSandbox {
                 s3,
                 account,
             },
-            cloudwatch: PolledCloudWatch(poller),
+            cloudwatch: PolledCloudWatch(poller.clone()),
+            poller,
             actor: super::actor::AwsActor::new(target, region, Some(run_id)),
             stop_alarms: target.stop_alarms.clone(),
             tags: target.tags.clone().into_iter().collect(),
@@ -283,6 +284,14 @@ impl Sandbox for AwsSandbox {
 
     fn stop_alarms(&self) -> &[String] {
         &self.stop_alarms
+    }
+
+    fn try_probe(&self) -> bool {
+        self.poller.try_probe()
+    }
+
+    fn poll_jitter(&self) -> f64 {
+        0.1
     }
 
     fn extra_tags(&self) -> Tags {

@@ -503,6 +503,16 @@ pub trait Sandbox: Send + Sync {
     fn stop_alarms(&self) -> &[String] {
         &[]
     }
+    /// Whether a containment probe may be made now, within the account's budget of
+    /// probes shared by every run there.
+    fn try_probe(&self) -> bool {
+        true
+    }
+    /// How much poll intervals are spread (0.1: ±10 %) so concurrent runs do not poll in
+    /// step; the simulator keeps them exact.
+    fn poll_jitter(&self) -> f64 {
+        0.0
+    }
     /// Tags put on every resource, beside gameday's own.
     fn extra_tags(&self) -> Tags {
         Tags::new()

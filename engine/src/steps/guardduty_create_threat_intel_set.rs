@@ -34,7 +34,13 @@ static SPEC: StepSpec = StepSpec {
         doc: "The threat list's id.",
         secret: false,
     }],
-    calls: &["guardduty:CreateThreatIntelSet"],
+    calls: &[
+        "s3:CreateBucket",
+        "s3:PutPublicAccessBlock",
+        "s3:PutBucketTagging",
+        "s3:PutObject",
+        "guardduty:CreateThreatIntelSet",
+    ],
     revert: "guardduty.delete_threat_intel_set",
 };
 

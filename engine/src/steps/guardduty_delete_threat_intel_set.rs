@@ -18,7 +18,13 @@ static SPEC: StepSpec = StepSpec {
         doc: "The threat list's id.",
     }],
     outputs: &[],
-    calls: &["guardduty:DeleteThreatIntelSet"],
+    calls: &[
+        "guardduty:GetThreatIntelSet",
+        "guardduty:DeleteThreatIntelSet",
+        "s3:ListObjectsV2",
+        "s3:DeleteObject",
+        "s3:DeleteBucket",
+    ],
     revert: "none",
 };
 

@@ -31,7 +31,11 @@ static SPEC: StepSpec = StepSpec {
             secret: false,
         },
     ],
-    calls: &["s3:CreateBucket", "s3:PutBucketTagging"],
+    calls: &[
+        "s3:CreateBucket",
+        "s3:PutPublicAccessBlock",
+        "s3:PutBucketTagging",
+    ],
     revert: "s3.delete_bucket",
 };
 

@@ -465,7 +465,12 @@ pub fn live(args: ConsoleArgs) -> i32 {
     };
     let overrides: BTreeMap<String, String> = args.params.iter().cloned().collect();
     let run_id = commands::new_run_id(0);
-    let plan = match commands::plan_for(&checked, &run_id, &overrides) {
+    let plan = match commands::plan_for(
+        &checked,
+        &run_id,
+        gameday_engine::library::DEFAULT_PREFIX,
+        &overrides,
+    ) {
         Ok(p) => p,
         Err(code) => return code,
     };

@@ -1,0 +1,182 @@
+//! The AWS target from the command line, on the emulator: the plan makes no call, bad
+//! flags name themselves, missing credentials say what to do, and a stop alarm going into
+//! ALARM aborts the run into a complete clean-up.
+
+use gameday_tests::aws_run;
+use gameday_tests::moto::Moto;
+use std::time::{Duration, Instant};
+
+fn library() -> String {
+    gameday_tests::repo().display().to_string()
+}
+
+#[test]
+fn plan_on_a_target_lists_preflight_calls_tags_and_polls_and_makes_no_call() {
+    let moto = Moto::start();
+    let dir = tempfile::tempdir().expect("tempdir");
+    aws_run::config(dir.path(), &moto.url(), "    stop_alarms: [canary]\n");
+    moto.record();
+    let out = aws_run::command(
+        dir.path(),
+        &[
+            "plan",
+            "malicious-ip-caller",
+            "--library",
+            &library(),
+            "--target",
+            "moto",
+        ],
+    )
+    .output()
+    .expect("plan");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for want in [
+        "on target `moto (us-east-1)`",
+        "gameday:run=RUNID, gameday:scenario=malicious-ip-caller, gameday:started=START, team=blue",
+        "sts:GetCallerIdentity: the account must be one of 123456789012",
+        "cloudwatch:DescribeAlarms {\"AlarmNames\":[\"canary\"]}",
+        "s3:PutObject",
+        "guardduty:CreateThreatIntelSet {\"name\":\"gameday-RUNID-attacker-ips\"}",
+        "every 1s",
+        "guardduty.delete_threat_intel_set (undoes threat-list)",
+    ] {
+        assert!(text.contains(want), "missing {want:?} in:\n{text}");
+    }
+    assert!(moto.recorded_actions().is_empty(), "plan made a call");
+}
+
+#[test]
+fn bad_target_flags_exit_2_naming_the_flag() {
+    let moto = Moto::start();
+    let dir = tempfile::tempdir().expect("tempdir");
+    aws_run::config(dir.path(), &moto.url(), "");
+    let lib = library();
+    for (args, want) in [
+        (
+            vec!["run", "public-bucket", "--target", "moto", "--speed", "10"],
+            "--speed and --virtual are for the simulator",
+        ),
+        (vec!["run", "public-bucket", "--target", "mot"], "moto"),
+        (
+            vec![
+                "run",
+                "public-bucket",
+                "--target",
+                "moto",
+                "--region",
+                "eu-west-9",
+            ],
+            "--region eu-west-9",
+        ),
+        (
+            vec!["run", "public-bucket", "--region", "eu-west-1"],
+            "--region eu-west-1: the simulator",
+        ),
+        (
+            vec!["console", "public-bucket", "--target", "moto"],
+            "gameday run SCENARIO --target moto",
+        ),
+    ] {
+        let mut full = args.clone();
+        full.extend(["--library", lib.as_str()]);
+        let out = aws_run::command(dir.path(), &full)
+            .output()
+            .expect("gameday");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.contains(want), "{args:?}: {err}");
+    }
+}
+
+#[test]
+fn missing_credentials_say_what_to_set_and_change_nothing() {
+    let moto = Moto::start();
+    let dir = tempfile::tempdir().expect("tempdir");
+    aws_run::config(dir.path(), &moto.url(), "");
+    moto.record();
+    let out = aws_run::command(
+        dir.path(),
+        &[
+            "run",
+            "public-bucket",
+            "--library",
+            &library(),
+            "--target",
+            "moto",
+        ],
+    )
+    .env_remove("AWS_ACCESS_KEY_ID")
+    .env_remove("AWS_SECRET_ACCESS_KEY")
+    .output()
+    .expect("gameday");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "{err}");
+    assert!(err.contains("no AWS credentials"), "{err}");
+    assert!(moto.recorded_actions().is_empty());
+}
+
+#[test]
+fn a_stop_alarm_going_into_alarm_aborts_the_run_into_clean_up() {
+    let moto = Moto::start();
+    moto.detector();
+    moto.put_alarm("canary");
+    let dir = tempfile::tempdir().expect("tempdir");
+    aws_run::config(dir.path(), &moto.url(), "    stop_alarms: [canary]\n");
+    let mut child = aws_run::spawn_run(dir.path(), "public-bucket", &[]);
+    let runs = dir.path().join("runs");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !aws_run::events(&runs)
+        .iter()
+        .any(|e| e["event"] == "phase_started" && e["phase"] == "watch")
+    {
+        assert!(
+            Instant::now() < deadline,
+            "the run never reached its watch phase"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    moto.set_alarm_state("canary", "ALARM");
+    let status = child.wait().expect("wait");
+    let events = aws_run::events(&runs);
+    let last = events.last().cloned().unwrap_or_default();
+    assert_eq!(status.code(), Some(3), "{last}");
+    assert_eq!(last["outcome"], "aborted");
+    assert!(
+        last["reason"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("stop alarm `canary` went into ALARM"),
+        "{last}"
+    );
+    let cleanup = events
+        .iter()
+        .find(|e| e["event"] == "cleanup_finished")
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(cleanup["failed"], 0);
+    assert!(cleanup["reverted"].as_u64().unwrap_or(0) > 0);
+    assert!(aws_run::tagged(&moto).is_empty());
+    // And a game day does not start while it fires.
+    let out = aws_run::command(
+        dir.path(),
+        &[
+            "run",
+            "public-bucket",
+            "--library",
+            &library(),
+            "--target",
+            "moto",
+        ],
+    )
+    .output()
+    .expect("gameday");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("stop alarm `canary` is in ALARM"), "{err}");
+}

@@ -116,6 +116,18 @@ pub struct Target {
     /// How often detections and containments are polled.
     #[serde(default)]
     pub poll: Poll,
+    /// Detections pushed as well as polled: each run creates an EventBridge rule on
+    /// GuardDuty findings and CloudWatch alarm changes with an SQS queue as its target,
+    /// long-polls the queue, and removes both at clean-up.
+    #[serde(default)]
+    pub push: bool,
+    /// How long one receive of the push queue waits (at most 20s).
+    #[serde(default = "default_push_wait")]
+    pub push_wait: Duration,
+}
+
+fn default_push_wait() -> Duration {
+    Duration::from_secs(20)
 }
 
 /// Poll intervals. One poller per account and region serves every run there, so these
@@ -153,6 +165,20 @@ fn default_cloudwatch_poll() -> Duration {
 
 fn default_containment_poll() -> Duration {
     Duration::from_secs(10)
+}
+
+impl Poll {
+    /// How often each run on AWS asks for detections: every second (capped by these
+    /// intervals). The shared poller answers from its last fetch, which it renews at
+    /// these intervals whoever asks, and pushed detections are seen within the second.
+    pub fn for_runs(&self) -> Poll {
+        let second = Duration::from_secs(1);
+        Poll {
+            guardduty: self.guardduty.min(second),
+            cloudwatch: self.cloudwatch.min(second),
+            ..*self
+        }
+    }
 }
 
 impl Default for Poll {

@@ -360,6 +360,13 @@ impl<'a> Run<'a> {
                 break;
             }
             self.emit(Body::PhaseStarted { phase })?;
+            // Pushed detections first, so none is missed: a failure is journaled, and the
+            // polls still watch.
+            if phase == RunPhase::Setup && self.sandbox.push().is_some_and(|p| p.enabled()) {
+                let _ = self
+                    .run_step(phase, "push-delivery", "events.watch", &Map::new())
+                    .await?;
+            }
             for step in steps {
                 if let Some(reason) = self.stop_reason().await {
                     stop = Some(reason);

@@ -63,6 +63,8 @@ fn target(endpoint: String) -> Target {
         retry_mode: RetryMode::Standard,
         max_attempts: 5,
         poll: Poll::default(),
+        push: false,
+        push_wait: gameday_engine::duration::Duration::from_secs(20),
     }
 }
 
@@ -139,10 +141,19 @@ fn measure(scenarios: &[&str], window: Duration) -> Counted {
             .zip(&clocks)
             .zip(journals.iter_mut())
             .map(|(((plan, sandbox), clock), journal)| {
-                Run::new(plan, sandbox.as_ref(), clock, journal, RunConfig::default())
-                    .observe(tx.clone())
-                    .abort_on(abort.clone())
-                    .execute()
+                Run::new(
+                    plan,
+                    sandbox.as_ref(),
+                    clock,
+                    journal,
+                    RunConfig {
+                        poll: target.poll.for_runs(),
+                        ..RunConfig::default()
+                    },
+                )
+                .observe(tx.clone())
+                .abort_on(abort.clone())
+                .execute()
             })
             .collect::<Vec<_>>();
         drop(tx);

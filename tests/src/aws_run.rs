@@ -319,6 +319,13 @@ for t in ct.describe_trails()["trailList"]:
     tags = ct.list_tags(ResourceIdList=[t["TrailARN"]])["ResourceTagList"]
     r = run_of(tags[0].get("TagsList") if tags else [])
     if r: print("trail", t["Name"], r)
+sqs = boto3.client("sqs"); events = boto3.client("events")
+for q in sqs.list_queues().get("QueueUrls", []):
+    tags = sqs.list_queue_tags(QueueUrl=q).get("Tags", {})
+    if "gameday:run" in tags: print("queue", q.rsplit("/", 1)[-1], tags["gameday:run"])
+for r in events.list_rules()["Rules"]:
+    r2 = run_of(events.list_tags_for_resource(ResourceARN=r["Arn"])["Tags"])
+    if r2: print("rule", r["Name"], r2)
 for d in gd.list_detectors()["DetectorIds"]:
     for s in gd.list_threat_intel_sets(DetectorId=d)["ThreatIntelSetIds"]:
         tags = gd.get_threat_intel_set(DetectorId=d, ThreatIntelSetId=s).get("Tags", {})

@@ -22,6 +22,8 @@ pub fn target(moto: &Moto) -> Target {
         retry_mode: RetryMode::Standard,
         max_attempts: 2,
         poll: Default::default(),
+        push: false,
+        push_wait: gameday_engine::duration::Duration::from_secs(20),
     }
 }
 

@@ -175,13 +175,37 @@ impl Moto {
         content_type: &str,
         body: &str,
     ) -> Option<(u16, String)> {
+        self.request_as(service, method, path, content_type, "", body)
+    }
+
+    /// A POST of [`Moto::aws`], with `headers` (each ending in CRLF) added.
+    pub fn aws_with(
+        &self,
+        service: &str,
+        path: &str,
+        content_type: &str,
+        headers: &str,
+        body: &str,
+    ) -> Option<(u16, String)> {
+        self.request_as(service, "POST", path, content_type, headers, body)
+    }
+
+    fn request_as(
+        &self,
+        service: &str,
+        method: &str,
+        path: &str,
+        content_type: &str,
+        headers: &str,
+        body: &str,
+    ) -> Option<(u16, String)> {
         let mut s = TcpStream::connect(("127.0.0.1", self.port)).ok()?;
         s.set_read_timeout(Some(Duration::from_secs(10))).ok()?;
         let date = chrono::Utc::now().format("%Y%m%dT%H%M%SZ").to_string();
         write!(
             s,
             "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Type: {content_type}\r\n\
-             X-Amz-Date: {date}\r\n\
+             {headers}X-Amz-Date: {date}\r\n\
              Authorization: AWS4-HMAC-SHA256 Credential=testing/{day}/us-east-1/{service}/aws4_request, SignedHeaders=host, Signature=0\r\n\
              Content-Length: {len}\r\nConnection: close\r\n\r\n{body}",
             port = self.port,
@@ -235,6 +259,30 @@ impl Moto {
         assert!(
             matches!(answer, Some((200, _))),
             "injecting {spec} failed: {answer:?}"
+        );
+    }
+
+    /// Puts an event on the default EventBridge bus (PutEvents), as AWS services publish
+    /// theirs: `detail` is the event's detail object.
+    #[allow(clippy::panic)]
+    pub fn put_event(&self, source: &str, detail_type: &str, detail: &serde_json::Value) {
+        let body = serde_json::json!({
+            "Entries": [{
+                "Source": source,
+                "DetailType": detail_type,
+                "Detail": detail.to_string(),
+            }]
+        });
+        let answer = self.aws_with(
+            "events",
+            "/",
+            "application/x-amz-json-1.1",
+            "X-Amz-Target: AWSEvents.PutEvents\r\n",
+            &body.to_string(),
+        );
+        assert!(
+            matches!(&answer, Some((200, b)) if b.contains("\"FailedEntryCount\": 0")),
+            "PutEvents failed: {answer:?}"
         );
     }
 

@@ -180,3 +180,93 @@ fn a_stop_alarm_going_into_alarm_aborts_the_run_into_clean_up() {
     assert_eq!(out.status.code(), Some(2), "{err}");
     assert!(err.contains("stop alarm `canary` is in ALARM"), "{err}");
 }
+
+#[test]
+fn pushed_detections_arrive_through_the_runs_own_queue_which_clean_up_removes() {
+    let moto = Moto::start();
+    moto.detector();
+    for alarm in aws_run::library_alarms() {
+        moto.put_alarm(&alarm);
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    // Polls ten minutes apart: only the push can see the finding in time.
+    let config = aws_run::config(
+        dir.path(),
+        &moto.url(),
+        "    push: true\n    push_wait: 1s\n",
+    );
+    let text = std::fs::read_to_string(&config).expect("config");
+    std::fs::write(&config, text.replace("guardduty: 1s", "guardduty: 10m")).expect("write");
+    let mut child = aws_run::spawn_run(dir.path(), "compromised-access-key", &[]);
+    let runs = dir.path().join("runs");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let (t0, key) = loop {
+        let events = aws_run::events(&runs);
+        let recon = events
+            .iter()
+            .find(|e| e["event"] == "step_completed" && e["step"] == "recon");
+        let key = events
+            .iter()
+            .find(|e| e["event"] == "step_completed" && e["step"] == "key");
+        if let (Some(r), Some(k)) = (recon, key) {
+            let t0: chrono::DateTime<chrono::Utc> =
+                r["at"].as_str().and_then(|t| t.parse().ok()).expect("at");
+            break (
+                t0,
+                k["outputs"]["access_key_id"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_owned(),
+            );
+        }
+        assert!(Instant::now() < deadline, "no attack in 60 s");
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let created = t0 + chrono::Duration::seconds(3);
+    let stamp = created.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string();
+    moto.put_event(
+        "aws.guardduty",
+        "GuardDuty Finding",
+        &serde_json::json!({
+            "id": "pushed-1",
+            "type": "PenTest:IAMUser/KaliLinux",
+            "createdAt": stamp,
+            "updatedAt": stamp,
+            "title": "pushed",
+            "severity": 5,
+            "resource": {"accessKeyDetails": {"accessKeyId": key}},
+        }),
+    );
+    let status = child.wait().expect("wait");
+    let err =
+        std::fs::read_to_string(dir.path().join("compromised-access-key.err")).unwrap_or_default();
+    assert_eq!(status.code(), Some(0), "{err}");
+    let events = aws_run::events(&runs);
+    let met = events
+        .iter()
+        .find(|e| e["event"] == "detection_met")
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(met["evidence"], "pushed-1", "{met}");
+    // T0 is taken as the step returns, a millisecond or so after its journal line.
+    let ttd = met["ttd_ms"].as_i64().unwrap_or_default();
+    assert!((ttd - 3000).abs() <= 10, "{met}");
+    let watch = events
+        .iter()
+        .find(|e| e["event"] == "step_completed" && e["step"] == "push-delivery")
+        .cloned()
+        .unwrap_or_default();
+    let name = watch["outputs"]["name"].as_str().unwrap_or_default();
+    assert!(name.ends_with("-events"), "{watch}");
+    assert!(
+        events.iter().any(|e| e["event"] == "reverted"
+            && e["action"] == "events.unwatch"
+            && e["ok"] == true),
+        "clean-up removed the rule and the queue"
+    );
+    let left = moto.python_output(
+        "import boto3\nprint(boto3.client('sqs').list_queues().get('QueueUrls', []), \
+         [r['Name'] for r in boto3.client('events').list_rules()['Rules']])",
+    );
+    assert_eq!(left.trim(), "[] []", "{left}");
+}

@@ -56,7 +56,12 @@ fn runs_killed_at_random_moments_leave_nothing_after_cleanup() {
         moto.put_alarm(&alarm);
     }
     let dir = tempfile::tempdir().expect("tempdir");
-    aws_run::config(dir.path(), &moto.url(), "");
+    // With push delivery on: each run's rule and queue must go too.
+    aws_run::config(
+        dir.path(),
+        &moto.url(),
+        "    push: true\n    push_wait: 1s\n",
+    );
     let scenarios: Vec<String> = gameday_tests::library_scenarios()
         .iter()
         .filter_map(|p| p.file_stem().and_then(|s| s.to_str()).map(str::to_owned))

@@ -482,10 +482,14 @@ pub(crate) fn install_signal_handlers(handle: Arc<AbortHandle>, quiet: bool) {
     let h = handle.clone();
     tokio::spawn(async move {
         if tokio::signal::ctrl_c().await.is_ok() {
-            if !quiet {
-                eprintln!("\ninterrupted: ending the run and cleaning up…");
-            }
+            // Abort first, and never panic on a closed stderr: clean-up must happen.
             h.abort("interrupted (Ctrl-C)");
+            if !quiet {
+                let _ = writeln!(
+                    std::io::stderr(),
+                    "\ninterrupted: ending the run and cleaning up…"
+                );
+            }
         }
     });
     #[cfg(unix)]
@@ -493,10 +497,13 @@ pub(crate) fn install_signal_handlers(handle: Arc<AbortHandle>, quiet: bool) {
         use tokio::signal::unix::{SignalKind, signal};
         if let Ok(mut term) = signal(SignalKind::terminate()) {
             term.recv().await;
-            if !quiet {
-                eprintln!("terminated: ending the run and cleaning up…");
-            }
             handle.abort("terminated (SIGTERM)");
+            if !quiet {
+                let _ = writeln!(
+                    std::io::stderr(),
+                    "terminated: ending the run and cleaning up…"
+                );
+            }
         }
     });
 }
@@ -590,7 +597,7 @@ async fn run_all(
             let config = RunConfig {
                 seed,
                 autopilot,
-                poll: place.poll(),
+                poll: place.run_poll(),
             };
             let realtime = !matches!(mode, ClockMode::Virtual);
             let progress_clock = clock.clone();

@@ -106,7 +106,15 @@ impl Place {
         }
     }
 
-    /// How often detections and containments are polled.
+    /// How often each run asks for detections and probes containments.
+    pub(crate) fn run_poll(&self) -> Poll {
+        match self {
+            Place::Sim => Poll::default(),
+            Place::Aws { target, .. } => target.poll.for_runs(),
+        }
+    }
+
+    /// How often the account is polled for detections, and containments probed.
     pub(crate) fn poll(&self) -> Poll {
         match self {
             Place::Sim => Poll::default(),

@@ -9,6 +9,7 @@ pub mod ec2;
 pub mod guardduty;
 pub mod iam;
 pub mod poller;
+pub mod push;
 pub mod s3;
 pub mod sandbox;
 pub mod sweep;
@@ -242,6 +243,7 @@ pub fn classify(operation: &str, profile: Option<&str>, text: &str) -> AwsError 
     if lower.contains("sso") && (lower.contains("expired") || lower.contains("token")) {
         AwsError::SsoExpired(profile.map(str::to_owned))
     } else if lower.contains("no credentials")
+        || lower.contains("while loading credentials")
         || lower.contains("credentialsnotloaded")
         || lower.contains("credentials provider was not enabled")
         || lower.contains("no providers in chain")
@@ -304,6 +306,20 @@ impl Intercept for DateProbe {
         }
         Ok(())
     }
+}
+
+/// How far AWS's clock (`server`, its `Date` header) is from ours, for a call sent at
+/// `sent` and answered at `received`; `None` under a second, which the header cannot tell.
+fn skew(
+    server: DateTime<Utc>,
+    sent: DateTime<Utc>,
+    received: DateTime<Utc>,
+) -> Option<chrono::Duration> {
+    // The server stamped its Date somewhere between sending and receiving, and cut it to
+    // the second: half a second is its expected loss.
+    let local = sent + (received - sent) / 2;
+    let skew = server + chrono::Duration::milliseconds(500) - local;
+    (skew.num_milliseconds().abs() >= 1000).then_some(skew)
 }
 
 /// Who the credentials are.
@@ -392,14 +408,7 @@ pub async fn preflight(target: &Target, region: &str) -> Result<Preflight, Prefl
         .lock()
         .ok()
         .and_then(|s| *s)
-        .and_then(|(server, received)| {
-            // The server stamped its Date somewhere between sending and receiving, and
-            // cut it to the second: half a second is its expected loss.
-            let local = sent + (received - sent) / 2;
-            let skew = server + chrono::Duration::milliseconds(500) - local;
-            // Under a second is below what a `Date` can tell: no correction.
-            (skew.num_milliseconds().abs() >= 1000).then_some(skew)
-        });
+        .and_then(|(server, received)| skew(server, sent, received));
     let mut stop_alarms = Vec::new();
     if !target.stop_alarms.is_empty() {
         let cw = aws_sdk_cloudwatch::Client::new(&config);
@@ -447,6 +456,20 @@ mod tests {
 
     fn kind(text: &str) -> AwsError {
         classify("sts:GetCallerIdentity", Some("sandbox"), text)
+    }
+
+    #[test]
+    fn skew_counts_from_the_middle_of_the_call_and_ignores_what_the_header_cannot_tell() {
+        let t = |s: &str| s.parse::<DateTime<Utc>>().expect("time");
+        let sent = t("2026-12-01T10:00:00.000Z");
+        let received = t("2026-12-01T10:00:00.200Z");
+        // Same clocks: the header says 10:00:00 for 10:00:00.1.
+        assert_eq!(skew(t("2026-12-01T10:00:00Z"), sent, received), None);
+        // AWS 5 s ahead: its header reads 10:00:05 → 5.4 s, within the header's second.
+        let ahead = skew(t("2026-12-01T10:00:05Z"), sent, received).expect("measured");
+        assert_eq!(ahead.num_milliseconds(), 5400);
+        let behind = skew(t("2026-12-01T09:59:57Z"), sent, received).expect("measured");
+        assert_eq!(behind.num_milliseconds(), -2600);
     }
 
     #[test]

@@ -7,12 +7,13 @@ use super::ec2::AwsEc2;
 use super::guardduty::AwsFindings;
 use super::iam::AwsIam;
 use super::poller::{Poller, Pollers};
+use super::push::{AwsPush, Pushed};
 use super::s3::AwsS3;
 use super::{Preflight, PreflightError, preflight, sandbox_error, sdk_config};
 use crate::config::Target;
 use crate::sandbox::{
     Actor, Alarm, AlarmTransition, CloudTrail, CloudWatch, Ec2, ErrorKind, Finding, GuardDuty, Iam,
-    Result, S3, Sandbox, SandboxError, Tags, TargetInfo,
+    Push, Result, S3, Sandbox, SandboxError, Tags, TargetInfo,
 };
 use async_trait::async_trait;
 use aws_sdk_guardduty::types::ThreatIntelSetFormat;
@@ -43,10 +44,15 @@ fn bucket_of(location: &str) -> Option<&str> {
     path.split('/').next().filter(|b| !b.is_empty())
 }
 
-/// GuardDuty on AWS: findings through the shared poller, threat lists kept in S3.
+/// What the run's push watcher has received, if it has one.
+type Received = Arc<std::sync::Mutex<Pushed>>;
+
+/// GuardDuty on AWS: findings through the shared poller and the run's push watcher,
+/// threat lists kept in S3.
 struct AwsGuardDuty {
     findings: AwsFindings,
     poller: Arc<Poller>,
+    pushed: Received,
     s3: AwsS3,
     account: String,
 }
@@ -146,12 +152,24 @@ impl GuardDuty for AwsGuardDuty {
     }
 
     async fn findings(&self, types: &[String], since: DateTime<Utc>) -> Result<Vec<Finding>> {
-        self.poller.findings(types, since).await
+        let mut found = self.poller.findings(types, since).await?;
+        if let Ok(p) = self.pushed.lock() {
+            for f in p.findings.values() {
+                if types.contains(&f.finding_type)
+                    && f.updated_at >= since
+                    && !found.iter().any(|x| x.id == f.id)
+                {
+                    found.push(f.clone());
+                }
+            }
+        }
+        found.sort_by_key(|f| f.created_at);
+        Ok(found)
     }
 }
 
-/// CloudWatch alarms through the shared poller.
-struct PolledCloudWatch(Arc<Poller>);
+/// CloudWatch alarms through the shared poller, and the run's push watcher.
+struct PolledCloudWatch(Arc<Poller>, Received);
 
 #[async_trait]
 impl CloudWatch for PolledCloudWatch {
@@ -164,7 +182,28 @@ impl CloudWatch for PolledCloudWatch {
         name: &str,
         since: DateTime<Utc>,
     ) -> Result<Vec<AlarmTransition>> {
-        self.0.alarm_history(name, since).await
+        let pushed: Vec<AlarmTransition> = self
+            .1
+            .lock()
+            .map(|p| {
+                p.transitions
+                    .iter()
+                    .filter(|t| t.name == name && t.at >= since)
+                    .cloned()
+                    .collect()
+            })
+            .unwrap_or_default();
+        match self.0.alarm_history(name, since).await {
+            Ok(mut history) => {
+                history.extend(pushed);
+                history.sort_by_key(|t| t.at);
+                history.dedup();
+                Ok(history)
+            }
+            // Without the history, what was pushed is the exact record there is.
+            Err(e) if e.kind == ErrorKind::Unsupported && !pushed.is_empty() => Ok(pushed),
+            Err(e) => Err(e),
+        }
     }
 }
 
@@ -177,6 +216,7 @@ pub struct AwsSandbox {
     cloudtrail: AwsCloudTrail,
     guardduty: AwsGuardDuty,
     cloudwatch: PolledCloudWatch,
+    push: AwsPush,
     actor: super::actor::AwsActor,
     poller: Arc<Poller>,
     stop_alarms: Vec<String>,
@@ -213,6 +253,13 @@ impl AwsSandbox {
             )
         });
         let s3 = AwsS3::new(&config, path_style);
+        let push = AwsPush::new(
+            &config,
+            &target.name_prefix,
+            run_id,
+            target.push.then(|| target.push_wait.to_std()),
+        );
+        let pushed = push.pushed.clone();
         let sandbox = AwsSandbox {
             info: TargetInfo {
                 name: target.name.clone(),
@@ -227,10 +274,12 @@ impl AwsSandbox {
             guardduty: AwsGuardDuty {
                 findings: AwsFindings::new(&config),
                 poller: poller.clone(),
+                pushed: pushed.clone(),
                 s3,
                 account,
             },
-            cloudwatch: PolledCloudWatch(poller.clone()),
+            cloudwatch: PolledCloudWatch(poller.clone(), pushed),
+            push,
             poller,
             actor: super::actor::AwsActor::new(target, region, Some(run_id)),
             stop_alarms: target.stop_alarms.clone(),
@@ -288,6 +337,10 @@ impl Sandbox for AwsSandbox {
 
     fn try_probe(&self) -> bool {
         self.poller.try_probe()
+    }
+
+    fn push(&self) -> Option<&dyn Push> {
+        Some(&self.push)
     }
 
     fn poll_jitter(&self) -> f64 {

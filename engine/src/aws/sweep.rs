@@ -17,6 +17,8 @@ pub const STARTED_TAG: &str = "gameday:started";
 /// security groups, threat lists before their buckets).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Kind {
+    /// A run's push delivery: its EventBridge rule and SQS queue.
+    PushDelivery,
     /// A GuardDuty threat list.
     ThreatList,
     /// A CloudTrail trail.
@@ -37,6 +39,7 @@ impl Kind {
     /// For people.
     pub fn as_str(self) -> &'static str {
         match self {
+            Kind::PushDelivery => "eventbridge rule and sqs queue",
             Kind::ThreatList => "guardduty threat list",
             Kind::Trail => "cloudtrail trail",
             Kind::Instance => "ec2 instance",
@@ -93,7 +96,9 @@ pub async fn find(config: &SdkConfig, path_style: bool) -> Result<Vec<Leftover>>
     found.extend(buckets(config, path_style).await?);
     found.extend(trails(config).await?);
     found.extend(threat_lists(config).await?);
+    found.extend(push_deliveries(config).await?);
     found.sort_by(|a, b| (a.kind, &a.id).cmp(&(b.kind, &b.id)));
+    found.dedup_by(|a, b| a.kind == b.kind && a.id == b.id);
     Ok(found)
 }
 
@@ -298,6 +303,63 @@ async fn threat_lists(config: &SdkConfig) -> Result<Vec<Leftover>> {
     Ok(found)
 }
 
+/// Push deliveries: queues and rules tagged by a run (both carry the same name; either
+/// left alone is found).
+async fn push_deliveries(config: &SdkConfig) -> Result<Vec<Leftover>> {
+    let unsupported = |e: crate::sandbox::SandboxError| {
+        if e.kind == ErrorKind::Unsupported {
+            Ok(())
+        } else {
+            Err(e)
+        }
+    };
+    let mut found = Vec::new();
+    let sqs = aws_sdk_sqs::Client::new(config);
+    match sqs.list_queues().send().await {
+        Ok(out) => {
+            for url in out.queue_urls() {
+                let Ok(tags) = sqs.list_queue_tags().queue_url(url).send().await else {
+                    continue;
+                };
+                let name = url.rsplit('/').next().unwrap_or(url);
+                if let Some(t) = tags.tags() {
+                    found.extend(leftover(
+                        Kind::PushDelivery,
+                        name,
+                        t.iter().map(|(k, v)| (k.as_str(), v.as_str())),
+                    ));
+                }
+            }
+        }
+        Err(e) => unsupported(sandbox_error("sqs:ListQueues", e))?,
+    }
+    let events = aws_sdk_eventbridge::Client::new(config);
+    match events.list_rules().send().await {
+        Ok(out) => {
+            for rule in out.rules() {
+                let (Some(name), Some(arn)) = (rule.name(), rule.arn()) else {
+                    continue;
+                };
+                let Ok(tags) = events
+                    .list_tags_for_resource()
+                    .resource_arn(arn)
+                    .send()
+                    .await
+                else {
+                    continue;
+                };
+                found.extend(leftover(
+                    Kind::PushDelivery,
+                    name,
+                    tags.tags().iter().map(|t| (t.key(), t.value())),
+                ));
+            }
+        }
+        Err(e) => unsupported(sandbox_error("events:ListRules", e))?,
+    }
+    Ok(found)
+}
+
 /// Removes `l` through `sandbox`; gone already is done. A security group still in use
 /// by an instance being terminated is tried again for up to five minutes.
 pub async fn remove(sandbox: &dyn Sandbox, l: &Leftover) -> Result<()> {
@@ -318,6 +380,14 @@ pub async fn remove(sandbox: &dyn Sandbox, l: &Leftover) -> Result<()> {
 async fn remove_once(sandbox: &dyn Sandbox, l: &Leftover) -> Result<()> {
     let id = l.id.as_str();
     gone_is_fine(match l.kind {
+        Kind::PushDelivery => match sandbox.push() {
+            Some(p) => p.close(id).await,
+            None => Err(crate::sandbox::SandboxError::new(
+                ErrorKind::Unsupported,
+                "events:DeleteRule",
+                "this sandbox cannot remove push deliveries",
+            )),
+        },
         Kind::ThreatList => sandbox.guardduty().delete_threat_intel_set(id).await,
         Kind::Trail => sandbox.cloudtrail().delete_trail(id).await,
         Kind::Instance => sandbox.ec2().terminate_instance(id).await,

@@ -468,6 +468,18 @@ pub trait Actor: Send + Sync {
     async fn attacker_ip(&self) -> Result<String>;
 }
 
+/// Detections pushed to the run (EventBridge → SQS on AWS), beside the polls.
+#[async_trait]
+pub trait Push: Send + Sync {
+    /// Whether runs open it (the target asks for it); closing works either way.
+    fn enabled(&self) -> bool;
+    /// Creates what delivers them, tagged with `tags`, and starts receiving; returns the
+    /// name that [`Push::close`] takes.
+    async fn open(&self, tags: &Tags) -> Result<String>;
+    /// Stops receiving and removes what `open` created under `name`.
+    async fn close(&self, name: &str) -> Result<()>;
+}
+
 /// What a sandbox is.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct TargetInfo {
@@ -502,6 +514,10 @@ pub trait Sandbox: Send + Sync {
     /// Alarms that abort a run when they go into ALARM.
     fn stop_alarms(&self) -> &[String] {
         &[]
+    }
+    /// Pushed detections, where the target can have them.
+    fn push(&self) -> Option<&dyn Push> {
+        None
     }
     /// Whether a containment probe may be made now, within the account's budget of
     /// probes shared by every run there.

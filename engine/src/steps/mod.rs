@@ -25,6 +25,7 @@ mod ec2_run_instance;
 mod ec2_set_instance_groups;
 mod ec2_share_snapshot;
 mod ec2_terminate_instance;
+mod events_watch;
 mod guardduty_create_sample_findings;
 mod guardduty_create_threat_intel_set;
 mod guardduty_delete_threat_intel_set;
@@ -91,6 +92,8 @@ pub static REGISTRY: &[&dyn StepKind] = &[
     &guardduty_delete_threat_intel_set::GuarddutyDeleteThreatIntelSet,
     &api_call_as::ApiCallAs,
     &wait::Wait,
+    &events_watch::EventsWatch,
+    &events_watch::EventsUnwatch,
 ];
 
 /// The step kind named `name`.

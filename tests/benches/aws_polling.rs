@@ -18,7 +18,6 @@ use gameday_engine::library::{self, Plan};
 use gameday_engine::run::{Run, RunConfig, abort_signal};
 use gameday_engine::sandbox::Sandbox;
 use gameday_tests::aws_run;
-use gameday_tests::moto::Moto;
 use gameday_tests::proxy::{Exchange, Proxy, ProxyConfig};
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
@@ -73,6 +72,8 @@ struct Counted {
     detection: usize,
     containment: usize,
     other: usize,
+    /// The calls counted as other, by service and action.
+    others: BTreeMap<String, usize>,
     minutes: f64,
 }
 
@@ -95,11 +96,7 @@ fn classify(x: &Exchange) -> usize {
 
 /// Runs `scenarios` concurrently in one account; counts the calls made while all watch.
 fn measure(scenarios: &[&str], window: Duration) -> Counted {
-    let moto = Moto::start();
-    moto.detector();
-    for alarm in aws_run::library_alarms() {
-        moto.put_alarm(&alarm);
-    }
+    let moto = aws_run::library_emulator();
     let proxy = Proxy::start(ProxyConfig {
         upstream: moto.port,
         fault_rate: 0.0,
@@ -188,9 +185,16 @@ fn measure(scenarios: &[&str], window: Duration) -> Counted {
         (window.0, window.1)
     });
     let mut counts = [0usize; 3];
+    let mut others = BTreeMap::new();
     for x in proxy.requests() {
         if x.at >= watching && x.at <= ended {
-            counts[classify(&x)] += 1;
+            let class = classify(&x);
+            counts[class] += 1;
+            if class == 2 {
+                *others
+                    .entry(format!("{} {}", x.service, x.action))
+                    .or_insert(0) += 1;
+            }
         }
     }
     let left = aws_run::tagged(&moto);
@@ -199,6 +203,7 @@ fn measure(scenarios: &[&str], window: Duration) -> Counted {
         detection: counts[0],
         containment: counts[1],
         other: counts[2],
+        others,
         minutes: (ended - watching).as_secs_f64() / 60.0,
     }
 }
@@ -248,6 +253,9 @@ fn main() {
             per_min(c.other)
         );
         detection.push(per_min(c.detection));
+        if !c.others.is_empty() {
+            println!("  other: {:?}", c.others);
+        }
     }
     println!(
         "detection calls, 10 runs of one scenario / 1 run: {:.2}",

@@ -28,6 +28,17 @@ pub fn library_alarms() -> BTreeSet<String> {
         .collect()
 }
 
+/// An emulator ready for the library's game days: a GuardDuty detector, and every alarm
+/// the library watches, in state OK.
+pub fn library_emulator() -> Moto {
+    let moto = Moto::start();
+    moto.detector();
+    for alarm in library_alarms() {
+        moto.put_alarm(&alarm);
+    }
+    moto
+}
+
 /// A `gameday.yaml` with one target, `moto`, at `endpoint`, polling every second, and a
 /// test account's credentials in the environment (see [`command`]).
 pub fn config(dir: &Path, endpoint: &str, extra: &str) -> PathBuf {

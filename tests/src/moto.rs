@@ -286,12 +286,10 @@ impl Moto {
         );
     }
 
-    /// Sets a CloudWatch alarm's state (SetAlarmState), as its evaluation would.
+    /// A CloudWatch call of the query protocol: `Action=…&…` without the version.
     #[allow(clippy::panic)]
-    pub fn set_alarm_state(&self, alarm: &str, state: &str) {
-        let body = format!(
-            "Action=SetAlarmState&Version=2010-08-01&AlarmName={alarm}&StateValue={state}&StateReason=gameday-test"
-        );
+    fn cloudwatch(&self, params: &str) {
+        let body = format!("{params}&Version=2010-08-01");
         let answer = self.aws(
             "monitoring",
             "POST",
@@ -299,32 +297,24 @@ impl Moto {
             "application/x-www-form-urlencoded",
             &body,
         );
-        assert!(
-            matches!(answer, Some((200, _))),
-            "SetAlarmState {alarm} {state} failed: {answer:?}"
-        );
+        assert!(matches!(answer, Some((200, _))), "{params}: {answer:?}");
+    }
+
+    /// Sets a CloudWatch alarm's state (SetAlarmState), as its evaluation would.
+    pub fn set_alarm_state(&self, alarm: &str, state: &str) {
+        self.cloudwatch(&format!(
+            "Action=SetAlarmState&AlarmName={alarm}&StateValue={state}&StateReason=gameday-test"
+        ));
     }
 
     /// Creates CloudWatch alarm `alarm` (PutMetricAlarm on a metric nothing reports, so
     /// only [`Moto::set_alarm_state`] moves it), in state OK.
-    #[allow(clippy::panic)]
     pub fn put_alarm(&self, alarm: &str) {
-        let body = format!(
-            "Action=PutMetricAlarm&Version=2010-08-01&AlarmName={alarm}&MetricName=gameday-{alarm}\
+        self.cloudwatch(&format!(
+            "Action=PutMetricAlarm&AlarmName={alarm}&MetricName=gameday-{alarm}\
              &Namespace=CISBenchmark&Statistic=Sum&Period=300&EvaluationPeriods=1&Threshold=1\
              &ComparisonOperator=GreaterThanOrEqualToThreshold"
-        );
-        let answer = self.aws(
-            "monitoring",
-            "POST",
-            "/",
-            "application/x-www-form-urlencoded",
-            &body,
-        );
-        assert!(
-            matches!(answer, Some((200, _))),
-            "PutMetricAlarm {alarm} failed: {answer:?}"
-        );
+        ));
         self.set_alarm_state(alarm, "OK");
     }
 

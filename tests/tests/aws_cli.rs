@@ -10,12 +10,19 @@ fn library() -> String {
     gameday_tests::repo().display().to_string()
 }
 
-#[test]
-fn plan_on_a_target_lists_preflight_calls_tags_and_polls_and_makes_no_call() {
+/// An emulator, and a folder with a `gameday.yaml` for it (`extra` added to the target),
+/// recording the requests it serves from now on.
+fn recorded(extra: &str) -> (Moto, tempfile::TempDir) {
     let moto = Moto::start();
     let dir = tempfile::tempdir().expect("tempdir");
-    aws_run::config(dir.path(), &moto.url(), "    stop_alarms: [canary]\n");
+    aws_run::config(dir.path(), &moto.url(), extra);
     moto.record();
+    (moto, dir)
+}
+
+#[test]
+fn plan_on_a_target_lists_preflight_calls_tags_and_polls_and_makes_no_call() {
+    let (moto, dir) = recorded("    stop_alarms: [canary]\n");
     let out = aws_run::command(
         dir.path(),
         &[
@@ -96,10 +103,7 @@ fn bad_target_flags_exit_2_naming_the_flag() {
 
 #[test]
 fn missing_credentials_say_what_to_set_and_change_nothing() {
-    let moto = Moto::start();
-    let dir = tempfile::tempdir().expect("tempdir");
-    aws_run::config(dir.path(), &moto.url(), "");
-    moto.record();
+    let (moto, dir) = recorded("");
     let out = aws_run::command(
         dir.path(),
         &[
@@ -183,11 +187,7 @@ fn a_stop_alarm_going_into_alarm_aborts_the_run_into_clean_up() {
 
 #[test]
 fn pushed_detections_arrive_through_the_runs_own_queue_which_clean_up_removes() {
-    let moto = Moto::start();
-    moto.detector();
-    for alarm in aws_run::library_alarms() {
-        moto.put_alarm(&alarm);
-    }
+    let moto = aws_run::library_emulator();
     let dir = tempfile::tempdir().expect("tempdir");
     // Polls ten minutes apart: only the push can see the finding in time.
     let config = aws_run::config(

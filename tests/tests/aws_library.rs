@@ -6,7 +6,6 @@
 //! access keys the scenarios create) appears in anything the run wrote.
 
 use gameday_tests::aws_run::{self, DELAY};
-use gameday_tests::moto::Moto;
 use gameday_tests::proxy::{Proxy, ProxyConfig};
 use serde_json::Value;
 use std::path::Path;
@@ -52,11 +51,7 @@ fn game_day(scenario: &str, fault_rate: f64) -> Vec<String> {
             problems.push(format!("{scenario} (faults {fault_rate}): {what}"));
         }
     };
-    let moto = Moto::start();
-    moto.detector();
-    for alarm in aws_run::library_alarms() {
-        moto.put_alarm(&alarm);
-    }
+    let moto = aws_run::library_emulator();
     let proxy = Proxy::start(ProxyConfig {
         upstream: moto.port,
         fault_rate,

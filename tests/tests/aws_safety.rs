@@ -50,11 +50,7 @@ fn a_run_on_an_account_off_the_allowlist_changes_nothing_and_exits_2() {
 
 #[test]
 fn runs_killed_at_random_moments_leave_nothing_after_cleanup() {
-    let moto = Moto::start();
-    moto.detector();
-    for alarm in aws_run::library_alarms() {
-        moto.put_alarm(&alarm);
-    }
+    let moto = aws_run::library_emulator();
     let dir = tempfile::tempdir().expect("tempdir");
     // With push delivery on: each run's rule and queue must go too.
     aws_run::config(

@@ -31,30 +31,23 @@ pub(crate) struct Opened {
     pub clock: Arc<Clock>,
 }
 
-/// A configuration error as the user should see it.
-pub(crate) fn config_error(e: &ConfigError) -> String {
-    match e {
-        ConfigError::Invalid(d) => d.to_string(),
-        other => format!("error: {other}"),
-    }
-}
-
 /// The target `name` of the configuration (`--config`, else `gameday.yaml` here), and
-/// the region (`--region`, else the target's first): exit 2, naming the flag or the file,
-/// when either is wrong.
+/// the region (`--region`, else the target's first): exit 2, naming the flag (`--target`
+/// for the run commands) or the file, when either is wrong.
 pub(crate) fn aws_target(
     name: &str,
     explicit: Option<&std::path::Path>,
     region: Option<&str>,
 ) -> Result<(Target, String), i32> {
-    let (file, config) = config::read(explicit, std::path::Path::new(".")).map_err(|e| {
-        eprintln!("{}", config_error(&e));
+    let fail = |e: ConfigError| {
+        match e {
+            ConfigError::Invalid(d) => eprintln!("{d}"),
+            other => eprintln!("error: --target {name}: {other}"),
+        }
         BAD_INPUT
-    })?;
-    let target = config.target(name, &file).map_err(|e| {
-        eprintln!("{}", config_error(&e));
-        BAD_INPUT
-    })?;
+    };
+    let (file, config) = config::read(explicit, std::path::Path::new(".")).map_err(fail)?;
+    let target = config.target(name, &file).map_err(fail)?;
     let region = region
         .map(str::to_owned)
         .or_else(|| target.regions.first().cloned())

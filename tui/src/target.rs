@@ -3,9 +3,10 @@
 
 use crate::cli::TargetCommand;
 use crate::commands::{self, BAD_INPUT};
-use crate::place::{aws_target, config_error, preflight_exit};
+use crate::place::{aws_target, preflight_exit};
 use gameday_engine::aws;
 use gameday_engine::config;
+use gameday_engine::config::ConfigError;
 
 /// Runs a `gameday target` command.
 pub fn run(cmd: TargetCommand) -> i32 {
@@ -16,6 +17,14 @@ pub fn run(cmd: TargetCommand) -> i32 {
             config,
             region,
         } => check(&name, config.config.as_deref(), region.as_deref()),
+    }
+}
+
+/// A configuration error as the user should see it.
+fn config_error(e: &ConfigError) -> String {
+    match e {
+        ConfigError::Invalid(d) => d.to_string(),
+        other => format!("error: {other}"),
     }
 }
 

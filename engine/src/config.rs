@@ -21,6 +21,111 @@ pub struct Config {
     /// Where game days may run, by name. `sim`, the built-in simulator, needs no entry.
     #[serde(default)]
     pub targets: Vec<Target>,
+    /// Scheduled game days.
+    #[serde(default)]
+    pub plans: Vec<PlanSpec>,
+}
+
+/// A scheduled game day: when it runs, which scenarios, where, and where results go.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PlanSpec {
+    /// The name `gameday schedule` commands use.
+    #[schemars(regex(pattern = r"^[a-z0-9][a-z0-9_-]*$"))]
+    pub name: String,
+    /// When.
+    pub schedule: crate::schedule::ScheduleSpec,
+    /// Scenario ids of the library.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub scenarios: Vec<String>,
+    /// Scenario tags: every scenario with one of them, beside `scenarios`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tags: Vec<String>,
+    /// Run only this many of them, drawn at random for each execution (the same draw in
+    /// every process of a sharded execution).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 1))]
+    pub pick: Option<u32>,
+    /// Where: targets of this file (or `sim`), each in the regions listed (default: all of
+    /// the target's). Every scenario runs in every one.
+    #[schemars(length(min = 1))]
+    pub targets: Vec<PlanTarget>,
+    /// How many game days of one execution run at once.
+    #[serde(default = "default_concurrency")]
+    #[schemars(range(min = 1, max = 200))]
+    pub concurrency: u32,
+    /// The team responding, for the reports.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub team: Option<String>,
+    /// Who responds: the team, in the account and the console (`people`), or the
+    /// autopilot (`autopilot`, for rehearsing runbooks and checking detections).
+    #[serde(default)]
+    pub responders: Responders,
+    /// Scenario parameters, for every scenario that has them.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub params: BTreeMap<String, String>,
+    /// Where the executions' runs and combined reports go.
+    #[serde(default = "default_runs_dir")]
+    pub runs_dir: PathBuf,
+    /// An http(s) URL that receives the JSON summary when an execution starts and ends.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(regex(pattern = r"^https?://"))]
+    pub webhook: Option<String>,
+    /// What a daemon does about moments it missed while it was not running: `skip` them,
+    /// or run the latest one once (`run_once`).
+    #[serde(default)]
+    pub missed: Missed,
+    /// On the simulator only: run in virtual time, without waiting.
+    #[serde(default)]
+    pub virtual_time: bool,
+    /// With `responders: autopilot`: its median pause before each runbook step.
+    #[serde(default = "default_think_time")]
+    pub think_time: Duration,
+}
+
+fn default_think_time() -> Duration {
+    Duration::from_secs(45)
+}
+
+fn default_concurrency() -> u32 {
+    4
+}
+
+fn default_runs_dir() -> PathBuf {
+    PathBuf::from("runs")
+}
+
+/// One target of a plan.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PlanTarget {
+    /// A target of this file, or `sim`.
+    pub target: String,
+    /// Its regions to run in; default all of the target's.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub regions: Vec<String>,
+}
+
+/// Who responds in a scheduled game day.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Responders {
+    /// The team.
+    #[default]
+    People,
+    /// The autopilot.
+    Autopilot,
+}
+
+/// Moments missed while no daemon ran.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Missed {
+    /// Skip them: the next moment is the next run.
+    #[default]
+    Skip,
+    /// Run the latest missed moment once, at start.
+    RunOnce,
 }
 
 /// The kinds of target a configuration can name.
@@ -235,6 +340,72 @@ pub fn parse(file: &Path, text: &str) -> Result<Loaded<Config>, Diagnostics> {
             ));
         }
     }
+    let cfg = &loaded.value;
+    for (i, p) in cfg.plans.iter().enumerate() {
+        let at = |field: &str| format!("plans[{i}].{field}");
+        if cfg.plans[..i].iter().any(|o| o.name == p.name) {
+            diags.push(loaded.at(
+                &at("name"),
+                format!("a second plan named `{}`", p.name),
+                None,
+            ));
+        }
+        if let Err(e) = crate::schedule::Schedule::new(&p.schedule, &p.name) {
+            diags.push(loaded.at(&at("schedule"), e, None));
+        }
+        if p.scenarios.is_empty() && p.tags.is_empty() {
+            diags.push(loaded.at(
+                &at("scenarios"),
+                "a plan needs `scenarios`, `tags`, or both",
+                None,
+            ));
+        }
+        for (j, t) in p.targets.iter().enumerate() {
+            let path = at(&format!("targets[{j}]"));
+            if t.target == "sim" {
+                if t.regions.iter().any(|r| r != "us-east-1") {
+                    diags.push(loaded.at(
+                        &format!("{path}.regions"),
+                        "the simulator has one region, us-east-1",
+                        None,
+                    ));
+                }
+                continue;
+            }
+            match cfg.targets.iter().find(|x| x.name == t.target) {
+                None => diags.push(loaded.at(
+                    &format!("{path}.target"),
+                    format!("no target named `{}`", t.target),
+                    Some(suggest(
+                        &t.target,
+                        cfg.targets.iter().map(|x| x.name.as_str()).chain(["sim"]),
+                    )),
+                )),
+                Some(x) => {
+                    for (k, r) in t.regions.iter().enumerate() {
+                        if !x.regions.contains(r) {
+                            diags.push(loaded.at(
+                                &format!("{path}.regions[{k}]"),
+                                format!(
+                                    "target `{}` runs in {} only",
+                                    x.name,
+                                    x.regions.join(", ")
+                                ),
+                                None,
+                            ));
+                        }
+                    }
+                }
+            }
+        }
+        if p.virtual_time && p.targets.iter().any(|t| t.target != "sim") {
+            diags.push(loaded.at(
+                &at("virtual_time"),
+                "virtual time is for the simulator: AWS targets run in real time",
+                None,
+            ));
+        }
+    }
     if diags.is_empty() {
         Ok(loaded)
     } else {
@@ -258,6 +429,16 @@ pub enum ConfigError {
     /// The file is malformed.
     #[error("{0}")]
     Invalid(Diagnostics),
+    /// No plan of that name.
+    #[error("{name}: no such plan in {file} ({hint})")]
+    UnknownPlan {
+        /// The name asked for.
+        name: String,
+        /// The file searched.
+        file: PathBuf,
+        /// A suggestion.
+        hint: String,
+    },
     /// No target of that name.
     #[error("--target {name}: no such target in {file} ({hint})")]
     UnknownTarget {
@@ -285,6 +466,22 @@ pub fn read(explicit: Option<&Path>, dir: &Path) -> Result<(PathBuf, Config), Co
 }
 
 impl Config {
+    /// The plan called `name`.
+    pub fn plan(&self, name: &str, file: &Path) -> Result<&PlanSpec, ConfigError> {
+        self.plans
+            .iter()
+            .find(|p| p.name == name)
+            .ok_or_else(|| ConfigError::UnknownPlan {
+                name: name.to_owned(),
+                file: file.to_owned(),
+                hint: if self.plans.is_empty() {
+                    "it defines no plans".to_owned()
+                } else {
+                    suggest(name, self.plans.iter().map(|p| p.name.as_str()))
+                },
+            })
+    }
+
     /// The target called `name`.
     pub fn target(&self, name: &str, file: &Path) -> Result<&Target, ConfigError> {
         self.targets

@@ -84,7 +84,8 @@ impl Abort {
         self.0.borrow().clone()
     }
 
-    async fn wait(&mut self) {
+    /// Waits until the abort fires.
+    pub async fn wait(&mut self) {
         // A closed channel means nobody can abort any more: wait forever.
         if self.0.wait_for(Option::is_some).await.is_err() {
             std::future::pending::<()>().await;

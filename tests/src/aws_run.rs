@@ -296,14 +296,28 @@ pub fn play(
 /// Every resource in the emulator tagged `gameday:run` (by any run), as `kind id run`,
 /// read from moto's own state, not through gameday's code.
 pub fn tagged(moto: &Moto) -> Vec<String> {
-    let out = moto.python_output(TAGGED);
+    tagged_as(moto, None, "us-east-1")
+}
+
+/// [`tagged`], in `account` (through an assumed role, which gives each account its own
+/// state in the emulator) and `region`.
+pub fn tagged_as(moto: &Moto, account: Option<&str>, region: &str) -> Vec<String> {
+    let session = match account {
+        None => format!("boto3.session.Session(region_name={region:?})"),
+        Some(a) => format!(
+            "(lambda c: boto3.session.Session(aws_access_key_id=c['AccessKeyId'], \
+             aws_secret_access_key=c['SecretAccessKey'], aws_session_token=c['SessionToken'], \
+             region_name={region:?}))(boto3.client('sts').assume_role(\
+             RoleArn='arn:aws:iam::{a}:role/gameday', RoleSessionName='check')['Credentials'])"
+        ),
+    };
+    let out = moto.python_output(&format!("import boto3\nsession = {session}\n{TAGGED}"));
     out.lines().map(str::to_owned).collect()
 }
 
 const TAGGED: &str = r#"
-import boto3
-iam = boto3.client("iam"); ec2 = boto3.client("ec2"); s3 = boto3.client("s3")
-ct = boto3.client("cloudtrail"); gd = boto3.client("guardduty")
+iam = session.client("iam"); ec2 = session.client("ec2"); s3 = session.client("s3")
+ct = session.client("cloudtrail"); gd = session.client("guardduty")
 def run_of(tags):
     for t in tags or []:
         k = t.get("Key", t.get("key")); v = t.get("Value", t.get("value"))
@@ -330,7 +344,7 @@ for t in ct.describe_trails()["trailList"]:
     tags = ct.list_tags(ResourceIdList=[t["TrailARN"]])["ResourceTagList"]
     r = run_of(tags[0].get("TagsList") if tags else [])
     if r: print("trail", t["Name"], r)
-sqs = boto3.client("sqs"); events = boto3.client("events")
+sqs = session.client("sqs"); events = session.client("events")
 for q in sqs.list_queues().get("QueueUrls", []):
     tags = sqs.list_queue_tags(QueueUrl=q).get("Tags", {})
     if "gameday:run" in tags: print("queue", q.rsplit("/", 1)[-1], tags["gameday:run"])

@@ -70,6 +70,10 @@ pub enum Command {
     /// records and what the run tagged (`--run`); or everything tagged by gameday that no
     /// live run owns (`--orphans`).
     Cleanup(CleanupArgs),
+    /// Scheduled game days: the plans of gameday.yaml, when they run, running them now,
+    /// a daemon that runs them on time, and entries for cron, systemd or Kubernetes.
+    #[command(subcommand)]
+    Schedule(ScheduleCommand),
     /// Write the report of one or more runs from their journals alone.
     ///
     /// Several runs (a schedule, a team's session) are combined into one report. With one
@@ -250,6 +254,87 @@ pub enum TargetCommand {
         #[arg(long)]
         region: Option<String>,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ScheduleCommand {
+    /// The plans and when each runs next.
+    List {
+        #[command(flatten)]
+        config: ConfigArg,
+    },
+    /// The next moments PLAN runs.
+    Next {
+        /// The plan.
+        plan: String,
+        /// How many.
+        #[arg(long, default_value_t = 5)]
+        count: usize,
+        /// From this moment (RFC 3339) instead of now.
+        #[arg(long, value_name = "TIME")]
+        after: Option<chrono::DateTime<chrono::Utc>>,
+        #[command(flatten)]
+        config: ConfigArg,
+    },
+    /// Run PLAN now: every scenario in every target and region, up to its concurrency,
+    /// then one combined report.
+    Run {
+        /// The plan.
+        plan: String,
+        /// Run only the I-th of N slices of the plan's game days (for splitting one
+        /// execution across processes or machines).
+        #[arg(long, value_name = "I/N", value_parser = crate::schedule::parse_shard)]
+        shard: Option<gameday_engine::fanout::Shard>,
+        /// Run only if a scheduled moment came within the last two minutes and has not
+        /// run yet (what the exported cron, systemd and Kubernetes entries call).
+        #[arg(long)]
+        if_due: bool,
+        #[command(flatten)]
+        library: Library,
+        #[command(flatten)]
+        config: ConfigArg,
+    },
+    /// Run the plans (all, or those named with --plan) on their schedules until SIGTERM,
+    /// which lets running game days clean up.
+    Daemon {
+        /// Only this plan (repeatable).
+        #[arg(long = "plan", value_name = "PLAN")]
+        plans: Vec<String>,
+        #[command(flatten)]
+        library: Library,
+        #[command(flatten)]
+        config: ConfigArg,
+        /// Log lines as text or as JSON objects.
+        #[arg(long, value_enum, default_value_t = LogFormat::Text)]
+        log_format: LogFormat,
+    },
+    /// Print entries that run PLAN on its schedule from cron, systemd or Kubernetes.
+    Export {
+        /// The plan.
+        plan: String,
+        /// crontab, systemd or kubernetes.
+        #[arg(long, value_name = "FORMAT", value_parser = parse_export)]
+        format: gameday_engine::schedule::export::ExportFormat,
+        /// The command the entries call.
+        #[arg(long, value_name = "PATH", default_value = "gameday")]
+        exe: String,
+        #[command(flatten)]
+        config: ConfigArg,
+    },
+}
+
+/// How the daemon logs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    /// One line of text.
+    Text,
+    /// One JSON object a line.
+    Json,
+}
+
+fn parse_export(s: &str) -> Result<gameday_engine::schedule::export::ExportFormat, String> {
+    s.parse()
+        .map_err(|_| format!("`{s}` is not an export format: crontab, systemd or kubernetes"))
 }
 
 #[derive(Debug, Args)]

@@ -41,6 +41,7 @@ pub fn dispatch(cli: Cli) -> i32 {
         Command::Replay(args) => crate::console::replay(args),
         Command::Target(cmd) => crate::target::run(cmd),
         Command::Cleanup(args) => crate::cleanup::run(args),
+        Command::Schedule(cmd) => crate::schedule::run(cmd),
         Command::Report { runs, format, out } => report_cmd(&runs, &format, out.as_deref()),
         Command::Trend {
             runs,
@@ -578,57 +579,51 @@ async fn run_all(
             counter += 1;
             let run_id = new_run_id(counter);
             let seed = args.seed.wrapping_add(i);
-            let plan = match plan_for(checked, &run_id, place.prefix(), &overrides) {
-                Ok(p) => p,
-                Err(code) => return code,
-            };
-            // Preflight (on AWS) before the run directory exists: a refused account
-            // leaves nothing behind, not even an empty run.
-            let Opened { sandbox, clock } =
-                match place.open(&run_id, seed, mode, &model, &pollers).await {
-                    Ok(o) => o,
-                    Err(code) => return code,
-                };
-            let (run_dir, mut journal) = match open_journal(&args.runs_dir, &run_id) {
-                Ok(j) => j,
-                Err(code) => return code,
-            };
-            let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-            let config = RunConfig {
+            let day = GameDay {
+                place,
+                checked,
+                overrides: &overrides,
+                runs_dir: &args.runs_dir,
+                run_id: &run_id,
                 seed,
+                mode,
                 autopilot,
-                poll: place.run_poll(),
+                model: &model,
+                pollers: &pollers,
+                abort: &abort,
             };
-            let realtime = !matches!(mode, ClockMode::Virtual);
-            let progress_clock = clock.clone();
-            let printer = tokio::spawn(async move {
-                let mut progress = Progress::default();
-                let mut stderr = std::io::stderr();
-                let mut tick = tokio::time::interval(std::time::Duration::from_secs(10));
-                tick.tick().await;
-                loop {
-                    tokio::select! {
-                        e = rx.recv() => match e {
-                            Some(e) => if verbose { progress.event(&e, &mut stderr) },
-                            None => break,
-                        },
-                        _ = tick.tick(), if realtime && verbose => {
-                            if let Some(s) = progress.status(progress_clock.elapsed().as_millis()) {
-                                let _ = writeln!(stderr, "{s}");
+            let mut printer = None;
+            let result = day
+                .run(|clock| {
+                    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+                    let realtime = !matches!(mode, ClockMode::Virtual);
+                    printer = Some(tokio::spawn(async move {
+                        let mut progress = Progress::default();
+                        let mut stderr = std::io::stderr();
+                        let mut tick = tokio::time::interval(std::time::Duration::from_secs(10));
+                        tick.tick().await;
+                        loop {
+                            tokio::select! {
+                                e = rx.recv() => match e {
+                                    Some(e) => if verbose { progress.event(&e, &mut stderr) },
+                                    None => break,
+                                },
+                                _ = tick.tick(), if realtime && verbose => {
+                                    if let Some(s) = progress.status(clock.elapsed().as_millis()) {
+                                        let _ = writeln!(stderr, "{s}");
+                                    }
+                                }
                             }
                         }
-                    }
-                }
-            });
-            let result = Run::new(&plan, sandbox.as_ref(), &clock, &mut journal, config)
-                .observe(tx)
-                .abort_on(abort.clone())
-                .execute()
+                    }));
+                    Some(tx)
+                })
                 .await;
-            let _ = printer.await;
+            if let Some(p) = printer {
+                let _ = p.await;
+            }
             match result {
-                Ok(finished) => {
-                    let summary = write_run_reports(&run_dir, finished.events);
+                Ok((summary, run_dir)) => {
                     if args.json {
                         println!("{}", summary_json(&summary, &run_dir));
                     } else if !args.quiet && args.repeat > 1 {
@@ -642,10 +637,7 @@ async fn run_all(
                     }
                     done.push(Done { summary, run_dir });
                 }
-                Err(e) => {
-                    eprintln!("error: run {run_id}: {e}");
-                    return 3;
-                }
+                Err(code) => return code,
             }
         }
     }
@@ -660,6 +652,85 @@ async fn run_all(
         abort.reason().is_some(),
     );
     apply_fail_on(code, args.fail_on, done.iter().map(|d| &d.summary))
+}
+
+/// One game day: a plan resolved for its run, the sandbox opened (preflight on AWS),
+/// the journal created, the run executed and its reports written.
+pub(crate) struct GameDay<'a> {
+    pub place: &'a Place,
+    pub checked: &'a Checked,
+    pub overrides: &'a BTreeMap<String, String>,
+    pub runs_dir: &'a Path,
+    pub run_id: &'a str,
+    pub seed: u64,
+    pub mode: ClockMode,
+    pub autopilot: Option<AutopilotConfig>,
+    pub model: &'a Arc<DetectionModel>,
+    pub pollers: &'a Pollers,
+    pub abort: &'a gameday_engine::run::Abort,
+}
+
+impl GameDay<'_> {
+    /// Runs it; `observe` gets the run's clock and may return where its events go. The
+    /// error is the exit code, the reason already printed.
+    pub(crate) async fn run(
+        &self,
+        observe: impl FnOnce(
+            Arc<gameday_engine::clock::Clock>,
+        )
+            -> Option<tokio::sync::mpsc::UnboundedSender<gameday_engine::event::Event>>,
+    ) -> Result<(Summary, PathBuf), i32> {
+        let plan = plan_for(
+            self.checked,
+            self.run_id,
+            self.place.prefix(),
+            self.overrides,
+        )?;
+        // Preflight (on AWS) before the run directory exists: a refused account leaves
+        // nothing behind, not even an empty run.
+        let Opened { sandbox, clock } = self
+            .place
+            .open(self.run_id, self.seed, self.mode, self.model, self.pollers)
+            .await?;
+        let (run_dir, mut journal) = open_journal(self.runs_dir, self.run_id)?;
+        let config = RunConfig {
+            seed: self.seed,
+            autopilot: self.autopilot,
+            poll: self.place.run_poll(),
+        };
+        let mut run = Run::new(&plan, sandbox.as_ref(), &clock, &mut journal, config)
+            .abort_on(self.abort.clone());
+        if let Some(tx) = observe(clock.clone()) {
+            run = run.observe(tx);
+        }
+        match run.execute().await {
+            Ok(finished) => {
+                drop(journal);
+                let summary = write_run_reports(&run_dir, finished.events);
+                Ok((summary, run_dir))
+            }
+            Err(e) => {
+                eprintln!("error: run {}: {e}", self.run_id);
+                Err(3)
+            }
+        }
+    }
+}
+
+/// The combined report of every run under `dir`, in every format, written into `dir`. A
+/// failure is a warning: the journals, from which `gameday report` rebuilds it, are safe.
+pub(crate) fn write_combined_report(dir: &Path) {
+    let journals = match crate::analysis::read_journals(&[dir.to_owned()]) {
+        Ok(j) => j,
+        Err(_) => return,
+    };
+    let rep = report::Report::from_journals(&journals);
+    for f in report::Format::ALL {
+        let path = dir.join(f.file_name());
+        if let Err(e) = std::fs::write(&path, rep.render(f)) {
+            eprintln!("warning: {}: {e}", path.display());
+        }
+    }
 }
 
 /// The report phase: every report format, written into the run directory; returns the

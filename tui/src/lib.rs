@@ -8,6 +8,7 @@ mod commands;
 mod console;
 mod place;
 mod progress;
+mod schedule;
 mod target;
 
 use clap::Parser;

@@ -42,6 +42,7 @@ pub(crate) fn aws_target(
     let fail = |e: ConfigError| {
         match e {
             ConfigError::Invalid(d) => eprintln!("{d}"),
+            e @ ConfigError::UnknownTarget { .. } => eprintln!("error: {e}"),
             other => eprintln!("error: --target {name}: {other}"),
         }
         BAD_INPUT

@@ -1,0 +1,1235 @@
+//! A plan's schedule as text for an existing scheduler (cron, systemd timers, Kubernetes
+//! CronJobs) that calls `gameday schedule run PLAN`.
+//!
+//! A cron schedule is translated field by field: `*`, numbers, lists, ranges, `*/n` and
+//! `a-b/n` steps, and weekday and month names. A seconds field must be `0` (the targets
+//! count whole minutes), and croner's extensions (`L`, `W`, `#`, and `+` for
+//! day-of-month *and* day-of-week; `+` has a systemd form) are refused with an error
+//! naming the field.
+//!
+//! An unannounced schedule fires every minute of its window on its days and passes
+//! `--if-due`, so the plan runs only at the moment drawn for the period. Crontab and
+//! systemd get the window's exact minutes (up to three lines when it starts or ends off
+//! the hour); a Kubernetes CronJob has a single schedule and fires every minute of the
+//! hours that cover the window.
+
+use super::{Day, Schedule, ScheduleSpec, Window, expand_cron, fnv1a, parse_hhmm, runs};
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::fmt;
+use std::str::FromStr;
+
+/// The schedulers a schedule can be exported to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ExportFormat {
+    /// Lines for a crontab, with a `CRON_TZ=` line (cronie reads it).
+    Crontab,
+    /// A oneshot `.service` and a `.timer` unit.
+    Systemd,
+    /// A `batch/v1` CronJob manifest.
+    Kubernetes,
+}
+
+impl ExportFormat {
+    /// Every format.
+    pub const ALL: [ExportFormat; 3] = [
+        ExportFormat::Crontab,
+        ExportFormat::Systemd,
+        ExportFormat::Kubernetes,
+    ];
+
+    /// The name `FromStr` accepts.
+    pub fn name(self) -> &'static str {
+        match self {
+            ExportFormat::Crontab => "crontab",
+            ExportFormat::Systemd => "systemd",
+            ExportFormat::Kubernetes => "kubernetes",
+        }
+    }
+}
+
+impl fmt::Display for ExportFormat {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for ExportFormat {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        ExportFormat::ALL
+            .into_iter()
+            .find(|f| f.name() == s)
+            .ok_or_else(|| {
+                format!("unknown export format `{s}`; expected crontab, systemd or kubernetes")
+            })
+    }
+}
+
+/// The schedule of plan `plan` as `format` text. The scheduler runs
+/// `exe schedule run PLAN --config CONFIG` (with `--if-due` for unannounced schedules);
+/// the Kubernetes container runs the image's entrypoint with those arguments, so `exe` is
+/// not used there.
+pub fn export(
+    plan: &str,
+    schedule: &ScheduleSpec,
+    format: ExportFormat,
+    exe: &str,
+    config: &str,
+) -> Result<String, String> {
+    for (what, text) in [("plan", plan), ("exe", exe), ("config", config)] {
+        if text.is_empty() {
+            return Err(format!("{what}: must not be empty"));
+        }
+        if text.chars().any(char::is_control) {
+            return Err(format!(
+                "{what}: `{}` contains a control character",
+                text.escape_debug()
+            ));
+        }
+    }
+    let compiled = Schedule::new(schedule, plan)?;
+    let tz = compiled.timezone().name();
+    let describe = compiled.describe();
+    let (lines, if_due) = match (&schedule.cron, &schedule.unannounced) {
+        (Some(expr), _) => (cron_lines(expr, format)?, false),
+        (None, Some(window)) => (window_lines(window, format)?, true),
+        (None, None) => return Err("exactly one of `cron` and `unannounced` must be given".into()),
+    };
+    let mut args = vec!["schedule", "run", plan];
+    if if_due {
+        args.push("--if-due");
+    }
+    args.extend(["--config", config]);
+    let note = if_due.then_some(
+        "Fires every minute of the window; `--if-due` runs the plan only at the moment drawn \
+         for the period.",
+    );
+    Ok(match format {
+        ExportFormat::Crontab => crontab(plan, &describe, note, tz, &lines, exe, &args),
+        ExportFormat::Systemd => systemd(plan, &describe, note, tz, &lines, exe, &args),
+        ExportFormat::Kubernetes => kubernetes(plan, &describe, note, tz, &lines, &args)?,
+    })
+}
+
+/// One firing rule, in the format's own terms.
+enum Line {
+    /// Five cron fields.
+    Cron([String; 5]),
+    /// A systemd `OnCalendar=` value without the time zone.
+    Calendar(String),
+}
+
+fn crontab(
+    plan: &str,
+    describe: &str,
+    note: Option<&str>,
+    tz: &str,
+    lines: &[Line],
+    exe: &str,
+    args: &[&str],
+) -> String {
+    let command: Vec<String> = std::iter::once(exe)
+        .chain(args.iter().copied())
+        .map(|w| sh_word(w).replace('%', "\\%"))
+        .collect();
+    let command = command.join(" ");
+    let mut out = format!("# gameday plan {plan}: {describe}\n");
+    if let Some(note) = note {
+        out.push_str(&format!("# {note}\n"));
+    }
+    out.push_str(&format!("CRON_TZ={tz}\n"));
+    for line in lines {
+        if let Line::Cron(fields) = line {
+            out.push_str(&format!("{}  {command}\n", fields.join(" ")));
+        }
+    }
+    out
+}
+
+fn systemd(
+    plan: &str,
+    describe: &str,
+    note: Option<&str>,
+    tz: &str,
+    lines: &[Line],
+    exe: &str,
+    args: &[&str],
+) -> String {
+    let unit = format!("gameday-{}", unit_escape(plan));
+    let command: Vec<String> = std::iter::once(exe)
+        .chain(args.iter().copied())
+        .map(systemd_word)
+        .collect();
+    let mut out = format!(
+        "# --- {unit}.service ---\n\
+         [Unit]\n\
+         Description=gameday plan {}\n\
+         \n\
+         [Service]\n\
+         Type=oneshot\n\
+         ExecStart={}\n\
+         \n\
+         # --- {unit}.timer ---\n",
+        specifiers(plan),
+        command.join(" ")
+    );
+    if let Some(note) = note {
+        out.push_str(&format!("# {note}\n"));
+    }
+    out.push_str(&format!(
+        "[Unit]\nDescription={}\n\n[Timer]\n",
+        specifiers(&format!("gameday plan {plan}: {describe}"))
+    ));
+    for line in lines {
+        if let Line::Calendar(spec) = line {
+            out.push_str(&format!("OnCalendar={spec} {tz}\n"));
+        }
+    }
+    out.push_str("Persistent=false\n\n[Install]\nWantedBy=timers.target\n");
+    out
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct CronJob<'a> {
+    api_version: &'a str,
+    kind: &'a str,
+    metadata: Metadata<'a>,
+    spec: CronJobSpec<'a>,
+}
+
+#[derive(Serialize)]
+struct Metadata<'a> {
+    name: String,
+    annotations: BTreeMap<&'a str, &'a str>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct CronJobSpec<'a> {
+    schedule: String,
+    time_zone: &'a str,
+    concurrency_policy: &'a str,
+    successful_jobs_history_limit: u32,
+    job_template: JobTemplate<'a>,
+}
+
+#[derive(Serialize)]
+struct JobTemplate<'a> {
+    spec: JobSpec<'a>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct JobSpec<'a> {
+    backoff_limit: u32,
+    template: PodTemplate<'a>,
+}
+
+#[derive(Serialize)]
+struct PodTemplate<'a> {
+    spec: PodSpec<'a>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct PodSpec<'a> {
+    restart_policy: &'a str,
+    containers: Vec<Container<'a>>,
+}
+
+#[derive(Serialize)]
+struct Container<'a> {
+    name: &'a str,
+    image: &'a str,
+    args: Vec<&'a str>,
+}
+
+fn kubernetes(
+    plan: &str,
+    describe: &str,
+    note: Option<&str>,
+    tz: &str,
+    lines: &[Line],
+    args: &[&str],
+) -> Result<String, String> {
+    let schedule = match lines {
+        [Line::Cron(fields)] => fields.join(" "),
+        _ => return Err("kubernetes: a CronJob takes exactly one schedule".to_owned()),
+    };
+    let job = CronJob {
+        api_version: "batch/v1",
+        kind: "CronJob",
+        metadata: Metadata {
+            name: dns1123_name(plan),
+            annotations: BTreeMap::from([("gameday/plan", plan)]),
+        },
+        spec: CronJobSpec {
+            schedule,
+            time_zone: tz,
+            concurrency_policy: "Forbid",
+            successful_jobs_history_limit: 3,
+            job_template: JobTemplate {
+                spec: JobSpec {
+                    backoff_limit: 0,
+                    template: PodTemplate {
+                        spec: PodSpec {
+                            restart_policy: "Never",
+                            containers: vec![Container {
+                                name: "gameday",
+                                image: "gameday:latest",
+                                args: args.to_vec(),
+                            }],
+                        },
+                    },
+                },
+            },
+        },
+    };
+    let yaml = serde_saphyr::to_string(&job).map_err(|e| format!("kubernetes: {e}"))?;
+    let mut out = format!("# gameday plan {plan}: {describe}\n");
+    if let Some(note) = note {
+        out.push_str(&format!("# {note}\n"));
+    }
+    out.push_str("# Replace the image gameday:latest with the one you run gameday from.\n");
+    out.push_str(&yaml);
+    if !out.ends_with('\n') {
+        out.push('\n');
+    }
+    Ok(out)
+}
+
+/// `gameday-PLAN` as a CronJob name: lowercase letters, digits and `-`, at most 52
+/// characters (the Job controller adds 11). A name that had to change gets a hash of the
+/// plan's name, so plans whose names differ only in what was replaced stay apart.
+fn dns1123_name(plan: &str) -> String {
+    const MAX: usize = 52;
+    let wanted = format!("gameday-{plan}");
+    let mut name = String::new();
+    for c in wanted.chars().map(|c| c.to_ascii_lowercase()) {
+        let c = if c.is_ascii_lowercase() || c.is_ascii_digit() {
+            c
+        } else {
+            '-'
+        };
+        if !(c == '-' && name.ends_with('-')) {
+            name.push(c);
+        }
+    }
+    let name = name.trim_matches('-');
+    if name == wanted && name.len() <= MAX {
+        return name.to_owned();
+    }
+    let hash = format!("{:06x}", fnv1a(plan.as_bytes()) & 0xff_ffff);
+    let keep = MAX - hash.len() - 1;
+    let base: String = name.chars().take(keep).collect();
+    format!("{}-{hash}", base.trim_end_matches('-'))
+}
+
+/// `plan` for a systemd unit name: characters other than ASCII letters, digits, `:`, `_`,
+/// `.` and `-` (and a leading `.`) as `\xNN`, as `systemd-escape` writes them.
+fn unit_escape(plan: &str) -> String {
+    let mut out = String::new();
+    for (i, b) in plan.bytes().enumerate() {
+        let plain = b.is_ascii_alphanumeric() || b"_:-".contains(&b) || (b == b'.' && i > 0);
+        if plain {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("\\x{b:02x}"));
+        }
+    }
+    out
+}
+
+/// `text` with systemd's `%` specifiers escaped.
+fn specifiers(text: &str) -> String {
+    text.replace('%', "%%")
+}
+
+/// One word of a POSIX shell command line, quoted when it has to be.
+fn sh_word(word: &str) -> String {
+    let plain = !word.is_empty()
+        && word
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "_@%+=:,./-".contains(c));
+    if plain {
+        word.to_owned()
+    } else {
+        format!("'{}'", word.replace('\'', "'\\''"))
+    }
+}
+
+/// One word of a systemd `ExecStart=` line: quoted when it has to be, with `%` and `$`
+/// escaped.
+fn systemd_word(word: &str) -> String {
+    let plain = !word.is_empty()
+        && !word
+            .chars()
+            .any(|c| c.is_whitespace() || "\"'\\;".contains(c));
+    let word = if plain {
+        word.to_owned()
+    } else {
+        format!("\"{}\"", word.replace('\\', "\\\\").replace('"', "\\\""))
+    };
+    word.replace('%', "%%").replace('$', "$$")
+}
+
+/// A cron field's position, for messages.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Position {
+    Minute,
+    Hour,
+    DayOfMonth,
+    Month,
+    DayOfWeek,
+}
+
+impl Position {
+    fn name(self) -> &'static str {
+        match self {
+            Position::Minute => "minute",
+            Position::Hour => "hour",
+            Position::DayOfMonth => "day-of-month",
+            Position::Month => "month",
+            Position::DayOfWeek => "day-of-week",
+        }
+    }
+
+    fn bounds(self) -> (u32, u32) {
+        match self {
+            Position::Minute => (0, 59),
+            Position::Hour => (0, 23),
+            Position::DayOfMonth => (1, 31),
+            Position::Month => (1, 12),
+            Position::DayOfWeek => (0, 7),
+        }
+    }
+
+    fn names(self) -> &'static [&'static str] {
+        match self {
+            Position::Month => &[
+                "JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC",
+            ],
+            Position::DayOfWeek => &["SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"],
+            _ => &[],
+        }
+    }
+}
+
+#[derive(Clone, Copy)]
+enum Base {
+    Star,
+    Value(u32),
+    Range(u32, u32),
+}
+
+#[derive(Clone, Copy)]
+struct Item {
+    base: Base,
+    step: Option<u32>,
+}
+
+/// A parsed cron field.
+struct Field {
+    at: Position,
+    /// Exactly `*`: for the day fields, "not restricted".
+    star: bool,
+    items: Vec<Item>,
+}
+
+impl Field {
+    fn parse(at: Position, text: &str, format: ExportFormat) -> Result<Field, String> {
+        let mut upper = text.to_ascii_uppercase();
+        if at == Position::DayOfWeek {
+            // As in croner: a range ending on Sunday ends on 7.
+            upper = upper.replace("-SUN", "-7");
+        }
+        let offset = if at == Position::Month { 1 } else { 0 };
+        for (i, name) in at.names().iter().enumerate() {
+            upper = upper.replace(name, &(i + offset).to_string());
+        }
+        for (mark, what) in [
+            ('L', "`L` (last)"),
+            ('W', "`W` (nearest weekday)"),
+            ('#', "`#` (nth weekday)"),
+        ] {
+            if upper.contains(mark) {
+                return Err(format!(
+                    "cron: {} `{text}` uses {what}, which has no {format} form; only `*`, \
+                     numbers, names, lists, ranges and steps can be exported",
+                    at.name()
+                ));
+            }
+        }
+        let bad = || {
+            format!(
+                "cron: {} `{text}` is not a field gameday can export",
+                at.name()
+            )
+        };
+        let (min, max) = at.bounds();
+        let number = |s: &str| -> Result<u32, String> {
+            let n = s.parse::<u32>().map_err(|_| bad())?;
+            if n < min || n > max {
+                return Err(format!(
+                    "cron: {} `{text}`: {n} is outside {min}-{max}",
+                    at.name()
+                ));
+            }
+            Ok(n)
+        };
+        let upper = upper.replace('?', "*");
+        let star = upper == "*";
+        let mut items = Vec::new();
+        for part in upper.split(',') {
+            let (base, step) = match part.split_once('/') {
+                Some((base, step)) => {
+                    let step: u32 = step.parse().map_err(|_| bad())?;
+                    if step == 0 {
+                        return Err(bad());
+                    }
+                    (base, Some(step))
+                }
+                None => (part, None),
+            };
+            let base = if base == "*" {
+                Base::Star
+            } else if let Some((a, b)) = base.split_once('-') {
+                let (a, b) = (number(a)?, number(b)?);
+                if a > b {
+                    return Err(bad());
+                }
+                Base::Range(a, b)
+            } else if step.is_some() {
+                // `a/n` is not standard cron.
+                return Err(bad());
+            } else {
+                Base::Value(number(base)?)
+            };
+            items.push(Item { base, step });
+        }
+        Ok(Field { at, star, items })
+    }
+
+    /// The weekdays this field names, indexed Monday 0 … Sunday 6.
+    fn weekdays(&self) -> [bool; 7] {
+        let mut mask = [false; 7];
+        let (min, max) = self.at.bounds();
+        for item in &self.items {
+            let (a, b) = match item.base {
+                Base::Star => (min, max),
+                Base::Value(v) => (v, v),
+                Base::Range(a, b) => (a, b),
+            };
+            let step = item.step.unwrap_or(1) as usize;
+            for v in (a..=b).step_by(step) {
+                // Cron counts Sunday as 0 and 7.
+                mask[(v as usize + 6) % 7] = true;
+            }
+        }
+        mask
+    }
+
+    /// The field for crontab and Kubernetes: numbers only, weekdays 0-6, and a stepped
+    /// `*` in a day field written as a range so that every cron reads it as restricted.
+    fn cron_text(&self) -> String {
+        if self.star {
+            return "*".to_owned();
+        }
+        if self.at == Position::DayOfWeek {
+            return cron_weekdays(&self.weekdays());
+        }
+        let (min, max) = self.at.bounds();
+        let items: Vec<String> = self
+            .items
+            .iter()
+            .map(|item| {
+                let base = match item.base {
+                    Base::Star if self.at == Position::DayOfMonth => format!("{min}-{max}"),
+                    Base::Star => "*".to_owned(),
+                    Base::Value(v) => v.to_string(),
+                    Base::Range(a, b) => format!("{a}-{b}"),
+                };
+                match item.step {
+                    Some(n) => format!("{base}/{n}"),
+                    None => base,
+                }
+            })
+            .collect();
+        items.join(",")
+    }
+
+    /// The field in a systemd calendar event.
+    fn calendar_text(&self) -> String {
+        if self.star {
+            return "*".to_owned();
+        }
+        if self.at == Position::DayOfWeek {
+            return calendar_weekdays(&self.weekdays());
+        }
+        let (min, _) = self.at.bounds();
+        let items: Vec<String> = self
+            .items
+            .iter()
+            .map(|item| {
+                let base = match (item.base, item.step) {
+                    (Base::Star, Some(_)) => format!("{min:02}"),
+                    (Base::Star, None) => "*".to_owned(),
+                    (Base::Value(v), _) => format!("{v:02}"),
+                    (Base::Range(a, b), _) => format!("{a:02}..{b:02}"),
+                };
+                match item.step {
+                    Some(n) => format!("{base}/{n}"),
+                    None => base,
+                }
+            })
+            .collect();
+        items.join(",")
+    }
+}
+
+/// Weekdays (Monday first) as cron numbers 0-6, Sunday 0, runs of three or more as ranges.
+fn cron_weekdays(mask: &[bool; 7]) -> String {
+    // Sunday first, as cron counts.
+    let sunday_first: Vec<bool> = (0..7).map(|i| mask[(i + 6) % 7]).collect();
+    runs(&sunday_first)
+        .into_iter()
+        .flat_map(|(a, b)| {
+            if b - a >= 2 {
+                vec![format!("{a}-{b}")]
+            } else {
+                (a..=b).map(|v| v.to_string()).collect()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+/// Weekdays (Monday first) as systemd names, runs of three or more as `Mon..Fri`.
+fn calendar_weekdays(mask: &[bool; 7]) -> String {
+    let name = |i: usize| -> String {
+        let n = Day::ALL[i].name();
+        n[..1].to_ascii_uppercase() + &n[1..]
+    };
+    runs(mask)
+        .into_iter()
+        .flat_map(|(a, b)| {
+            if b - a >= 2 {
+                vec![format!("{}..{}", name(a), name(b))]
+            } else {
+                (a..=b).map(name).collect()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+/// The firing rules of a cron expression in `format`.
+fn cron_lines(expr: &str, format: ExportFormat) -> Result<Vec<Line>, String> {
+    let expanded = expand_cron(expr)?;
+    let mut parts: Vec<&str> = expanded.split_whitespace().collect();
+    if parts.len() == 6 {
+        let seconds = parts.remove(0);
+        if seconds.parse::<u32>() != Ok(0) {
+            return Err(format!(
+                "cron: seconds `{seconds}` cannot be exported to {format}, which fires on whole \
+                 minutes; use 0 or a 5-field expression"
+            ));
+        }
+    }
+    let [minute, hour, dom, month, dow] = parts[..] else {
+        return Err(format!("cron: `{expr}` has {} fields", parts.len()));
+    };
+    // `+` before the weekdays: day-of-month and day-of-week must both match.
+    let dow_written = dow;
+    let (dow, both) = match dow.strip_prefix('+') {
+        Some(rest) => (rest, true),
+        None => (dow, false),
+    };
+    let minute = Field::parse(Position::Minute, minute, format)?;
+    let hour = Field::parse(Position::Hour, hour, format)?;
+    let dom = Field::parse(Position::DayOfMonth, dom, format)?;
+    let month = Field::parse(Position::Month, month, format)?;
+    let dow = Field::parse(Position::DayOfWeek, dow, format)?;
+    match format {
+        ExportFormat::Crontab | ExportFormat::Kubernetes => {
+            if both && !dom.star && !dow.star {
+                return Err(format!(
+                    "cron: day-of-week `{dow_written}`: `+` (day-of-month and day-of-week both) has \
+                     no {format} form, where either matching is enough"
+                ));
+            }
+            // With `+` and one side `*`, the other side alone decides, as in cron.
+            Ok(vec![Line::Cron([
+                minute.cron_text(),
+                hour.cron_text(),
+                dom.cron_text(),
+                month.cron_text(),
+                dow.cron_text(),
+            ])])
+        }
+        ExportFormat::Systemd => {
+            let time = format!("{}:{}:00", hour.calendar_text(), minute.calendar_text());
+            let month = month.calendar_text();
+            let date = |dom: &str| format!("*-{month}-{dom}");
+            let with_days =
+                |days: &str, dom: &str| Line::Calendar(format!("{days} {} {time}", date(dom)));
+            let dom_text = dom.calendar_text();
+            let dow_text = dow.calendar_text();
+            Ok(match (dom.star, dow.star) {
+                (true, true) => vec![Line::Calendar(format!("{} {time}", date("*")))],
+                (false, true) => vec![Line::Calendar(format!("{} {time}", date(&dom_text)))],
+                (true, false) => vec![with_days(&dow_text, "*")],
+                // systemd matches weekday and date both; cron either.
+                (false, false) if both => vec![with_days(&dow_text, &dom_text)],
+                (false, false) => vec![
+                    Line::Calendar(format!("{} {time}", date(&dom_text))),
+                    with_days(&dow_text, "*"),
+                ],
+            })
+        }
+    }
+}
+
+/// An inclusive range of minutes or hours.
+type Span = (u32, u32);
+
+/// The firing rules of an unannounced window: every minute of it on its days.
+fn window_lines(window: &Window, format: ExportFormat) -> Result<Vec<Line>, String> {
+    let from = parse_hhmm("from", &window.from, false)?;
+    let to = parse_hhmm("to", &window.to, true)?;
+    let mut mask = [false; 7];
+    for d in &window.days {
+        mask[d.index()] = true;
+    }
+    let all_days = mask.iter().all(|d| *d);
+    let (fh, fm, th, tm) = (from / 60, from % 60, to / 60, to % 60);
+    let span = |a: u32, b: u32| {
+        if a == b {
+            a.to_string()
+        } else {
+            format!("{a}-{b}")
+        }
+    };
+    // (minutes, hours) pairs covering [from, to) exactly; `None` minutes is every minute.
+    let mut exact: Vec<(Option<Span>, Span)> = Vec::new();
+    if fh == th {
+        exact.push((Some((fm, tm - 1)), (fh, fh)));
+    } else {
+        let mut first_full = fh;
+        if fm != 0 {
+            exact.push((Some((fm, 59)), (fh, fh)));
+            first_full += 1;
+        }
+        if first_full < th {
+            exact.push((None, (first_full, th - 1)));
+        }
+        if tm != 0 {
+            exact.push((Some((0, tm - 1)), (th, th)));
+        }
+    }
+    let cron_days = if all_days {
+        "*".to_owned()
+    } else {
+        cron_weekdays(&mask)
+    };
+    let cron = |minutes: Option<Span>, (h0, h1): Span| {
+        Line::Cron([
+            minutes.map_or("*".to_owned(), |(a, b)| span(a, b)),
+            span(h0, h1),
+            "*".to_owned(),
+            "*".to_owned(),
+            cron_days.clone(),
+        ])
+    };
+    Ok(match format {
+        ExportFormat::Crontab => exact.into_iter().map(|(m, h)| cron(m, h)).collect(),
+        ExportFormat::Kubernetes => {
+            let last_hour = if tm == 0 { th - 1 } else { th };
+            vec![cron(None, (fh, last_hour))]
+        }
+        ExportFormat::Systemd => {
+            let days = if all_days {
+                String::new()
+            } else {
+                format!("{} ", calendar_weekdays(&mask))
+            };
+            let pad = |(a, b): Span| {
+                if a == b {
+                    format!("{a:02}")
+                } else {
+                    format!("{a:02}..{b:02}")
+                }
+            };
+            exact
+                .into_iter()
+                .map(|(m, h)| {
+                    let minutes = m.map_or("*".to_owned(), pad);
+                    Line::Calendar(format!("{days}*-*-* {}:{minutes}:00", pad(h)))
+                })
+                .collect()
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::schedule::{Period, Window};
+
+    const EXE: &str = "/usr/local/bin/gameday";
+    const CONFIG: &str = "/etc/gameday/gameday.yaml";
+
+    fn cron(expr: &str, tz: &str) -> ScheduleSpec {
+        ScheduleSpec {
+            cron: Some(expr.to_owned()),
+            unannounced: None,
+            timezone: tz.to_owned(),
+        }
+    }
+
+    fn weekdays_window(from: &str, to: &str) -> ScheduleSpec {
+        ScheduleSpec {
+            cron: None,
+            unannounced: Some(Window {
+                every: Period::Week,
+                days: vec![Day::Mon, Day::Tue, Day::Wed, Day::Thu, Day::Fri],
+                from: from.to_owned(),
+                to: to.to_owned(),
+            }),
+            timezone: "Europe/Berlin".to_owned(),
+        }
+    }
+
+    fn out(spec: &ScheduleSpec, format: ExportFormat) -> String {
+        export("nightly", spec, format, EXE, CONFIG).expect("an export")
+    }
+
+    fn err(spec: &ScheduleSpec, format: ExportFormat) -> String {
+        export("nightly", spec, format, EXE, CONFIG).expect_err("an error")
+    }
+
+    /// The schedule lines of a crontab or the `OnCalendar=` values of a timer.
+    fn rules(spec: &ScheduleSpec, format: ExportFormat) -> Vec<String> {
+        let text = out(spec, format);
+        match format {
+            ExportFormat::Crontab => text
+                .lines()
+                .filter(|l| !l.starts_with('#') && !l.starts_with("CRON_TZ="))
+                .map(|l| l.split("  ").next().unwrap_or_default().to_owned())
+                .collect(),
+            ExportFormat::Systemd => text
+                .lines()
+                .filter_map(|l| l.strip_prefix("OnCalendar="))
+                .map(str::to_owned)
+                .collect(),
+            ExportFormat::Kubernetes => {
+                let v: serde_json::Value = serde_saphyr::from_str(&text).expect("yaml");
+                vec![
+                    v["spec"]["schedule"]
+                        .as_str()
+                        .expect("a schedule")
+                        .to_owned(),
+                ]
+            }
+        }
+    }
+
+    #[test]
+    fn formats_by_name() {
+        for f in ExportFormat::ALL {
+            assert_eq!(f.to_string().parse::<ExportFormat>(), Ok(f));
+        }
+        assert_eq!(
+            "cron".parse::<ExportFormat>(),
+            Err("unknown export format `cron`; expected crontab, systemd or kubernetes".to_owned())
+        );
+    }
+
+    #[test]
+    fn cron_plan_as_crontab() {
+        assert_eq!(
+            out(
+                &cron("0 10 * * TUE", "Europe/Berlin"),
+                ExportFormat::Crontab
+            ),
+            "# gameday plan nightly: 0 10 * * TUE (Europe/Berlin)\n\
+             CRON_TZ=Europe/Berlin\n\
+             0 10 * * 2  /usr/local/bin/gameday schedule run nightly --config \
+             /etc/gameday/gameday.yaml\n"
+        );
+    }
+
+    #[test]
+    fn cron_plan_as_systemd_units() {
+        assert_eq!(
+            out(
+                &cron("0 10 * * TUE", "Europe/Berlin"),
+                ExportFormat::Systemd
+            ),
+            "# --- gameday-nightly.service ---\n\
+             [Unit]\n\
+             Description=gameday plan nightly\n\
+             \n\
+             [Service]\n\
+             Type=oneshot\n\
+             ExecStart=/usr/local/bin/gameday schedule run nightly --config \
+             /etc/gameday/gameday.yaml\n\
+             \n\
+             # --- gameday-nightly.timer ---\n\
+             [Unit]\n\
+             Description=gameday plan nightly: 0 10 * * TUE (Europe/Berlin)\n\
+             \n\
+             [Timer]\n\
+             OnCalendar=Tue *-*-* 10:00:00 Europe/Berlin\n\
+             Persistent=false\n\
+             \n\
+             [Install]\n\
+             WantedBy=timers.target\n"
+        );
+    }
+
+    #[test]
+    fn cron_plan_as_kubernetes_cronjob() {
+        let text = out(
+            &cron("0 10 * * TUE", "Europe/Berlin"),
+            ExportFormat::Kubernetes,
+        );
+        assert_eq!(
+            text,
+            "# gameday plan nightly: 0 10 * * TUE (Europe/Berlin)\n\
+             # Replace the image gameday:latest with the one you run gameday from.\n\
+             apiVersion: batch/v1\n\
+             kind: CronJob\n\
+             metadata:\n\
+             \x20 name: gameday-nightly\n\
+             \x20 annotations:\n\
+             \x20   gameday/plan: nightly\n\
+             spec:\n\
+             \x20 schedule: 0 10 * * 2\n\
+             \x20 timeZone: Europe/Berlin\n\
+             \x20 concurrencyPolicy: Forbid\n\
+             \x20 successfulJobsHistoryLimit: 3\n\
+             \x20 jobTemplate:\n\
+             \x20   spec:\n\
+             \x20     backoffLimit: 0\n\
+             \x20     template:\n\
+             \x20       spec:\n\
+             \x20         restartPolicy: Never\n\
+             \x20         containers:\n\
+             \x20         - name: gameday\n\
+             \x20           image: gameday:latest\n\
+             \x20           args:\n\
+             \x20           - schedule\n\
+             \x20           - run\n\
+             \x20           - nightly\n\
+             \x20           - --config\n\
+             \x20           - /etc/gameday/gameday.yaml\n"
+        );
+        let v: serde_json::Value = serde_saphyr::from_str(&text).expect("valid YAML");
+        assert_eq!(v["spec"]["schedule"], "0 10 * * 2");
+        assert_eq!(v["spec"]["successfulJobsHistoryLimit"], 3);
+        let pod = &v["spec"]["jobTemplate"]["spec"]["template"]["spec"];
+        assert_eq!(pod["restartPolicy"], "Never");
+        assert_eq!(
+            pod["containers"][0]["args"],
+            serde_json::json!(["schedule", "run", "nightly", "--config", CONFIG])
+        );
+    }
+
+    #[test]
+    fn unannounced_plan_as_crontab() {
+        assert_eq!(
+            out(&weekdays_window("10:00", "16:00"), ExportFormat::Crontab),
+            "# gameday plan nightly: once a week, at a random moment between 10:00 and 16:00 on \
+             mon–fri (Europe/Berlin)\n\
+             # Fires every minute of the window; `--if-due` runs the plan only at the moment \
+             drawn for the period.\n\
+             CRON_TZ=Europe/Berlin\n\
+             * 10-15 * * 1-5  /usr/local/bin/gameday schedule run nightly --if-due --config \
+             /etc/gameday/gameday.yaml\n"
+        );
+        // Bounds off the hour: the exact minutes, in up to three lines.
+        assert_eq!(
+            rules(&weekdays_window("09:30", "16:15"), ExportFormat::Crontab),
+            ["30-59 9 * * 1-5", "* 10-15 * * 1-5", "0-14 16 * * 1-5"]
+        );
+        assert_eq!(
+            rules(&weekdays_window("10:15", "10:45"), ExportFormat::Crontab),
+            ["15-44 10 * * 1-5"]
+        );
+        assert_eq!(
+            rules(&weekdays_window("10:15", "11:00"), ExportFormat::Crontab),
+            ["15-59 10 * * 1-5"]
+        );
+        assert_eq!(
+            rules(&weekdays_window("23:00", "24:00"), ExportFormat::Crontab),
+            ["* 23 * * 1-5"]
+        );
+        assert_eq!(
+            rules(&weekdays_window("00:00", "00:01"), ExportFormat::Crontab),
+            ["0 0 * * 1-5"]
+        );
+    }
+
+    #[test]
+    fn unannounced_plan_as_systemd_units() {
+        let text = out(&weekdays_window("09:30", "16:15"), ExportFormat::Systemd);
+        assert_eq!(
+            text,
+            "# --- gameday-nightly.service ---\n\
+             [Unit]\n\
+             Description=gameday plan nightly\n\
+             \n\
+             [Service]\n\
+             Type=oneshot\n\
+             ExecStart=/usr/local/bin/gameday schedule run nightly --if-due --config \
+             /etc/gameday/gameday.yaml\n\
+             \n\
+             # --- gameday-nightly.timer ---\n\
+             # Fires every minute of the window; `--if-due` runs the plan only at the moment \
+             drawn for the period.\n\
+             [Unit]\n\
+             Description=gameday plan nightly: once a week, at a random moment between 09:30 \
+             and 16:15 on mon–fri (Europe/Berlin)\n\
+             \n\
+             [Timer]\n\
+             OnCalendar=Mon..Fri *-*-* 09:30..59:00 Europe/Berlin\n\
+             OnCalendar=Mon..Fri *-*-* 10..15:*:00 Europe/Berlin\n\
+             OnCalendar=Mon..Fri *-*-* 16:00..14:00 Europe/Berlin\n\
+             Persistent=false\n\
+             \n\
+             [Install]\n\
+             WantedBy=timers.target\n"
+        );
+        assert_eq!(
+            rules(&weekdays_window("10:00", "16:00"), ExportFormat::Systemd),
+            ["Mon..Fri *-*-* 10..15:*:00 Europe/Berlin"]
+        );
+        let mut weekend = weekdays_window("22:00", "24:00");
+        if let Some(w) = weekend.unannounced.as_mut() {
+            w.days = vec![Day::Sun, Day::Sat];
+        }
+        assert_eq!(
+            rules(&weekend, ExportFormat::Systemd),
+            ["Sat,Sun *-*-* 22..23:*:00 Europe/Berlin"]
+        );
+        assert_eq!(rules(&weekend, ExportFormat::Crontab), ["* 22-23 * * 0,6"]);
+        if let Some(w) = weekend.unannounced.as_mut() {
+            w.days = Day::ALL.to_vec();
+        }
+        assert_eq!(
+            rules(&weekend, ExportFormat::Systemd),
+            ["*-*-* 22..23:*:00 Europe/Berlin"]
+        );
+        assert_eq!(rules(&weekend, ExportFormat::Crontab), ["* 22-23 * * *"]);
+    }
+
+    #[test]
+    fn unannounced_plan_as_kubernetes_cronjob() {
+        let text = out(&weekdays_window("10:00", "16:00"), ExportFormat::Kubernetes);
+        assert!(text.starts_with(
+            "# gameday plan nightly: once a week, at a random moment between 10:00 and 16:00 on \
+             mon–fri (Europe/Berlin)\n\
+             # Fires every minute of the window; `--if-due` runs the plan only at the moment \
+             drawn for the period.\n\
+             # Replace the image gameday:latest with the one you run gameday from.\n\
+             apiVersion: batch/v1\n"
+        ));
+        assert!(
+            text.contains("\n  schedule: \"* 10-15 * * 1-5\"\n"),
+            "{text}"
+        );
+        let v: serde_json::Value = serde_saphyr::from_str(&text).expect("valid YAML");
+        assert_eq!(v["spec"]["timeZone"], "Europe/Berlin");
+        assert_eq!(v["spec"]["concurrencyPolicy"], "Forbid");
+        assert_eq!(
+            v["spec"]["jobTemplate"]["spec"]["template"]["spec"]["containers"][0]["args"],
+            serde_json::json!(["schedule", "run", "nightly", "--if-due", "--config", CONFIG])
+        );
+        // One schedule: the hours that cover the window.
+        assert_eq!(
+            rules(&weekdays_window("09:30", "16:15"), ExportFormat::Kubernetes),
+            ["* 9-16 * * 1-5"]
+        );
+        assert_eq!(
+            rules(&weekdays_window("10:15", "10:45"), ExportFormat::Kubernetes),
+            ["* 10 * * 1-5"]
+        );
+        assert_eq!(
+            rules(&weekdays_window("22:00", "24:00"), ExportFormat::Kubernetes),
+            ["* 22-23 * * 1-5"]
+        );
+    }
+
+    #[test]
+    fn cron_fields_translate() {
+        use ExportFormat::{Crontab, Kubernetes, Systemd};
+        let ny = |e: &str| cron(e, "America/New_York");
+        // Steps, ranges, lists and names; a stepped `*` day of month stays restricted.
+        let spec = ny("*/15 9-17/2 */2 JAN-MAR,OCT 1-5");
+        assert_eq!(rules(&spec, Crontab), ["*/15 9-17/2 1-31/2 1-3,10 1-5"]);
+        assert_eq!(rules(&spec, Kubernetes), ["*/15 9-17/2 1-31/2 1-3,10 1-5"]);
+        // Either day field matching is enough: two calendar events.
+        assert_eq!(
+            rules(&spec, Systemd),
+            [
+                "*-01..03,10-01/2 09..17/2:00/15:00 America/New_York",
+                "Mon..Fri *-01..03,10-* 09..17/2:00/15:00 America/New_York"
+            ]
+        );
+        assert_eq!(
+            rules(&ny("0 10 13 * FRI"), Systemd),
+            [
+                "*-*-13 10:00:00 America/New_York",
+                "Fri *-*-* 10:00:00 America/New_York"
+            ]
+        );
+        // `+`: both must match, which only systemd can say.
+        assert_eq!(
+            rules(&ny("0 10 1 * +MON"), Systemd),
+            ["Mon *-*-01 10:00:00 America/New_York"]
+        );
+        assert_eq!(
+            err(&ny("0 10 1 * +MON"), Crontab),
+            "cron: day-of-week `+MON`: `+` (day-of-month and day-of-week both) has no crontab \
+             form, where either matching is enough"
+        );
+        assert!(err(&ny("0 10 1 * +MON"), Kubernetes).contains("no kubernetes form"));
+        assert_eq!(rules(&ny("0 10 * * +MON"), Crontab), ["0 10 * * 1"]);
+        // Weekdays: Sunday is 0 (and 7), ranges may end on Sunday, `?` is `*`.
+        assert_eq!(
+            rules(&ny("0 10 * * FRI-SUN,WED"), Crontab),
+            ["0 10 * * 0,3,5,6"]
+        );
+        assert_eq!(
+            rules(&ny("0 10 * * FRI-SUN,WED"), Systemd),
+            ["Wed,Fri..Sun *-*-* 10:00:00 America/New_York"]
+        );
+        assert_eq!(rules(&ny("0 10 * * 0-7"), Kubernetes), ["0 10 * * 0-6"]);
+        assert_eq!(rules(&ny("0 10 * * */2"), Crontab), ["0 10 * * 0,2,4,6"]);
+        assert_eq!(
+            rules(&ny("0 10 * * */2"), Systemd),
+            ["Tue,Thu,Sat,Sun *-*-* 10:00:00 America/New_York"]
+        );
+        assert_eq!(rules(&ny("0 10 ? * ?"), Crontab), ["0 10 * * *"]);
+        assert_eq!(
+            rules(&ny("0 10 ? * ?"), Systemd),
+            ["*-*-* 10:00:00 America/New_York"]
+        );
+        // Nicknames and a zero seconds field.
+        assert_eq!(rules(&ny("@weekly"), Crontab), ["0 0 * * 0"]);
+        assert_eq!(
+            rules(&ny("@weekly"), Systemd),
+            ["Sun *-*-* 00:00:00 America/New_York"]
+        );
+        assert_eq!(rules(&ny("0 30 6 * * *"), Crontab), ["30 6 * * *"]);
+        assert_eq!(
+            rules(&ny("0 30 6 * * *"), Systemd),
+            ["*-*-* 06:30:00 America/New_York"]
+        );
+        assert_eq!(rules(&ny("0 30 6 * * *"), Kubernetes), ["30 6 * * *"]);
+    }
+
+    #[test]
+    fn export_errors() {
+        use ExportFormat::{Crontab, Kubernetes, Systemd};
+        let ny = |e: &str| cron(e, "America/New_York");
+        for f in ExportFormat::ALL {
+            assert_eq!(
+                err(&ny("30 0 10 * * *"), f),
+                format!(
+                    "cron: seconds `30` cannot be exported to {f}, which fires on whole minutes; \
+                     use 0 or a 5-field expression"
+                )
+            );
+            assert_eq!(
+                err(&ny("0 10 L * *"), f),
+                format!(
+                    "cron: day-of-month `L` uses `L` (last), which has no {f} form; only `*`, \
+                     numbers, names, lists, ranges and steps can be exported"
+                )
+            );
+            assert!(err(&ny("0 10 15W * *"), f).starts_with("cron: day-of-month `15W` uses `W`"));
+            assert!(err(&ny("0 10 * * 5#2"), f).starts_with("cron: day-of-week `5#2` uses `#`"));
+            assert!(err(&ny("0 10 * * 5L"), f).starts_with("cron: day-of-week `5L` uses `L`"));
+            // The schedule's own errors come first.
+            assert_eq!(err(&ny("0 0 30 2 *"), f), "cron: `0 0 30 2 *` never fires");
+            assert_eq!(
+                err(&cron("0 10 * * *", "Mars/Olympus"), f),
+                "timezone: unknown time zone `Mars/Olympus`"
+            );
+        }
+        let mut spec = weekdays_window("16:00", "10:00");
+        assert!(err(&spec, Systemd).starts_with("unannounced.to: "));
+        spec = ny("0 10 * * *");
+        spec.unannounced = weekdays_window("10:00", "11:00").unannounced;
+        assert!(err(&spec, Crontab).starts_with("exactly one of `cron` and `unannounced`"));
+        let spec = ny("0 10 * * *");
+        assert_eq!(
+            export("nightly", &spec, Kubernetes, EXE, "a\nb"),
+            Err("config: `a\\nb` contains a control character".to_owned())
+        );
+        assert_eq!(
+            export("", &spec, Crontab, EXE, CONFIG),
+            Err("plan: must not be empty".to_owned())
+        );
+    }
+
+    #[test]
+    fn commands_are_quoted() {
+        let spec = cron("0 10 * * *", "UTC");
+        let plan = "My Plan_1.%x";
+        let exe = "/opt/game day/gameday";
+        let config = "/etc/it's $HOME/50%.yaml";
+        let crontab = export(plan, &spec, ExportFormat::Crontab, exe, config).expect("export");
+        assert!(
+            crontab.ends_with(
+                "\n0 10 * * *  '/opt/game day/gameday' schedule run 'My Plan_1.\\%x' --config \
+                 '/etc/it'\\''s $HOME/50\\%.yaml'\n"
+            ),
+            "{crontab}"
+        );
+        let systemd = export(plan, &spec, ExportFormat::Systemd, exe, config).expect("export");
+        assert!(
+            systemd.contains(
+                "\nExecStart=\"/opt/game day/gameday\" schedule run \"My Plan_1.%%x\" --config \
+                 \"/etc/it's $$HOME/50%%.yaml\"\n"
+            ),
+            "{systemd}"
+        );
+        assert!(systemd.starts_with("# --- gameday-My\\x20Plan_1.\\x25x.service ---\n"));
+        assert!(systemd.contains("\n# --- gameday-My\\x20Plan_1.\\x25x.timer ---\n"));
+        assert!(systemd.contains("\nDescription=gameday plan My Plan_1.%%x\n"));
+        let k8s = export(plan, &spec, ExportFormat::Kubernetes, exe, config).expect("export");
+        let v: serde_json::Value = serde_saphyr::from_str(&k8s).expect("valid YAML");
+        assert_eq!(v["metadata"]["annotations"]["gameday/plan"], plan);
+        assert_eq!(
+            v["spec"]["jobTemplate"]["spec"]["template"]["spec"]["containers"][0]["args"],
+            serde_json::json!(["schedule", "run", plan, "--config", config])
+        );
+    }
+
+    #[test]
+    fn cronjob_names_are_dns_labels() {
+        assert_eq!(dns1123_name("nightly"), "gameday-nightly");
+        assert_eq!(dns1123_name("eu-west-1"), "gameday-eu-west-1");
+        let odd = dns1123_name("My Plan_1.%x");
+        assert!(odd.starts_with("gameday-my-plan-1-x-"), "{odd}");
+        assert_ne!(odd, dns1123_name("my-plan-1-x"));
+        assert_ne!(odd, dns1123_name("My_Plan_1.%x"));
+        let long = dns1123_name(&"a".repeat(80));
+        assert_eq!(long.len(), 52);
+        for name in [odd, long, dns1123_name("--"), dns1123_name("ÄÖÜ")] {
+            assert!(name.len() <= 52, "{name}");
+            assert!(
+                name.chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'),
+                "{name}"
+            );
+            assert!(!name.starts_with('-') && !name.ends_with('-'), "{name}");
+        }
+    }
+}

@@ -1,0 +1,325 @@
+//! Scheduled game days from the command line: plans listed and exported, one plan fanned
+//! out over three accounts and two regions of the emulator (each account reached through
+//! its own assumed role), shards that split an execution, and two daemons on one plan
+//! that run each moment once.
+
+use gameday_tests::aws_run;
+use gameday_tests::moto::Moto;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+const ACCOUNTS: [&str; 3] = ["111111111111", "222222222222", "333333333333"];
+
+/// A library of one quick scenario: compromised-access-key with deadlines of seconds, so
+/// a game day without detections ends in a few seconds.
+fn quick_library(dir: &Path) -> PathBuf {
+    let lib = dir.join("library");
+    std::fs::create_dir_all(lib.join("scenarios")).expect("dir");
+    std::fs::create_dir_all(lib.join("runbooks")).expect("dir");
+    let repo = gameday_tests::repo();
+    let scenario = std::fs::read_to_string(repo.join("scenarios/compromised-access-key.yaml"))
+        .expect("scenario")
+        .replace("within: 15m", "within: 2s")
+        .replace("within: 30m", "within: 2s");
+    std::fs::write(lib.join("scenarios/compromised-access-key.yaml"), scenario).expect("write");
+    std::fs::copy(
+        repo.join("runbooks/compromised-iam-credentials.yaml"),
+        lib.join("runbooks/compromised-iam-credentials.yaml"),
+    )
+    .expect("runbook");
+    lib
+}
+
+fn targets(endpoint: &str) -> String {
+    let mut out = String::from("targets:\n");
+    for (name, account) in ["acct-a", "acct-b", "acct-c"].iter().zip(ACCOUNTS) {
+        out.push_str(&format!(
+            "  - name: {name}\n    kind: aws\n    assume_role: {{ arn: \"arn:aws:iam::{account}:role/gameday\" }}\n    \
+             regions: [us-east-1, eu-west-1]\n    allowed_accounts: [\"{account}\"]\n    \
+             endpoint_url: {endpoint}\n    max_attempts: 10\n    \
+             poll: {{ guardduty: 1s, cloudwatch: 1s, containment: 1s }}\n"
+        ));
+    }
+    out
+}
+
+fn gameday(dir: &Path, args: &[&str]) -> std::process::Output {
+    aws_run::command(dir, args).output().expect("gameday")
+}
+
+#[test]
+fn a_plan_fans_out_over_three_accounts_and_two_regions_and_cleans_up_every_run() {
+    let moto = Moto::start();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let lib = quick_library(dir.path());
+    let config = format!(
+        "{}plans:\n  - name: fleet\n    schedule: {{ cron: \"0 10 * * TUE\", timezone: Europe/Berlin }}\n    \
+         scenarios: [compromised-access-key]\n    \
+         targets: [{{ target: acct-a }}, {{ target: acct-b }}, {{ target: acct-c }}]\n    \
+         concurrency: 6\n    responders: autopilot\n    think_time: 1s\n    team: blue\n",
+        targets(&moto.url())
+    );
+    std::fs::write(dir.path().join("gameday.yaml"), config).expect("config");
+    let out = gameday(
+        dir.path(),
+        &[
+            "schedule",
+            "run",
+            "fleet",
+            "--library",
+            lib.to_str().expect("utf-8"),
+        ],
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    let err = String::from_utf8_lossy(&out.stderr);
+    // Nothing detects in the emulator unless a test says so: the runs fail, as they
+    // should, and clean up.
+    assert_eq!(out.status.code(), Some(1), "{text}\n{err}");
+    assert!(text.contains("plan fleet: 6 runs"), "{text}");
+    let execution = std::fs::read_dir(dir.path().join("runs"))
+        .expect("runs")
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| {
+            p.file_name()
+                .is_some_and(|n| n.to_string_lossy().starts_with("fleet-"))
+        })
+        .expect("the execution folder");
+    let mut places = Vec::new();
+    for run in aws_run::run_dirs(&execution) {
+        let journal = std::fs::read_to_string(run.join("journal.jsonl")).expect("journal");
+        let events: Vec<serde_json::Value> = journal
+            .lines()
+            .filter_map(|l| serde_json::from_str(l).ok())
+            .collect();
+        let target = &events[0]["target"];
+        places.push(format!("{} {}", target["account_id"], target["region"]));
+        let cleanup = events
+            .iter()
+            .find(|e| e["event"] == "cleanup_finished")
+            .cloned()
+            .unwrap_or_default();
+        assert_eq!(cleanup["failed"], 0, "{}: {cleanup}", run.display());
+        assert!(cleanup["reverted"].as_u64().unwrap_or(0) >= 3);
+    }
+    places.sort();
+    let mut want: Vec<String> = ACCOUNTS
+        .iter()
+        .flat_map(|a| {
+            [
+                format!("\"{a}\" \"eu-west-1\""),
+                format!("\"{a}\" \"us-east-1\""),
+            ]
+        })
+        .collect();
+    want.sort();
+    assert_eq!(places, want, "one run in each account and region");
+    for account in ACCOUNTS {
+        for region in ["us-east-1", "eu-west-1"] {
+            let left = aws_run::tagged_as(&moto, Some(account), region);
+            assert!(left.is_empty(), "{account} {region}: {left:?}");
+        }
+    }
+    let report: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(execution.join("report.json")).expect("combined report"),
+    )
+    .expect("json");
+    assert_eq!(
+        report["runs"].as_array().map(Vec::len),
+        Some(6),
+        "one report of all"
+    );
+}
+
+fn sim_plan(dir: &Path, cron: &str) {
+    let config = format!(
+        "plans:\n  - name: drill\n    schedule: {{ cron: \"{cron}\" }}\n    \
+         scenarios: [compromised-access-key, public-bucket, snapshot-shared, ssh-open-to-world]\n    \
+         targets: [{{ target: sim }}]\n    responders: autopilot\n    virtual_time: true\n"
+    );
+    std::fs::write(dir.join("gameday.yaml"), config).expect("config");
+}
+
+#[test]
+fn shards_split_an_execution_and_share_its_combined_report() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    sim_plan(dir.path(), "0 10 * * *");
+    let lib = gameday_tests::repo();
+    let mut seen = Vec::new();
+    for shard in ["1/3", "2/3", "3/3"] {
+        let out = gameday(
+            dir.path(),
+            &[
+                "schedule",
+                "run",
+                "drill",
+                "--shard",
+                shard,
+                "--library",
+                lib.to_str().expect("utf-8"),
+            ],
+        );
+        let text = String::from_utf8_lossy(&out.stdout).into_owned();
+        assert_eq!(out.status.code(), Some(0), "{text}");
+        seen.extend(
+            text.lines()
+                .filter(|l| l.contains(" sim "))
+                .map(|l| l.split_whitespace().next().unwrap_or_default().to_owned()),
+        );
+    }
+    seen.sort();
+    assert_eq!(
+        seen,
+        [
+            "compromised-access-key",
+            "public-bucket",
+            "snapshot-shared",
+            "ssh-open-to-world"
+        ],
+        "every game day once, across the shards"
+    );
+    let bad = gameday(dir.path(), &["schedule", "run", "drill", "--shard", "4/3"]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("--shard"));
+}
+
+#[test]
+fn list_next_and_export_describe_the_plans() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(
+        dir.path().join("gameday.yaml"),
+        "plans:\n  - name: weekly\n    schedule: { cron: \"0 10 * * TUE\", timezone: Europe/Berlin }\n    \
+         scenarios: [public-bucket]\n    targets: [{ target: sim }]\n",
+    )
+    .expect("config");
+    let out = gameday(
+        dir.path(),
+        &[
+            "schedule",
+            "next",
+            "weekly",
+            "--count",
+            "2",
+            "--after",
+            "2026-10-20T00:00:00Z",
+        ],
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    // Berlin is UTC+2 until the last Sunday of October, then UTC+1.
+    assert_eq!(
+        text.lines().collect::<Vec<_>>(),
+        [
+            "2026-10-20 08:00:00 UTC (Tue 2026-10-20 10:00 CEST)",
+            "2026-10-27 09:00:00 UTC (Tue 2026-10-27 10:00 CET)",
+        ],
+        "{text}"
+    );
+    let out = gameday(dir.path(), &["schedule", "list"]);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("0 10 * * TUE (Europe/Berlin)"));
+    let out = gameday(
+        dir.path(),
+        &["schedule", "export", "weekly", "--format", "kubernetes"],
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("timeZone: Europe/Berlin"), "{text}");
+    assert!(text.contains("concurrencyPolicy: Forbid"), "{text}");
+    let out = gameday(
+        dir.path(),
+        &["schedule", "export", "weekly", "--format", "cronjob"],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("crontab, systemd or kubernetes"));
+    let out = gameday(dir.path(), &["schedule", "next", "weekley"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("did you mean `weekly`"));
+}
+
+#[test]
+fn a_bad_plan_is_reported_with_its_line_and_column() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(
+        dir.path().join("gameday.yaml"),
+        "plans:\n  - name: p\n    schedule: { cron: \"0 10 * * TUE\", timezone: Mars/Olympus }\n    \
+         scenarios: [public-bucket]\n    targets: [{ target: nowhere }]\n",
+    )
+    .expect("config");
+    let out = gameday(dir.path(), &["schedule", "list"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("gameday.yaml:3:"), "{err}");
+    assert!(err.contains("Mars/Olympus"), "{err}");
+    assert!(
+        err.contains("gameday.yaml:5:") && err.contains("nowhere"),
+        "{err}"
+    );
+}
+
+#[test]
+fn two_daemons_on_one_plan_run_each_moment_once_and_stop_on_sigterm() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    // Every five seconds, on the simulator in virtual time.
+    sim_plan(dir.path(), "*/5 * * * * *");
+    let lib = gameday_tests::repo();
+    let spawn = |name: &str| {
+        let log = std::fs::File::create(dir.path().join(name)).expect("log");
+        aws_run::command(
+            dir.path(),
+            &[
+                "schedule",
+                "daemon",
+                "--log-format",
+                "json",
+                "--library",
+                lib.to_str().expect("utf-8"),
+            ],
+        )
+        .stdout(std::process::Stdio::null())
+        .stderr(log)
+        .spawn()
+        .expect("daemon")
+    };
+    let mut a = spawn("a.log");
+    let mut b = spawn("b.log");
+    std::thread::sleep(Duration::from_secs(12));
+    for d in [&a, &b] {
+        let _ = std::process::Command::new("kill")
+            .args(["-TERM", &d.id().to_string()])
+            .status();
+    }
+    for d in [&mut a, &mut b] {
+        let status = d.wait().expect("wait");
+        assert_eq!(status.code(), Some(0), "a daemon stops cleanly on SIGTERM");
+    }
+    let executions: Vec<String> = std::fs::read_dir(dir.path().join("runs"))
+        .expect("runs")
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with("drill-"))
+        .collect();
+    assert!(
+        (2..=3).contains(&executions.len()),
+        "one execution a moment in 12 s: {executions:?}"
+    );
+    let mut starts = 0;
+    for log in ["a.log", "b.log"] {
+        let text = std::fs::read_to_string(dir.path().join(log)).expect("log");
+        for line in text.lines() {
+            let v: serde_json::Value = serde_json::from_str(line).expect("a JSON log line");
+            if v["message"]
+                .as_str()
+                .is_some_and(|m| m.ends_with(": starting"))
+            {
+                starts += 1;
+            }
+        }
+    }
+    assert_eq!(
+        starts,
+        executions.len(),
+        "each moment started by one daemon only"
+    );
+    for e in &executions {
+        let runs = aws_run::run_dirs(&dir.path().join("runs").join(e));
+        assert_eq!(runs.len(), 4, "{e}: the plan's four scenarios, once");
+    }
+}

@@ -1,0 +1,659 @@
+//! `gameday schedule`: plans of `gameday.yaml` listed, their next moments, an execution
+//! now (or when due), a daemon that runs them on time, and entries for the scheduler an
+//! organisation already has.
+
+use crate::cli::{ConfigArg, Library, LogFormat, ScheduleCommand};
+use crate::commands::{self, BAD_INPUT, GameDay};
+use crate::place::Place;
+use chrono::{DateTime, Utc};
+use gameday_engine::autopilot::AutopilotConfig;
+use gameday_engine::aws::poller::Pollers;
+use gameday_engine::clock::ClockMode;
+use gameday_engine::config::{self, Config, ConfigError, Missed, PlanSpec, Responders};
+use gameday_engine::fanout::{self, Job, Shard, StateDir};
+use gameday_engine::library::{self, Checked};
+use gameday_engine::run::{Abort, AbortHandle, abort_signal};
+use gameday_engine::schedule::{self, Schedule};
+use gameday_engine::score::Summary;
+use gameday_engine::sim::DetectionModel;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// Runs a `gameday schedule` command.
+pub fn run(cmd: ScheduleCommand) -> i32 {
+    match cmd {
+        ScheduleCommand::List { config } => list(&config),
+        ScheduleCommand::Next {
+            plan,
+            count,
+            after,
+            config,
+        } => next(&plan, count, after, &config),
+        ScheduleCommand::Export {
+            plan,
+            format,
+            exe,
+            config,
+        } => export(&plan, format, &exe, &config),
+        ScheduleCommand::Run {
+            plan,
+            shard,
+            if_due,
+            library,
+            config,
+        } => match commands::runtime() {
+            Ok(rt) => rt.block_on(run_now(&plan, shard, if_due, &library, &config)),
+            Err(code) => code,
+        },
+        ScheduleCommand::Daemon {
+            plans,
+            library,
+            config,
+            log_format,
+        } => match commands::runtime() {
+            Ok(rt) => rt.block_on(daemon(&plans, &library, &config, log_format)),
+            Err(code) => code,
+        },
+    }
+}
+
+/// The configuration: exit 2 with its diagnostics when it is wrong.
+fn read(config: &ConfigArg) -> Result<(PathBuf, Config), i32> {
+    config::read(config.config.as_deref(), Path::new(".")).map_err(|e| {
+        match e {
+            ConfigError::Invalid(d) => eprintln!("{d}"),
+            other => eprintln!("error: {other}"),
+        }
+        BAD_INPUT
+    })
+}
+
+/// Plan `name` and its compiled schedule.
+fn plan<'c>(cfg: &'c Config, file: &Path, name: &str) -> Result<(&'c PlanSpec, Schedule), i32> {
+    let p = cfg.plan(name, file).map_err(|e| {
+        eprintln!("error: {e}");
+        BAD_INPUT
+    })?;
+    // Checked when the file was read: cannot fail here, but say so if it does.
+    let s = Schedule::new(&p.schedule, &p.name).map_err(|e| {
+        eprintln!("error: plan {name}: schedule: {e}");
+        BAD_INPUT
+    })?;
+    Ok((p, s))
+}
+
+fn when(t: DateTime<Utc>, s: &Schedule) -> String {
+    format!(
+        "{} ({})",
+        t.format("%Y-%m-%d %H:%M:%S UTC"),
+        t.with_timezone(&s.timezone())
+            .format("%a %Y-%m-%d %H:%M %Z")
+    )
+}
+
+fn list(config: &ConfigArg) -> i32 {
+    let (file, cfg) = match read(config) {
+        Ok(c) => c,
+        Err(code) => return code,
+    };
+    if cfg.plans.is_empty() {
+        println!("{}: no plans", file.display());
+        return 0;
+    }
+    let now = Utc::now();
+    for p in &cfg.plans {
+        let Ok(s) = Schedule::new(&p.schedule, &p.name) else {
+            continue;
+        };
+        let targets: Vec<String> = p
+            .targets
+            .iter()
+            .map(|t| {
+                if t.regions.is_empty() {
+                    t.target.clone()
+                } else {
+                    format!("{} ({})", t.target, t.regions.join(", "))
+                }
+            })
+            .collect();
+        let mut what: Vec<String> = p.scenarios.clone();
+        what.extend(p.tags.iter().map(|t| format!("tag:{t}")));
+        println!("{}", p.name);
+        println!("  when:      {}", s.describe());
+        match s.next_after(now) {
+            Some(t) => println!("  next:      {}", when(t, &s)),
+            None => println!("  next:      never"),
+        }
+        println!(
+            "  scenarios: {}{}",
+            what.join(", "),
+            p.pick.map(|n| format!(" (pick {n})")).unwrap_or_default()
+        );
+        println!("  targets:   {}", targets.join(", "));
+        println!(
+            "  runs:      {} at a time, into {}{}",
+            p.concurrency,
+            p.runs_dir.display(),
+            p.team
+                .as_deref()
+                .map(|t| format!(", team {t}"))
+                .unwrap_or_default()
+        );
+    }
+    0
+}
+
+fn next(name: &str, count: usize, after: Option<DateTime<Utc>>, config: &ConfigArg) -> i32 {
+    let (file, cfg) = match read(config) {
+        Ok(c) => c,
+        Err(code) => return code,
+    };
+    let (_, s) = match plan(&cfg, &file, name) {
+        Ok(p) => p,
+        Err(code) => return code,
+    };
+    let from = after.unwrap_or_else(Utc::now);
+    let moments = s.upcoming(from, count);
+    if moments.is_empty() {
+        println!("{name}: no moment after {from}");
+    }
+    for t in moments {
+        println!("{}", when(t, &s));
+    }
+    0
+}
+
+fn export(
+    name: &str,
+    format: schedule::export::ExportFormat,
+    exe: &str,
+    config: &ConfigArg,
+) -> i32 {
+    let (file, cfg) = match read(config) {
+        Ok(c) => c,
+        Err(code) => return code,
+    };
+    let (p, _) = match plan(&cfg, &file, name) {
+        Ok(p) => p,
+        Err(code) => return code,
+    };
+    let config_path = std::fs::canonicalize(&file).unwrap_or(file);
+    match schedule::export::export(
+        &p.name,
+        &p.schedule,
+        format,
+        exe,
+        &config_path.display().to_string(),
+    ) {
+        Ok(text) => {
+            print!("{text}");
+            0
+        }
+        Err(e) => {
+            eprintln!("error: --format: plan {name}: {e}");
+            BAD_INPUT
+        }
+    }
+}
+
+/// The library's scenarios, by id, checked: exit 2 naming the first bad file.
+fn library_index(dir: &Path) -> Result<BTreeMap<String, Checked>, i32> {
+    let mut index = BTreeMap::new();
+    for f in library::yaml_files(&dir.join("scenarios")) {
+        match library::load_checked(&f, &dir.join("runbooks")) {
+            Ok(c) => {
+                index.insert(c.scenario.value.id.clone(), c);
+            }
+            Err(d) => {
+                eprintln!("{d}");
+                return Err(BAD_INPUT);
+            }
+        }
+    }
+    Ok(index)
+}
+
+/// What one execution of a plan did.
+struct Execution {
+    dir: PathBuf,
+    runs: Vec<(Job, Result<Summary, String>)>,
+}
+
+/// The JSON a webhook receives.
+fn webhook_body(
+    event: &str,
+    p: &PlanSpec,
+    slot: DateTime<Utc>,
+    shard: Option<Shard>,
+    jobs: &[Job],
+    done: Option<&Execution>,
+) -> serde_json::Value {
+    let runs: Vec<serde_json::Value> = done
+        .map(|e| {
+            e.runs
+                .iter()
+                .map(|(job, r)| match r {
+                    Ok(s) => serde_json::json!({
+                        "scenario": job.scenario, "target": job.target, "region": job.region,
+                        "run_id": s.run_id, "outcome": s.outcome.as_str(),
+                        "score": s.score.total, "grade": s.score.grade,
+                    }),
+                    Err(e) => serde_json::json!({
+                        "scenario": job.scenario, "target": job.target, "region": job.region,
+                        "outcome": "not_run", "error": e,
+                    }),
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    serde_json::json!({
+        "kind": "gameday-schedule",
+        "event": event,
+        "plan": p.name,
+        "team": p.team,
+        "moment": slot.to_rfc3339(),
+        "shard": shard.map(|s| s.to_string()),
+        "jobs": jobs.len(),
+        "execution": done.map(|e| e.dir.display().to_string()),
+        "runs": runs,
+    })
+}
+
+/// Posts `body` to the plan's webhook, if it has one; a failure is a warning.
+async fn notify(p: &PlanSpec, body: serde_json::Value) {
+    let Some(url) = p.webhook.clone() else {
+        return;
+    };
+    let name = p.name.clone();
+    let sent = tokio::task::spawn_blocking(move || {
+        let agent: ureq::Agent = ureq::Agent::config_builder()
+            .timeout_global(Some(std::time::Duration::from_secs(10)))
+            .build()
+            .into();
+        agent.post(&url).send_json(&body).map(drop)
+    })
+    .await;
+    match sent {
+        Ok(Ok(())) => {}
+        Ok(Err(e)) => eprintln!("warning: plan {name}: webhook: {e}"),
+        Err(e) => eprintln!("warning: plan {name}: webhook: {e}"),
+    }
+}
+
+/// Runs plan `p` for moment `slot`: its jobs (or this shard's), `concurrency` at a time,
+/// one poller per account and region for them all, then the combined report.
+async fn execute(
+    p: &PlanSpec,
+    cfg: &Config,
+    index: &BTreeMap<String, Checked>,
+    slot: DateTime<Utc>,
+    shard: Option<Shard>,
+    abort: &Abort,
+) -> Result<Execution, i32> {
+    let tags: BTreeMap<String, Vec<String>> = index
+        .iter()
+        .map(|(id, c)| (id.clone(), c.scenario.value.tags.clone()))
+        .collect();
+    let jobs = fanout::jobs(p, cfg, &tags, slot, shard).map_err(|e| {
+        eprintln!("error: plan {}: {e}", p.name);
+        BAD_INPUT
+    })?;
+    let dir = p.runs_dir.join(fanout::execution_id(&p.name, slot));
+    notify(p, webhook_body("started", p, slot, shard, &jobs, None)).await;
+    let model = Arc::new(DetectionModel::builtin());
+    let pollers = Pollers::new();
+    let limit = Arc::new(tokio::sync::Semaphore::new(p.concurrency.max(1) as usize));
+    let overrides = p.params.clone();
+    let autopilot = (p.responders == Responders::Autopilot).then(|| AutopilotConfig {
+        think_median: p.think_time,
+        think_p95: gameday_engine::duration::Duration::from_millis(
+            p.think_time.as_millis() * 10 / 3,
+        ),
+    });
+    // Places first: a bad target or region stops the execution before anything runs.
+    let mut places = Vec::new();
+    for job in &jobs {
+        let place = if job.target == "sim" {
+            Place::Sim
+        } else {
+            let Some(t) = cfg.targets.iter().find(|t| t.name == job.target) else {
+                eprintln!("error: plan {}: no target `{}`", p.name, job.target);
+                return Err(BAD_INPUT);
+            };
+            Place::Aws {
+                target: Box::new(t.clone()),
+                region: job.region.clone(),
+            }
+        };
+        places.push(place);
+    }
+    let mode = if p.virtual_time {
+        ClockMode::Virtual
+    } else {
+        ClockMode::Real { speed: 1.0 }
+    };
+    let runs = jobs
+        .iter()
+        .zip(&places)
+        .enumerate()
+        .map(|(i, (job, place))| {
+            let limit = limit.clone();
+            let (model, pollers, overrides, dir) = (&model, &pollers, &overrides, &dir);
+            async move {
+                let _permit = limit.acquire().await;
+                if abort.reason().is_some() {
+                    return (
+                        job.clone(),
+                        Err("not started: the execution was stopped".to_owned()),
+                    );
+                }
+                let Some(checked) = index.get(&job.scenario) else {
+                    return (job.clone(), Err(format!("no scenario `{}`", job.scenario)));
+                };
+                let run_id = commands::new_run_id(i as u64 + 1);
+                let day = GameDay {
+                    place,
+                    checked,
+                    overrides,
+                    runs_dir: dir,
+                    run_id: &run_id,
+                    seed: i as u64 + 1,
+                    mode,
+                    autopilot,
+                    model,
+                    pollers,
+                    abort,
+                };
+                let result = day
+                    .run(|_| None)
+                    .await
+                    .map(|(summary, _)| summary)
+                    .map_err(|code| format!("did not run (exit {code}); see the messages above"));
+                (job.clone(), result)
+            }
+        });
+    let runs = futures_util::future::join_all(runs).await;
+    let done = Execution { dir, runs };
+    // The combined report of every run in the execution folder: with shards, whichever
+    // finishes last writes the report of all.
+    if done.dir.is_dir() {
+        commands::write_combined_report(&done.dir);
+    }
+    notify(p, webhook_body("ended", p, slot, shard, &jobs, Some(&done))).await;
+    Ok(done)
+}
+
+fn print_execution(p: &PlanSpec, e: &Execution) {
+    for (job, r) in &e.runs {
+        match r {
+            Ok(s) => println!(
+                "  {:<28} {:<12} {:<12} {:<8} {:>5.1} {}",
+                job.scenario,
+                job.target,
+                job.region,
+                s.outcome.as_str(),
+                s.score.total,
+                s.score.grade
+            ),
+            Err(err) => println!(
+                "  {:<28} {:<12} {:<12} not run: {err}",
+                job.scenario, job.target, job.region
+            ),
+        }
+    }
+    println!(
+        "plan {}: {} runs; reports in {}",
+        p.name,
+        e.runs.len(),
+        e.dir.display()
+    );
+}
+
+fn exit_of(e: &Execution, aborted: bool) -> i32 {
+    let worst = e
+        .runs
+        .iter()
+        .map(|(_, r)| match r {
+            Ok(s) => s.outcome.exit_code(),
+            Err(_) => 3,
+        })
+        .max()
+        .unwrap_or(0);
+    if aborted { worst.max(3) } else { worst }
+}
+
+/// How late `--if-due` may start a moment and still run it.
+const GRACE: chrono::TimeDelta = chrono::TimeDelta::minutes(2);
+
+async fn run_now(
+    name: &str,
+    shard: Option<Shard>,
+    if_due: bool,
+    library: &Library,
+    config: &ConfigArg,
+) -> i32 {
+    let (file, cfg) = match read(config) {
+        Ok(c) => c,
+        Err(code) => return code,
+    };
+    let (p, s) = match plan(&cfg, &file, name) {
+        Ok(p) => p,
+        Err(code) => return code,
+    };
+    let index = match library_index(&library.library) {
+        Ok(i) => i,
+        Err(code) => return code,
+    };
+    let now = Utc::now();
+    let state = StateDir::new(&p.runs_dir);
+    let (slot, _lock) = if if_due {
+        let Some(slot) = s.last_at_or_before(now).filter(|t| now - *t <= GRACE) else {
+            println!("plan {name}: nothing due");
+            return 0;
+        };
+        // The moment, once: whoever holds the plan's lock and finds it not yet run.
+        let Some(lock) = state.lock(&p.name, shard) else {
+            println!("plan {name}: another process is running it");
+            return 0;
+        };
+        if state.last(&p.name, shard).is_some_and(|l| l >= slot) {
+            println!("plan {name}: the moment {slot} has run already");
+            return 0;
+        }
+        if let Err(e) = state.record(&p.name, shard, slot) {
+            eprintln!("error: plan {name}: {e}");
+            return 3;
+        }
+        (slot, Some(lock))
+    } else {
+        (fanout::minute(now), None)
+    };
+    let (handle, abort) = abort_signal();
+    commands::install_signal_handlers(Arc::new(handle), false);
+    match execute(p, &cfg, &index, slot, shard, &abort).await {
+        Ok(e) => {
+            print_execution(p, &e);
+            exit_of(&e, abort.reason().is_some())
+        }
+        Err(code) => code,
+    }
+}
+
+/// A daemon's log line, as text or JSON.
+struct Log(LogFormat);
+
+impl Log {
+    fn line(&self, plan: Option<&str>, message: &str) {
+        match self.0 {
+            LogFormat::Text => eprintln!(
+                "{} {}{message}",
+                Utc::now().format("%Y-%m-%dT%H:%M:%SZ"),
+                plan.map(|p| format!("plan {p}: ")).unwrap_or_default()
+            ),
+            LogFormat::Json => eprintln!(
+                "{}",
+                serde_json::json!({
+                    "time": Utc::now().to_rfc3339(),
+                    "plan": plan,
+                    "message": message,
+                })
+            ),
+        }
+    }
+}
+
+async fn daemon(names: &[String], library: &Library, config: &ConfigArg, log: LogFormat) -> i32 {
+    let log = Log(log);
+    let (file, cfg) = match read(config) {
+        Ok(c) => c,
+        Err(code) => return code,
+    };
+    let index = match library_index(&library.library) {
+        Ok(i) => Arc::new(i),
+        Err(code) => return code,
+    };
+    let shared = Arc::new(cfg.clone());
+    let mut chosen = Vec::new();
+    for p in &cfg.plans {
+        if names.is_empty() || names.contains(&p.name) {
+            chosen.push(p);
+        }
+    }
+    for n in names {
+        if let Err(code) = plan(&cfg, &file, n) {
+            return code;
+        }
+    }
+    let (handle, abort) = abort_signal();
+    let handle = Arc::new(handle);
+    install_stop(handle.clone());
+    let start = Utc::now();
+    let mut cursors: Vec<(&PlanSpec, Schedule, DateTime<Utc>)> = Vec::new();
+    let mut first = Vec::new();
+    for p in chosen {
+        let Ok(s) = Schedule::new(&p.schedule, &p.name) else {
+            continue;
+        };
+        let state = StateDir::new(&p.runs_dir);
+        let missed = s
+            .last_at_or_before(start)
+            .filter(|m| state.last(&p.name, None).is_some_and(|l| l < *m));
+        match (missed, p.missed) {
+            (Some(m), Missed::RunOnce) => {
+                log.line(
+                    Some(&p.name),
+                    &format!("missed {m} while down: running it now"),
+                );
+                first.push((p, m));
+            }
+            (Some(m), Missed::Skip) => {
+                log.line(Some(&p.name), &format!("missed {m} while down: skipped"))
+            }
+            (None, _) => {}
+        }
+        log.line(
+            Some(&p.name),
+            &format!(
+                "scheduled: {}; next {}",
+                s.describe(),
+                s.next_after(start)
+                    .map(|t| t.to_rfc3339())
+                    .unwrap_or_else(|| "never".into())
+            ),
+        );
+        cursors.push((p, s, start));
+    }
+    if cursors.is_empty() {
+        log.line(None, "no plans to run");
+        return 0;
+    }
+    let mut running = tokio::task::JoinSet::new();
+    let spawn = |running: &mut tokio::task::JoinSet<()>, p: &PlanSpec, slot: DateTime<Utc>| {
+        let state = StateDir::new(&p.runs_dir);
+        let Some(lock) = state.lock(&p.name, None) else {
+            log.line(Some(&p.name), &format!("{slot}: another daemon runs it"));
+            return;
+        };
+        if state.last(&p.name, None).is_some_and(|l| l >= slot) {
+            log.line(Some(&p.name), &format!("{slot}: has run already"));
+            return;
+        }
+        if let Err(e) = state.record(&p.name, None, slot) {
+            log.line(
+                Some(&p.name),
+                &format!("{slot}: cannot record the moment: {e}"),
+            );
+            return;
+        }
+        log.line(Some(&p.name), &format!("{slot}: starting"));
+        let (p, cfg, index, abort) = (p.clone(), shared.clone(), index.clone(), abort.clone());
+        let json = matches!(log.0, LogFormat::Json);
+        running.spawn_local(async move {
+            let _lock = lock;
+            let log = Log(if json {
+                LogFormat::Json
+            } else {
+                LogFormat::Text
+            });
+            match execute(&p, &cfg, &index, slot, None, &abort).await {
+                Ok(e) => log.line(
+                    Some(&p.name),
+                    &format!(
+                        "{slot}: ended, exit {}; reports in {}",
+                        exit_of(&e, abort.reason().is_some()),
+                        e.dir.display()
+                    ),
+                ),
+                Err(code) => log.line(Some(&p.name), &format!("{slot}: failed, exit {code}")),
+            }
+        });
+    };
+    let local = tokio::task::LocalSet::new();
+    local
+        .run_until(async {
+            for (p, m) in first {
+                spawn(&mut running, p, m);
+            }
+            loop {
+                if abort.reason().is_some() {
+                    break;
+                }
+                let now = Utc::now();
+                for (p, s, cursor) in &mut cursors {
+                    while let Some(due) = s.next_after(*cursor).filter(|t| *t <= now) {
+                        spawn(&mut running, p, due);
+                        *cursor = due;
+                    }
+                }
+                let wake = cursors
+                    .iter()
+                    .filter_map(|(_, s, c)| s.next_after(*c))
+                    .min();
+                let Some(wake) = wake else { break };
+                let wait = (wake - Utc::now()).to_std().unwrap_or_default();
+                let mut stop = abort.clone();
+                tokio::select! {
+                    _ = tokio::time::sleep(wait) => {}
+                    _ = stop.wait() => {}
+                    Some(_) = running.join_next(), if !running.is_empty() => {}
+                }
+            }
+            log.line(None, "stopping: letting running game days clean up");
+            while running.join_next().await.is_some() {}
+        })
+        .await;
+    log.line(None, "stopped");
+    0
+}
+
+/// SIGTERM and Ctrl-C stop a daemon: no new game day starts, running ones end and clean
+/// up.
+fn install_stop(handle: Arc<AbortHandle>) {
+    commands::install_signal_handlers(handle, true);
+}
+
+/// Parses `I/N`.
+pub fn parse_shard(s: &str) -> Result<Shard, String> {
+    s.parse()
+}

@@ -465,6 +465,15 @@ pub fn read(explicit: Option<&Path>, dir: &Path) -> Result<(PathBuf, Config), Co
     Ok((file, loaded.value))
 }
 
+/// What to say when `name` is not among `names` (the file's `what`).
+fn hint<'a>(name: &str, names: impl Iterator<Item = &'a str> + Clone, what: &str) -> String {
+    if names.clone().next().is_none() {
+        format!("it defines no {what}")
+    } else {
+        suggest(name, names)
+    }
+}
+
 impl Config {
     /// The plan called `name`.
     pub fn plan(&self, name: &str, file: &Path) -> Result<&PlanSpec, ConfigError> {
@@ -474,11 +483,7 @@ impl Config {
             .ok_or_else(|| ConfigError::UnknownPlan {
                 name: name.to_owned(),
                 file: file.to_owned(),
-                hint: if self.plans.is_empty() {
-                    "it defines no plans".to_owned()
-                } else {
-                    suggest(name, self.plans.iter().map(|p| p.name.as_str()))
-                },
+                hint: hint(name, self.plans.iter().map(|p| p.name.as_str()), "plans"),
             })
     }
 
@@ -490,11 +495,11 @@ impl Config {
             .ok_or_else(|| ConfigError::UnknownTarget {
                 name: name.to_owned(),
                 file: file.to_owned(),
-                hint: if self.targets.is_empty() {
-                    "it defines no targets".to_owned()
-                } else {
-                    suggest(name, self.targets.iter().map(|t| t.name.as_str()))
-                },
+                hint: hint(
+                    name,
+                    self.targets.iter().map(|t| t.name.as_str()),
+                    "targets",
+                ),
             })
     }
 }

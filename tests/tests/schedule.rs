@@ -323,3 +323,72 @@ fn two_daemons_on_one_plan_run_each_moment_once_and_stop_on_sigterm() {
         assert_eq!(runs.len(), 4, "{e}: the plan's four scenarios, once");
     }
 }
+
+/// Accepts `n` HTTP requests on `listener`, answers each 204, and returns their bodies.
+fn receive(listener: std::net::TcpListener, n: usize) -> Vec<serde_json::Value> {
+    use std::io::{BufRead, BufReader, Read, Write};
+    let mut bodies = Vec::new();
+    for stream in listener.incoming().take(n) {
+        let mut stream = stream.expect("connection");
+        let mut reader = BufReader::new(stream.try_clone().expect("clone"));
+        let mut length = 0;
+        loop {
+            let mut line = String::new();
+            reader.read_line(&mut line).expect("header");
+            if line.trim().is_empty() {
+                break;
+            }
+            if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
+                length = v.trim().parse().expect("length");
+            }
+        }
+        let mut body = vec![0; length];
+        reader.read_exact(&mut body).expect("body");
+        let _ = stream.write_all(b"HTTP/1.1 204 No Content\r\nContent-Length: 0\r\n\r\n");
+        bodies.push(serde_json::from_slice(&body).expect("a JSON body"));
+    }
+    bodies
+}
+
+#[test]
+fn the_webhook_hears_when_an_execution_starts_and_ends() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    std::fs::write(
+        dir.path().join("gameday.yaml"),
+        format!(
+            "plans:\n  - name: hooked\n    schedule: {{ cron: \"0 10 * * *\" }}\n    \
+             scenarios: [public-bucket]\n    targets: [{{ target: sim }}]\n    \
+             responders: autopilot\n    virtual_time: true\n    team: blue\n    \
+             webhook: http://127.0.0.1:{port}/hook\n"
+        ),
+    )
+    .expect("config");
+    let server = std::thread::spawn(move || receive(listener, 2));
+    let lib = gameday_tests::repo();
+    let out = gameday(
+        dir.path(),
+        &[
+            "schedule",
+            "run",
+            "hooked",
+            "--library",
+            lib.to_str().expect("utf-8"),
+        ],
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let bodies = server.join().expect("server");
+    assert_eq!(bodies[0]["event"], "started");
+    assert_eq!(bodies[0]["plan"], "hooked");
+    assert_eq!(bodies[0]["team"], "blue");
+    assert_eq!(bodies[0]["jobs"], 1);
+    assert_eq!(bodies[1]["event"], "ended");
+    assert_eq!(bodies[1]["runs"][0]["scenario"], "public-bucket");
+    assert_eq!(bodies[1]["runs"][0]["outcome"], "passed");
+}

@@ -880,10 +880,11 @@ impl<'a> Run<'a> {
             };
             // Poll for the condition until it is first seen to hold, within the account's
             // budget of probes (shared by every run there): over it, try again shortly.
-            if c.seen.is_none() && c.next_poll <= now && !self.sandbox.try_probe() {
+            let due = c.seen.is_none() && c.next_poll <= now;
+            if due && !self.sandbox.try_probe() {
                 let retry = Duration::from_millis(self.config.poll.containment.as_millis() / 5);
                 w.containments[i].next_poll = now.saturating_add(self.jitter(retry, i));
-            } else if c.seen.is_none() && c.next_poll <= now {
+            } else if due {
                 let check = checks::find(&c.spec.check);
                 let value = match (check, &c.args) {
                     (Some(check), Some(args)) => checks::probe(self.sandbox, check, args).await,

@@ -4,7 +4,7 @@
 
 use crate::cli::CleanupArgs;
 use crate::commands::{self, BAD_INPUT};
-use crate::place::{aws_target, preflight_exit};
+use crate::place::{self, aws_target};
 use gameday_engine::aws::poller::Pollers;
 use gameday_engine::aws::sandbox::AwsSandbox;
 use gameday_engine::aws::sweep::{self, Leftover};
@@ -28,13 +28,9 @@ pub fn run(args: CleanupArgs) -> i32 {
 
 /// Connects to `target` in `region` for clean-up `id`, preflight included.
 async fn connect(target: &Target, region: &str, id: &str) -> Result<AwsSandbox, i32> {
-    AwsSandbox::connect(target, region, id, &Pollers::new())
+    place::connect(target, region, id, &Pollers::new())
         .await
         .map(|(sandbox, _)| sandbox)
-        .map_err(|e| {
-            eprintln!("error: target {}: {e}", target.name);
-            preflight_exit(&e)
-        })
 }
 
 async fn run_dir(dir: &Path, args: &CleanupArgs) -> i32 {

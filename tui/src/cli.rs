@@ -283,7 +283,7 @@ pub enum ScheduleCommand {
         plan: String,
         /// Run only the I-th of N slices of the plan's game days (for splitting one
         /// execution across processes or machines).
-        #[arg(long, value_name = "I/N", value_parser = crate::schedule::parse_shard)]
+        #[arg(long, value_name = "I/N", value_parser = str::parse::<gameday_engine::fanout::Shard>)]
         shard: Option<gameday_engine::fanout::Shard>,
         /// Run only if a scheduled moment came within the last two minutes and has not
         /// run yet (what the exported cron, systemd and Kubernetes entries call).

@@ -724,13 +724,7 @@ pub(crate) fn write_combined_report(dir: &Path) {
         Ok(j) => j,
         Err(_) => return,
     };
-    let rep = report::Report::from_journals(&journals);
-    for f in report::Format::ALL {
-        let path = dir.join(f.file_name());
-        if let Err(e) = std::fs::write(&path, rep.render(f)) {
-            eprintln!("warning: {}: {e}", path.display());
-        }
-    }
+    write_all_formats(&report::Report::from_journals(&journals), dir);
 }
 
 /// The report phase: every report format, written into the run directory; returns the
@@ -746,13 +740,7 @@ pub(crate) fn write_run_reports(
     };
     let run = report::RunReport::from_contents(&contents);
     let summary = run.summary.clone();
-    let rep = report::Report::new(vec![run]);
-    for f in report::Format::ALL {
-        let path = run_dir.join(f.file_name());
-        if let Err(e) = std::fs::write(&path, rep.render(f)) {
-            eprintln!("warning: {}: {e}", path.display());
-        }
-    }
+    write_all_formats(&report::Report::new(vec![run]), run_dir);
     summary
 }
 
@@ -961,15 +949,40 @@ fn report_cmd(paths: &[PathBuf], formats: &[ReportFormat], out: Option<&Path>) -
         eprintln!("error: --out {}: {e}", dir.display());
         return BAD_INPUT;
     }
-    for f in formats {
-        let path = dir.join(f.file_name());
-        if let Err(e) = std::fs::write(&path, rep.render(f)) {
+    for (path, written) in write_report(&rep, dir, &formats) {
+        if let Err(e) = written {
             eprintln!("error: {}: {e}", path.display());
             return BAD_INPUT;
         }
         println!("{}", path.display());
     }
     0
+}
+
+/// Writes `rep` into `dir` in each of `formats`: each file and how writing it went.
+fn write_report(
+    rep: &report::Report,
+    dir: &Path,
+    formats: &[report::Format],
+) -> Vec<(PathBuf, std::io::Result<()>)> {
+    formats
+        .iter()
+        .map(|f| {
+            let path = dir.join(f.file_name());
+            let written = std::fs::write(&path, rep.render(*f));
+            (path, written)
+        })
+        .collect()
+}
+
+/// [`write_report`] in every format, where a failure is a warning: the journals, from
+/// which `gameday report` rebuilds the reports, are safe.
+fn write_all_formats(rep: &report::Report, dir: &Path) {
+    for (path, written) in write_report(rep, dir, &report::Format::ALL) {
+        if let Err(e) = written {
+            eprintln!("warning: {}: {e}", path.display());
+        }
+    }
 }
 
 #[cfg(test)]

@@ -31,6 +31,20 @@ pub(crate) struct Opened {
     pub clock: Arc<Clock>,
 }
 
+/// The configuration (`--config`, else `gameday.yaml` here): exit 2, printing its
+/// diagnostics or why it cannot be read.
+pub(crate) fn read_config(
+    explicit: Option<&std::path::Path>,
+) -> Result<(std::path::PathBuf, config::Config), i32> {
+    config::read(explicit, std::path::Path::new(".")).map_err(|e| {
+        match e {
+            ConfigError::Invalid(d) => eprintln!("{d}"),
+            other => eprintln!("error: {other}"),
+        }
+        BAD_INPUT
+    })
+}
+
 /// The target `name` of the configuration (`--config`, else `gameday.yaml` here), and
 /// the region (`--region`, else the target's first): exit 2, naming the flag (`--target`
 /// for the run commands) or the file, when either is wrong.
@@ -137,24 +151,33 @@ impl Place {
                 })
             }
             Place::Aws { target, region } => {
-                match AwsSandbox::connect(target, region, run_id, pollers).await {
-                    Ok((sandbox, preflight)) => {
-                        // The run keeps AWS's time: T0 and the providers' timestamps agree.
-                        let skew = preflight.skew.unwrap_or_default();
-                        let clock = Arc::new(Clock::new(mode, chrono::Utc::now() + skew));
-                        Ok(Opened {
-                            sandbox: Box::new(sandbox),
-                            clock,
-                        })
-                    }
-                    Err(e) => {
-                        eprintln!("error: target {}: {e}", target.name);
-                        Err(preflight_exit(&e))
-                    }
-                }
+                let (sandbox, preflight) = connect(target, region, run_id, pollers).await?;
+                // The run keeps AWS's time: T0 and the providers' timestamps agree.
+                let skew = preflight.skew.unwrap_or_default();
+                let clock = Arc::new(Clock::new(mode, chrono::Utc::now() + skew));
+                Ok(Opened {
+                    sandbox: Box::new(sandbox),
+                    clock,
+                })
             }
         }
     }
+}
+
+/// Preflights `target` in `region` and connects for `run_id`, with the poller of its
+/// account and region from `pollers`: on failure, says why and gives the exit code.
+pub(crate) async fn connect(
+    target: &Target,
+    region: &str,
+    run_id: &str,
+    pollers: &Pollers,
+) -> Result<(AwsSandbox, gameday_engine::aws::Preflight), i32> {
+    AwsSandbox::connect(target, region, run_id, pollers)
+        .await
+        .map_err(|e| {
+            eprintln!("error: target {}: {e}", target.name);
+            preflight_exit(&e)
+        })
 }
 
 /// The exit code of a failed preflight: 2 for what the user must change (the account,

@@ -4,15 +4,15 @@
 
 use crate::cli::{ConfigArg, Library, LogFormat, ScheduleCommand};
 use crate::commands::{self, BAD_INPUT, GameDay};
-use crate::place::Place;
+use crate::place::{Place, read_config};
 use chrono::{DateTime, Utc};
 use gameday_engine::autopilot::AutopilotConfig;
 use gameday_engine::aws::poller::Pollers;
 use gameday_engine::clock::ClockMode;
-use gameday_engine::config::{self, Config, ConfigError, Missed, PlanSpec, Responders};
+use gameday_engine::config::{Config, Missed, PlanSpec, Responders};
 use gameday_engine::fanout::{self, Job, Shard, StateDir};
 use gameday_engine::library::{self, Checked};
-use gameday_engine::run::{Abort, AbortHandle, abort_signal};
+use gameday_engine::run::{Abort, abort_signal};
 use gameday_engine::schedule::{self, Schedule};
 use gameday_engine::score::Summary;
 use gameday_engine::sim::DetectionModel;
@@ -58,17 +58,6 @@ pub fn run(cmd: ScheduleCommand) -> i32 {
     }
 }
 
-/// The configuration: exit 2 with its diagnostics when it is wrong.
-fn read(config: &ConfigArg) -> Result<(PathBuf, Config), i32> {
-    config::read(config.config.as_deref(), Path::new(".")).map_err(|e| {
-        match e {
-            ConfigError::Invalid(d) => eprintln!("{d}"),
-            other => eprintln!("error: {other}"),
-        }
-        BAD_INPUT
-    })
-}
-
 /// Plan `name` and its compiled schedule.
 fn plan<'c>(cfg: &'c Config, file: &Path, name: &str) -> Result<(&'c PlanSpec, Schedule), i32> {
     let p = cfg.plan(name, file).map_err(|e| {
@@ -93,7 +82,7 @@ fn when(t: DateTime<Utc>, s: &Schedule) -> String {
 }
 
 fn list(config: &ConfigArg) -> i32 {
-    let (file, cfg) = match read(config) {
+    let (file, cfg) = match read_config(config.config.as_deref()) {
         Ok(c) => c,
         Err(code) => return code,
     };
@@ -145,7 +134,7 @@ fn list(config: &ConfigArg) -> i32 {
 }
 
 fn next(name: &str, count: usize, after: Option<DateTime<Utc>>, config: &ConfigArg) -> i32 {
-    let (file, cfg) = match read(config) {
+    let (file, cfg) = match read_config(config.config.as_deref()) {
         Ok(c) => c,
         Err(code) => return code,
     };
@@ -170,7 +159,7 @@ fn export(
     exe: &str,
     config: &ConfigArg,
 ) -> i32 {
-    let (file, cfg) = match read(config) {
+    let (file, cfg) = match read_config(config.config.as_deref()) {
         Ok(c) => c,
         Err(code) => return code,
     };
@@ -433,7 +422,7 @@ async fn run_now(
     library: &Library,
     config: &ConfigArg,
 ) -> i32 {
-    let (file, cfg) = match read(config) {
+    let (file, cfg) = match read_config(config.config.as_deref()) {
         Ok(c) => c,
         Err(code) => return code,
     };
@@ -505,7 +494,7 @@ impl Log {
 
 async fn daemon(names: &[String], library: &Library, config: &ConfigArg, log: LogFormat) -> i32 {
     let log = Log(log);
-    let (file, cfg) = match read(config) {
+    let (file, cfg) = match read_config(config.config.as_deref()) {
         Ok(c) => c,
         Err(code) => return code,
     };
@@ -527,7 +516,8 @@ async fn daemon(names: &[String], library: &Library, config: &ConfigArg, log: Lo
     }
     let (handle, abort) = abort_signal();
     let handle = Arc::new(handle);
-    install_stop(handle.clone());
+    // SIGTERM and Ctrl-C: no new game day starts; running ones end and clean up.
+    commands::install_signal_handlers(handle.clone(), true);
     let start = Utc::now();
     let mut cursors: Vec<(&PlanSpec, Schedule, DateTime<Utc>)> = Vec::new();
     let mut first = Vec::new();
@@ -645,15 +635,4 @@ async fn daemon(names: &[String], library: &Library, config: &ConfigArg, log: Lo
         .await;
     log.line(None, "stopped");
     0
-}
-
-/// SIGTERM and Ctrl-C stop a daemon: no new game day starts, running ones end and clean
-/// up.
-fn install_stop(handle: Arc<AbortHandle>) {
-    commands::install_signal_handlers(handle, true);
-}
-
-/// Parses `I/N`.
-pub fn parse_shard(s: &str) -> Result<Shard, String> {
-    s.parse()
 }

@@ -2,11 +2,9 @@
 //! the preflight a game day on AWS must pass, run on its own.
 
 use crate::cli::TargetCommand;
-use crate::commands::{self, BAD_INPUT};
-use crate::place::{aws_target, preflight_exit};
+use crate::commands;
+use crate::place::{aws_target, preflight_exit, read_config};
 use gameday_engine::aws;
-use gameday_engine::config;
-use gameday_engine::config::ConfigError;
 
 /// Runs a `gameday target` command.
 pub fn run(cmd: TargetCommand) -> i32 {
@@ -20,23 +18,8 @@ pub fn run(cmd: TargetCommand) -> i32 {
     }
 }
 
-/// A configuration error as the user should see it.
-fn config_error(e: &ConfigError) -> String {
-    match e {
-        ConfigError::Invalid(d) => d.to_string(),
-        other => format!("error: {other}"),
-    }
-}
-
-fn read(explicit: Option<&std::path::Path>) -> Result<(std::path::PathBuf, config::Config), i32> {
-    config::read(explicit, std::path::Path::new(".")).map_err(|e| {
-        eprintln!("{}", config_error(&e));
-        BAD_INPUT
-    })
-}
-
 fn list(explicit: Option<&std::path::Path>) -> i32 {
-    let (file, config) = match read(explicit) {
+    let (file, config) = match read_config(explicit) {
         Ok(c) => c,
         Err(code) => return code,
     };

@@ -1,6 +1,6 @@
 //! CloudTrail on AWS: the [`CloudTrail`] trait through the official SDK.
 
-use super::{from_smithy, sandbox_error, to_smithy};
+use super::{from_smithy, sandbox_error, sdk_tags, to_smithy};
 use crate::sandbox::{AuditEvent, CloudTrail, ErrorKind, Result, SandboxError, Tags};
 use async_trait::async_trait;
 use aws_sdk_cloudtrail::types::{LookupAttribute, LookupAttributeKey, Tag};
@@ -28,11 +28,7 @@ impl AwsCloudTrail {
 impl CloudTrail for AwsCloudTrail {
     async fn create_trail(&self, trail: &str, bucket: &str, tags: &Tags) -> Result<String> {
         const OP: &str = "cloudtrail:CreateTrail";
-        let tags = tags
-            .iter()
-            .map(|(k, v)| Tag::builder().key(k).value(v).build())
-            .collect::<std::result::Result<Vec<_>, _>>()
-            .map_err(|e| SandboxError::new(ErrorKind::InvalidInput, OP, e.to_string()))?;
+        let tags = sdk_tags(OP, tags, |k, v| Tag::builder().key(k).value(v).build())?;
         let out = self
             .client
             .create_trail()

@@ -1,7 +1,7 @@
 //! IAM on AWS: the [`Iam`] trait through the official SDK, with AWS's errors mapped to the
 //! same kinds the simulator gives, so the steps above cannot tell them apart.
 
-use super::sandbox_error;
+use super::{sandbox_error, sdk_tags};
 use crate::sandbox::{
     AccessKeyInfo, Credentials, ErrorKind, Iam, KeyStatus, PasswordPolicy, Result, SandboxError,
     Secret, Tags,
@@ -44,11 +44,7 @@ fn decode(document: &str) -> String {
 impl Iam for AwsIam {
     async fn create_user(&self, user: &str, tags: &Tags) -> Result<String> {
         const OP: &str = "iam:CreateUser";
-        let tags = tags
-            .iter()
-            .map(|(k, v)| Tag::builder().key(k).value(v).build())
-            .collect::<std::result::Result<Vec<_>, _>>()
-            .map_err(|e| SandboxError::new(ErrorKind::InvalidInput, OP, e.to_string()))?;
+        let tags = sdk_tags(OP, tags, |k, v| Tag::builder().key(k).value(v).build())?;
         let out = self
             .client
             .create_user()

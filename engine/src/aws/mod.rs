@@ -121,6 +121,19 @@ pub async fn sdk_config_as(
         .build()
 }
 
+/// `tags` as one SDK's tag type, made by `tag` (its builder, which fails only without a
+/// key or value); a failure is `operation`'s invalid input.
+pub(crate) fn sdk_tags<T, E: std::fmt::Display>(
+    operation: &str,
+    tags: &crate::sandbox::Tags,
+    tag: impl Fn(&str, &str) -> std::result::Result<T, E>,
+) -> crate::sandbox::Result<Vec<T>> {
+    tags.iter()
+        .map(|(k, v)| tag(k, v))
+        .collect::<std::result::Result<Vec<_>, _>>()
+        .map_err(|e| SandboxError::new(ErrorKind::InvalidInput, operation, e.to_string()))
+}
+
 /// A time as the SDK takes it.
 pub(crate) fn to_smithy(t: DateTime<Utc>) -> aws_smithy_types::DateTime {
     aws_smithy_types::DateTime::from_millis(t.timestamp_millis())

@@ -4,7 +4,7 @@
 //! What arrives is merged with what the poller finds; the detection time is still the
 //! provider's own (a finding's `createdAt`, an alarm's state timestamp).
 
-use super::sandbox_error;
+use super::{sandbox_error, sdk_tags};
 use crate::sandbox::{
     AlarmState, AlarmTransition, ErrorKind, Finding, FindingResource, Push, Result, SandboxError,
     Tags,
@@ -162,17 +162,12 @@ impl AwsPush {
             .name(&self.name)
             .event_pattern(PATTERN)
             .description("gameday: detections of one run, to its queue")
-            .set_tags(Some(
-                tags.iter()
-                    .filter_map(|(k, v)| {
-                        aws_sdk_eventbridge::types::Tag::builder()
-                            .key(k)
-                            .value(v)
-                            .build()
-                            .ok()
-                    })
-                    .collect(),
-            ))
+            .set_tags(Some(sdk_tags("events:PutRule", tags, |k, v| {
+                aws_sdk_eventbridge::types::Tag::builder()
+                    .key(k)
+                    .value(v)
+                    .build()
+            })?))
             .send()
             .await
             .map_err(|e| sandbox_error("events:PutRule", e))?;
@@ -221,40 +216,38 @@ impl AwsPush {
         if let Some(task) = self.receiver.lock().ok().and_then(|mut r| r.take()) {
             task.abort();
         }
-        let mut gone = true;
-        match self
-            .events
-            .remove_targets()
-            .rule(name)
-            .ids("gameday-queue")
-            .send()
-            .await
-        {
-            Ok(_) => {}
-            Err(e) => {
-                let e = sandbox_error("events:RemoveTargets", e);
-                if e.kind != ErrorKind::NotFound {
-                    return Err(e);
-                }
-            }
-        }
-        match self.events.delete_rule().name(name).send().await {
-            Ok(_) => gone = false,
-            Err(e) => crate::steps::gone_is_fine(Err(sandbox_error("events:DeleteRule", e)))?,
-        }
-        match self.sqs.get_queue_url().queue_name(name).send().await {
+        crate::steps::gone_is_fine(
+            self.events
+                .remove_targets()
+                .rule(name)
+                .ids("gameday-queue")
+                .send()
+                .await
+                .map(drop)
+                .map_err(|e| sandbox_error("events:RemoveTargets", e)),
+        )?;
+        let rule_gone = absent(
+            self.events
+                .delete_rule()
+                .name(name)
+                .send()
+                .await
+                .map(drop)
+                .map_err(|e| sandbox_error("events:DeleteRule", e)),
+        )?;
+        let queue_gone = match self.sqs.get_queue_url().queue_name(name).send().await {
             Ok(q) => {
-                gone = false;
                 self.sqs
                     .delete_queue()
                     .queue_url(q.queue_url().unwrap_or_default())
                     .send()
                     .await
                     .map_err(|e| sandbox_error("sqs:DeleteQueue", e))?;
+                false
             }
-            Err(e) => crate::steps::gone_is_fine(Err(sandbox_error("sqs:GetQueueUrl", e)))?,
-        }
-        if gone {
+            Err(e) => absent(Err(sandbox_error("sqs:GetQueueUrl", e)))?,
+        };
+        if rule_gone && queue_gone {
             return Err(SandboxError::new(
                 ErrorKind::NotFound,
                 "events:DeleteRule",
@@ -262,6 +255,15 @@ impl AwsPush {
             ));
         }
         Ok(())
+    }
+}
+
+/// Whether `r` failed because the thing was not there; any other error is returned.
+fn absent(r: Result<()>) -> Result<bool> {
+    match r {
+        Ok(()) => Ok(false),
+        Err(e) if e.kind == ErrorKind::NotFound => Ok(true),
+        Err(e) => Err(e),
     }
 }
 

@@ -1,6 +1,6 @@
 //! S3 on AWS: the [`S3`] trait through the official SDK.
 
-use super::sandbox_error;
+use super::{sandbox_error, sdk_tags};
 use crate::sandbox::{ErrorKind, PublicAccessBlock, Result, S3, SandboxError, Tags};
 use async_trait::async_trait;
 use aws_sdk_s3::error::ProvideErrorMetadata;
@@ -87,11 +87,7 @@ impl S3 for AwsS3 {
         .await?;
         if !tags.is_empty() {
             const TAG: &str = "s3:PutBucketTagging";
-            let set = tags
-                .iter()
-                .map(|(k, v)| Tag::builder().key(k).value(v).build())
-                .collect::<std::result::Result<Vec<_>, _>>()
-                .map_err(|e| SandboxError::new(ErrorKind::InvalidInput, TAG, e.to_string()))?;
+            let set = sdk_tags(TAG, tags, |k, v| Tag::builder().key(k).value(v).build())?;
             let tagging = Tagging::builder()
                 .set_tag_set(Some(set))
                 .build()

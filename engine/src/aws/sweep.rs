@@ -394,21 +394,7 @@ async fn remove_once(sandbox: &dyn Sandbox, l: &Leftover) -> Result<()> {
         Kind::Snapshot => sandbox.ec2().delete_snapshot(id).await,
         Kind::SecurityGroup => sandbox.ec2().delete_security_group(id).await,
         Kind::Bucket => sandbox.s3().delete_bucket(id).await,
-        Kind::User => remove_user(sandbox, id).await,
+        // A user goes with its keys and policies, as DeleteUser requires.
+        Kind::User => crate::steps::delete_user(sandbox.iam(), id).await,
     })
-}
-
-/// A user goes with its keys and policies, as DeleteUser requires.
-async fn remove_user(sandbox: &dyn Sandbox, user: &str) -> Result<()> {
-    let iam = sandbox.iam();
-    for k in iam.list_access_keys(user).await? {
-        gone_is_fine(iam.delete_access_key(user, &k.access_key_id).await)?;
-    }
-    for arn in iam.list_attached_user_policies(user).await? {
-        gone_is_fine(iam.detach_user_policy(user, &arn).await)?;
-    }
-    for name in iam.user_policies(user).await?.keys() {
-        gone_is_fine(iam.delete_user_policy(user, name).await)?;
-    }
-    iam.delete_user(user).await
 }

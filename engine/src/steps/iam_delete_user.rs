@@ -37,7 +37,7 @@ static SPEC: StepSpec = StepSpec {
 };
 
 /// Deletes what IAM requires gone first, then the user.
-async fn delete_user(iam: &dyn Iam, user: &str) -> Result<(), SandboxError> {
+pub(crate) async fn delete_user(iam: &dyn Iam, user: &str) -> Result<(), SandboxError> {
     for key in iam.list_access_keys(user).await? {
         gone_is_fine(iam.delete_access_key(user, &key.access_key_id).await)?;
     }

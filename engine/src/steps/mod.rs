@@ -34,6 +34,7 @@ mod iam_create_access_key;
 mod iam_create_user;
 mod iam_delete_access_key;
 mod iam_delete_user;
+pub(crate) use iam_delete_user::delete_user;
 mod iam_delete_user_policy;
 mod iam_detach_user_policy;
 mod iam_put_user_policy;

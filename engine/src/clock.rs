@@ -2,6 +2,9 @@
 //!
 //! A run's time is the span since it started (monotonic), and its UTC instants are the
 //! start instant plus that span, so intervals never depend on the wall clock moving.
+//! A real clock reads tokio's monotonic clock: where tokio's time is paused (a plan run
+//! in virtual time), every run's real clock, and every poller and throttle, follows the
+//! one shared virtual time, which moves on whenever all of them are waiting.
 
 use crate::duration::Duration;
 use chrono::{DateTime, Utc};
@@ -37,7 +40,7 @@ pub struct Clock {
 #[derive(Debug, Clone, Copy)]
 struct Real {
     base_ms: f64,
-    anchor: std::time::Instant,
+    anchor: tokio::time::Instant,
     speed: f64,
     paused: bool,
 }
@@ -54,7 +57,7 @@ impl Real {
     /// Starts a new segment at the current run time.
     fn rebase(&mut self) {
         self.base_ms = self.elapsed_ms();
-        self.anchor = std::time::Instant::now();
+        self.anchor = tokio::time::Instant::now();
     }
 }
 
@@ -70,7 +73,7 @@ impl Clock {
             virtual_mode: mode == ClockMode::Virtual,
             real: Mutex::new(Real {
                 base_ms: 0.0,
-                anchor: std::time::Instant::now(),
+                anchor: tokio::time::Instant::now(),
                 speed,
                 paused: false,
             }),
@@ -260,6 +263,23 @@ mod tests {
             .expect("joins");
         assert!(real.elapsed() < std::time::Duration::from_secs(2));
         assert!(c.elapsed() >= Duration::from_secs(60));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn clocks_on_paused_time_share_one_virtual_time() {
+        let a = Clock::new(ClockMode::Real { speed: 1.0 }, start());
+        let real = std::time::Instant::now();
+        a.sleep(Duration::from_secs(3600)).await;
+        let b = Clock::new(ClockMode::Real { speed: 1.0 }, a.now());
+        let (x, y) = tokio::join!(
+            a.sleep(Duration::from_secs(60)),
+            b.sleep(Duration::from_secs(30))
+        );
+        let _ = (x, y);
+        assert_eq!(a.elapsed(), Duration::from_secs(3660));
+        assert_eq!(b.elapsed(), Duration::from_secs(60), "b waited with a");
+        assert_eq!(a.now(), b.now());
+        assert!(real.elapsed() < std::time::Duration::from_secs(1));
     }
 
     #[tokio::test]

@@ -134,6 +134,11 @@ pub enum Missed {
 pub enum TargetKind {
     /// An AWS account, through the AWS SDK.
     Aws,
+    /// An account of the built-in simulator, with the id `allowed_accounts` gives, for
+    /// plans: every run of a plan execution on it shares one simulated account per region,
+    /// its poller and its rate limits, as runs share an AWS account. Rehearses a plan's
+    /// fan-out offline, in virtual time if the plan asks.
+    Sim,
 }
 
 /// A role to assume for the game day.
@@ -332,6 +337,30 @@ pub fn parse(file: &Path, text: &str) -> Result<Loaded<Config>, Diagnostics> {
                 None,
             ));
         }
+        if t.kind == TargetKind::Sim {
+            let at = |field: &str| format!("targets[{i}].{field}");
+            if t.allowed_accounts.len() != 1 {
+                diags.push(loaded.at(
+                    &at("allowed_accounts"),
+                    "a simulated target is one account: give its id alone",
+                    None,
+                ));
+            }
+            for (field, set) in [
+                ("profile", t.profile.is_some()),
+                ("assume_role", t.assume_role.is_some()),
+                ("endpoint_url", t.endpoint_url.is_some()),
+                ("push", t.push),
+            ] {
+                if set {
+                    diags.push(loaded.at(
+                        &at(field),
+                        format!("a simulated target has no `{field}`: it makes no AWS call"),
+                        None,
+                    ));
+                }
+            }
+        }
         if loaded.value.targets[..i].iter().any(|o| o.name == t.name) {
             diags.push(loaded.at(
                 &format!("targets[{i}].name"),
@@ -398,7 +427,14 @@ pub fn parse(file: &Path, text: &str) -> Result<Loaded<Config>, Diagnostics> {
                 }
             }
         }
-        if p.virtual_time && p.targets.iter().any(|t| t.target != "sim") {
+        let simulated = |name: &str| {
+            name == "sim"
+                || cfg
+                    .targets
+                    .iter()
+                    .any(|x| x.name == name && x.kind == TargetKind::Sim)
+        };
+        if p.virtual_time && p.targets.iter().any(|t| !simulated(&t.target)) {
             diags.push(loaded.at(
                 &at("virtual_time"),
                 "virtual time is for the simulator: AWS targets run in real time",

@@ -56,7 +56,7 @@ impl std::fmt::Display for Shard {
 
 /// FNV-1a: a hash that stays the same across builds and machines, for draws every
 /// process of an execution must agree on.
-fn stable_hash(parts: &[&str]) -> u64 {
+pub fn stable_hash(parts: &[&str]) -> u64 {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
     for p in parts {
         for b in p.bytes().chain([0xff]) {

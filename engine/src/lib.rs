@@ -20,6 +20,7 @@ pub mod fanout;
 pub mod journal;
 pub mod library;
 pub mod locate;
+pub mod poller;
 pub mod recover;
 pub mod report;
 pub mod run;
@@ -31,6 +32,7 @@ pub mod score;
 pub mod sim;
 pub mod steps;
 pub mod template;
+pub mod throttle;
 pub mod trend;
 pub mod yamldoc;
 

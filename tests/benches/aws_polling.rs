@@ -8,13 +8,13 @@
 //! (default 120), with the default poll intervals (GuardDuty 30 s, CloudWatch 15 s,
 //! containment 10 s).
 
-use gameday_engine::aws::poller::Pollers;
 use gameday_engine::aws::sandbox::AwsSandbox;
 use gameday_engine::clock::Clock;
 use gameday_engine::config::{Poll, RetryMode, Target, TargetKind};
 use gameday_engine::event::{Body, RunPhase};
 use gameday_engine::journal::Journal;
 use gameday_engine::library::{self, Plan};
+use gameday_engine::poller::Pollers;
 use gameday_engine::run::{Run, RunConfig, abort_signal};
 use gameday_engine::sandbox::Sandbox;
 use gameday_tests::aws_run;

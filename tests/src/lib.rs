@@ -20,24 +20,30 @@ pub fn repo() -> PathBuf {
         .unwrap_or_default()
 }
 
-/// The `gameday` binary, built once per test process so it is never stale.
+/// The `gameday` binary, built once per test process so it is never stale, in the
+/// profile the test or benchmark itself was built in.
 #[allow(clippy::panic)]
 pub fn binary() -> &'static Path {
     static BIN: OnceLock<PathBuf> = OnceLock::new();
     BIN.get_or_init(|| {
-        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
-        let status = Command::new(cargo)
-            .args(["build", "--quiet", "-p", "gameday", "--bin", "gameday"])
-            .current_dir(repo())
-            .status()
-            .unwrap_or_else(|e| panic!("cannot run cargo build: {e}"));
-        assert!(status.success(), "cargo build of the gameday binary failed");
         // Test executables live in target/<profile>/deps; the binary one folder up.
         let exe = std::env::current_exe().unwrap_or_else(|e| panic!("current_exe: {e}"));
         let dir = exe
             .parent()
             .and_then(Path::parent)
             .unwrap_or_else(|| panic!("unexpected test layout: {}", exe.display()));
+        let release = dir.file_name().is_some_and(|n| n == "release");
+        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
+        let mut build = Command::new(cargo);
+        build.args(["build", "--quiet", "-p", "gameday", "--bin", "gameday"]);
+        if release {
+            build.arg("--release");
+        }
+        let status = build
+            .current_dir(repo())
+            .status()
+            .unwrap_or_else(|e| panic!("cannot run cargo build: {e}"));
+        assert!(status.success(), "cargo build of the gameday binary failed");
         let bin = dir.join("gameday");
         assert!(bin.is_file(), "no binary at {}", bin.display());
         bin

@@ -392,3 +392,148 @@ fn the_webhook_hears_when_an_execution_starts_and_ends() {
     assert_eq!(bodies[1]["runs"][0]["scenario"], "public-bucket");
     assert_eq!(bodies[1]["runs"][0]["outcome"], "passed");
 }
+
+/// Three simulated accounts (`kind: sim`), one of them in two regions.
+const SIM_TARGETS: &str = concat!(
+    "targets:\n",
+    "  - name: sandbox-a\n    kind: sim\n    regions: [us-east-1, eu-west-1]\n",
+    "    allowed_accounts: [\"210000000001\"]\n",
+    "  - name: sandbox-b\n    kind: sim\n    regions: [us-east-1]\n",
+    "    allowed_accounts: [\"210000000002\"]\n",
+    "  - name: sandbox-c\n    kind: sim\n    regions: [us-east-1]\n",
+    "    allowed_accounts: [\"210000000003\"]\n",
+);
+
+#[test]
+fn a_plan_over_simulated_accounts_shares_each_account_and_keeps_its_limits() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(
+        dir.path().join("gameday.yaml"),
+        format!(
+            "{SIM_TARGETS}plans:\n  - name: rehearsal\n    schedule: {{ cron: \"0 10 * * TUE\" }}\n    \
+             scenarios: [compromised-access-key, cloudtrail-stopped, ssh-open-to-world]\n    \
+             targets: [{{ target: sandbox-a }}, {{ target: sandbox-b }}, {{ target: sandbox-c }}]\n    \
+             concurrency: 12\n    responders: autopilot\n    virtual_time: true\n"
+        ),
+    )
+    .expect("config");
+    let lib = gameday_tests::repo();
+    let out = gameday(
+        dir.path(),
+        &[
+            "schedule",
+            "run",
+            "rehearsal",
+            "--library",
+            lib.to_str().expect("utf-8"),
+        ],
+    );
+    let (text, err) = (
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr),
+    );
+    // 0 or 1: the detection model may miss; 3 would be a run that did not end cleanly or
+    // left something behind.
+    assert!(matches!(out.status.code(), Some(0 | 1)), "{text}\n{err}");
+    assert!(!err.contains(" left "), "every run cleaned up: {err}");
+    let rows: Vec<&str> = text.lines().filter(|l| l.contains(" sandbox-")).collect();
+    assert_eq!(rows.len(), 12, "3 scenarios in 4 account-regions: {text}");
+    let exec = std::fs::read_dir(dir.path().join("runs"))
+        .expect("runs")
+        .map(|e| e.expect("entry").path())
+        .find(|p| p.is_dir() && !p.ends_with(".schedule"))
+        .expect("the execution folder");
+    // Every run knows its account and region, and ran in virtual time: its run time
+    // spans minutes of the detectors' delays.
+    let reports = exec.join("report.json");
+    let combined: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&reports).expect("combined report"))
+            .expect("json");
+    let runs = combined["runs"].as_array().expect("runs");
+    assert_eq!(runs.len(), 12);
+    let mut seen: Vec<String> = runs
+        .iter()
+        .map(|r| {
+            let t = &r["target"];
+            format!(
+                "{} {}",
+                t["account_id"].as_str().unwrap_or("?"),
+                t["region"].as_str().unwrap_or("?")
+            )
+        })
+        .collect();
+    seen.sort();
+    seen.dedup();
+    assert_eq!(
+        seen,
+        [
+            "210000000001 eu-west-1",
+            "210000000001 us-east-1",
+            "210000000002 us-east-1",
+            "210000000003 us-east-1"
+        ]
+    );
+    // The calls each account saw: within every limit, and detection polls shared, so
+    // ListFindings stays near one per 30 s interval in each region however many runs
+    // watch there.
+    let calls: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(exec.join("calls.json")).expect("calls.json"),
+    )
+    .expect("json");
+    let accounts = calls["accounts"].as_array().expect("accounts");
+    assert_eq!(accounts.len(), 3, "one throttle per account: {calls}");
+    for a in accounts {
+        for f in a["families"].as_array().expect("families") {
+            let n = |k: &str| f[k].as_u64().expect(k);
+            assert!(
+                n("peak_per_second") <= n("allowed_per_second")
+                    && n("peak_per_minute") <= n("allowed_per_minute"),
+                "{f}"
+            );
+            if f["family"] == "guardduty" {
+                let list = f["operations"]["guardduty:ListFindings"]
+                    .as_u64()
+                    .unwrap_or(0);
+                let minutes = n("minutes");
+                assert!(
+                    list > 0 && list <= 2 * minutes + 2,
+                    "{list} ListFindings over {minutes} minutes: {f}"
+                );
+            }
+        }
+        assert!(a["all"]["calls"].as_u64().unwrap_or(0) > 0);
+    }
+}
+
+#[test]
+fn simulated_targets_are_checked_and_kept_to_plans() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(
+        dir.path().join("gameday.yaml"),
+        "targets:\n  - name: fake\n    kind: sim\n    profile: prod\n    regions: [us-east-1]\n    \
+         allowed_accounts: [\"210000000001\", \"210000000002\"]\n",
+    )
+    .expect("config");
+    let out = gameday(dir.path(), &["schedule", "list"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("gameday.yaml:4:") && err.contains("no `profile`"),
+        "{err}"
+    );
+    assert!(
+        err.contains("gameday.yaml:6:") && err.contains("one account"),
+        "{err}"
+    );
+    std::fs::write(dir.path().join("gameday.yaml"), SIM_TARGETS).expect("config");
+    let out = gameday(
+        dir.path(),
+        &["run", "compromised-access-key", "--target", "sandbox-b"],
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("--target sandbox-b") && err.contains("for plans"),
+        "{err}"
+    );
+}

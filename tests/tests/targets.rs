@@ -216,4 +216,9 @@ fn the_example_configuration_is_valid() {
     );
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert!(stdout(&o).contains("sandbox"), "{}", stdout(&o));
+    assert!(
+        stdout(&o).contains("simulated account 210000000001"),
+        "{}",
+        stdout(&o)
+    );
 }

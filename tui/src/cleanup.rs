@@ -5,12 +5,12 @@
 use crate::cli::CleanupArgs;
 use crate::commands::{self, BAD_INPUT};
 use crate::place::{self, aws_target};
-use gameday_engine::aws::poller::Pollers;
 use gameday_engine::aws::sandbox::AwsSandbox;
 use gameday_engine::aws::sweep::{self, Leftover};
 use gameday_engine::config::Target;
 use gameday_engine::event::Body;
 use gameday_engine::journal::{self, Journal};
+use gameday_engine::poller::Pollers;
 use gameday_engine::recover;
 use std::path::Path;
 

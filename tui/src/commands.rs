@@ -4,11 +4,11 @@ use crate::cli::{Cli, Command, ReportFormat, RunArgs, SchemaKind, TargetArgs};
 use crate::place::{Opened, Place};
 use crate::progress::Progress;
 use gameday_engine::autopilot::AutopilotConfig;
-use gameday_engine::aws::poller::Pollers;
 use gameday_engine::clock::ClockMode;
 use gameday_engine::event::Outcome;
 use gameday_engine::journal::{self, Journal};
 use gameday_engine::library::{self, Checked, Plan};
+use gameday_engine::poller::Pollers;
 use gameday_engine::run::{AbortHandle, Run, RunConfig, abort_signal};
 use gameday_engine::score::Summary;
 use gameday_engine::sim::DetectionModel;
@@ -290,6 +290,7 @@ fn plan_text(plan: &Plan, place: &Place) -> String {
         Place::Aws { target, region } => {
             (format!("{} ({region})", target.name), target.tags.clone())
         }
+        Place::Shared(s) => (s.name(), BTreeMap::new()),
     };
     let _ = writeln!(
         o,
@@ -591,6 +592,7 @@ async fn run_all(
                 model: &model,
                 pollers: &pollers,
                 abort: &abort,
+                epoch: None,
             };
             let mut printer = None;
             let result = day
@@ -668,6 +670,8 @@ pub(crate) struct GameDay<'a> {
     pub model: &'a Arc<DetectionModel>,
     pub pollers: &'a Pollers,
     pub abort: &'a gameday_engine::run::Abort,
+    /// The clock the run's own starts on (a plan execution's); the wall clock if none.
+    pub epoch: Option<&'a gameday_engine::clock::Clock>,
 }
 
 impl GameDay<'_> {
@@ -690,7 +694,14 @@ impl GameDay<'_> {
         // nothing behind, not even an empty run.
         let Opened { sandbox, clock } = self
             .place
-            .open(self.run_id, self.seed, self.mode, self.model, self.pollers)
+            .open(
+                self.run_id,
+                self.seed,
+                self.mode,
+                self.model,
+                self.pollers,
+                self.epoch.map_or_else(chrono::Utc::now, |c| c.now()),
+            )
             .await?;
         let (run_dir, mut journal) = open_journal(self.runs_dir, self.run_id)?;
         let config = RunConfig {

@@ -1,15 +1,16 @@
-//! Where a game day runs: the built-in simulator, or an AWS target of `gameday.yaml`,
-//! preflighted before every run.
+//! Where a game day runs: the built-in simulator, an AWS target of `gameday.yaml`
+//! (preflighted before every run), or, for a plan, a simulated account its runs share.
 
 use crate::cli::TargetArgs;
 use crate::commands::BAD_INPUT;
 use gameday_engine::aws::PreflightError;
-use gameday_engine::aws::poller::Pollers;
 use gameday_engine::aws::sandbox::AwsSandbox;
 use gameday_engine::clock::{Clock, ClockMode};
-use gameday_engine::config::{self, ConfigError, Poll, Target};
-use gameday_engine::sandbox::Sandbox;
-use gameday_engine::sim::{DetectionModel, SimAccount};
+use gameday_engine::config::{self, ConfigError, Poll, Target, TargetKind};
+use gameday_engine::poller::{Poller, Pollers};
+use gameday_engine::sandbox::{Sandbox, Throttled};
+use gameday_engine::sim::{DetectionModel, SharedSim, SimAccount};
+use gameday_engine::throttle::Gate;
 use std::sync::Arc;
 
 /// A target, resolved from the command line.
@@ -23,6 +24,60 @@ pub(crate) enum Place {
         /// The region.
         region: String,
     },
+    /// A simulated account (a `kind: sim` target) in one region, shared by the runs of a
+    /// plan execution.
+    Shared(Arc<SharedAccount>),
+}
+
+/// A simulated account that the runs of one plan execution share.
+pub(crate) struct SharedAccount {
+    target: Target,
+    account: Arc<SimAccount>,
+    poller: Arc<Poller>,
+    /// The execution's clock: the account's time, and where each run's clock starts.
+    clock: Arc<Clock>,
+}
+
+impl SharedAccount {
+    /// Simulated target `target` in `region`, on `clock`; its poller and throttle are in
+    /// `pollers`, as an AWS account's would be.
+    pub(crate) fn new(
+        target: &Target,
+        region: &str,
+        seed: u64,
+        model: &Arc<DetectionModel>,
+        clock: Arc<Clock>,
+        pollers: &Pollers,
+    ) -> Self {
+        let id = target.allowed_accounts.first().cloned().unwrap_or_default();
+        let account = Arc::new(SimAccount::in_account(
+            seed,
+            model.clone(),
+            clock.clone(),
+            &id,
+            region,
+        ));
+        let gate = Gate::new(pollers.throttle(&id, "sim"), region);
+        let poller = pollers.get(&format!("{id}/{region}/sim"), || {
+            Poller::new(account.clone(), account.clone(), gate, target.poll)
+        });
+        SharedAccount {
+            target: target.clone(),
+            account,
+            poller,
+            clock,
+        }
+    }
+
+    /// Its name, with the region.
+    pub(crate) fn name(&self) -> String {
+        format!("{} ({})", self.target.name, self.account.target().region)
+    }
+
+    /// Every resource still carrying run `run_id`'s tag.
+    pub(crate) fn tagged_resources(&self, run_id: &str) -> Vec<String> {
+        self.account.tagged_resources(run_id)
+    }
 }
 
 /// The sandbox of one run and the clock it runs on.
@@ -63,6 +118,12 @@ pub(crate) fn aws_target(
     };
     let (file, config) = config::read(explicit, std::path::Path::new(".")).map_err(fail)?;
     let target = config.target(name, &file).map_err(fail)?;
+    if target.kind == TargetKind::Sim {
+        eprintln!(
+            "error: --target {name}: a simulated target (kind: sim) is for plans (`gameday schedule run`); a single game day on the simulator is `--target sim`"
+        );
+        return Err(BAD_INPUT);
+    }
     let region = region
         .map(str::to_owned)
         .or_else(|| target.regions.first().cloned())
@@ -111,6 +172,7 @@ impl Place {
         match self {
             Place::Sim => gameday_engine::library::DEFAULT_PREFIX,
             Place::Aws { target, .. } => &target.name_prefix,
+            Place::Shared(s) => &s.target.name_prefix,
         }
     }
 
@@ -119,6 +181,7 @@ impl Place {
         match self {
             Place::Sim => Poll::default(),
             Place::Aws { target, .. } => target.poll.for_runs(),
+            Place::Shared(s) => s.target.poll.for_runs(),
         }
     }
 
@@ -127,12 +190,14 @@ impl Place {
         match self {
             Place::Sim => Poll::default(),
             Place::Aws { target, .. } => target.poll,
+            Place::Shared(s) => s.target.poll,
         }
     }
 
-    /// The sandbox and clock of run `run_id`. On AWS this is where preflight happens,
-    /// before every run: exit 2 when the account is not allowed or a stop alarm fires,
-    /// 3 when AWS cannot be asked; nothing has changed either way.
+    /// The sandbox and clock of run `run_id`, starting at `start`. On AWS this is where
+    /// preflight happens, before every run: exit 2 when the account is not allowed or a
+    /// stop alarm fires, 3 when AWS cannot be asked; nothing has changed either way. On
+    /// AWS and shared simulated accounts, every call passes the account's throttle.
     pub(crate) async fn open(
         &self,
         run_id: &str,
@@ -140,10 +205,11 @@ impl Place {
         mode: ClockMode,
         model: &Arc<DetectionModel>,
         pollers: &Pollers,
+        start: chrono::DateTime<chrono::Utc>,
     ) -> Result<Opened, i32> {
         match self {
             Place::Sim => {
-                let clock = Arc::new(Clock::new(mode, chrono::Utc::now()));
+                let clock = Arc::new(Clock::new(mode, start));
                 let sim = SimAccount::new(seed, model.clone(), clock.clone());
                 Ok(Opened {
                     sandbox: Box::new(sim),
@@ -154,9 +220,19 @@ impl Place {
                 let (sandbox, preflight) = connect(target, region, run_id, pollers).await?;
                 // The run keeps AWS's time: T0 and the providers' timestamps agree.
                 let skew = preflight.skew.unwrap_or_default();
-                let clock = Arc::new(Clock::new(mode, chrono::Utc::now() + skew));
+                let clock = Arc::new(Clock::new(mode, start + skew));
+                let gate = sandbox.gate();
                 Ok(Opened {
-                    sandbox: Box::new(sandbox),
+                    sandbox: Box::new(Throttled::new(sandbox, gate)),
+                    clock,
+                })
+            }
+            Place::Shared(s) => {
+                // The run's time is the account's: its clock starts at the account's now.
+                let clock = Arc::new(Clock::new(mode, s.clock.now()));
+                let sim = SharedSim::new(&s.target.name, s.account.clone(), s.poller.clone());
+                Ok(Opened {
+                    sandbox: Box::new(Throttled::new(sim, s.poller.gate().clone())),
                     clock,
                 })
             }

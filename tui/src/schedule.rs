@@ -4,14 +4,14 @@
 
 use crate::cli::{ConfigArg, Library, LogFormat, ScheduleCommand};
 use crate::commands::{self, BAD_INPUT, GameDay};
-use crate::place::{Place, read_config};
+use crate::place::{Place, SharedAccount, read_config};
 use chrono::{DateTime, Utc};
 use gameday_engine::autopilot::AutopilotConfig;
-use gameday_engine::aws::poller::Pollers;
-use gameday_engine::clock::ClockMode;
-use gameday_engine::config::{Config, Missed, PlanSpec, Responders};
+use gameday_engine::clock::{Clock, ClockMode};
+use gameday_engine::config::{Config, Missed, PlanSpec, Responders, TargetKind};
 use gameday_engine::fanout::{self, Job, Shard, StateDir};
 use gameday_engine::library::{self, Checked};
+use gameday_engine::poller::Pollers;
 use gameday_engine::run::{Abort, abort_signal};
 use gameday_engine::schedule::{self, Schedule};
 use gameday_engine::score::Summary;
@@ -200,6 +200,14 @@ fn library_index(dir: &Path) -> Result<BTreeMap<String, Checked>, i32> {
             }
         }
     }
+    if index.is_empty() {
+        eprintln!(
+            "error: --library {}: no scenarios in {} (the library is the folder holding scenarios/ and runbooks/)",
+            dir.display(),
+            dir.join("scenarios").display()
+        );
+        return Err(BAD_INPUT);
+    }
     Ok(index)
 }
 
@@ -207,6 +215,10 @@ fn library_index(dir: &Path) -> Result<BTreeMap<String, Checked>, i32> {
 struct Execution {
     dir: PathBuf,
     runs: Vec<(Job, Result<Summary, String>)>,
+    /// By account: the calls made, and the family nearest its limit, for the summary.
+    calls: Vec<(String, u64, String)>,
+    /// Runs on simulated accounts whose resources outlived their clean-up, by run id.
+    leftovers: BTreeMap<String, Vec<String>>,
 }
 
 /// The JSON a webhook receives.
@@ -300,8 +312,16 @@ async fn execute(
             p.think_time.as_millis() * 10 / 3,
         ),
     });
+    // The execution's time: every run's clock, and the simulated accounts', start from it.
+    // In virtual time it starts at the moment itself.
+    let epoch = Clock::new(
+        ClockMode::Real { speed: 1.0 },
+        if p.virtual_time { slot } else { Utc::now() },
+    );
+    let epoch = Arc::new(epoch);
     // Places first: a bad target or region stops the execution before anything runs.
     let mut places = Vec::new();
+    let mut shared: BTreeMap<(String, String), Arc<SharedAccount>> = BTreeMap::new();
     for job in &jobs {
         let place = if job.target == "sim" {
             Place::Sim
@@ -310,25 +330,42 @@ async fn execute(
                 eprintln!("error: plan {}: no target `{}`", p.name, job.target);
                 return Err(BAD_INPUT);
             };
-            Place::Aws {
-                target: Box::new(t.clone()),
-                region: job.region.clone(),
+            if t.kind == TargetKind::Sim {
+                let moment = slot.to_rfc3339();
+                let account = shared
+                    .entry((t.name.clone(), job.region.clone()))
+                    .or_insert_with(|| {
+                        let seed = fanout::stable_hash(&[&p.name, &moment, &t.name, &job.region]);
+                        Arc::new(SharedAccount::new(
+                            t,
+                            &job.region,
+                            seed,
+                            &model,
+                            epoch.clone(),
+                            &pollers,
+                        ))
+                    });
+                Place::Shared(account.clone())
+            } else {
+                Place::Aws {
+                    target: Box::new(t.clone()),
+                    region: job.region.clone(),
+                }
             }
         };
         places.push(place);
     }
-    let mode = if p.virtual_time {
-        ClockMode::Virtual
-    } else {
-        ClockMode::Real { speed: 1.0 }
-    };
+    // Virtual time is tokio's paused clock (see `run_now`): every run's clock is real
+    // time at speed 1 on it.
+    let mode = ClockMode::Real { speed: 1.0 };
     let runs = jobs
         .iter()
         .zip(&places)
         .enumerate()
         .map(|(i, (job, place))| {
             let limit = limit.clone();
-            let (model, pollers, overrides, dir) = (&model, &pollers, &overrides, &dir);
+            let (model, pollers, overrides, dir, epoch) =
+                (&model, &pollers, &overrides, &dir, &epoch);
             async move {
                 let _permit = limit.acquire().await;
                 if abort.reason().is_some() {
@@ -353,6 +390,7 @@ async fn execute(
                     model,
                     pollers,
                     abort,
+                    epoch: Some(epoch.as_ref()),
                 };
                 let result = day
                     .run(|_| None)
@@ -363,7 +401,65 @@ async fn execute(
             }
         });
     let runs = futures_util::future::join_all(runs).await;
-    let done = Execution { dir, runs };
+    // A simulated account is the one place gameday can see everything: check that each
+    // run's clean-up left nothing with its tag.
+    let mut leftovers = BTreeMap::new();
+    for ((job, r), place) in runs.iter().zip(&places) {
+        if let (Ok(s), Place::Shared(a)) = (r, place) {
+            let left = a.tagged_resources(&s.run_id);
+            if !left.is_empty() {
+                eprintln!(
+                    "warning: plan {}: run {} ({} in {}) left {}",
+                    p.name,
+                    s.run_id,
+                    job.scenario,
+                    job.target,
+                    left.join(", ")
+                );
+                leftovers.insert(s.run_id.clone(), left);
+            }
+        }
+    }
+    let calls = pollers
+        .call_stats()
+        .into_iter()
+        .map(|(account, totals, families)| {
+            let total = totals.calls;
+            let busiest = families
+                .iter()
+                .max_by(|a, b| {
+                    let share = |f: &gameday_engine::throttle::FamilyStats| {
+                        f.rates.peak_per_minute as f64 / f.allowed_per_minute.max(1) as f64
+                    };
+                    share(a).total_cmp(&share(b))
+                })
+                .map(|f| {
+                    format!(
+                        "{}{} at {}/min (allowed {}), median {}/min",
+                        f.family,
+                        if f.region.is_empty() {
+                            String::new()
+                        } else {
+                            format!(" in {}", f.region)
+                        },
+                        f.rates.peak_per_minute,
+                        f.allowed_per_minute,
+                        f.rates.median_per_minute
+                    )
+                })
+                .unwrap_or_default();
+            (account, total, busiest)
+        })
+        .collect();
+    let done = Execution {
+        dir,
+        runs,
+        calls,
+        leftovers,
+    };
+    if done.dir.is_dir() {
+        write_calls(&done.dir, &pollers, shard);
+    }
     // The combined report of every run in the execution folder: with shards, whichever
     // finishes last writes the report of all.
     if done.dir.is_dir() {
@@ -371,6 +467,28 @@ async fn execute(
     }
     notify(p, webhook_body("ended", p, slot, shard, &jobs, Some(&done))).await;
     Ok(done)
+}
+
+/// `calls.json` (`calls-I-of-N.json` for a shard) in the execution folder: the calls made
+/// in each account, by API family and region, with their peaks beside the family's limit.
+/// A failure is a warning.
+fn write_calls(dir: &Path, pollers: &Pollers, shard: Option<Shard>) {
+    let accounts: Vec<serde_json::Value> = pollers
+        .call_stats()
+        .into_iter()
+        .map(|(account, totals, families)| {
+            serde_json::json!({ "account": account, "all": totals, "families": families })
+        })
+        .collect();
+    let name = match shard {
+        Some(s) => format!("calls-{}-of-{}.json", s.index, s.count),
+        None => "calls.json".to_owned(),
+    };
+    let body = serde_json::json!({ "accounts": accounts });
+    let text = serde_json::to_string_pretty(&body).unwrap_or_default();
+    if let Err(e) = std::fs::write(dir.join(&name), text + "\n") {
+        eprintln!("warning: {}: {e}", dir.join(name).display());
+    }
 }
 
 fn print_execution(p: &PlanSpec, e: &Execution) {
@@ -397,6 +515,9 @@ fn print_execution(p: &PlanSpec, e: &Execution) {
         e.runs.len(),
         e.dir.display()
     );
+    for (account, calls, busiest) in &e.calls {
+        println!("  calls in {account}: {calls}; busiest: {busiest}");
+    }
 }
 
 fn exit_of(e: &Execution, aborted: bool) -> i32 {
@@ -409,7 +530,11 @@ fn exit_of(e: &Execution, aborted: bool) -> i32 {
         })
         .max()
         .unwrap_or(0);
-    if aborted { worst.max(3) } else { worst }
+    if aborted || !e.leftovers.is_empty() {
+        worst.max(3)
+    } else {
+        worst
+    }
 }
 
 /// How late `--if-due` may start a moment and still run it.
@@ -460,6 +585,11 @@ async fn run_now(
     };
     let (handle, abort) = abort_signal();
     commands::install_signal_handlers(Arc::new(handle), false);
+    if p.virtual_time {
+        // Virtual time: tokio's clock stands still while anything can run, and jumps to
+        // the next timer when everything waits. The runtime is this command's alone.
+        tokio::time::pause();
+    }
     match execute(p, &cfg, &index, slot, shard, &abort).await {
         Ok(e) => {
             print_execution(p, &e);
@@ -506,6 +636,13 @@ async fn daemon(names: &[String], library: &Library, config: &ConfigArg, log: Lo
     let mut chosen = Vec::new();
     for p in &cfg.plans {
         if names.is_empty() || names.contains(&p.name) {
+            if p.virtual_time {
+                log.line(
+                    Some(&p.name),
+                    "virtual time: not scheduled (the daemon keeps real time; run it with `gameday schedule run`)",
+                );
+                continue;
+            }
             chosen.push(p);
         }
     }

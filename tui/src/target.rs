@@ -26,6 +26,15 @@ fn list(explicit: Option<&std::path::Path>) -> i32 {
     println!("{}:", file.display());
     println!("  sim        the built-in simulator (account 111122223333, us-east-1)");
     for t in &config.targets {
+        if t.kind == gameday_engine::config::TargetKind::Sim {
+            println!(
+                "  {:<10} simulated account {} for plans; regions {}",
+                t.name,
+                t.allowlist(),
+                t.regions.join(", ")
+            );
+            continue;
+        }
         let how = match (&t.profile, &t.assume_role) {
             (_, Some(r)) => format!("assumes {}", r.arn),
             (Some(p), None) => format!("profile {p}"),

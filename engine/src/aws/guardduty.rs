@@ -3,7 +3,10 @@
 //! drilling the response path.
 
 use super::sandbox_error;
+use crate::poller::FindingSource;
 use crate::sandbox::{ErrorKind, Finding, FindingResource, Result, SandboxError};
+use crate::throttle::Gate;
+use async_trait::async_trait;
 use aws_sdk_guardduty::types::{Condition, FindingCriteria};
 use chrono::{DateTime, Utc};
 use std::collections::{BTreeSet, HashMap};
@@ -37,9 +40,14 @@ impl AwsFindings {
 
     /// The region's detector; GuardDuty not enabled is [`ErrorKind::NotFound`].
     pub async fn detector(&self) -> Result<String> {
+        self.detector_through(None).await
+    }
+
+    async fn detector_through(&self, gate: Option<&Gate>) -> Result<String> {
         const OP: &str = "guardduty:ListDetectors";
         self.detector
             .get_or_try_init(|| async {
+                pass(gate, OP).await;
                 let out = self
                     .client
                     .list_detectors()
@@ -78,19 +86,21 @@ impl AwsFindings {
 
     /// Unarchived findings of `types` updated at or after `since`, oldest first.
     pub async fn findings(&self, types: &[String], since: DateTime<Utc>) -> Result<Vec<Finding>> {
-        self.findings_except(types, since, &BTreeSet::new()).await
+        self.fetch(types, since, &BTreeSet::new(), None).await
     }
 
-    /// [`Self::findings`], without fetching the details of the findings in `known` again.
-    pub async fn findings_except(
+    /// [`Self::findings`], without fetching the details of the findings in `known` again,
+    /// passing `gate` (when there is one) before each call.
+    async fn fetch(
         &self,
         types: &[String],
         since: DateTime<Utc>,
         known: &BTreeSet<String>,
+        gate: Option<&Gate>,
     ) -> Result<Vec<Finding>> {
         const LIST: &str = "guardduty:ListFindings";
         const GET: &str = "guardduty:GetFindings";
-        let detector = self.detector().await?;
+        let detector = self.detector_through(gate).await?;
         let criteria = FindingCriteria::builder()
             .set_criterion(Some(HashMap::from([
                 (
@@ -114,6 +124,7 @@ impl AwsFindings {
         let mut ids = Vec::new();
         let mut token: Option<String> = None;
         loop {
+            pass(gate, LIST).await;
             let out = self
                 .client
                 .list_findings()
@@ -139,6 +150,7 @@ impl AwsFindings {
         }
         let mut findings = Vec::with_capacity(ids.len());
         for batch in ids.chunks(BATCH) {
+            pass(gate, GET).await;
             let out = self
                 .client
                 .get_findings()
@@ -204,5 +216,24 @@ impl AwsFindings {
         }
         findings.sort_by_key(|f| f.created_at);
         Ok(findings)
+    }
+}
+
+async fn pass(gate: Option<&Gate>, operation: &str) {
+    if let Some(g) = gate {
+        g.pass(operation).await;
+    }
+}
+
+#[async_trait]
+impl FindingSource for AwsFindings {
+    async fn findings_except(
+        &self,
+        types: &[String],
+        since: DateTime<Utc>,
+        known: &BTreeSet<String>,
+        gate: &Gate,
+    ) -> Result<Vec<Finding>> {
+        self.fetch(types, since, known, Some(gate)).await
     }
 }

@@ -8,7 +8,6 @@ pub mod cloudwatch;
 pub mod ec2;
 pub mod guardduty;
 pub mod iam;
-pub mod poller;
 pub mod push;
 pub mod s3;
 pub mod sandbox;

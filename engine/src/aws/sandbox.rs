@@ -6,15 +6,16 @@ use super::cloudwatch::AwsCloudWatch;
 use super::ec2::AwsEc2;
 use super::guardduty::AwsFindings;
 use super::iam::AwsIam;
-use super::poller::{Poller, Pollers};
 use super::push::{AwsPush, Pushed};
 use super::s3::AwsS3;
 use super::{Preflight, PreflightError, preflight, sandbox_error, sdk_config};
 use crate::config::Target;
+use crate::poller::{Poller, Pollers};
 use crate::sandbox::{
     Actor, Alarm, AlarmTransition, CloudTrail, CloudWatch, Ec2, ErrorKind, Finding, GuardDuty, Iam,
     Push, Result, S3, Sandbox, SandboxError, Tags, TargetInfo,
 };
+use crate::throttle::Gate;
 use async_trait::async_trait;
 use aws_sdk_guardduty::types::ThreatIntelSetFormat;
 use chrono::{DateTime, Utc};
@@ -239,16 +240,16 @@ impl AwsSandbox {
         let account = checked.identity.account.clone();
         let config = sdk_config(target, region, Some(run_id)).await;
         let path_style = target.endpoint_url.is_some();
-        let key = format!(
-            "{account}/{region}/{}",
-            target.endpoint_url.as_deref().unwrap_or("aws")
-        );
+        let endpoint = target.endpoint_url.as_deref().unwrap_or("aws");
+        let key = format!("{account}/{region}/{endpoint}");
         // The poller's own calls carry no run id: they serve every run.
         let base = sdk_config(target, region, None).await;
+        let gate = Gate::new(pollers.throttle(&account, endpoint), region);
         let poller = pollers.get(&key, || {
             Poller::new(
-                AwsFindings::new(&base),
-                AwsCloudWatch::new(&base),
+                Arc::new(AwsFindings::new(&base)),
+                Arc::new(AwsCloudWatch::new(&base)),
+                gate,
                 target.poll,
             )
         });
@@ -292,6 +293,11 @@ impl AwsSandbox {
 }
 
 impl AwsSandbox {
+    /// The gate of its account's throttle, in its region.
+    pub fn gate(&self) -> Gate {
+        self.poller.gate().clone()
+    }
+
     /// Every resource tagged by a run in this account and region (read-only calls).
     pub async fn leftovers(&self) -> Result<Vec<super::sweep::Leftover>> {
         super::sweep::find(&self.config, self.path_style).await

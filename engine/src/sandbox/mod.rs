@@ -1,13 +1,17 @@
 //! The one seam to the cloud: narrow traits per service, in the project's own types.
 //!
-//! Two implementations: the in-process simulator (`crate::sim`) and, later, AWS through
-//! the official SDK. Nothing above this module knows which one it talks to.
+//! Two implementations: the in-process simulator (`crate::sim`) and AWS through the
+//! official SDK (`crate::aws`). Nothing above this module knows which one it talks to.
+//! [`Throttled`] puts either behind its account's rate limits.
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::fmt;
+
+mod throttled;
+pub use throttled::Throttled;
 
 /// What went wrong in a call to the cloud.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

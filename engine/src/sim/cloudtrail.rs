@@ -1,6 +1,6 @@
 //! CloudTrail: trails, and LookupEvents over the simulator's audit log.
 
-use super::{ACCOUNT_ID, Call, REGION, SimAccount, error, iam::statements};
+use super::{Call, SimAccount, error, iam::statements};
 use crate::sandbox::{
     AuditEvent, CloudTrail, ErrorKind, FindingResource, Result, SandboxError, Tags,
 };
@@ -23,15 +23,18 @@ fn about_trail(trail: &str) -> FindingResource {
     }
 }
 
-fn no_trail(op: &str, trail: &str) -> SandboxError {
-    error(
-        ErrorKind::NotFound,
-        op,
-        "TrailNotFoundException",
-        format!(
-            "Unknown trail: arn:aws:cloudtrail:{REGION}:{ACCOUNT_ID}:trail/{trail} for the user: {ACCOUNT_ID}"
-        ),
-    )
+impl SimAccount {
+    fn no_trail(&self, op: &str, trail: &str) -> SandboxError {
+        let (region, account) = (&self.region, &self.account);
+        error(
+            ErrorKind::NotFound,
+            op,
+            "TrailNotFoundException",
+            format!(
+                "Unknown trail: arn:aws:cloudtrail:{region}:{account}:trail/{trail} for the user: {account}"
+            ),
+        )
+    }
 }
 
 /// Whether a bucket policy lets CloudTrail check the bucket's ACL (s3:GetBucketAcl) and
@@ -63,7 +66,7 @@ impl SimAccount {
         let mut st = self.lock();
         st.trails
             .get_mut(trail)
-            .ok_or_else(|| no_trail(op, trail))?
+            .ok_or_else(|| self.no_trail(op, trail))?
             .logging = on;
         self.record(&mut st, Call::new(op, &[trail]).subject(about_trail(trail)));
         Ok(())
@@ -112,10 +115,16 @@ impl CloudTrail for SimAccount {
                 ErrorKind::AlreadyExists,
                 OP,
                 "TrailAlreadyExistsException",
-                format!("Trail {trail} already exists for customer: {ACCOUNT_ID}"),
+                format!(
+                    "Trail {trail} already exists for customer: {}",
+                    self.account
+                ),
             ));
         }
-        let arn = format!("arn:aws:cloudtrail:{REGION}:{ACCOUNT_ID}:trail/{trail}");
+        let arn = format!(
+            "arn:aws:cloudtrail:{}:{}:trail/{trail}",
+            self.region, self.account
+        );
         st.trails.insert(
             trail.to_owned(),
             Trail {
@@ -139,7 +148,7 @@ impl CloudTrail for SimAccount {
         const OP: &str = "cloudtrail:DeleteTrail";
         let mut st = self.lock();
         if st.trails.remove(trail).is_none() {
-            return Err(no_trail(OP, trail));
+            return Err(self.no_trail(OP, trail));
         }
         self.record(&mut st, Call::new(OP, &[trail]).subject(about_trail(trail)));
         Ok(())
@@ -158,7 +167,7 @@ impl CloudTrail for SimAccount {
         st.trails
             .get(trail)
             .map(|t| t.logging)
-            .ok_or_else(|| no_trail("cloudtrail:GetTrailStatus", trail))
+            .ok_or_else(|| self.no_trail("cloudtrail:GetTrailStatus", trail))
     }
 
     /// Every name when `names` is empty. Event history does not depend on trails: a

@@ -441,3 +441,24 @@ impl CloudWatch for SimAccount {
         Ok(out)
     }
 }
+
+#[async_trait]
+impl crate::poller::FindingSource for SimAccount {
+    /// One ListFindings, and one GetFindings when some are new, as GuardDuty would be
+    /// asked for a handful of findings.
+    async fn findings_except(
+        &self,
+        types: &[String],
+        since: DateTime<Utc>,
+        known: &std::collections::BTreeSet<String>,
+        gate: &crate::throttle::Gate,
+    ) -> Result<Vec<Finding>> {
+        gate.pass("guardduty:ListFindings").await;
+        let mut found = GuardDuty::findings(self, types, since).await?;
+        found.retain(|f| !known.contains(&f.id));
+        if !found.is_empty() {
+            gate.pass("guardduty:GetFindings").await;
+        }
+        Ok(found)
+    }
+}

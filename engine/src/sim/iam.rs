@@ -1,6 +1,6 @@
 //! IAM: users, their access keys and policies, and the account password policy.
 
-use super::{ACCOUNT_ID, Call, SimAccount, State, error};
+use super::{Call, SimAccount, State, error};
 use crate::sandbox::{
     AccessKeyInfo, Credentials, ErrorKind, FindingResource, Iam, KeyStatus, PasswordPolicy, Result,
     SandboxError, Secret, Tags,
@@ -133,7 +133,7 @@ impl Iam for SimAccount {
                 format!("User with name {user} already exists."),
             ));
         }
-        let arn = format!("arn:aws:iam::{ACCOUNT_ID}:user/{user}");
+        let arn = format!("arn:aws:iam::{}:user/{user}", self.account);
         st.users.insert(
             user.to_owned(),
             User {

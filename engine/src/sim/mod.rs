@@ -43,11 +43,13 @@ mod ec2;
 mod iam;
 mod model;
 mod s3;
+mod shared;
 
 #[cfg(test)]
 mod tests;
 
 pub use model::DetectionModel;
+pub use shared::SharedSim;
 
 /// The simulated account's id.
 pub const ACCOUNT_ID: &str = "111122223333";
@@ -77,6 +79,8 @@ pub struct TruthEvent {
 /// A simulated sandbox account. Cheap to create; `Send + Sync`; every call locks the state
 /// briefly and never across an await.
 pub struct SimAccount {
+    account: String,
+    region: String,
     model: Arc<DetectionModel>,
     clock: Arc<Clock>,
     state: Mutex<State>,
@@ -86,6 +90,18 @@ impl SimAccount {
     /// A fresh account whose random streams start from `seed`, detecting by `model`, on the
     /// run's `clock`.
     pub fn new(seed: u64, model: Arc<DetectionModel>, clock: Arc<Clock>) -> SimAccount {
+        SimAccount::in_account(seed, model, clock, ACCOUNT_ID, REGION)
+    }
+
+    /// [`SimAccount::new`], as account `account` in `region`: what ARNs and
+    /// [`Sandbox::target`] say.
+    pub fn in_account(
+        seed: u64,
+        model: Arc<DetectionModel>,
+        clock: Arc<Clock>,
+        account: &str,
+        region: &str,
+    ) -> SimAccount {
         let mut ids = ChaCha8Rng::seed_from_u64(seed);
         ids.set_stream(1);
         let mut draws = ChaCha8Rng::seed_from_u64(seed);
@@ -112,6 +128,8 @@ impl SimAccount {
         };
         ec2::create_default_group(&mut state);
         SimAccount {
+            account: account.to_owned(),
+            region: region.to_owned(),
             model,
             clock,
             state: Mutex::new(state),
@@ -146,6 +164,7 @@ impl SimAccount {
     /// sorted (for leak checks).
     pub fn tagged_resources(&self, run_id: &str) -> Vec<String> {
         let st = self.lock();
+        let (region, account) = (&self.region, &self.account);
         let tagged =
             |tags: &crate::sandbox::Tags| tags.get("gameday:run").is_some_and(|v| v == run_id);
         let mut out = Vec::new();
@@ -159,19 +178,19 @@ impl SimAccount {
             st.instances
                 .iter()
                 .filter(|(_, i)| !i.terminated && tagged(&i.tags))
-                .map(|(id, _)| format!("arn:aws:ec2:{REGION}:{ACCOUNT_ID}:instance/{id}")),
+                .map(|(id, _)| format!("arn:aws:ec2:{region}:{account}:instance/{id}")),
         );
         out.extend(
             st.groups
                 .iter()
                 .filter(|(_, g)| tagged(&g.tags))
-                .map(|(id, _)| format!("arn:aws:ec2:{REGION}:{ACCOUNT_ID}:security-group/{id}")),
+                .map(|(id, _)| format!("arn:aws:ec2:{region}:{account}:security-group/{id}")),
         );
         out.extend(
             st.snapshots
                 .iter()
                 .filter(|(_, s)| tagged(&s.tags))
-                .map(|(id, _)| format!("arn:aws:ec2:{REGION}::snapshot/{id}")),
+                .map(|(id, _)| format!("arn:aws:ec2:{region}::snapshot/{id}")),
         );
         out.extend(
             st.buckets
@@ -189,7 +208,7 @@ impl SimAccount {
             st.threat_sets
                 .iter()
                 .filter(|(_, s)| tagged(&s.tags))
-                .map(|(id, _)| format!("arn:aws:guardduty:{REGION}:{ACCOUNT_ID}:detector/{DETECTOR_ID}/threatintelset/{id}")),
+                .map(|(id, _)| format!("arn:aws:guardduty:{region}:{account}:detector/{DETECTOR_ID}/threatintelset/{id}")),
         );
         out.sort();
         out
@@ -399,8 +418,8 @@ impl Sandbox for SimAccount {
         TargetInfo {
             name: "sim".to_owned(),
             kind: "sim".to_owned(),
-            account_id: ACCOUNT_ID.to_owned(),
-            region: REGION.to_owned(),
+            account_id: self.account.clone(),
+            region: self.region.clone(),
         }
     }
 

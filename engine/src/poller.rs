@@ -2,22 +2,40 @@
 //!
 //! Runs ask for findings and alarm states as often as their poll intervals say; the
 //! poller answers from what it last fetched unless that is older than the interval, so
-//! the calls AWS sees grow with the accounts and regions watched, not with the number of
-//! concurrent scenarios. What the runs ask for is pooled: one ListFindings covers every
-//! run's finding types, one DescribeAlarms every run's alarms (and the stop alarms).
+//! the calls the account sees grow with the accounts and regions watched, not with the
+//! number of concurrent scenarios. What the runs ask for is pooled: one ListFindings covers
+//! every run's finding types, one DescribeAlarms every run's alarms (and the stop alarms).
 //! Detection times are the provider's own timestamps, so answering from a fetch made a
 //! little earlier delays when a detection is *observed*, never what is *measured*.
+//!
+//! The same poller serves AWS accounts and simulated ones ([`FindingSource`] and
+//! [`CloudWatch`] are the seam); its calls pass the account's [`Throttle`], and its times
+//! are tokio's, so a plan run in virtual time polls in virtual time.
 
-use super::cloudwatch::AwsCloudWatch;
-use super::guardduty::AwsFindings;
 use crate::config::Poll;
 use crate::sandbox::{Alarm, AlarmTransition, CloudWatch, ErrorKind, Finding, Result};
+use crate::throttle::{FamilyStats, Gate, Rates, Throttle, Throttles};
+use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::time::Instant;
+
+/// Where findings come from: GuardDuty on AWS, or a simulated account.
+#[async_trait]
+pub trait FindingSource: Send + Sync {
+    /// Unarchived findings of `types` updated at or after `since`, without fetching the
+    /// details of those in `known` again; `gate` is passed before each call made.
+    async fn findings_except(
+        &self,
+        types: &[String],
+        since: DateTime<Utc>,
+        known: &BTreeSet<String>,
+        gate: &Gate,
+    ) -> Result<Vec<Finding>>;
+}
 
 /// An answer fetched `age` ago is still good for a run polling every `interval`. A little
 /// slack lets runs that poll at the same interval, started at different moments, share
@@ -30,13 +48,15 @@ fn fresh(age: Duration, interval: Duration) -> bool {
 #[derive(Debug)]
 struct Bucket {
     tokens: f64,
-    at: std::time::Instant,
+    at: Instant,
 }
 
-/// Every poller of the process, by account, region and endpoint.
+/// Every poller of the process, by account, region and endpoint, and every account's
+/// throttle.
 #[derive(Debug, Default)]
 pub struct Pollers {
     map: Mutex<HashMap<String, Arc<Poller>>>,
+    throttles: Throttles,
 }
 
 impl Pollers {
@@ -51,6 +71,22 @@ impl Pollers {
         map.entry(key.to_owned())
             .or_insert_with(|| Arc::new(make()))
             .clone()
+    }
+
+    /// The throttle of account `account` at `endpoint` (`aws` for AWS's own), shared by
+    /// every region, run and poller there.
+    pub fn throttle(&self, account: &str, endpoint: &str) -> Arc<Throttle> {
+        self.throttles.get(&format!("{account}/{endpoint}"))
+    }
+
+    /// The calls made in each account (`ACCOUNT/ENDPOINT`): all of them, and by family
+    /// and region.
+    pub fn call_stats(&self) -> Vec<(String, Rates, Vec<FamilyStats>)> {
+        self.throttles
+            .all()
+            .into_iter()
+            .map(|(k, t)| (k, t.totals(), t.stats()))
+            .collect()
     }
 
     /// How many pollers there are.
@@ -90,10 +126,10 @@ struct AlarmsState {
 }
 
 /// The detection poller of one account and region.
-#[derive(Debug)]
 pub struct Poller {
-    guardduty: AwsFindings,
-    cloudwatch: AwsCloudWatch,
+    guardduty: Arc<dyn FindingSource>,
+    cloudwatch: Arc<dyn CloudWatch>,
+    gate: Gate,
     poll: Poll,
     findings: tokio::sync::Mutex<FindingsState>,
     probes: Mutex<Bucket>,
@@ -101,16 +137,32 @@ pub struct Poller {
     fetches: AtomicU64,
 }
 
+impl std::fmt::Debug for Poller {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Poller")
+            .field("gate", &self.gate)
+            .field("poll", &self.poll)
+            .field("fetches", &self.fetches)
+            .finish_non_exhaustive()
+    }
+}
+
 impl Poller {
-    /// A poller reading through these clients.
-    pub fn new(guardduty: AwsFindings, cloudwatch: AwsCloudWatch, poll: Poll) -> Self {
+    /// A poller reading through these clients, its calls passing `gate`.
+    pub fn new(
+        guardduty: Arc<dyn FindingSource>,
+        cloudwatch: Arc<dyn CloudWatch>,
+        gate: Gate,
+        poll: Poll,
+    ) -> Self {
         Poller {
             guardduty,
             cloudwatch,
+            gate,
             poll,
             probes: Mutex::new(Bucket {
                 tokens: Self::burst(poll),
-                at: std::time::Instant::now(),
+                at: Instant::now(),
             }),
             findings: tokio::sync::Mutex::default(),
             alarms: tokio::sync::Mutex::default(),
@@ -124,10 +176,15 @@ impl Poller {
 
     /// Takes one containment probe from the account's budget, if one is left.
     pub fn try_probe(&self) -> bool {
-        self.try_probe_at(std::time::Instant::now())
+        self.try_probe_at(Instant::now())
     }
 
-    fn try_probe_at(&self, now: std::time::Instant) -> bool {
+    /// The gate its calls pass: the account's throttle, in its region.
+    pub fn gate(&self) -> &Gate {
+        &self.gate
+    }
+
+    fn try_probe_at(&self, now: Instant) -> bool {
         let mut b = self.probes.lock().unwrap_or_else(|p| p.into_inner());
         let refill = (now - b.at).as_secs_f64() * f64::from(self.poll.probes_per_minute) / 60.0;
         b.tokens = (b.tokens + refill).min(Self::burst(self.poll));
@@ -163,7 +220,10 @@ impl Poller {
             let from = st.since.unwrap_or(since);
             self.fetches.fetch_add(1, Ordering::Relaxed);
             let known: BTreeSet<String> = st.seen.keys().cloned().collect();
-            let fresh = self.guardduty.findings_except(&all, from, &known).await?;
+            let fresh = self
+                .guardduty
+                .findings_except(&all, from, &known, &self.gate)
+                .await?;
             for f in fresh {
                 st.seen.insert(f.id.clone(), f);
             }
@@ -192,6 +252,7 @@ impl Poller {
         if stale || !st.covered {
             let all: Vec<String> = st.names.iter().cloned().collect();
             self.fetches.fetch_add(1, Ordering::Relaxed);
+            self.gate.pass("cloudwatch:DescribeAlarms").await;
             let alarms = self.cloudwatch.describe_alarms(&all).await?;
             st.alarms = alarms.into_iter().map(|a| (a.name.clone(), a)).collect();
             st.fetched = Some(Instant::now());
@@ -225,6 +286,7 @@ impl Poller {
             Some((_, _, t)) => t.clone(),
             None => {
                 self.fetches.fetch_add(1, Ordering::Relaxed);
+                self.gate.pass("cloudwatch:DescribeAlarmHistory").await;
                 match self.cloudwatch.alarm_history(name, since).await {
                     Ok(t) => {
                         st.history = Some(true);
@@ -262,15 +324,19 @@ mod tests {
 
     #[test]
     fn the_probe_budget_is_shared_and_refills_at_its_rate() {
-        let config = aws_config::SdkConfig::builder()
-            .behavior_version(aws_config::BehaviorVersion::latest())
-            .build();
+        let clock = Arc::new(crate::clock::Clock::virtual_at(Utc::now()));
+        let sim = Arc::new(crate::sim::SimAccount::new(
+            1,
+            Arc::new(crate::sim::DetectionModel::builtin()),
+            clock,
+        ));
         let poll = Poll {
             probes_per_minute: 60,
             ..Poll::default()
         };
-        let p = Poller::new(AwsFindings::new(&config), AwsCloudWatch::new(&config), poll);
-        let t = std::time::Instant::now();
+        let gate = Gate::new(Arc::new(Throttle::new()), "us-east-1");
+        let p = Poller::new(sim.clone(), sim, gate, poll);
+        let t = Instant::now();
         // A burst of a tenth of a minute's worth, then nothing until it refills.
         let burst = (0..20).filter(|_| p.try_probe_at(t)).count();
         assert_eq!(burst, 6);

@@ -420,9 +420,10 @@ async fn execute(
             }
         }
     }
-    let calls = pollers
-        .call_stats()
-        .into_iter()
+    // Computed once from every call's log: for the summary and for calls.json.
+    let stats = pollers.call_stats();
+    let calls = stats
+        .iter()
         .map(|(account, totals, families)| {
             let total = totals.calls;
             let busiest = families
@@ -448,7 +449,7 @@ async fn execute(
                     )
                 })
                 .unwrap_or_default();
-            (account, total, busiest)
+            (account.clone(), total, busiest)
         })
         .collect();
     let done = Execution {
@@ -457,25 +458,29 @@ async fn execute(
         calls,
         leftovers,
     };
-    if done.dir.is_dir() {
-        write_calls(&done.dir, &pollers, shard);
-    }
     // The combined report of every run in the execution folder: with shards, whichever
     // finishes last writes the report of all.
     if done.dir.is_dir() {
+        write_calls(&done.dir, &stats, shard);
         commands::write_combined_report(&done.dir);
     }
     notify(p, webhook_body("ended", p, slot, shard, &jobs, Some(&done))).await;
     Ok(done)
 }
 
+/// The calls made in one account: all of them, and by family and region.
+type CallStats = (
+    String,
+    gameday_engine::throttle::Rates,
+    Vec<gameday_engine::throttle::FamilyStats>,
+);
+
 /// `calls.json` (`calls-I-of-N.json` for a shard) in the execution folder: the calls made
 /// in each account, by API family and region, with their peaks beside the family's limit.
 /// A failure is a warning.
-fn write_calls(dir: &Path, pollers: &Pollers, shard: Option<Shard>) {
-    let accounts: Vec<serde_json::Value> = pollers
-        .call_stats()
-        .into_iter()
+fn write_calls(dir: &Path, stats: &[CallStats], shard: Option<Shard>) {
+    let accounts: Vec<serde_json::Value> = stats
+        .iter()
         .map(|(account, totals, families)| {
             serde_json::json!({ "account": account, "all": totals, "families": families })
         })

@@ -590,18 +590,54 @@ async fn run_now(
     };
     let (handle, abort) = abort_signal();
     commands::install_signal_handlers(Arc::new(handle), false);
-    if p.virtual_time {
-        // Virtual time: tokio's clock stands still while anything can run, and jumps to
-        // the next timer when everything waits. The runtime is this command's alone.
-        tokio::time::pause();
-    }
-    match execute(p, &cfg, &index, slot, shard, &abort).await {
+    let (p, cfg, index) = (Arc::new(p.clone()), Arc::new(cfg), Arc::new(index));
+    match execute_in_time(p.clone(), cfg, index, slot, shard, abort.clone()).await {
         Ok(e) => {
-            print_execution(p, &e);
+            print_execution(&p, &e);
             exit_of(&e, abort.reason().is_some())
         }
         Err(code) => code,
     }
+}
+
+/// Runs an execution in its plan's time. A plan in virtual time gets a runtime of its own,
+/// on its own thread, whose clock is paused: it stands still while anything can run and
+/// jumps to the next timer when everything waits. Real time is left to the caller's
+/// runtime, so a daemon keeps its schedule while a virtual execution runs beside it.
+async fn execute_in_time(
+    p: Arc<PlanSpec>,
+    cfg: Arc<Config>,
+    index: Arc<BTreeMap<String, Checked>>,
+    slot: DateTime<Utc>,
+    shard: Option<Shard>,
+    abort: Abort,
+) -> Result<Execution, i32> {
+    if !p.virtual_time {
+        return execute(&p, &cfg, &index, slot, shard, &abort).await;
+    }
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    let spawned = std::thread::Builder::new()
+        .name(format!("plan {}", p.name))
+        .spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .start_paused(true)
+                .build();
+            let result = match runtime {
+                Ok(rt) => rt.block_on(execute(&p, &cfg, &index, slot, shard, &abort)),
+                Err(e) => {
+                    eprintln!("error: plan {}: cannot start its runtime: {e}", p.name);
+                    Err(3)
+                }
+            };
+            let _ = tx.send(result);
+        });
+    if let Err(e) = spawned {
+        eprintln!("error: cannot start a thread for a plan: {e}");
+        return Err(3);
+    }
+    // A dropped sender means the thread panicked; its message is on stderr.
+    rx.await.unwrap_or(Err(3))
 }
 
 /// A daemon's log line, as text or JSON.
@@ -641,13 +677,6 @@ async fn daemon(names: &[String], library: &Library, config: &ConfigArg, log: Lo
     let mut chosen = Vec::new();
     for p in &cfg.plans {
         if names.is_empty() || names.contains(&p.name) {
-            if p.virtual_time {
-                log.line(
-                    Some(&p.name),
-                    "virtual time: not scheduled (the daemon keeps real time; run it with `gameday schedule run`)",
-                );
-                continue;
-            }
             chosen.push(p);
         }
     }
@@ -719,7 +748,12 @@ async fn daemon(names: &[String], library: &Library, config: &ConfigArg, log: Lo
             return;
         }
         log.line(Some(&p.name), &format!("{slot}: starting"));
-        let (p, cfg, index, abort) = (p.clone(), shared.clone(), index.clone(), abort.clone());
+        let (p, cfg, index, abort) = (
+            Arc::new(p.clone()),
+            shared.clone(),
+            index.clone(),
+            abort.clone(),
+        );
         let json = matches!(log.0, LogFormat::Json);
         running.spawn_local(async move {
             let _lock = lock;
@@ -728,7 +762,7 @@ async fn daemon(names: &[String], library: &Library, config: &ConfigArg, log: Lo
             } else {
                 LogFormat::Text
             });
-            match execute(&p, &cfg, &index, slot, None, &abort).await {
+            match execute_in_time(p.clone(), cfg, index, slot, None, abort.clone()).await {
                 Ok(e) => log.line(
                     Some(&p.name),
                     &format!(

@@ -14,7 +14,7 @@
 
 use crate::config::Poll;
 use crate::sandbox::{Alarm, AlarmTransition, CloudWatch, ErrorKind, Finding, Result};
-use crate::throttle::{FamilyStats, Gate, Rates, Throttle, Throttles};
+use crate::throttle::{Accounts, FamilyStats, Gate, Rates, Throttle, Throttles};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -51,18 +51,28 @@ struct Bucket {
     at: Instant,
 }
 
-/// Every poller of the process, by account, region and endpoint, and every account's
+/// Every poller of an execution, by account, region and endpoint, and every account's
 /// throttle.
 #[derive(Debug, Default)]
 pub struct Pollers {
     map: Mutex<HashMap<String, Arc<Poller>>>,
     throttles: Throttles,
+    accounts: Option<Arc<Accounts>>,
 }
 
 impl Pollers {
-    /// No pollers yet.
+    /// No pollers yet; each AWS account's throttle has buckets of its own.
     pub fn new() -> Self {
         Pollers::default()
+    }
+
+    /// No pollers yet; each AWS account's throttle draws on `accounts`' buckets, which
+    /// other executions of the process share.
+    pub fn sharing(accounts: Arc<Accounts>) -> Self {
+        Pollers {
+            accounts: Some(accounts),
+            ..Pollers::default()
+        }
     }
 
     /// The poller of `key` (account, region and endpoint), made by `make` the first time.
@@ -73,10 +83,18 @@ impl Pollers {
             .clone()
     }
 
-    /// The throttle of account `account` at `endpoint` (`aws` for AWS's own), shared by
-    /// every region, run and poller there.
+    /// The throttle of AWS account `account` at `endpoint` (`aws` for AWS's own), shared
+    /// by every region, run and poller there, and drawing on the buckets the pollers
+    /// share with other executions ([`Pollers::sharing`]).
     pub fn throttle(&self, account: &str, endpoint: &str) -> Arc<Throttle> {
-        self.throttles.get(&format!("{account}/{endpoint}"))
+        self.throttles
+            .get(&format!("{account}/{endpoint}"), self.accounts.as_deref())
+    }
+
+    /// The throttle of simulated account `account`. Its buckets are the execution's own,
+    /// as the simulated account itself is.
+    pub fn sim_throttle(&self, account: &str) -> Arc<Throttle> {
+        self.throttles.get(&format!("{account}/sim"), None)
     }
 
     /// The calls made in each account (`ACCOUNT/ENDPOINT`): all of them, and by family
@@ -320,6 +338,57 @@ mod tests {
         // Short intervals keep a tenth as slack.
         assert!(fresh(Duration::from_millis(800), Duration::from_secs(1)));
         assert!(!fresh(Duration::from_millis(950), Duration::from_secs(1)));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn executions_sharing_accounts_share_aws_limits_but_not_simulated_ones() {
+        let accounts = Arc::new(Accounts::default());
+        let (one, two) = (
+            Pollers::sharing(accounts.clone()),
+            Pollers::sharing(accounts),
+        );
+        let lookup = "cloudtrail:LookupEvents";
+        let start = tokio::time::Instant::now();
+        // Simulated accounts are each execution's own: 2 + 2 calls within the burst.
+        for p in [&one, &two] {
+            for _ in 0..2 {
+                p.sim_throttle("210000000001")
+                    .take("us-east-1", lookup)
+                    .await;
+            }
+        }
+        assert_eq!(start.elapsed(), Duration::ZERO);
+        // One AWS account: the two executions' 4 calls share a burst of 2 at 2/s.
+        for p in [&one, &two] {
+            for _ in 0..2 {
+                p.throttle("111122223333", "aws")
+                    .take("us-east-1", lookup)
+                    .await;
+            }
+        }
+        assert_eq!(start.elapsed(), Duration::from_secs(1));
+        // Pollers of their own do not wait on those buckets.
+        let alone = Pollers::new();
+        let now = tokio::time::Instant::now();
+        for _ in 0..2 {
+            alone
+                .throttle("111122223333", "aws")
+                .take("us-east-1", lookup)
+                .await;
+        }
+        assert_eq!(now.elapsed(), Duration::ZERO);
+        let calls = |p: &Pollers| {
+            p.call_stats()
+                .into_iter()
+                .map(|(k, r, _)| (k, r.calls))
+                .collect::<Vec<_>>()
+        };
+        let each = vec![
+            ("111122223333/aws".to_owned(), 2),
+            ("210000000001/sim".to_owned(), 2),
+        ];
+        assert_eq!(calls(&one), each, "each execution reports its own calls");
+        assert_eq!(calls(&two), each);
     }
 
     #[test]

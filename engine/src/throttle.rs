@@ -104,11 +104,16 @@ struct Made {
     at: Instant,
 }
 
+/// The token buckets of one account (and endpoint), by family and region: what the
+/// account has left to give. Several [`Throttle`]s may draw on one, each with its own log.
+#[derive(Debug, Default)]
+pub struct Buckets(Mutex<HashMap<(&'static str, String), Bucket>>);
+
 /// The rate limits of one account (and endpoint), shared by everything calling it.
 #[derive(Debug)]
 pub struct Throttle {
     start: Instant,
-    buckets: Mutex<HashMap<(&'static str, String), Bucket>>,
+    buckets: Arc<Buckets>,
     log: Mutex<Vec<Made>>,
 }
 
@@ -121,9 +126,15 @@ impl Default for Throttle {
 impl Throttle {
     /// Full buckets, starting now.
     pub fn new() -> Self {
+        Throttle::drawing_on(Arc::default())
+    }
+
+    /// A throttle that draws on `buckets`, which other throttles may share, and logs only
+    /// its own calls, from now.
+    pub fn drawing_on(buckets: Arc<Buckets>) -> Self {
         Throttle {
             start: Instant::now(),
-            buckets: Mutex::default(),
+            buckets,
             log: Mutex::default(),
         }
     }
@@ -141,7 +152,7 @@ impl Throttle {
         let limit = limit_of(operation);
         let scope = if limit.global { "" } else { region };
         let wait = {
-            let mut buckets = self.buckets.lock().unwrap_or_else(|p| p.into_inner());
+            let mut buckets = self.buckets.0.lock().unwrap_or_else(|p| p.into_inner());
             let b = buckets
                 .entry((limit.family, scope.to_owned()))
                 .or_insert(Bucket {
@@ -336,17 +347,39 @@ impl Gate {
     }
 }
 
-/// Every account's throttle in the process, by account and endpoint.
+/// Every account's buckets in a process, by account and endpoint: what executions that
+/// run side by side (a daemon's plans) draw on together, so that all of them at once keep
+/// to each account's limits while each logs its own calls.
+#[derive(Debug, Default)]
+pub struct Accounts(Mutex<BTreeMap<String, Arc<Buckets>>>);
+
+impl Accounts {
+    /// The buckets of `key`, full the first time.
+    pub fn buckets(&self, key: &str) -> Arc<Buckets> {
+        let mut map = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        map.entry(key.to_owned()).or_default().clone()
+    }
+}
+
+/// Every account's throttle in one execution, by account and endpoint.
 #[derive(Debug, Default)]
 pub struct Throttles {
     map: Mutex<BTreeMap<String, Arc<Throttle>>>,
 }
 
 impl Throttles {
-    /// The throttle of `key`, made the first time.
-    pub fn get(&self, key: &str) -> Arc<Throttle> {
+    /// The throttle of `key`, made the first time: drawing on `accounts`' buckets of
+    /// `key` when given, or on buckets of its own.
+    pub fn get(&self, key: &str, accounts: Option<&Accounts>) -> Arc<Throttle> {
         let mut map = self.map.lock().unwrap_or_else(|p| p.into_inner());
-        map.entry(key.to_owned()).or_default().clone()
+        map.entry(key.to_owned())
+            .or_insert_with(|| {
+                Arc::new(match accounts {
+                    Some(a) => Throttle::drawing_on(a.buckets(key)),
+                    None => Throttle::new(),
+                })
+            })
+            .clone()
     }
 
     /// Every throttle, by key.
@@ -416,6 +449,37 @@ mod tests {
         // 121 calls in the first minute, 79 in the second (60 s to 99 s).
         assert_eq!(s.rates.median_per_minute, 121);
         assert_eq!(t.totals(), s.rates);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn throttles_drawing_on_one_accounts_buckets_share_the_limit_and_log_their_own() {
+        let accounts = Accounts::default();
+        let (a, b) = (Throttles::default(), Throttles::default());
+        let (ta, tb) = (
+            a.get("111122223333/aws", Some(&accounts)),
+            b.get("111122223333/aws", Some(&accounts)),
+        );
+        let start = Instant::now();
+        // Two executions, two LookupEvents each: 2 at once, then 2 a second, together.
+        for _ in 0..2 {
+            ta.take("us-east-1", "cloudtrail:LookupEvents").await;
+            tb.take("us-east-1", "cloudtrail:LookupEvents").await;
+        }
+        assert_eq!(start.elapsed(), Duration::from_secs(1));
+        assert_eq!((ta.calls(), tb.calls()), (2, 2), "each logs its own calls");
+        // Another account, and a throttle of its own, are not held back.
+        let other = a.get("444455556666/aws", Some(&accounts));
+        let own = Throttles::default().get("111122223333/aws", None);
+        let now = Instant::now();
+        for t in [&other, &own] {
+            t.take("us-east-1", "cloudtrail:LookupEvents").await;
+            t.take("us-east-1", "cloudtrail:LookupEvents").await;
+        }
+        assert_eq!(now.elapsed(), Duration::ZERO);
+        assert!(
+            Arc::ptr_eq(&ta, &a.get("111122223333/aws", None)),
+            "made once"
+        );
     }
 
     #[tokio::test(start_paused = true)]

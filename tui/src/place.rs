@@ -57,7 +57,7 @@ impl SharedAccount {
             &id,
             region,
         ));
-        let gate = Gate::new(pollers.throttle(&id, "sim"), region);
+        let gate = Gate::new(pollers.sim_throttle(&id), region);
         let poller = pollers.get(&format!("{id}/{region}/sim"), || {
             Poller::new(account.clone(), account.clone(), gate, target.poll)
         });

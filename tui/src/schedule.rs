@@ -16,6 +16,7 @@ use gameday_engine::run::{Abort, abort_signal};
 use gameday_engine::schedule::{self, Schedule};
 use gameday_engine::score::Summary;
 use gameday_engine::sim::DetectionModel;
+use gameday_engine::throttle::Accounts;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -291,6 +292,7 @@ async fn execute(
     slot: DateTime<Utc>,
     shard: Option<Shard>,
     abort: &Abort,
+    accounts: &Arc<Accounts>,
 ) -> Result<Execution, i32> {
     let tags: BTreeMap<String, Vec<String>> = index
         .iter()
@@ -303,7 +305,7 @@ async fn execute(
     let dir = p.runs_dir.join(fanout::execution_id(&p.name, slot));
     notify(p, webhook_body("started", p, slot, shard, &jobs, None)).await;
     let model = Arc::new(DetectionModel::builtin());
-    let pollers = Pollers::new();
+    let pollers = Pollers::sharing(accounts.clone());
     let limit = Arc::new(tokio::sync::Semaphore::new(p.concurrency.max(1) as usize));
     let overrides = p.params.clone();
     let autopilot = (p.responders == Responders::Autopilot).then(|| AutopilotConfig {
@@ -591,7 +593,8 @@ async fn run_now(
     let (handle, abort) = abort_signal();
     commands::install_signal_handlers(Arc::new(handle), false);
     let (p, cfg, index) = (Arc::new(p.clone()), Arc::new(cfg), Arc::new(index));
-    match execute_in_time(p.clone(), cfg, index, slot, shard, abort.clone()).await {
+    let accounts = Arc::default();
+    match execute_in_time(p.clone(), cfg, index, slot, shard, abort.clone(), accounts).await {
         Ok(e) => {
             print_execution(&p, &e);
             exit_of(&e, abort.reason().is_some())
@@ -604,6 +607,8 @@ async fn run_now(
 /// on its own thread, whose clock is paused: it stands still while anything can run and
 /// jumps to the next timer when everything waits. Real time is left to the caller's
 /// runtime, so a daemon keeps its schedule while a virtual execution runs beside it.
+/// Executions in real time draw on `accounts`' rate-limit buckets, which the daemon's
+/// other executions share; a virtual one's accounts are simulated and its own.
 async fn execute_in_time(
     p: Arc<PlanSpec>,
     cfg: Arc<Config>,
@@ -611,9 +616,10 @@ async fn execute_in_time(
     slot: DateTime<Utc>,
     shard: Option<Shard>,
     abort: Abort,
+    accounts: Arc<Accounts>,
 ) -> Result<Execution, i32> {
     if !p.virtual_time {
-        return execute(&p, &cfg, &index, slot, shard, &abort).await;
+        return execute(&p, &cfg, &index, slot, shard, &abort, &accounts).await;
     }
     let (tx, rx) = tokio::sync::oneshot::channel();
     let spawned = std::thread::Builder::new()
@@ -624,7 +630,15 @@ async fn execute_in_time(
                 .start_paused(true)
                 .build();
             let result = match runtime {
-                Ok(rt) => rt.block_on(execute(&p, &cfg, &index, slot, shard, &abort)),
+                Ok(rt) => rt.block_on(execute(
+                    &p,
+                    &cfg,
+                    &index,
+                    slot,
+                    shard,
+                    &abort,
+                    &Arc::default(),
+                )),
                 Err(e) => {
                     eprintln!("error: plan {}: cannot start its runtime: {e}", p.name);
                     Err(3)
@@ -674,6 +688,9 @@ async fn daemon(names: &[String], library: &Library, config: &ConfigArg, log: Lo
         Err(code) => return code,
     };
     let shared = Arc::new(cfg.clone());
+    // One set of rate-limit buckets per AWS account for every plan the daemon runs, so
+    // that plans running at once on one account keep to its limits together.
+    let accounts: Arc<Accounts> = Arc::default();
     let mut chosen = Vec::new();
     for p in &cfg.plans {
         if names.is_empty() || names.contains(&p.name) {
@@ -748,11 +765,12 @@ async fn daemon(names: &[String], library: &Library, config: &ConfigArg, log: Lo
             return;
         }
         log.line(Some(&p.name), &format!("{slot}: starting"));
-        let (p, cfg, index, abort) = (
+        let (p, cfg, index, abort, accounts) = (
             Arc::new(p.clone()),
             shared.clone(),
             index.clone(),
             abort.clone(),
+            accounts.clone(),
         );
         let json = matches!(log.0, LogFormat::Json);
         running.spawn_local(async move {
@@ -762,7 +780,8 @@ async fn daemon(names: &[String], library: &Library, config: &ConfigArg, log: Lo
             } else {
                 LogFormat::Text
             });
-            match execute_in_time(p.clone(), cfg, index, slot, None, abort.clone()).await {
+            match execute_in_time(p.clone(), cfg, index, slot, None, abort.clone(), accounts).await
+            {
                 Ok(e) => log.line(
                     Some(&p.name),
                     &format!(

@@ -78,6 +78,22 @@ fn round(
     runs as f64 / started.elapsed().as_secs_f64()
 }
 
+/// An alias bomb (9^9 strings once expanded) and 10,000-deep nesting.
+fn hostile_documents() -> Vec<(&'static str, String)> {
+    let mut bomb = String::from(
+        "a: &a [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n",
+    );
+    for (name, prev) in ["b", "c", "d", "e", "f", "g", "h", "i"]
+        .iter()
+        .zip(["a", "b", "c", "d", "e", "f", "g", "h"])
+    {
+        let items = vec![format!("*{prev}"); 9].join(",");
+        bomb.push_str(&format!("{name}: &{name} [{items}]\n"));
+    }
+    let deep = format!("id: {}{}\n", "[".repeat(10_000), "]".repeat(10_000));
+    vec![("alias bomb (9^9)", bomb), ("10,000-deep nesting", deep)]
+}
+
 fn main() {
     let smoke = common::smoke();
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
@@ -109,6 +125,24 @@ fn main() {
             .collect(),
     );
 
+    // Hostile documents must be refused, and quickly: an alias bomb and deep nesting.
+    let hostile = hostile_documents()
+        .into_iter()
+        .map(|(name, text)| {
+            let ms = median(
+                (0..if smoke { 1 } else { 20 })
+                    .map(|_| {
+                        let t = Instant::now();
+                        let parsed = library::parse_scenario(std::path::Path::new(name), &text);
+                        assert!(parsed.is_err(), "{name} must be refused");
+                        t.elapsed().as_secs_f64() * 1000.0
+                    })
+                    .collect(),
+            );
+            (name, ms)
+        })
+        .collect::<Vec<_>>();
+
     let plans = plans(&root);
     let n = plans.len() as u64 * seeds;
     let memory: Vec<f64> = (0..rounds)
@@ -139,6 +173,9 @@ fn main() {
     println!(
         "validate library (warm):             median {validate_ms:.2} ms; first call in the process {first_ms:.2} ms"
     );
+    for (name, ms) in hostile {
+        println!("refuse {name:<30} median {ms:.2} ms");
+    }
     if let Some(peak) = peak_rss_mib() {
         println!("peak resident memory of the process: {peak:.1} MiB");
     }

@@ -36,6 +36,28 @@ pub fn binary() -> &'static Path {
         let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
         let mut build = Command::new(cargo);
         build.args(["build", "--quiet", "-p", "gameday", "--bin", "gameday"]);
+        // Cargo gives a test process its own package's variables; build scripts that
+        // rerun when one changes (ring watches CARGO_MANIFEST_DIR and CARGO_PKG_*) would
+        // otherwise see them differ from the test build's and rebuild the TLS stack and
+        // every SDK crate on top of it, here and again in the next `cargo test`.
+        for (name, _) in std::env::vars_os() {
+            let name = name.to_string_lossy();
+            if name == "OUT_DIR"
+                || name.starts_with("CARGO_PKG_")
+                || name.starts_with("CARGO_BIN_EXE_")
+                || matches!(
+                    &*name,
+                    "CARGO_MANIFEST_DIR"
+                        | "CARGO_MANIFEST_PATH"
+                        | "CARGO_CRATE_NAME"
+                        | "CARGO_PRIMARY_PACKAGE"
+                        | "CARGO_TARGET_TMPDIR"
+                        | "CARGO_RUSTC_CURRENT_DIR"
+                )
+            {
+                build.env_remove(&*name);
+            }
+        }
         if release {
             build.arg("--release");
         }

@@ -172,7 +172,9 @@ fn hostile_yaml_is_refused_quickly() {
         let took = started.elapsed();
         let err = stderr(&out);
         assert_eq!(out.status.code(), Some(2), "{name}: {err}");
-        assert!(took < Duration::from_secs(1), "{name} took {took:?}");
+        // A guard against a hang, not a speed target (that is the library benchmark's):
+        // unrefused, either document takes minutes and gigabytes.
+        assert!(took < Duration::from_secs(30), "{name} took {took:?}");
         assert!(!err.contains("panicked"), "{err}");
         let first = err.lines().next().unwrap_or_default();
         assert!(

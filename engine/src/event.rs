@@ -93,6 +93,10 @@ pub enum TimeSource {
     Poll,
 }
 
+fn is_zero(n: &u32) -> bool {
+    *n == 0
+}
+
 /// The kinds of events. Field names are the JSON keys of the journal and say what they
 /// hold; each variant's doc says when it is written.
 #[allow(missing_docs)]
@@ -108,6 +112,9 @@ pub enum Body {
         clock: String,
         autopilot: bool,
         plan: Box<Plan>,
+        /// The machine the run's process ran on (absent in older journals).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        host: Option<String>,
     },
     /// A lifecycle phase began.
     PhaseStarted { phase: RunPhase },
@@ -185,15 +192,26 @@ pub enum Body {
     DetectionAcknowledged { id: String, by: Actor },
     /// A responder's note.
     NoteAdded { text: String, by: Actor },
-    /// One undo at clean-up.
+    /// One undo at clean-up. `not_ours`: refused, because what it would delete or change
+    /// does not carry the run's tag (`error` says why); left alone.
     Reverted {
         resource: String,
         action: String,
         ok: bool,
         error: Option<String>,
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        not_ours: bool,
     },
-    /// Clean-up ended.
-    CleanupFinished { reverted: u32, failed: u32 },
+    /// Clean-up ended. `remaining`: what the last look found of the run's still in the
+    /// account (absent when it could not look, and in journals older than that look).
+    CleanupFinished {
+        reverted: u32,
+        failed: u32,
+        #[serde(default, skip_serializing_if = "is_zero")]
+        not_ours: u32,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        remaining: Option<Vec<String>>,
+    },
     /// The simulator's ground truth: what it scheduled, for checking the measurements.
     SimTruth {
         detections: Vec<crate::sim::TruthEvent>,

@@ -32,6 +32,8 @@ pub struct Journal {
     sink: Sink,
     path: Option<PathBuf>,
     secrets: Vec<String>,
+    /// The run's claim to be in progress, kept as long as the journal is open.
+    live: Option<crate::live::LiveLock>,
 }
 
 impl Journal {
@@ -50,6 +52,7 @@ impl Journal {
             sink: Sink::File(file),
             path: Some(path),
             secrets: Vec::new(),
+            live: None,
         })
     }
 
@@ -84,6 +87,7 @@ impl Journal {
                 sink: Sink::File(file),
                 path: Some(path),
                 secrets: Vec::new(),
+                live: None,
             },
             contents,
         ))
@@ -95,7 +99,15 @@ impl Journal {
             sink: Sink::Memory(Vec::new()),
             path: None,
             secrets: Vec::new(),
+            live: None,
         }
+    }
+
+    /// Claims run `run_id` as in progress on this machine for as long as the journal is
+    /// open (see [`crate::live`]): a copy of the run directory is then still seen as live.
+    pub fn claim(&mut self, run_id: &str) -> std::io::Result<()> {
+        self.live = Some(crate::live::LiveLock::acquire(run_id)?);
+        Ok(())
     }
 
     /// The file, for a journal on disk.
@@ -115,9 +127,11 @@ impl Journal {
         let mut line = serde_json::to_string(event).map_err(std::io::Error::other)?;
         for s in &self.secrets {
             if line.contains(s.as_str()) {
-                line = line.replace(s.as_str(), "[redacted]");
+                line = line.replace(s.as_str(), crate::secrets::REDACTED);
             }
         }
+        // And whatever looks like one, however it got there.
+        let mut line = crate::secrets::scrub(&line);
         match &mut self.sink {
             Sink::File(f) => {
                 line.push('\n');

@@ -7,9 +7,11 @@
 //! display; [`score`] and [`report`] read the journal alone, and [`trend`] follows many
 //! runs over time. [`coverage`] maps the library onto ATT&CK.
 
+pub mod abort;
 pub mod autopilot;
 pub mod aws;
 pub mod checks;
+pub mod cleanup;
 pub mod clock;
 pub mod config;
 pub mod coverage;
@@ -19,8 +21,12 @@ pub mod event;
 pub mod fanout;
 pub mod journal;
 pub mod library;
+pub mod live;
 pub mod locate;
+pub mod names;
+pub mod ownership;
 pub mod poller;
+pub mod preflight;
 pub mod recover;
 pub mod report;
 pub mod run;
@@ -29,6 +35,7 @@ pub mod sandbox;
 pub mod scenario;
 pub mod schedule;
 pub mod score;
+pub mod secrets;
 pub mod sim;
 pub mod steps;
 pub mod template;

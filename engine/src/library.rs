@@ -374,7 +374,96 @@ pub fn check_scenario(sc: &Loaded<Scenario>) -> Vec<Diagnostic> {
             Some("add a `detect` entry".into()),
         ));
     }
+    check_created_names(sc, &mut out);
     out
+}
+
+/// What a run creates is named after it (`${run.prefix}-${run.id}-…`), with names its
+/// service accepts, and no parameter marked `existing` names it.
+fn check_created_names(sc: &Loaded<Scenario>, out: &mut Vec<Diagnostic>) {
+    // Any run id will do: the check is on the shape of the name.
+    const RUN: &str = "0a1b2c3d";
+    let s = &sc.value;
+    let empty = BTreeMap::new();
+    let run_scope = template::StaticScope {
+        params: &empty,
+        run_id: RUN,
+        prefix: DEFAULT_PREFIX,
+    };
+    let params: BTreeMap<String, Value> = s
+        .params
+        .iter()
+        .filter_map(|(n, p)| Some((n.clone(), template::evaluate(&p.default, &run_scope).ok()?)))
+        .collect();
+    let scope = template::StaticScope {
+        params: &params,
+        run_id: RUN,
+        prefix: DEFAULT_PREFIX,
+    };
+    let stem = format!("{DEFAULT_PREFIX}-{RUN}");
+    for (phase, list) in [
+        (crate::scenario::Phase::Setup, &s.setup),
+        (crate::scenario::Phase::Attack, &s.attack),
+    ] {
+        for (i, step) in list.iter().enumerate() {
+            let Some(kind) = steps::find(&step.action) else {
+                continue;
+            };
+            let creates = kind
+                .spec()
+                .creates
+                .and_then(|c| c.name.map(|n| (c.kind, n)));
+            for (input, value) in &step.with {
+                let Some(text) = value.as_str() else { continue };
+                let path = format!("{}[{i}].with.{input}", phase.key());
+                let made = creates.filter(|(_, n)| *n == input);
+                if let Some((made, _)) = made {
+                    for p in params_in(text) {
+                        if s.params.get(&p).is_some_and(|p| p.existing) {
+                            out.push(sc.at(
+                                &path,
+                                format!(
+                                    "parameter `{p}` is marked `existing: true` (something already in the account), so it cannot name the {} this step creates",
+                                    made.as_str()
+                                ),
+                                Some("a run creates its own resources: name it ${run.prefix}-${run.id}-…".into()),
+                            ));
+                        }
+                    }
+                }
+                let Ok(Value::String(planned)) =
+                    template::resolve(&Value::String(text.to_owned()), &scope)
+                else {
+                    continue;
+                };
+                let literal = template::parse(&planned)
+                    .is_ok_and(|p| p.iter().all(|p| matches!(p, Part::Literal(_))));
+                if !literal {
+                    continue; // names from step outputs are checked when the run knows them
+                }
+                let name = template::unescape(&planned);
+                if let Some(rule) = crate::names::rule_of(kind.spec().name, input)
+                    && !rule.allows(&name)
+                {
+                    out.push(sc.at(&path, format!("{name:?} is not {}", rule.describe()), None));
+                } else if let Some((made, _)) = made
+                    && !name.starts_with(&stem)
+                {
+                    out.push(sc.at(
+                        &path,
+                        format!(
+                            "the {} this step creates must be named after the run, starting with ${{run.prefix}}-${{run.id}}: here it would be {name:?}",
+                            made.as_str()
+                        ),
+                        Some(format!(
+                            "for example \"${{run.prefix}}-${{run.id}}-{}\", directly or as a parameter's default",
+                            step.id
+                        )),
+                    ));
+                }
+            }
+        }
+    }
 }
 
 /// Checks a runbook on its own: ids, action kinds, inputs and guards.
@@ -641,6 +730,9 @@ fn check_inputs<T>(
 pub struct Plan {
     /// The run id.
     pub run_id: String,
+    /// The prefix of the names of the resources the run creates (`${run.prefix}`).
+    #[serde(default = "default_prefix")]
+    pub prefix: String,
     /// Parameter values used.
     pub params: BTreeMap<String, Value>,
     /// The resolved scenario.
@@ -664,7 +756,17 @@ pub fn resolve(
 /// The prefix of resource names when the target sets none (and on the simulator).
 pub const DEFAULT_PREFIX: &str = "gameday";
 
+fn default_prefix() -> String {
+    DEFAULT_PREFIX.to_owned()
+}
+
 /// [`resolve`], with `prefix` for `${run.prefix}` (the target's `name_prefix`).
+///
+/// A parameter value (`--param`, a plan's `params`) is text, in which `${run.id}` and
+/// `${run.prefix}` are the only references (`$${` writes a literal `${`); once substituted it
+/// stays text, never read as a reference again. Every name the run sends is checked against
+/// its service's rule, and the name of every resource the run creates must start with
+/// `<prefix>-<run id>`: an error names the parameter that made it otherwise.
 pub fn resolve_named(
     scenario: &Scenario,
     runbook: Option<&Runbook>,
@@ -691,7 +793,7 @@ pub fn resolve_named(
     let mut params = BTreeMap::new();
     for (name, p) in &scenario.params {
         let value = match overrides.get(name) {
-            Some(v) => Value::String(v.clone()),
+            Some(v) => Value::String(param_text(name, v, &run_scope)?),
             None => template::evaluate(&p.default, &run_scope)?,
         };
         params.insert(name.clone(), value);
@@ -704,7 +806,7 @@ pub fn resolve_named(
     let mut resolved = scenario.clone();
     let subst = |m: &mut Map<String, Value>| -> Result<(), String> {
         for v in m.values_mut() {
-            *v = template::evaluate(v, &scope)?;
+            *v = template::resolve(v, &scope)?;
         }
         Ok(())
     };
@@ -713,7 +815,7 @@ pub fn resolve_named(
     }
     for d in &mut resolved.detect {
         for v in d.matches.values_mut() {
-            if let Value::String(s) = template::evaluate(&Value::String(v.clone()), &scope)? {
+            if let Value::String(s) = template::resolve(&Value::String(v.clone()), &scope)? {
                 *v = s;
             }
         }
@@ -733,12 +835,119 @@ pub fn resolve_named(
             Some(rb)
         }
     };
-    Ok(Plan {
+    let plan = Plan {
         run_id: run_id.to_owned(),
+        prefix: prefix.to_owned(),
         params,
         scenario: resolved,
         runbook,
-    })
+    };
+    check_plan_names(scenario, &plan, overrides)?;
+    Ok(plan)
+}
+
+/// The text of `--param name=value`: `${run.id}` and `${run.prefix}` substituted, and no
+/// other reference.
+fn param_text(name: &str, value: &str, run: &template::StaticScope<'_>) -> Result<String, String> {
+    let parts = template::parse(value).map_err(|e| {
+        format!("--param {name}: {e} (a parameter value is text; write $${{ for a literal ${{)")
+    })?;
+    if let Some(r) = parts.iter().find_map(|p| match p {
+        template::Part::Ref(r @ Reference::Run(f))
+            if !template::RUN_FIELDS.contains(&f.as_str()) =>
+        {
+            Some(r)
+        }
+        template::Part::Ref(r @ (Reference::Param(_) | Reference::Step { .. })) => Some(r),
+        _ => None,
+    }) {
+        return Err(format!(
+            "--param {name}: a parameter value is text and may use ${{run.id}} and ${{run.prefix}} only, not {r} (write $${{ for a literal ${{)"
+        ));
+    }
+    match template::evaluate(&Value::String(value.to_owned()), run)? {
+        Value::String(s) => Ok(s),
+        other => Ok(other.to_string()),
+    }
+}
+
+/// The parameters a template string of `scenario` refers to.
+fn params_in(text: &str) -> Vec<String> {
+    template::parse(text)
+        .map(|parts| {
+            parts
+                .into_iter()
+                .filter_map(|p| match p {
+                    template::Part::Ref(Reference::Param(n)) => Some(n),
+                    _ => None,
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Every name `plan` will send that is known now follows its service's rule, and what the
+/// run creates is named after it; the error names the parameter (or the step input) at
+/// fault.
+fn check_plan_names(
+    scenario: &Scenario,
+    plan: &Plan,
+    overrides: &BTreeMap<String, String>,
+) -> Result<(), String> {
+    let stem = format!("{}-{}", plan.prefix, plan.run_id);
+    let steps = scenario.steps().zip(plan.scenario.steps());
+    for ((_, original), (_, step)) in steps {
+        let Some(kind) = steps::find(&step.action) else {
+            continue;
+        };
+        let creates = kind
+            .spec()
+            .creates
+            .and_then(|c| c.name.map(|n| (c.kind, n)));
+        for (input, value) in &step.with {
+            let Some(text) = value.as_str() else { continue };
+            let known = template::parse(text)
+                .is_ok_and(|p| p.iter().all(|p| matches!(p, template::Part::Literal(_))));
+            if !known {
+                continue;
+            }
+            let name = template::unescape(text);
+            let blame = || {
+                let given = original
+                    .with
+                    .get(input)
+                    .and_then(Value::as_str)
+                    .map(params_in)
+                    .unwrap_or_default();
+                match given
+                    .iter()
+                    .find(|p| overrides.contains_key(*p))
+                    .or(given.first())
+                {
+                    Some(p) if overrides.contains_key(p) => format!("--param {p}"),
+                    Some(p) => format!("parameter `{p}` (its default)"),
+                    None => format!("step `{}` input `{input}`", step.id),
+                }
+            };
+            if let Some(rule) = crate::names::rule_of(kind.spec().name, input)
+                && let Err(e) = rule.check(&name)
+            {
+                return Err(format!("{}: {e}", blame()));
+            }
+            if let Some((kind_made, name_input)) = creates
+                && name_input == input
+                && !name.starts_with(&stem)
+            {
+                return Err(format!(
+                    "{}: {name:?} would name the {} that step `{}` creates; what a run creates is named after it, starting with `{stem}` (write the value as ${{run.prefix}}-${{run.id}}-…)",
+                    blame(),
+                    kind_made.as_str(),
+                    step.id,
+                ));
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Results of validating files and folders.

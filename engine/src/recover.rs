@@ -1,49 +1,28 @@
-//! Clean-up after a run's process died (a crash, SIGKILL, a lost machine): the changes
-//! its journal records as made and not reverted are reverted, last first, then whatever
-//! the run tagged without journaling it (killed between a create call and its `created`
-//! event) is removed; each step is appended to the run's own journal.
+//! Clean-up after a run's process died (a crash, SIGKILL, a lost machine): the clean-up a
+//! live run does ([`crate::cleanup`]), from its journal, appended to that journal.
 
-use crate::aws::sweep::{self, Leftover};
+use crate::cleanup::{self, Tally};
 use crate::clock::{Clock, ClockMode};
 use crate::event::{Body, Event, Outcome, RunPhase};
 use crate::journal::{Contents, Journal};
 use crate::sandbox::{Sandbox, Tags};
-use crate::steps::{self, StepContext, Undo};
+use crate::steps::StepContext;
 use chrono::Utc;
 
-/// The changes `events` record as made and not reverted since, last made first.
-pub fn outstanding(events: &[Event]) -> Vec<Undo> {
-    let mut made: Vec<Undo> = Vec::new();
-    for e in events {
-        match &e.body {
-            Body::ResourceCreated { undo, .. } => made.push(undo.clone()),
-            Body::Reverted {
-                resource,
-                action,
-                ok: true,
-                ..
-            } => {
-                if let Some(i) = made
-                    .iter()
-                    .rposition(|u| &u.resource == resource && &u.action == action)
-                {
-                    made.remove(i);
-                }
-            }
-            _ => {}
+/// The run id and name prefix of a run's journal.
+pub fn identity(contents: &Contents) -> Option<(&str, &str)> {
+    match contents.events.first().map(|e| &e.body) {
+        Some(Body::RunStarted { run_id, plan, .. }) => {
+            Some((run_id.as_str(), plan.prefix.as_str()))
         }
+        _ => None,
     }
-    made.reverse();
-    made
 }
 
-/// What a recovery did.
-#[derive(Debug, Default, Clone, PartialEq, Eq)]
-pub struct Recovered {
-    /// Reverts and removals that worked.
-    pub reverted: u32,
-    /// Those that failed, with why.
-    pub failed: Vec<String>,
+/// What clean-up the journal `contents` still owes.
+pub fn owed(contents: &Contents) -> cleanup::Owed {
+    let (run_id, prefix) = identity(contents).unwrap_or_default();
+    cleanup::owed(&contents.events, run_id, prefix)
 }
 
 /// Appends events after the last one of a resumed journal.
@@ -51,15 +30,19 @@ struct Appender<'j> {
     journal: &'j mut Journal,
     seq: u64,
     start: chrono::DateTime<Utc>,
+    last_ms: u64,
 }
 
 impl Appender<'_> {
     fn emit(&mut self, body: Body) -> std::io::Result<()> {
         let at = Utc::now();
+        // Run time never goes back, whatever the wall clock did since.
+        let t_ms = ((at - self.start).num_milliseconds().max(0) as u64).max(self.last_ms);
+        self.last_ms = t_ms;
         let event = Event {
             seq: self.seq,
             at,
-            t_ms: (at - self.start).num_milliseconds().max(0) as u64,
+            t_ms,
             body,
         };
         self.seq += 1;
@@ -67,91 +50,47 @@ impl Appender<'_> {
     }
 }
 
-/// Cleans up the run of `contents` in `sandbox`: its outstanding changes, then
-/// `leftovers` (what the run tagged that is still there once they are reverted, as the
-/// caller found it). Appends the clean-up to `journal`, and a `run_ended` when the
-/// journal had none; appends nothing when the run had ended and nothing is left.
+/// Cleans up the run of `contents` in `sandbox`, appending the clean-up to `journal`, and
+/// a `run_ended` when the journal had none. A run that ended with nothing owed and
+/// nothing of its own left in the account gets nothing appended (`None`).
 pub async fn recover(
     contents: &Contents,
     journal: &mut Journal,
     sandbox: &dyn Sandbox,
-    leftovers: impl AsyncFn() -> Result<Vec<Leftover>, String>,
-) -> std::io::Result<Recovered> {
-    let first = contents.events.first();
-    let last = contents.events.last();
-    let mut out = Appender {
-        journal,
-        seq: last.map_or(0, |e| e.seq + 1),
-        start: first.map_or_else(Utc::now, |e| e.at),
-    };
-    let ended = contents
-        .events
-        .iter()
-        .any(|e| matches!(e.body, Body::RunEnded { .. }));
-    let owed = outstanding(&contents.events);
-    let mut done = Recovered::default();
-    // With nothing journaled as owed, what the run tagged decides whether there is
-    // anything to do; a run that ended clean gets nothing appended.
-    let mut found = None;
-    if owed.is_empty() {
-        let listed = leftovers().await;
-        if ended && listed.as_ref().is_ok_and(Vec::is_empty) {
-            return Ok(done);
-        }
-        found = Some(listed);
-    }
-    out.emit(Body::PhaseStarted {
-        phase: RunPhase::Cleanup,
-    })?;
+) -> std::io::Result<Option<Tally>> {
+    let (run_id, prefix) = identity(contents).unwrap_or_default();
+    let owed = cleanup::owed(&contents.events, run_id, prefix);
     let clock = Clock::new(ClockMode::Real { speed: 1.0 }, Utc::now());
     let tags = Tags::new();
     let cx = StepContext {
         sandbox,
         clock: &clock,
         tags: &tags,
+        run_id,
+        prefix,
+        abort: None,
     };
-    for u in owed {
-        let result = steps::revert(&cx, &u).await;
-        match &result {
-            Ok(()) => done.reverted += 1,
-            Err(e) => done.failed.push(format!("{}: {e}", u.resource)),
+    let ended = contents
+        .events
+        .iter()
+        .any(|e| matches!(e.body, Body::RunEnded { .. }));
+    if ended && owed.reverts.is_empty() {
+        let look = cleanup::preview(&cx, &owed).await;
+        if look.errors.is_empty() && look.sweep.is_empty() {
+            return Ok(None);
         }
-        out.emit(Body::Reverted {
-            resource: u.resource.clone(),
-            action: u.action.clone(),
-            ok: result.is_ok(),
-            error: result.err(),
-        })?;
     }
-    let found = match found {
-        Some(listed) => listed,
-        None => leftovers().await,
+    let last = contents.events.last();
+    let mut out = Appender {
+        journal,
+        seq: last.map_or(0, |e| e.seq + 1),
+        start: contents.events.first().map_or_else(Utc::now, |e| e.at),
+        last_ms: last.map_or(0, |e| e.t_ms),
     };
-    let found = match found {
-        Ok(found) => found,
-        Err(e) => {
-            done.failed
-                .push(format!("finding what the run tagged: {e}"));
-            Vec::new()
-        }
-    };
-    for l in found {
-        let result = sweep::remove(sandbox, &l).await.map_err(|e| e.to_string());
-        match &result {
-            Ok(()) => done.reverted += 1,
-            Err(e) => done.failed.push(format!("{l}: {e}")),
-        }
-        out.emit(Body::Reverted {
-            resource: format!("{} {}", l.kind.as_str(), l.id),
-            action: "gameday cleanup".to_owned(),
-            ok: result.is_ok(),
-            error: result.err(),
-        })?;
-    }
-    out.emit(Body::CleanupFinished {
-        reverted: done.reverted,
-        failed: done.failed.len() as u32,
+    out.emit(Body::PhaseStarted {
+        phase: RunPhase::Cleanup,
     })?;
+    let tally = cleanup::clean_up(&cx, &owed, |b| out.emit(b)).await?;
     if !ended {
         out.emit(Body::RunEnded {
             outcome: Outcome::Interrupted,
@@ -159,12 +98,13 @@ pub async fn recover(
                 .to_owned(),
         })?;
     }
-    Ok(done)
+    Ok(Some(tally))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::steps::Undo;
     use serde_json::json;
 
     fn at(seq: u64, body: Body) -> Event {
@@ -194,6 +134,7 @@ mod tests {
                 action: "iam.delete_user".into(),
                 ok,
                 error: None,
+                not_ours: false,
             },
         )
     }
@@ -207,7 +148,8 @@ mod tests {
             reverted(3, "c", true),
             reverted(4, "b", false),
         ];
-        let left: Vec<String> = outstanding(&events)
+        let left: Vec<String> = cleanup::owed(&events, "r", "gameday")
+            .reverts
             .into_iter()
             .map(|u| u.resource)
             .collect();

@@ -13,15 +13,17 @@ use crate::duration::Duration;
 use crate::event::{Actor, Body, Event, Outcome, RunPhase, TimeSource};
 use crate::journal::Journal;
 use crate::library::Plan;
-use crate::sandbox::{AlarmState, ErrorKind, Sandbox, SandboxError, Secret, Tags};
+use crate::sandbox::{
+    AlarmState, ErrorKind, RUN_TAG, SCENARIO_TAG, STARTED_TAG, Sandbox, SandboxError, Secret, Tags,
+};
 use crate::scenario::{Detect, Respond, Source};
-use crate::steps::{self, Applied, Args, StepContext, Undo};
+use crate::steps::{self, Applied, Args, StepContext};
 use crate::template::{self, Reference, Scope};
 use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
 use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap};
-use tokio::sync::{mpsc, watch};
+use tokio::sync::mpsc;
 
 /// The outputs of the steps that ran, by step id: public values and secrets apart.
 type StepOutputs = HashMap<String, (Map<String, Value>, Vec<(String, Secret)>)>;
@@ -50,48 +52,7 @@ impl Default for RunConfig {
     }
 }
 
-/// A signal that ends a run early; clean-up still runs.
-#[derive(Clone)]
-pub struct Abort(watch::Receiver<Option<String>>);
-
-/// The sending side of [`Abort`].
-pub struct AbortHandle(watch::Sender<Option<String>>);
-
-impl AbortHandle {
-    /// Asks the run to stop, with the reason journaled.
-    pub fn abort(&self, reason: impl Into<String>) {
-        let reason = reason.into();
-        self.0.send_if_modified(|r| {
-            if r.is_none() {
-                *r = Some(reason);
-                true
-            } else {
-                false
-            }
-        });
-    }
-}
-
-/// A new abort signal.
-pub fn abort_signal() -> (AbortHandle, Abort) {
-    let (tx, rx) = watch::channel(None);
-    (AbortHandle(tx), Abort(rx))
-}
-
-impl Abort {
-    /// The reason, once the run was asked to stop.
-    pub fn reason(&self) -> Option<String> {
-        self.0.borrow().clone()
-    }
-
-    /// Waits until the abort fires.
-    pub async fn wait(&mut self) {
-        // A closed channel means nobody can abort any more: wait forever.
-        if self.0.wait_for(Option::is_some).await.is_err() {
-            std::future::pending::<()>().await;
-        }
-    }
-}
+pub use crate::abort::{Abort, AbortHandle, abort_signal};
 
 /// What a finished run hands back; everything in it is also in the journal.
 #[derive(Debug, Clone)]
@@ -123,7 +84,6 @@ pub struct Run<'a> {
     events: Vec<Event>,
     tags: Tags,
     outputs: StepOutputs,
-    undo: Vec<Undo>,
     t0: HashMap<String, DateTime<Utc>>,
     runbook_done: BTreeMap<String, Actor>,
     /// When the stop alarms are next looked at.
@@ -223,10 +183,10 @@ impl<'a> Run<'a> {
         // The target's own tags first: gameday's cannot be overridden.
         let mut tags = sandbox.extra_tags();
         tags.extend([
-            ("gameday:run".to_owned(), plan.run_id.clone()),
-            ("gameday:scenario".to_owned(), plan.scenario.id.clone()),
+            (RUN_TAG.to_owned(), plan.run_id.clone()),
+            (SCENARIO_TAG.to_owned(), plan.scenario.id.clone()),
             (
-                "gameday:started".to_owned(),
+                STARTED_TAG.to_owned(),
                 clock
                     .start_utc()
                     .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
@@ -244,7 +204,6 @@ impl<'a> Run<'a> {
             events: Vec::new(),
             tags,
             outputs: HashMap::new(),
-            undo: Vec::new(),
             t0: HashMap::new(),
             runbook_done: BTreeMap::new(),
             next_stop_check: Duration::ZERO,
@@ -348,6 +307,7 @@ impl<'a> Run<'a> {
             clock: clock_desc,
             autopilot: self.config.autopilot.is_some(),
             plan: Box::new(plan.clone()),
+            host: Some(crate::live::this_host()),
         })?;
         self.emit(Body::PhaseStarted {
             phase: RunPhase::Preflight,
@@ -377,15 +337,22 @@ impl<'a> Run<'a> {
                     .run_step(phase, &step.id, &step.action, &step.with)
                     .await?
                 {
-                    stop = Some(format!(
-                        "{} step `{}` failed: {e}",
-                        phase_name(phase),
-                        step.id
-                    ));
+                    // A step cut short by the signal stopped for the signal's reason.
+                    stop = Some(self.aborted().unwrap_or_else(|| {
+                        format!("{} step `{}` failed: {e}", phase_name(phase), step.id)
+                    }));
                     break;
                 }
                 if phase == RunPhase::Attack {
-                    self.t0.insert(step.id.clone(), self.clock.now());
+                    // T0 is when the step returned: the instant its `step_completed` line
+                    // carries, not after that line's fsync.
+                    let returned = match self.events.last() {
+                        Some(e) if matches!(&e.body, Body::StepCompleted { step: s, .. } if s == &step.id) => {
+                            e.at
+                        }
+                        _ => self.clock.now(),
+                    };
+                    self.t0.insert(step.id.clone(), returned);
                 }
             }
         }
@@ -403,7 +370,7 @@ impl<'a> Run<'a> {
         self.emit(Body::PhaseStarted {
             phase: RunPhase::Cleanup,
         })?;
-        let failed = self.cleanup().await?;
+        let tally = self.cleanup().await?;
         self.emit(Body::PhaseStarted {
             phase: RunPhase::Report,
         })?;
@@ -411,12 +378,9 @@ impl<'a> Run<'a> {
             self.emit(Body::SimTruth { detections: truth })?;
         }
         let summary = crate::score::Summary::from_events(&self.events);
-        let (outcome, reason) = match (&stop, failed) {
+        let (outcome, reason) = match (&stop, tally.complete()) {
             (Some(reason), _) => (Outcome::Aborted, reason.clone()),
-            (None, n) if n > 0 => (
-                Outcome::Aborted,
-                format!("clean-up incomplete: {n} revert(s) failed"),
-            ),
+            (None, false) => (Outcome::Aborted, incomplete(&tally)),
             (None, _) if summary.all_met() => (Outcome::Passed, "every expectation met".to_owned()),
             (None, _) => (
                 Outcome::Failed,
@@ -483,14 +447,20 @@ impl<'a> Run<'a> {
             sandbox: self.sandbox,
             clock: self.clock,
             tags: &self.tags,
+            run_id: &self.plan.run_id,
+            prefix: &self.plan.prefix,
+            abort: self.abort.as_ref(),
         };
-        match kind.apply(&cx, &args).await {
+        let result = match crate::preflight::not_there(&cx, kind, &args).await {
+            Ok(()) => kind.apply(&cx, &args).await,
+            Err(e) => Err(e),
+        };
+        match result {
             Ok(applied) => {
                 for (_, s) in &applied.secrets {
                     self.journal.add_secret(s.expose());
                 }
                 for u in &applied.undo {
-                    self.undo.push(u.clone());
                     self.emit(Body::ResourceCreated {
                         step: id.to_owned(),
                         undo: u.clone(),
@@ -517,30 +487,22 @@ impl<'a> Run<'a> {
         }
     }
 
-    /// Reverts every change, last first; reports each failure and carries on. Returns the
-    /// number of failures.
-    async fn cleanup(&mut self) -> Result<u32, RunError> {
-        let (mut reverted, mut failed) = (0, 0);
-        while let Some(u) = self.undo.pop() {
-            let cx = StepContext {
-                sandbox: self.sandbox,
-                clock: self.clock,
-                tags: &self.tags,
-            };
-            let result = steps::revert(&cx, &u).await;
-            match &result {
-                Ok(()) => reverted += 1,
-                Err(_) => failed += 1,
-            }
-            self.emit(Body::Reverted {
-                resource: u.resource.clone(),
-                action: u.action.clone(),
-                ok: result.is_ok(),
-                error: result.err(),
-            })?;
-        }
-        self.emit(Body::CleanupFinished { reverted, failed })?;
-        Ok(failed)
+    /// Cleans up (see [`crate::cleanup`]): reverts every change, last first, each once its
+    /// guard holds; sweeps what the run tagged and did not journal; looks again. Returns
+    /// whether clean-up is complete.
+    async fn cleanup(&mut self) -> Result<crate::cleanup::Tally, RunError> {
+        let owed = crate::cleanup::owed(&self.events, &self.plan.run_id, &self.plan.prefix);
+        let (sandbox, clock, plan) = (self.sandbox, self.clock, self.plan);
+        let tags = self.tags.clone();
+        let cx = StepContext {
+            sandbox,
+            clock,
+            tags: &tags,
+            run_id: &plan.run_id,
+            prefix: &plan.prefix,
+            abort: None,
+        };
+        crate::cleanup::clean_up(&cx, &owed, |body| self.emit(body)).await
     }
 
     fn resolve_check_args(&self, r: &Respond) -> Result<Args, String> {
@@ -1090,6 +1052,26 @@ enum WatchEnd {
     Complete,
     Ended,
     Aborted(String),
+}
+
+/// Why a clean-up is incomplete, in words.
+fn incomplete(t: &crate::cleanup::Tally) -> String {
+    let mut why = Vec::new();
+    if !t.failed.is_empty() {
+        why.push(format!("{} revert(s) failed", t.failed.len()));
+    }
+    if !t.not_ours.is_empty() {
+        why.push(format!(
+            "{} refused as not the run's (left alone)",
+            t.not_ours.len()
+        ));
+    }
+    match &t.remaining {
+        Some(r) if !r.is_empty() => why.push(format!("{} resource(s) of the run remain", r.len())),
+        Some(_) => {}
+        None => why.push("what remains could not be checked".to_owned()),
+    }
+    format!("clean-up incomplete: {}", why.join("; "))
 }
 
 fn phase_name(p: RunPhase) -> &'static str {

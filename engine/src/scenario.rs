@@ -81,6 +81,11 @@ pub struct Param {
     /// What the parameter is for.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
+    /// It names something already in the account that the attack uses as it is (a trail,
+    /// a bucket): the run never creates or deletes it, and reverts only the attack's own
+    /// changes to it, while they still hold.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub existing: bool,
 }
 
 /// One step of setup or attack: a step kind and its inputs.

@@ -153,8 +153,16 @@ pub struct Cleanup {
     pub reverted: u32,
     /// Reverts that failed.
     pub failed: u32,
-    /// Resources that may remain: failed reverts, and changes never reverted.
+    /// Resources that may remain: failed reverts, what the last look at the account found
+    /// of the run's, and changes never reverted.
     pub left_behind: Vec<String>,
+    /// Reverts refused because what they named does not carry the run's tag: left alone,
+    /// for a person to look at.
+    #[serde(default)]
+    pub not_ours: Vec<String>,
+    /// Whether a last look at the account confirmed that nothing of the run's remains.
+    #[serde(default)]
+    pub verified: bool,
 }
 
 /// Everything about a run, from its journal.
@@ -542,26 +550,53 @@ impl Summary {
         };
 
         let cleanup = events.iter().rev().find_map(|e| match &e.body {
-            Body::CleanupFinished { reverted, failed } => Some(Cleanup {
-                reverted: *reverted,
-                failed: *failed,
-                left_behind: Vec::new(),
-            }),
+            Body::CleanupFinished {
+                reverted,
+                failed,
+                remaining,
+                ..
+            } => Some((
+                Cleanup {
+                    reverted: *reverted,
+                    failed: *failed,
+                    ..Cleanup::default()
+                },
+                remaining.clone(),
+            )),
             _ => None,
         });
-        let cleanup = cleanup.map(|mut c| {
-            c.left_behind = events
-                .iter()
-                .filter_map(|e| match &e.body {
-                    Body::Reverted {
-                        resource,
-                        ok: false,
-                        error,
-                        ..
-                    } => Some(format!("{resource}: {}", error.clone().unwrap_or_default())),
-                    _ => None,
-                })
-                .collect();
+        let cleanup = cleanup.map(|(mut c, remaining)| {
+            // Each resource's last word: a failed revert made good later (the sweep) is
+            // not left behind.
+            let mut last: Vec<(&str, bool, bool, String)> = Vec::new();
+            for e in events {
+                if let Body::Reverted {
+                    resource,
+                    ok,
+                    error,
+                    not_ours,
+                    ..
+                } = &e.body
+                {
+                    last.retain(|(r, ..)| *r != resource.as_str());
+                    let why = format!("{resource}: {}", error.clone().unwrap_or_default());
+                    last.push((resource, *ok, *not_ours, why));
+                }
+            }
+            for (_, ok, not_ours, why) in last {
+                match (ok, not_ours) {
+                    (true, _) => {}
+                    (false, true) => c.not_ours.push(why),
+                    (false, false) => c.left_behind.push(why),
+                }
+            }
+            c.verified = remaining.as_ref().is_some_and(Vec::is_empty);
+            for r in remaining.into_iter().flatten() {
+                if !c.left_behind.iter().any(|l| l.starts_with(&r)) {
+                    c.left_behind
+                        .push(format!("{r}: still there after clean-up"));
+                }
+            }
             c
         });
         let cleanup = match cleanup {
@@ -595,9 +630,8 @@ impl Summary {
                         v
                     });
                 (!created.is_empty()).then_some(Cleanup {
-                    reverted: 0,
-                    failed: 0,
                     left_behind: created,
+                    ..Cleanup::default()
                 })
             }
         };

@@ -185,6 +185,80 @@ fn evaluate_str(s: &str, scope: &dyn Scope) -> Result<Value, String> {
     Ok(Value::String(out))
 }
 
+/// `s` as template text that evaluates to `s` itself: every `${` written `$${`.
+pub fn escape(s: &str) -> String {
+    s.replace("${", "$${")
+}
+
+/// The text of a template that holds no reference (`$${` read as `${`).
+pub fn unescape(s: &str) -> String {
+    match parse(s) {
+        Ok(parts) => parts
+            .into_iter()
+            .map(|p| match p {
+                Part::Literal(l) => l,
+                Part::Ref(r) => r.to_string(),
+            })
+            .collect(),
+        Err(_) => s.to_owned(),
+    }
+}
+
+/// Resolves what `scope` knows inside `value` and leaves the rest for later, as template
+/// text again: values substituted into text are escaped, so that a later [`evaluate`]
+/// takes them as text and never as references (a parameter given as
+/// `${steps.key.access_key_id}` stays those characters). A string that is exactly one
+/// reference takes a non-text value whole.
+pub fn resolve(value: &Value, scope: &dyn Scope) -> Result<Value, String> {
+    Ok(match value {
+        Value::String(s) => resolve_str(s, scope)?,
+        Value::Array(items) => Value::Array(
+            items
+                .iter()
+                .map(|v| resolve(v, scope))
+                .collect::<Result<_, _>>()?,
+        ),
+        Value::Object(map) => Value::Object(
+            map.iter()
+                .map(|(k, v)| Ok((k.clone(), resolve(v, scope)?)))
+                .collect::<Result<_, String>>()?,
+        ),
+        other => other.clone(),
+    })
+}
+
+fn resolve_str(s: &str, scope: &dyn Scope) -> Result<Value, String> {
+    let parts = parse(s).map_err(|e| e.to_string())?;
+    if let [Part::Ref(r @ (Reference::Param(_) | Reference::Run(_)))] = parts.as_slice() {
+        return Ok(match scope.lookup(r)? {
+            Value::String(text) => Value::String(escape(&text)),
+            other => other,
+        });
+    }
+    let mut out = String::new();
+    for part in parts {
+        let text = match part {
+            Part::Literal(l) => escape(&l),
+            Part::Ref(r @ Reference::Step { .. }) => {
+                if out.ends_with('$') {
+                    return Err(format!(
+                        "a `$` right before {r} cannot be told from an escape: put a space between them"
+                    ));
+                }
+                r.to_string()
+            }
+            Part::Ref(r) => match scope.lookup(&r)? {
+                Value::String(s) => escape(&s),
+                Value::Number(n) => n.to_string(),
+                Value::Bool(b) => b.to_string(),
+                _ => return Err(format!("{r} is not text and cannot be part of a string")),
+            },
+        };
+        out.push_str(&text);
+    }
+    Ok(Value::String(out))
+}
+
 /// The fields of `${run.FIELD}`.
 pub const RUN_FIELDS: &[&str] = &["id", "prefix"];
 
@@ -281,5 +355,49 @@ mod tests {
             evaluate(&json!("${steps.k}"), &scope),
             Ok(json!("${steps.k}"))
         );
+    }
+
+    /// A scope of run-time values: step `key` output `id` is `AKIA1`.
+    struct Runtime;
+
+    impl Scope for Runtime {
+        fn lookup(&self, r: &Reference) -> Result<Value, String> {
+            match r {
+                Reference::Step { step, output }
+                    if step == "key" && output.as_deref() == Some("id") =>
+                {
+                    Ok(json!("AKIA1"))
+                }
+                other => Err(format!("{other} unknown")),
+            }
+        }
+    }
+
+    #[test]
+    fn resolved_values_stay_text_when_the_run_evaluates_them() {
+        let params = BTreeMap::from([
+            ("p".to_owned(), json!("${steps.key.id}")),
+            ("q".to_owned(), json!("${nope")),
+            ("n".to_owned(), json!(6)),
+        ]);
+        let scope = StaticScope {
+            params: &params,
+            run_id: "r1",
+            prefix: "gameday",
+        };
+        for (template, at_run_time) in [
+            ("${params.p}", json!("${steps.key.id}")),
+            ("x-${params.p}", json!("x-${steps.key.id}")),
+            ("${params.q}", json!("${nope")),
+            ("cost $${x} ${run.id}", json!("cost ${x} r1")),
+            ("${steps.key.id}-${run.id}", json!("AKIA1-r1")),
+            ("${params.n}", json!(6)),
+        ] {
+            let planned = resolve(&json!(template), &scope).expect("resolves");
+            assert_eq!(evaluate(&planned, &Runtime), Ok(at_run_time), "{template}");
+        }
+        assert!(resolve(&json!("a$${params.p}"), &scope).is_ok());
+        assert!(resolve(&json!("$${run.id}$${steps.key.id}"), &scope).is_ok());
+        assert_eq!(unescape("a$${b}"), "a${b}");
     }
 }

@@ -101,6 +101,7 @@ fn measure(scenarios: &[&str], window: Duration) -> Counted {
         upstream: moto.port,
         fault_rate: 0.0,
         seed: 1,
+        garble: None,
     });
     let target = target(proxy.url());
     let rt = tokio::runtime::Builder::new_current_thread()

@@ -66,6 +66,8 @@ pub fn command(dir: &Path, args: &[&str]) -> Command {
         .env("AWS_ACCESS_KEY_ID", "AKIAGAMEDAYTEST00001")
         .env("AWS_SECRET_ACCESS_KEY", SECRET)
         .env("AWS_EC2_METADATA_DISABLED", "true")
+        // Each test's claims of live runs are its own.
+        .env("GAMEDAY_LIVE_DIR", dir.join(".live"))
         .env("AWS_CONFIG_FILE", dir.join("no-aws-config"))
         .env(
             "AWS_SHARED_CREDENTIALS_FILE",
@@ -356,3 +358,53 @@ for d in gd.list_detectors()["DetectorIds"]:
         tags = gd.get_threat_intel_set(DetectorId=d, ThreatIntelSetId=s).get("Tags", {})
         if "gameday:run" in tags: print("threat-list", s, tags["gameday:run"])
 "#;
+
+/// Waits until an event of the only run under `runs` satisfies `what`, while `child` runs;
+/// returns the events so far. Panics when the run ends first or after `timeout`.
+#[allow(clippy::panic)]
+pub fn wait_for(
+    runs: &Path,
+    child: &mut Child,
+    timeout: Duration,
+    what: impl Fn(&Value) -> bool,
+) -> Vec<Value> {
+    let deadline = Instant::now() + timeout;
+    loop {
+        let events = events(runs);
+        if events.iter().any(&what) {
+            return events;
+        }
+        if let Ok(Some(status)) = child.try_wait() {
+            panic!("the run ended ({status}) first: {events:?}");
+        }
+        assert!(
+            Instant::now() < deadline,
+            "not within {timeout:?}: {events:?}"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// Whether `e` is the start of phase `phase`.
+pub fn phase(e: &Value, phase: &str) -> bool {
+    e["event"] == "phase_started" && e["phase"] == phase
+}
+
+/// Everything under `dir`, as (relative path, bytes), sorted: to show a folder unchanged.
+pub fn snapshot(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    fn walk(base: &Path, dir: &Path, out: &mut Vec<(String, Vec<u8>)>) {
+        for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+            let p = entry.path();
+            if p.is_dir() {
+                walk(base, &p, out);
+            } else {
+                let rel = p.strip_prefix(base).unwrap_or(&p).display().to_string();
+                out.push((rel, std::fs::read(&p).unwrap_or_default()));
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(dir, dir, &mut out);
+    out.sort();
+    out
+}

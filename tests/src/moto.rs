@@ -105,7 +105,7 @@ impl Moto {
     /// A plain HTTP request to the emulator's own API; the body of the answer.
     pub fn request(&self, method: &str, path: &str) -> Option<String> {
         let mut s = TcpStream::connect(("127.0.0.1", self.port)).ok()?;
-        s.set_read_timeout(Some(Duration::from_secs(10))).ok()?;
+        s.set_read_timeout(Some(Duration::from_secs(60))).ok()?;
         write!(
             s,
             "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
@@ -200,7 +200,7 @@ impl Moto {
         body: &str,
     ) -> Option<(u16, String)> {
         let mut s = TcpStream::connect(("127.0.0.1", self.port)).ok()?;
-        s.set_read_timeout(Some(Duration::from_secs(10))).ok()?;
+        s.set_read_timeout(Some(Duration::from_secs(60))).ok()?;
         let date = chrono::Utc::now().format("%Y%m%dT%H%M%SZ").to_string();
         write!(
             s,

@@ -67,6 +67,10 @@ pub struct ProxyConfig {
     /// The seed of the draws that pick the faulted requests: the same seed and the same
     /// sequence of requests fault the same requests.
     pub seed: u64,
+    /// An action (such as `CreateAccessKey`) whose successful answers reach the client
+    /// cut in half: the emulator did what was asked, and the client cannot read that it
+    /// did (as when a connection drops mid-answer or a body is mangled on the way).
+    pub garble: Option<&'static str>,
 }
 
 /// One request the proxy answered.
@@ -125,6 +129,7 @@ impl Proxy {
         let state = Arc::new(Mutex::new(State {
             rng: ChaCha8Rng::seed_from_u64(config.seed),
             fault_rate,
+            garble: config.garble,
             exchanges: Vec::new(),
             faults: 0,
         }));
@@ -196,6 +201,7 @@ impl Drop for Proxy {
 struct State {
     rng: ChaCha8Rng,
     fault_rate: f64,
+    garble: Option<&'static str>,
     /// One slot a request, in arrival order; filled once its answer is known.
     exchanges: Vec<Option<Exchange>>,
     faults: usize,
@@ -393,7 +399,7 @@ async fn answer(request: &Request, state: &Mutex<State>, upstream: u16) -> Answe
     let (service, action) = identify(request);
     let faultable = service != "moto-api";
     let (slot, fault, number) = lock(state).arrive(faultable);
-    let answer = match fault {
+    let mut answer = match fault {
         Some(fault) => injected(fault, protocol(&service, request), &service, number),
         None => match tokio::time::timeout(UPSTREAM_TIMEOUT, forward(request, upstream)).await {
             Ok(Ok(answer)) => answer,
@@ -401,6 +407,19 @@ async fn answer(request: &Request, state: &Mutex<State>, upstream: u16) -> Answe
             Err(_) => Answer::plain(504, "Gateway Timeout", "the emulator did not answer"),
         },
     };
+    let garbled =
+        fault.is_none() && answer.status == 200 && lock(state).garble.is_some_and(|g| g == action);
+    if garbled {
+        let half = answer.body.len() / 2;
+        answer.body.truncate(half);
+        if let Some(l) = answer
+            .headers
+            .iter_mut()
+            .find(|(n, _)| n.eq_ignore_ascii_case("content-length"))
+        {
+            l.1 = half.to_string().into_bytes();
+        }
+    }
     let exchange = Exchange {
         at,
         service,

@@ -56,6 +56,7 @@ fn game_day(scenario: &str, fault_rate: f64) -> Vec<String> {
         upstream: moto.port,
         fault_rate,
         seed: scenario.len() as u64,
+        garble: None,
     });
     let Ok(dir) = tempfile::tempdir() else {
         return vec!["no temp dir".into()];

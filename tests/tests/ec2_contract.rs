@@ -23,11 +23,22 @@ fn ssh() -> Rule {
 
 async fn contract(ec2: &dyn Ec2, who: &str) {
     let tags = Tags::from([("gameday:run".to_owned(), "contract".to_owned())]);
+    assert_eq!(
+        ec2.security_group_named("gd-contract-web").await.unwrap(),
+        None,
+        "{who}"
+    );
     let web = ec2
         .create_security_group("gd-contract-web", "web tier", &tags)
         .await
         .unwrap();
     assert!(web.starts_with("sg-"), "{who}: {web}");
+    assert_eq!(
+        ec2.security_group_named("gd-contract-web").await.unwrap(),
+        Some(web.clone()),
+        "{who}"
+    );
+    assert_eq!(ec2.tags_of(&web).await.unwrap(), tags, "{who}");
     assert_eq!(
         kind(
             ec2.create_security_group("gd-contract-web", "again", &tags)
@@ -111,6 +122,29 @@ async fn contract(ec2: &dyn Ec2, who: &str) {
         .await
         .unwrap();
     assert!(snap.starts_with("snap-"), "{who}");
+    // Everything the run tagged is found by its tag, each with its tags.
+    let mut found = ec2.tagged("gameday:run", "contract").await.unwrap();
+    found.sort();
+    let ids: Vec<&str> = found.iter().map(|r| r.id.as_str()).collect();
+    for id in [&instance.instance_id, &web, &isolation, &snap] {
+        assert!(ids.contains(&id.as_str()), "{who}: {id} in {ids:?}");
+        assert_eq!(
+            ec2.tags_of(id)
+                .await
+                .unwrap()
+                .get("gameday:run")
+                .map(String::as_str),
+            Some("contract"),
+            "{who}: {id}"
+        );
+    }
+    assert!(
+        ec2.tagged("gameday:run", "another")
+            .await
+            .unwrap()
+            .is_empty(),
+        "{who}"
+    );
     assert!(
         ec2.snapshot_groups(&snap).await.unwrap().is_empty(),
         "{who}"
@@ -138,7 +172,13 @@ async fn contract(ec2: &dyn Ec2, who: &str) {
         ErrorKind::NotFound,
         "{who}"
     );
+    assert_eq!(kind(ec2.tags_of(&snap).await), ErrorKind::NotFound, "{who}");
     ec2.terminate_instance(&instance.instance_id).await.unwrap();
+    assert_eq!(
+        kind(ec2.tags_of(&instance.instance_id).await),
+        ErrorKind::NotFound,
+        "{who}: a terminated instance is gone"
+    );
     ec2.delete_security_group(&web).await.unwrap();
     assert_eq!(
         kind(ec2.group_rules(&web).await),

@@ -20,8 +20,18 @@ const DENY_ALL: &str =
 /// Everything the IAM steps rely on, in the order a game day uses it.
 async fn contract(iam: &dyn Iam, who: &str) {
     let tags = Tags::from([("gameday:run".to_owned(), "contract".to_owned())]);
+    assert_eq!(
+        kind(iam.user_tags("gd-contract-alice").await),
+        ErrorKind::NotFound,
+        "{who}"
+    );
     let arn = iam.create_user("gd-contract-alice", &tags).await.unwrap();
     assert!(arn.ends_with(":user/gd-contract-alice"), "{who}: {arn}");
+    assert_eq!(
+        iam.user_tags("gd-contract-alice").await.unwrap(),
+        tags,
+        "{who}: tagged at creation"
+    );
     assert_eq!(
         kind(iam.create_user("gd-contract-alice", &tags).await),
         ErrorKind::AlreadyExists,

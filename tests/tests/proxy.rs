@@ -26,6 +26,7 @@ fn proxy(moto: &Moto, fault_rate: f64, seed: u64) -> Proxy {
         upstream: moto.port,
         fault_rate,
         seed,
+        garble: None,
     })
 }
 

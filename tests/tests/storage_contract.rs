@@ -28,9 +28,58 @@ const OPEN: PublicAccessBlock = PublicAccessBlock {
 /// stores it (an emulator gap, so the check is skipped there).
 async fn s3_contract(s3: &dyn S3, who: &str, validates_policies: bool) {
     let tags = Tags::from([("gameday:run".to_owned(), "contract".to_owned())]);
-    // (Creating it again is an error in most regions but succeeds in us-east-1, where
-    // AWS keeps its legacy answer; scenarios never rely on either.)
+    assert_eq!(
+        kind(s3.bucket_tags("gd-contract-data").await),
+        ErrorKind::NotFound,
+        "{who}: no bucket yet"
+    );
     s3.create_bucket("gd-contract-data", &tags).await.unwrap();
+    assert_eq!(
+        s3.bucket_tags("gd-contract-data").await.unwrap(),
+        tags,
+        "{who}: tagged for the run"
+    );
+    // CreateBucket of a bucket the account owns succeeds in us-east-1 (AWS's legacy
+    // answer): a run must never adopt it.
+    assert_eq!(
+        kind(s3.create_bucket("gd-contract-data", &Tags::new()).await),
+        ErrorKind::AlreadyExists,
+        "{who}: a bucket that exists is not created again"
+    );
+    assert_eq!(
+        s3.bucket_tags("gd-contract-data").await.unwrap(),
+        tags,
+        "{who}: and keeps its own tags"
+    );
+    // Objects: listed by prefix, and a bucket holding any is never deleted.
+    s3.put_object("gd-contract-data", "gd-run/a.txt", "a")
+        .await
+        .unwrap();
+    s3.put_object("gd-contract-data", "theirs.txt", "b")
+        .await
+        .unwrap();
+    assert_eq!(
+        s3.list_objects("gd-contract-data", "gd-run/")
+            .await
+            .unwrap(),
+        ["gd-run/a.txt"],
+        "{who}"
+    );
+    assert_eq!(
+        kind(s3.delete_bucket("gd-contract-data").await),
+        ErrorKind::Conflict,
+        "{who}: a bucket is never emptied by DeleteBucket"
+    );
+    for key in ["gd-run/a.txt", "theirs.txt"] {
+        s3.delete_object("gd-contract-data", key).await.unwrap();
+    }
+    assert!(
+        s3.list_objects("gd-contract-data", "")
+            .await
+            .unwrap()
+            .is_empty(),
+        "{who}"
+    );
     let block = s3
         .get_public_access_block("gd-contract-data")
         .await
@@ -106,16 +155,35 @@ async fn trail_contract(trail: &dyn CloudTrail, s3: &dyn S3, who: &str) {
         {"Effect":"Allow","Principal":{"Service":"cloudtrail.amazonaws.com"},
          "Action":"s3:GetBucketAcl","Resource":"arn:aws:s3:::gd-contract-trail"},
         {"Effect":"Allow","Principal":{"Service":"cloudtrail.amazonaws.com"},
-         "Action":"s3:PutObject","Resource":"arn:aws:s3:::gd-contract-trail/AWSLogs/*",
+         "Action":"s3:PutObject","Resource":"arn:aws:s3:::gd-contract-trail/gd-contract/AWSLogs/*",
          "Condition":{"StringEquals":{"s3:x-amz-acl":"bucket-owner-full-control"}}}]}"#;
     s3.put_bucket_policy("gd-contract-trail", policy)
         .await
         .unwrap();
+    assert_eq!(
+        kind(trail.trail_tags("gd-contract").await),
+        ErrorKind::NotFound,
+        "{who}"
+    );
     let arn = trail
-        .create_trail("gd-contract", "gd-contract-trail", &tags)
+        .create_trail("gd-contract", "gd-contract-trail", "gd-contract", &tags)
         .await
         .unwrap();
     assert!(arn.contains(":trail/gd-contract"), "{who}: {arn}");
+    assert_eq!(
+        trail.trail_tags("gd-contract").await.unwrap(),
+        tags,
+        "{who}"
+    );
+    assert_eq!(
+        kind(
+            trail
+                .create_trail("gd-contract", "gd-contract-trail", "", &tags)
+                .await
+        ),
+        ErrorKind::AlreadyExists,
+        "{who}"
+    );
     assert!(
         trail.is_logging("gd-contract").await.unwrap(),
         "{who}: created logging"
@@ -130,6 +198,17 @@ async fn trail_contract(trail: &dyn CloudTrail, s3: &dyn S3, who: &str) {
         ErrorKind::NotFound,
         "{who}"
     );
+    // What the trail delivered is under its prefix, and nowhere else.
+    let delivered = s3.list_objects("gd-contract-trail", "").await.unwrap();
+    assert!(
+        delivered
+            .iter()
+            .all(|k| k.starts_with("gd-contract/AWSLogs/")),
+        "{who}: {delivered:?}"
+    );
+    for key in delivered {
+        s3.delete_object("gd-contract-trail", &key).await.unwrap();
+    }
     s3.delete_bucket("gd-contract-trail").await.unwrap();
 }
 

@@ -34,6 +34,8 @@ async fn connect(target: &Target, region: &str, id: &str) -> Result<AwsSandbox, 
 }
 
 async fn run_dir(dir: &Path, args: &CleanupArgs) -> i32 {
+    // Read only: a dry run writes nothing into the run directory, and a run still in
+    // progress must not have its journal touched.
     let contents = match journal::read(dir) {
         Ok(c) if c.is_run() => c,
         Ok(_) => {
@@ -45,15 +47,17 @@ async fn run_dir(dir: &Path, args: &CleanupArgs) -> i32 {
             return BAD_INPUT;
         }
     };
-    let Some(Body::RunStarted { run_id, target, .. }) = contents.events.first().map(|e| &e.body)
+    let Some(Body::RunStarted {
+        run_id,
+        target,
+        host,
+        ..
+    }) = contents.events.first().map(|e| &e.body)
     else {
         return BAD_INPUT;
     };
-    if journal::is_live(dir) {
-        eprintln!(
-            "error: --run {}: run {run_id} is still in progress; it cleans up itself (Ctrl-C ends it)",
-            dir.display()
-        );
+    if let Err(why) = not_live(dir, run_id, host.as_deref(), &contents, args) {
+        eprintln!("error: --run {}: {why}", dir.display());
         return BAD_INPUT;
     }
     if target.kind == "sim" {
@@ -80,6 +84,9 @@ async fn run_dir(dir: &Path, args: &CleanupArgs) -> i32 {
         );
         return BAD_INPUT;
     }
+    if args.dry_run {
+        return dry_run(&contents, &sandbox).await;
+    }
     let (mut journal, contents) = match Journal::resume(dir) {
         Ok(j) => j,
         Err(e) => {
@@ -87,15 +94,13 @@ async fn run_dir(dir: &Path, args: &CleanupArgs) -> i32 {
             return BAD_INPUT;
         }
     };
+    // One clean-up of a run at a time, and none while it runs, wherever its folder is.
+    if let Err(e) = journal.claim(run_id) {
+        eprintln!("error: --run {}: {e}", dir.display());
+        return BAD_INPUT;
+    }
     let run_id = run_id.clone();
-    let leftovers = async || {
-        sandbox
-            .leftovers()
-            .await
-            .map(|all| all.into_iter().filter(|l| l.run == run_id).collect())
-            .map_err(|e| e.to_string())
-    };
-    let done = match recover::recover(&contents, &mut journal, &sandbox, leftovers).await {
+    let done = match recover::recover(&contents, &mut journal, &sandbox).await {
         Ok(d) => d,
         Err(e) => {
             eprintln!("error: cannot write the journal in {}: {e}", dir.display());
@@ -103,18 +108,113 @@ async fn run_dir(dir: &Path, args: &CleanupArgs) -> i32 {
         }
     };
     drop(journal);
+    let Some(done) = done else {
+        println!("run {run_id}: ended, and nothing of it remains in the account: nothing to do");
+        return 0;
+    };
     if let Ok(back) = journal::read(dir) {
         commands::write_run_reports(dir, back.events);
     }
     println!(
-        "run {run_id}: {} reverted or removed, {} failed",
+        "run {run_id}: {} reverted or removed, {} failed, {} not the run's (left alone)",
         done.reverted,
-        done.failed.len()
+        done.failed.len(),
+        done.not_ours.len()
     );
     for f in &done.failed {
         eprintln!("  failed: {f}");
     }
-    if done.failed.is_empty() { 0 } else { 3 }
+    for f in &done.not_ours {
+        eprintln!("  not the run's, left alone: {f}");
+    }
+    match &done.remaining {
+        Some(r) if r.is_empty() => println!("  nothing of the run's remains in the account"),
+        Some(r) => {
+            for x in r {
+                eprintln!("  still there: {x}");
+            }
+        }
+        None => eprintln!("  what remains could not be checked"),
+    }
+    if done.complete() { 0 } else { 3 }
+}
+
+/// Why the run of `dir` may still be in progress, if it may: its process holds the
+/// journal's lock, or the lock of its run id on this machine (a copy of its folder
+/// elsewhere on the machine carries neither process); a run that ran on another machine
+/// must have been silent for `--older-than`.
+fn not_live(
+    dir: &Path,
+    run_id: &str,
+    host: Option<&str>,
+    contents: &journal::Contents,
+    args: &CleanupArgs,
+) -> Result<(), String> {
+    let live = "still in progress; it cleans up itself (Ctrl-C or SIGTERM ends it)";
+    if journal::is_live(dir) || gameday_engine::live::is_live(run_id) {
+        return Err(format!("run {run_id} is {live}"));
+    }
+    let ended = contents
+        .events
+        .iter()
+        .any(|e| matches!(e.body, Body::RunEnded { .. }));
+    let here = gameday_engine::live::this_host();
+    match host {
+        Some(h) if h != here && !ended => {
+            let last = contents.events.last().map(|e| e.at).unwrap_or_default();
+            let quiet = chrono::Utc::now() - last;
+            let need = chrono::Duration::milliseconds(args.older_than.as_millis() as i64);
+            if quiet < need {
+                return Err(format!(
+                    "run {run_id} ran on {h}, not on this machine, and its journal was written {} ago: gameday cannot tell from here whether it is {live} If its process has stopped, give --older-than with less than that",
+                    gameday_engine::duration::Duration::from_millis(
+                        quiet.num_milliseconds().max(0) as u64
+                    )
+                ));
+            }
+            Ok(())
+        }
+        _ => Ok(()),
+    }
+}
+
+/// `--run --dry-run`: what clean-up would do, from read-only calls; writes nothing.
+async fn dry_run(contents: &journal::Contents, sandbox: &AwsSandbox) -> i32 {
+    let (run_id, prefix) = recover::identity(contents).unwrap_or_default();
+    let owed = recover::owed(contents);
+    let clock = gameday_engine::clock::Clock::new(
+        gameday_engine::clock::ClockMode::Real { speed: 1.0 },
+        chrono::Utc::now(),
+    );
+    let tags = gameday_engine::sandbox::Tags::new();
+    let cx = gameday_engine::steps::StepContext {
+        sandbox,
+        clock: &clock,
+        tags: &tags,
+        run_id,
+        prefix,
+        abort: None,
+    };
+    let look = gameday_engine::cleanup::preview(&cx, &owed).await;
+    use gameday_engine::steps::Reverted;
+    for (u, verdict) in &look.reverts {
+        match verdict {
+            None | Some(Reverted::Done) => {
+                println!("  would revert   {} ({})", u.resource, u.action)
+            }
+            Some(Reverted::AlreadyDone(why)) => println!("  nothing to do  {} ({why})", u.resource),
+            Some(Reverted::NotOurs(why)) => println!("  would refuse   {}: {why}", u.resource),
+            Some(Reverted::Failed(why)) => println!("  cannot tell    {}: {why}", u.resource),
+        }
+    }
+    for r in &look.sweep {
+        println!("  would remove   {r} (carries the run's tag)");
+    }
+    for e in &look.errors {
+        eprintln!("  could not look: {e}");
+    }
+    println!("run {run_id}: nothing was changed (--dry-run)");
+    if look.errors.is_empty() { 0 } else { 3 }
 }
 
 async fn orphans(args: &CleanupArgs) -> i32 {
@@ -139,7 +239,9 @@ async fn orphans(args: &CleanupArgs) -> i32 {
     let cutoff =
         chrono::Utc::now() - chrono::Duration::milliseconds(args.older_than.as_millis() as i64);
     let (orphaned, kept): (Vec<Leftover>, Vec<Leftover>) = found.into_iter().partition(|l| {
-        !journal::is_live(&args.runs_dir.join(&l.run)) && l.started.is_none_or(|s| s <= cutoff)
+        !journal::is_live(&args.runs_dir.join(&l.run))
+            && !gameday_engine::live::is_live(&l.run)
+            && l.started.is_none_or(|s| s <= cutoff)
     });
     for l in &kept {
         println!(
@@ -160,7 +262,8 @@ async fn orphans(args: &CleanupArgs) -> i32 {
     }
     let mut failed = 0;
     for l in &orphaned {
-        match sweep::remove(&sandbox, l).await {
+        let stem = format!("{}-{}", target.name_prefix, l.run);
+        match sweep::remove(&sandbox, l, &stem).await {
             Ok(()) => println!("  removed {l}"),
             Err(e) => {
                 failed += 1;

@@ -234,6 +234,24 @@ pub struct RunArgs {
     /// Also exit 1 when a run scores below N (out of 100), e.g. `--fail-on 'score<70'`.
     #[arg(long, value_name = "score<N", value_parser = parse_fail_on)]
     pub fail_on: Option<f64>,
+    /// The run id, instead of a random one (one scenario, no --repeat): the names of what
+    /// the run creates start with PREFIX-ID, and its run directory is RUNS_DIR/ID.
+    #[arg(long, value_name = "ID", value_parser = parse_run_id)]
+    pub run_id: Option<String>,
+}
+
+/// A run id: 1 to 32 lowercase letters, digits and hyphens, starting with a letter or
+/// digit, so that every name made from it is one every service takes.
+fn parse_run_id(s: &str) -> Result<String, String> {
+    let ok = (1..=32).contains(&s.len())
+        && s.starts_with(|c: char| c.is_ascii_lowercase() || c.is_ascii_digit())
+        && s.chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+    if ok {
+        Ok(s.to_owned())
+    } else {
+        Err("a run id is 1 to 32 lowercase letters, digits and hyphens, starting with a letter or digit".to_owned())
+    }
 }
 
 #[derive(Debug, Subcommand)]

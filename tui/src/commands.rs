@@ -264,20 +264,22 @@ fn plan(arg: &str, library: &Path, params: Vec<(String, String)>, target: &Targe
         Err(code) => return code,
     };
     let overrides: BTreeMap<String, String> = params.into_iter().collect();
+    // A stand-in run id that every naming rule takes, shown as RUNID.
+    const STAND_IN: &str = "runid000";
     let plan = match library::resolve_named(
         &checked.scenario.value,
         checked.runbook.as_ref().map(|r| &r.value),
-        "RUNID",
+        STAND_IN,
         place.prefix(),
         &overrides,
     ) {
         Ok(p) => p,
         Err(e) => {
-            eprintln!("error: {e}");
+            eprintln!("error: {}", e.replace(STAND_IN, "RUNID"));
             return BAD_INPUT;
         }
     };
-    print!("{}", plan_text(&plan, &place));
+    print!("{}", plan_text(&plan, &place).replace(STAND_IN, "RUNID"));
     0
 }
 
@@ -318,6 +320,22 @@ fn plan_text(plan: &Plan, place: &Place) -> String {
                 "       cloudwatch:DescribeAlarms {{\"AlarmNames\":{}}}: none may be in ALARM (and again every {} during the run)",
                 serde_json::to_string(&target.stop_alarms).unwrap_or_default(),
                 target.poll.cloudwatch
+            );
+        }
+        let _ = writeln!(o);
+    }
+    let creations = gameday_engine::preflight::creations(plan);
+    if !creations.is_empty() {
+        let _ = writeln!(
+            o,
+            "existence checks, before any change (a run creates its own resources and never adopts one):"
+        );
+        for (step, _, _, r) in &creations {
+            let _ = writeln!(
+                o,
+                "       {} {}: must not exist (step {step})",
+                gameday_engine::preflight::existence_call(r.kind),
+                r.id
             );
         }
         let _ = writeln!(o);
@@ -440,7 +458,7 @@ pub(crate) fn plan_for(
 /// The run directory of `run_id` and its new journal: exit 3 when it cannot be made.
 pub(crate) fn open_journal(runs_dir: &Path, run_id: &str) -> Result<(PathBuf, Journal), i32> {
     let run_dir = runs_dir.join(run_id);
-    match Journal::create(&run_dir) {
+    match Journal::create(&run_dir).and_then(|mut j| j.claim(run_id).map(|()| j)) {
         Ok(j) => Ok((run_dir, j)),
         Err(e) => {
             eprintln!(
@@ -533,12 +551,17 @@ fn run(args: RunArgs) -> i32 {
         }
     }
     let overrides: BTreeMap<String, String> = args.params.iter().cloned().collect();
+    if args.run_id.is_some() && (loaded.len() > 1 || args.repeat > 1) {
+        eprintln!("error: --run-id names one run: give one scenario and no --repeat");
+        return BAD_INPUT;
+    }
     // Check parameters up front: bad input must fail before anything runs.
     for c in &loaded {
-        if let Err(e) = library::resolve(
+        if let Err(e) = library::resolve_named(
             &c.scenario.value,
             c.runbook.as_ref().map(|r| &r.value),
-            "check",
+            args.run_id.as_deref().unwrap_or(&new_run_id(0)),
+            place.prefix(),
             &overrides,
         ) {
             eprintln!("error: {e}");
@@ -578,7 +601,7 @@ async fn run_all(
                 break 'outer;
             }
             counter += 1;
-            let run_id = new_run_id(counter);
+            let run_id = args.run_id.clone().unwrap_or_else(|| new_run_id(counter));
             let seed = args.seed.wrapping_add(i);
             let day = GameDay {
                 place,
@@ -703,6 +726,25 @@ impl GameDay<'_> {
                 self.epoch.map_or_else(chrono::Utc::now, |c| c.now()),
             )
             .await?;
+        // Nothing the run would create may exist already: it would be adopted, changed and
+        // deleted as the run's own.
+        match gameday_engine::preflight::existing(&plan, sandbox.as_ref()).await {
+            Ok(found) if found.is_empty() => {}
+            Ok(found) => {
+                for f in &found {
+                    eprintln!("error: {f} (input `{}`)", f.input);
+                }
+                eprintln!("nothing was changed");
+                return Err(BAD_INPUT);
+            }
+            Err(e) => {
+                eprintln!(
+                    "error: run {}: cannot tell whether what it creates exists already: {e}; nothing was changed",
+                    self.run_id
+                );
+                return Err(3);
+            }
+        }
         let (run_dir, mut journal) = open_journal(self.runs_dir, self.run_id)?;
         let config = RunConfig {
             seed: self.seed,

@@ -109,14 +109,35 @@ impl Progress {
                 resource,
                 ok: false,
                 error,
+                not_ours,
                 ..
             } => Some(format!(
-                "  could not revert {resource}: {}",
+                "  {} {resource}: {}",
+                if *not_ours {
+                    "not the run's, left alone:"
+                } else {
+                    "could not revert"
+                },
                 error.clone().unwrap_or_default()
             )),
-            Body::CleanupFinished { reverted, failed } => {
-                Some(format!("  {reverted} reverted, {failed} failed"))
-            }
+            Body::CleanupFinished {
+                reverted,
+                failed,
+                not_ours,
+                remaining,
+            } => Some(format!(
+                "  {reverted} reverted, {failed} failed{}{}",
+                if *not_ours > 0 {
+                    format!(", {not_ours} not the run's (left alone)")
+                } else {
+                    String::new()
+                },
+                match remaining {
+                    Some(r) if r.is_empty() => "; nothing of the run's remains".to_owned(),
+                    Some(r) => format!("; still there: {}", r.join(", ")),
+                    None => "; what remains could not be checked".to_owned(),
+                }
+            )),
             Body::RunEnded { outcome, reason } => Some(format!("{}: {reason}", outcome.as_str())),
             _ => None,
         };

@@ -26,20 +26,70 @@ impl AwsCloudTrail {
 
 #[async_trait]
 impl CloudTrail for AwsCloudTrail {
-    async fn create_trail(&self, trail: &str, bucket: &str, tags: &Tags) -> Result<String> {
+    async fn create_trail(
+        &self,
+        trail: &str,
+        bucket: &str,
+        key_prefix: &str,
+        tags: &Tags,
+    ) -> Result<String> {
         const OP: &str = "cloudtrail:CreateTrail";
+        // AWS refuses a second trail of the same name; some endpoints overwrite it. Ask
+        // first, so that no endpoint lets a run adopt a trail.
+        match self.trail_tags(trail).await {
+            Ok(_) => {
+                return Err(SandboxError::new(
+                    ErrorKind::AlreadyExists,
+                    OP,
+                    format!("TrailAlreadyExistsException: trail {trail} already exists"),
+                ));
+            }
+            Err(e) if e.kind == ErrorKind::NotFound => {}
+            Err(e) => return Err(e),
+        }
         let tags = sdk_tags(OP, tags, |k, v| Tag::builder().key(k).value(v).build())?;
         let out = self
             .client
             .create_trail()
             .name(trail)
             .s3_bucket_name(bucket)
+            .set_s3_key_prefix((!key_prefix.is_empty()).then(|| key_prefix.to_owned()))
             .set_tags_list(Some(tags))
             .send()
             .await
             .map_err(|e| sandbox_error(OP, e))?;
         self.start_logging(trail).await?;
         Ok(out.trail_arn().unwrap_or_default().to_owned())
+    }
+
+    async fn trail_tags(&self, trail: &str) -> Result<Tags> {
+        let got = self
+            .client
+            .get_trail()
+            .name(trail)
+            .send()
+            .await
+            .map_err(|e| sandbox_error("cloudtrail:GetTrail", e))?;
+        let Some(arn) = got.trail().and_then(|t| t.trail_arn()) else {
+            return Err(SandboxError::new(
+                ErrorKind::NotFound,
+                "cloudtrail:GetTrail",
+                format!("TrailNotFoundException: no trail named {trail}"),
+            ));
+        };
+        let out = self
+            .client
+            .list_tags()
+            .resource_id_list(arn)
+            .send()
+            .await
+            .map_err(|e| sandbox_error("cloudtrail:ListTags", e))?;
+        Ok(out
+            .resource_tag_list()
+            .iter()
+            .flat_map(|r| r.tags_list())
+            .map(|t| (t.key().to_owned(), t.value().unwrap_or_default().to_owned()))
+            .collect())
     }
 
     async fn delete_trail(&self, trail: &str) -> Result<()> {

@@ -1,7 +1,9 @@
 //! EC2 on AWS: the [`Ec2`] trait through the official SDK.
 
 use super::sandbox_error;
-use crate::sandbox::{Ec2, ErrorKind, GroupRules, Instance, Result, Rule, SandboxError, Tags};
+use crate::sandbox::{
+    Ec2, ErrorKind, GroupRules, Instance, Resource, ResourceKind, Result, Rule, SandboxError, Tags,
+};
 use async_trait::async_trait;
 use aws_sdk_ec2::types::{
     Filter, InstanceType, IpPermission, IpRange, OperationType, ResourceType,
@@ -67,6 +69,26 @@ fn rules(perms: &[IpPermission]) -> Vec<Rule> {
     }
     out.sort();
     out
+}
+
+/// An SDK tag list as [`Tags`].
+fn tags(t: &[Tag]) -> Tags {
+    t.iter()
+        .map(|t| {
+            (
+                t.key().unwrap_or_default().to_owned(),
+                t.value().unwrap_or_default().to_owned(),
+            )
+        })
+        .collect()
+}
+
+fn not_found(operation: &str, id: &str) -> SandboxError {
+    SandboxError::new(
+        ErrorKind::NotFound,
+        operation,
+        format!("{id} does not exist"),
+    )
 }
 
 #[async_trait]
@@ -291,6 +313,133 @@ impl Ec2 for AwsEc2 {
             .await
             .map_err(|e| sandbox_error("ec2:DeleteSnapshot", e))?;
         Ok(())
+    }
+
+    async fn tags_of(&self, id: &str) -> Result<Tags> {
+        use aws_sdk_ec2::types::InstanceStateName;
+        if id.starts_with("i-") {
+            const OP: &str = "ec2:DescribeInstances";
+            let out = self
+                .client
+                .describe_instances()
+                .instance_ids(id)
+                .send()
+                .await
+                .map_err(|e| sandbox_error(OP, e))?;
+            return out
+                .reservations()
+                .iter()
+                .flat_map(|r| r.instances())
+                .find(|i| {
+                    !matches!(
+                        i.state().and_then(|s| s.name()),
+                        Some(InstanceStateName::Terminated)
+                    )
+                })
+                .map(|i| tags(i.tags()))
+                .ok_or_else(|| not_found(OP, id));
+        }
+        if id.starts_with("sg-") {
+            const OP: &str = "ec2:DescribeSecurityGroups";
+            let out = self
+                .client
+                .describe_security_groups()
+                .group_ids(id)
+                .send()
+                .await
+                .map_err(|e| sandbox_error(OP, e))?;
+            return out
+                .security_groups()
+                .first()
+                .map(|g| tags(g.tags()))
+                .ok_or_else(|| not_found(OP, id));
+        }
+        const OP: &str = "ec2:DescribeSnapshots";
+        let out = self
+            .client
+            .describe_snapshots()
+            .snapshot_ids(id)
+            .send()
+            .await
+            .map_err(|e| sandbox_error(OP, e))?;
+        out.snapshots()
+            .first()
+            .map(|s| tags(s.tags()))
+            .ok_or_else(|| not_found(OP, id))
+    }
+
+    async fn security_group_named(&self, name: &str) -> Result<Option<String>> {
+        let out = self
+            .client
+            .describe_security_groups()
+            .filters(Filter::builder().name("group-name").values(name).build())
+            .send()
+            .await
+            .map_err(|e| sandbox_error("ec2:DescribeSecurityGroups", e))?;
+        Ok(out
+            .security_groups()
+            .first()
+            .and_then(|g| g.group_id())
+            .map(str::to_owned))
+    }
+
+    async fn tagged(&self, key: &str, value: &str) -> Result<Vec<Resource>> {
+        use aws_sdk_ec2::types::InstanceStateName;
+        let filter = Filter::builder()
+            .name(format!("tag:{key}"))
+            .values(value)
+            .build();
+        let mut found = Vec::new();
+        let mut pages = self
+            .client
+            .describe_instances()
+            .filters(filter.clone())
+            .into_paginator()
+            .send();
+        while let Some(page) = pages.next().await {
+            let page = page.map_err(|e| sandbox_error("ec2:DescribeInstances", e))?;
+            for i in page.reservations().iter().flat_map(|r| r.instances()) {
+                let gone = matches!(
+                    i.state().and_then(|s| s.name()),
+                    Some(InstanceStateName::Terminated | InstanceStateName::ShuttingDown)
+                );
+                if let (false, Some(id)) = (gone, i.instance_id()) {
+                    found.push(Resource::new(ResourceKind::Instance, id));
+                }
+            }
+        }
+        let mut pages = self
+            .client
+            .describe_security_groups()
+            .filters(filter.clone())
+            .into_paginator()
+            .send();
+        while let Some(page) = pages.next().await {
+            let page = page.map_err(|e| sandbox_error("ec2:DescribeSecurityGroups", e))?;
+            found.extend(
+                page.security_groups()
+                    .iter()
+                    .filter_map(|g| g.group_id())
+                    .map(|id| Resource::new(ResourceKind::SecurityGroup, id)),
+            );
+        }
+        let mut pages = self
+            .client
+            .describe_snapshots()
+            .owner_ids("self")
+            .filters(filter)
+            .into_paginator()
+            .send();
+        while let Some(page) = pages.next().await {
+            let page = page.map_err(|e| sandbox_error("ec2:DescribeSnapshots", e))?;
+            found.extend(
+                page.snapshots()
+                    .iter()
+                    .filter_map(|s| s.snapshot_id())
+                    .map(|id| Resource::new(ResourceKind::Snapshot, id)),
+            );
+        }
+        Ok(found)
     }
 
     async fn snapshot_groups(&self, snapshot_id: &str) -> Result<Vec<String>> {

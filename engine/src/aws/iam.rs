@@ -56,6 +56,26 @@ impl Iam for AwsIam {
         Ok(out.user().map(|u| u.arn().to_owned()).unwrap_or_default())
     }
 
+    async fn user_tags(&self, user: &str) -> Result<Tags> {
+        const OP: &str = "iam:ListUserTags";
+        let mut pages = self
+            .client
+            .list_user_tags()
+            .user_name(user)
+            .into_paginator()
+            .send();
+        let mut tags = Tags::new();
+        while let Some(page) = pages.next().await {
+            let page = page.map_err(|e| sandbox_error(OP, e))?;
+            tags.extend(
+                page.tags()
+                    .iter()
+                    .map(|t| (t.key().to_owned(), t.value().to_owned())),
+            );
+        }
+        Ok(tags)
+    }
+
     async fn delete_user(&self, user: &str) -> Result<()> {
         const OP: &str = "iam:DeleteUser";
         self.client

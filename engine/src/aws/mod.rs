@@ -160,6 +160,10 @@ pub(crate) fn kind_of(code: Option<&str>) -> ErrorKind {
         | "NoSuchBucketPolicy"
         | "NoSuchPublicAccessBlockConfiguration"
         | "TrailNotFoundException"
+        | "ResourceNotFoundException"
+        | "AWS.SimpleQueueService.NonExistentQueue"
+        | "QueueDoesNotExist"
+        | "NoSuchTagSet"
         | "ResourceNotFound" => ErrorKind::NotFound,
         "EntityAlreadyExists"
         | "AlreadyExists"
@@ -193,17 +197,25 @@ pub(crate) fn kind_of(code: Option<&str>) -> ErrorKind {
 
 /// An SDK error from `operation` as a [`SandboxError`]: AWS's code decides the kind; an
 /// endpoint that does not implement the call is [`ErrorKind::Unsupported`].
-pub(crate) fn sandbox_error<E>(operation: &str, e: E) -> SandboxError
+///
+/// The message says what a person can act on — the service's error code and message, a
+/// timeout, an endpoint that cannot be reached, an answer that could not be read and its
+/// HTTP status — and never carries a response body: an answer the SDK could not read may
+/// hold anything, a new secret access key included.
+pub(crate) fn sandbox_error<E, R>(
+    operation: &str,
+    e: aws_smithy_runtime_api::client::result::SdkError<E, R>,
+) -> SandboxError
 where
     E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    R: std::fmt::Debug + HasStatus,
 {
+    use aws_smithy_runtime_api::client::result::SdkError;
     let code = e.code().map(str::to_owned);
-    let detail = e
-        .message()
-        .map(str::to_owned)
-        .unwrap_or_else(|| aws_sdk_iam::error::DisplayErrorContext(&e).to_string());
+    // The whole explanation is read to classify the failure, never shown.
+    let whole = aws_sdk_iam::error::DisplayErrorContext(&e).to_string();
     let kind = match kind_of(code.as_deref()) {
-        ErrorKind::Other => match classify(operation, None, &detail) {
+        ErrorKind::Other => match classify(operation, None, &whole) {
             AwsError::Unimplemented(_) => ErrorKind::Unsupported,
             AwsError::Throttled(_) => ErrorKind::Throttled,
             AwsError::AccessDenied(_) => ErrorKind::AccessDenied,
@@ -211,11 +223,48 @@ where
         },
         k => k,
     };
-    let message = match code {
-        Some(c) => format!("{c}: {detail}"),
-        None => detail,
+    let message = match (&e, &code) {
+        (_, Some(c)) => match e.message() {
+            Some(m) => format!("{c}: {m}"),
+            None => c.clone(),
+        },
+        _ if kind == ErrorKind::Unsupported => {
+            format!("the endpoint does not implement {operation}")
+        }
+        (SdkError::TimeoutError(_), None) => "no answer in time".to_owned(),
+        (SdkError::DispatchFailure(d), None) => {
+            let why = if d.is_timeout() {
+                "timed out"
+            } else if d.is_io() {
+                "connection failed"
+            } else {
+                "could not send"
+            };
+            format!("cannot reach the endpoint ({why})")
+        }
+        (SdkError::ResponseError(r), None) => format!(
+            "the answer could not be read (HTTP {}); what the call made may exist",
+            r.raw().status_code()
+        ),
+        (SdkError::ServiceError(se), None) => {
+            format!("an error without a code (HTTP {})", se.raw().status_code())
+        }
+        (SdkError::ConstructionFailure(_), None) => "the request could not be built".to_owned(),
+        (_, None) => "the call failed".to_owned(),
     };
-    SandboxError::new(kind, operation, message)
+    SandboxError::new(kind, operation, crate::secrets::scrub(&message))
+}
+
+/// An HTTP response's status, for errors that have nothing else to say.
+pub(crate) trait HasStatus {
+    /// The status code.
+    fn status_code(&self) -> u16;
+}
+
+impl HasStatus for aws_smithy_runtime_api::http::Response {
+    fn status_code(&self) -> u16 {
+        self.status().as_u16()
+    }
 }
 
 /// What went wrong talking to AWS, in words a person can act on.
@@ -321,17 +370,20 @@ impl Intercept for DateProbe {
 }
 
 /// How far AWS's clock (`server`, its `Date` header) is from ours, for a call sent at
-/// `sent` and answered at `received`; `None` under a second, which the header cannot tell.
+/// `sent` and answered at `received`; `None` when the clocks may agree, which is all the
+/// header can tell when the call was slow or the skew under its second.
 fn skew(
     server: DateTime<Utc>,
     sent: DateTime<Utc>,
     received: DateTime<Utc>,
 ) -> Option<chrono::Duration> {
     // The server stamped its Date somewhere between sending and receiving, and cut it to
-    // the second: half a second is its expected loss.
-    let local = sent + (received - sent) / 2;
-    let skew = server + chrono::Duration::milliseconds(500) - local;
-    (skew.num_milliseconds().abs() >= 1000).then_some(skew)
+    // the second: the skew lies between these two bounds, and is taken as their middle
+    // only when it cannot be zero.
+    let lo = server - received;
+    let hi = server + chrono::Duration::seconds(1) - sent;
+    let zero = chrono::Duration::zero();
+    (lo > zero || hi < zero).then(|| lo + (hi - lo) / 2)
 }
 
 /// Who the credentials are.
@@ -482,6 +534,10 @@ mod tests {
         assert_eq!(ahead.num_milliseconds(), 5400);
         let behind = skew(t("2026-12-01T09:59:57Z"), sent, received).expect("measured");
         assert_eq!(behind.num_milliseconds(), -2600);
+        // A call that took four seconds (a loaded machine) cannot tell two seconds apart.
+        let slow = t("2026-12-01T10:00:04.000Z");
+        assert_eq!(skew(t("2026-12-01T10:00:02Z"), sent, slow), None);
+        assert!(skew(t("2026-12-01T10:00:09Z"), sent, slow).is_some());
     }
 
     #[test]

@@ -324,6 +324,50 @@ impl Push for AwsPush {
     async fn close(&self, name: &str) -> Result<()> {
         self.remove(name).await
     }
+
+    async fn tags(&self, name: &str) -> Result<Tags> {
+        match self.sqs.get_queue_url().queue_name(name).send().await {
+            Ok(q) => {
+                let out = self
+                    .sqs
+                    .list_queue_tags()
+                    .queue_url(q.queue_url().unwrap_or_default())
+                    .send()
+                    .await
+                    .map_err(|e| sandbox_error("sqs:ListQueueTags", e))?;
+                return Ok(out
+                    .tags()
+                    .map(|t| t.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+                    .unwrap_or_default());
+            }
+            Err(e) => {
+                let e = sandbox_error("sqs:GetQueueUrl", e);
+                if e.kind != ErrorKind::NotFound {
+                    return Err(e);
+                }
+            }
+        }
+        // The queue is gone (or was never made): the rule's tags, if the rule is there.
+        let rule = self
+            .events
+            .describe_rule()
+            .name(name)
+            .send()
+            .await
+            .map_err(|e| sandbox_error("events:DescribeRule", e))?;
+        let out = self
+            .events
+            .list_tags_for_resource()
+            .resource_arn(rule.arn().unwrap_or_default())
+            .send()
+            .await
+            .map_err(|e| sandbox_error("events:ListTagsForResource", e))?;
+        Ok(out
+            .tags()
+            .iter()
+            .map(|t| (t.key().to_owned(), t.value().to_owned()))
+            .collect())
+    }
 }
 
 impl Drop for AwsPush {

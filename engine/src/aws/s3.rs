@@ -30,25 +30,40 @@ impl AwsS3 {
                 .unwrap_or_else(|| "us-east-1".to_owned()),
         }
     }
+}
 
-    /// PutObject of a small text.
-    pub async fn put_object(&self, bucket: &str, key: &str, body: String) -> Result<()> {
-        self.client
-            .put_object()
-            .bucket(bucket)
-            .key(key)
-            .content_type("text/plain")
-            .body(body.into_bytes().into())
-            .send()
-            .await
-            .map_err(|e| sandbox_error("s3:PutObject", e))?;
-        Ok(())
+/// HeadBucket answers with status codes and no body: 404 is a bucket nobody has, 403 one
+/// that exists and is not this account's to see.
+fn head_error<E>(
+    operation: &str,
+    bucket: &str,
+    e: aws_sdk_s3::error::SdkError<E, aws_smithy_runtime_api::http::Response>,
+) -> SandboxError
+where
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+{
+    match e.raw_response().map(|r| r.status().as_u16()) {
+        Some(404) => SandboxError::new(
+            ErrorKind::NotFound,
+            operation,
+            format!("NoSuchBucket: bucket {bucket} does not exist"),
+        ),
+        Some(403) => SandboxError::new(
+            ErrorKind::AccessDenied,
+            operation,
+            format!("AccessDenied: bucket {bucket} exists and is not this account's"),
+        ),
+        _ => sandbox_error(operation, e),
     }
 }
 
 /// `Ok(None)` when AWS's code says the bucket has no such configuration (`absent`); any
 /// other error, a missing bucket included, is an error.
-fn absent<T, E>(operation: &str, absent: &str, e: E) -> Result<Option<T>>
+fn absent<T, E>(
+    operation: &str,
+    absent: &str,
+    e: aws_sdk_s3::error::SdkError<E, aws_smithy_runtime_api::http::Response>,
+) -> Result<Option<T>>
 where
     E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
 {
@@ -63,6 +78,32 @@ where
 impl S3 for AwsS3 {
     async fn create_bucket(&self, bucket: &str, tags: &Tags) -> Result<()> {
         const OP: &str = "s3:CreateBucket";
+        // In us-east-1, CreateBucket on a bucket the account already owns answers 200: ask
+        // first, so that a run never adopts a bucket it did not create.
+        match self.client.head_bucket().bucket(bucket).send().await {
+            Ok(_) => {
+                return Err(SandboxError::new(
+                    ErrorKind::AlreadyExists,
+                    OP,
+                    format!(
+                        "BucketAlreadyOwnedByYou: bucket {bucket} already exists in this account"
+                    ),
+                ));
+            }
+            Err(e) => match head_error("s3:HeadBucket", bucket, e).kind {
+                ErrorKind::NotFound => {}
+                ErrorKind::AccessDenied => {
+                    return Err(SandboxError::new(
+                        ErrorKind::AlreadyExists,
+                        OP,
+                        format!(
+                            "BucketAlreadyExists: bucket {bucket} exists and is another account's"
+                        ),
+                    ));
+                }
+                _ => {}
+            },
+        }
         let mut req = self.client.create_bucket().bucket(bucket);
         // us-east-1 is the one region that takes no location constraint.
         if self.region != "us-east-1" {
@@ -104,40 +145,72 @@ impl S3 for AwsS3 {
     }
 
     async fn delete_bucket(&self, bucket: &str) -> Result<()> {
-        const LIST: &str = "s3:ListObjectsV2";
-        const DEL: &str = "s3:DeleteObject";
-        loop {
-            let page = self
-                .client
-                .list_objects_v2()
-                .bucket(bucket)
-                .send()
-                .await
-                .map_err(|e| sandbox_error(LIST, e))?;
-            let keys: Vec<String> = page
-                .contents()
-                .iter()
-                .filter_map(|o| o.key().map(str::to_owned))
-                .collect();
-            if keys.is_empty() {
-                break;
-            }
-            for key in keys {
-                self.client
-                    .delete_object()
-                    .bucket(bucket)
-                    .key(key)
-                    .send()
-                    .await
-                    .map_err(|e| sandbox_error(DEL, e))?;
-            }
-        }
         self.client
             .delete_bucket()
             .bucket(bucket)
             .send()
             .await
             .map_err(|e| sandbox_error("s3:DeleteBucket", e))?;
+        Ok(())
+    }
+
+    async fn bucket_tags(&self, bucket: &str) -> Result<Tags> {
+        if let Err(e) = self.client.head_bucket().bucket(bucket).send().await {
+            return Err(head_error("s3:HeadBucket", bucket, e));
+        }
+        match self.client.get_bucket_tagging().bucket(bucket).send().await {
+            Ok(out) => Ok(out
+                .tag_set()
+                .iter()
+                .map(|t| (t.key().to_owned(), t.value().to_owned()))
+                .collect()),
+            Err(e) => {
+                absent("s3:GetBucketTagging", "NoSuchTagSet", e).map(Option::unwrap_or_default)
+            }
+        }
+    }
+
+    async fn put_object(&self, bucket: &str, key: &str, body: &str) -> Result<()> {
+        self.client
+            .put_object()
+            .bucket(bucket)
+            .key(key)
+            .content_type("text/plain")
+            .body(body.as_bytes().to_vec().into())
+            .send()
+            .await
+            .map_err(|e| sandbox_error("s3:PutObject", e))?;
+        Ok(())
+    }
+
+    async fn list_objects(&self, bucket: &str, prefix: &str) -> Result<Vec<String>> {
+        let mut pages = self
+            .client
+            .list_objects_v2()
+            .bucket(bucket)
+            .prefix(prefix)
+            .into_paginator()
+            .send();
+        let mut keys = Vec::new();
+        while let Some(page) = pages.next().await {
+            let page = page.map_err(|e| sandbox_error("s3:ListObjectsV2", e))?;
+            keys.extend(
+                page.contents()
+                    .iter()
+                    .filter_map(|o| o.key().map(str::to_owned)),
+            );
+        }
+        Ok(keys)
+    }
+
+    async fn delete_object(&self, bucket: &str, key: &str) -> Result<()> {
+        self.client
+            .delete_object()
+            .bucket(bucket)
+            .key(key)
+            .send()
+            .await
+            .map_err(|e| sandbox_error("s3:DeleteObject", e))?;
         Ok(())
     }
 

@@ -21,8 +21,11 @@ use aws_sdk_guardduty::types::ThreatIntelSetFormat;
 use chrono::{DateTime, Utc};
 use std::sync::Arc;
 
-/// Where a threat list's addresses are kept: an object in a bucket of its own.
-const LIST_KEY: &str = "threat-list.txt";
+/// The key of a threat list's addresses in its bucket: named after the list, so that it
+/// carries the run's name like everything else the run writes.
+fn list_key(name: &str) -> String {
+    format!("{name}.txt")
+}
 
 /// The bucket holding threat list `name` of `account`: S3's rules (lower case, digits,
 /// hyphens, at most 63 characters), unique per account.
@@ -39,10 +42,11 @@ fn list_bucket(name: &str, account: &str) -> String {
     format!("{s}-{account}")
 }
 
-/// The bucket in a threat list's location (`https://s3.amazonaws.com/BUCKET/KEY`).
-fn bucket_of(location: &str) -> Option<&str> {
+/// The bucket and key in a threat list's location (`https://s3.amazonaws.com/BUCKET/KEY`).
+fn object_of(location: &str) -> Option<(&str, &str)> {
     let path = location.split_once("://")?.1.split_once('/')?.1;
-    path.split('/').next().filter(|b| !b.is_empty())
+    path.split_once('/')
+        .filter(|(b, k)| !b.is_empty() && !k.is_empty())
 }
 
 /// What the run's push watcher has received, if it has one.
@@ -59,6 +63,46 @@ struct AwsGuardDuty {
 }
 
 impl AwsGuardDuty {
+    /// GetThreatIntelSet, with the detector: a list GuardDuty does not know is NotFound
+    /// (GuardDuty answers an unknown id with a BadRequestException, so the list of lists
+    /// says whether it is gone).
+    async fn get_set(
+        &self,
+        id: &str,
+    ) -> Result<(
+        aws_sdk_guardduty::operation::get_threat_intel_set::GetThreatIntelSetOutput,
+        String,
+    )> {
+        let detector = self.findings.detector().await?;
+        let client = self.findings.client();
+        match client
+            .get_threat_intel_set()
+            .detector_id(&detector)
+            .threat_intel_set_id(id)
+            .send()
+            .await
+        {
+            Ok(set) => Ok((set, detector)),
+            Err(e) => {
+                let e = sandbox_error("guardduty:GetThreatIntelSet", e);
+                let listed = client
+                    .list_threat_intel_sets()
+                    .detector_id(&detector)
+                    .send()
+                    .await
+                    .map_err(|e| sandbox_error("guardduty:ListThreatIntelSets", e))?;
+                if listed.threat_intel_set_ids().iter().any(|x| x == id) {
+                    return Err(e);
+                }
+                Err(SandboxError::new(
+                    ErrorKind::NotFound,
+                    &e.operation,
+                    e.message,
+                ))
+            }
+        }
+    }
+
     async fn create_set(&self, name: &str, bucket: &str, tags: &Tags) -> Result<String> {
         const OP: &str = "guardduty:CreateThreatIntelSet";
         let detector = self.findings.detector().await?;
@@ -69,7 +113,10 @@ impl AwsGuardDuty {
             .detector_id(detector)
             .name(name)
             .format(ThreatIntelSetFormat::Txt)
-            .location(format!("https://s3.amazonaws.com/{bucket}/{LIST_KEY}"))
+            .location(format!(
+                "https://s3.amazonaws.com/{bucket}/{}",
+                list_key(name)
+            ))
             .activate(true)
             .set_tags(Some(tags.clone().into_iter().collect()))
             .send()
@@ -97,59 +144,78 @@ impl GuardDuty for AwsGuardDuty {
         self.s3.create_bucket(&bucket, tags).await?;
         let mut body = ips.join("\n");
         body.push('\n');
-        let made = match self.s3.put_object(&bucket, LIST_KEY, body).await {
+        let key = list_key(name);
+        let made = match self.s3.put_object(&bucket, &key, &body).await {
             Ok(()) => self.create_set(name, &bucket, tags).await,
             Err(e) => Err(e),
         };
         if made.is_err() {
-            // No half-made list: the bucket goes with the failed call.
+            // No half-made list: what this call wrote goes with the failed call.
+            let _ = self.s3.delete_object(&bucket, &key).await;
             let _ = self.s3.delete_bucket(&bucket).await;
         }
         made
     }
 
     async fn delete_threat_intel_set(&self, id: &str) -> Result<()> {
-        let detector = self.findings.detector().await?;
-        let client = self.findings.client();
-        let set = match client
-            .get_threat_intel_set()
-            .detector_id(&detector)
-            .threat_intel_set_id(id)
-            .send()
-            .await
-        {
-            Ok(set) => set,
-            Err(e) => {
-                // GuardDuty answers an unknown list with a BadRequestException: whether it
-                // is gone is for the list of lists to say.
-                let e = sandbox_error("guardduty:GetThreatIntelSet", e);
-                let listed = client
-                    .list_threat_intel_sets()
-                    .detector_id(&detector)
-                    .send()
-                    .await
-                    .map_err(|e| sandbox_error("guardduty:ListThreatIntelSets", e))?;
-                if listed.threat_intel_set_ids().iter().any(|x| x == id) {
-                    return Err(e);
-                }
-                return Err(SandboxError::new(
-                    ErrorKind::NotFound,
-                    &e.operation,
-                    e.message,
-                ));
-            }
-        };
-        client
+        let (set, detector) = self.get_set(id).await?;
+        self.findings
+            .client()
             .delete_threat_intel_set()
             .detector_id(&detector)
             .threat_intel_set_id(id)
             .send()
             .await
             .map_err(|e| sandbox_error("guardduty:DeleteThreatIntelSet", e))?;
-        if let Some(bucket) = set.location().and_then(bucket_of) {
-            crate::steps::gone_is_fine(self.s3.delete_bucket(bucket).await)?;
+        // The list's bucket goes with it when it is the same run's: only the list's own
+        // object is deleted, and a bucket holding anything else stays.
+        let run = set.tags().and_then(|t| t.get(crate::sandbox::RUN_TAG));
+        if let (Some(run), Some((bucket, key))) = (run, set.location().and_then(object_of)) {
+            let ours = match self.s3.bucket_tags(bucket).await {
+                Ok(tags) => tags.get(crate::sandbox::RUN_TAG) == Some(run),
+                Err(e) if e.kind == ErrorKind::NotFound => false,
+                Err(e) => return Err(e),
+            };
+            if ours {
+                crate::steps::gone_is_fine(self.s3.delete_object(bucket, key).await)?;
+                crate::steps::gone_is_fine(self.s3.delete_bucket(bucket).await)?;
+            }
         }
         Ok(())
+    }
+
+    async fn threat_intel_set_tags(&self, id: &str) -> Result<Tags> {
+        let (set, _) = self.get_set(id).await?;
+        Ok(set
+            .tags()
+            .map(|t| t.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+            .unwrap_or_default())
+    }
+
+    async fn threat_intel_set_named(&self, name: &str) -> Result<Option<String>> {
+        let detector = self.findings.detector().await?;
+        let client = self.findings.client();
+        let mut pages = client
+            .list_threat_intel_sets()
+            .detector_id(&detector)
+            .into_paginator()
+            .send();
+        while let Some(page) = pages.next().await {
+            let page = page.map_err(|e| sandbox_error("guardduty:ListThreatIntelSets", e))?;
+            for id in page.threat_intel_set_ids() {
+                let set = client
+                    .get_threat_intel_set()
+                    .detector_id(&detector)
+                    .threat_intel_set_id(id)
+                    .send()
+                    .await
+                    .map_err(|e| sandbox_error("guardduty:GetThreatIntelSet", e))?;
+                if set.name() == Some(name) {
+                    return Ok(Some(id.clone()));
+                }
+            }
+        }
+        Ok(None)
     }
 
     async fn findings(&self, types: &[String], since: DateTime<Utc>) -> Result<Vec<Finding>> {
@@ -372,10 +438,12 @@ mod tests {
         assert_eq!(long.len(), 63);
         assert!(long.ends_with("-123456789012"));
         let b = list_bucket("l", "123456789012");
+        let key = list_key("gameday-1a2b-ips");
         assert_eq!(
-            bucket_of(&format!("https://s3.amazonaws.com/{b}/{LIST_KEY}")),
-            Some(b.as_str())
+            object_of(&format!("https://s3.amazonaws.com/{b}/{key}")),
+            Some((b.as_str(), "gameday-1a2b-ips.txt"))
         );
-        assert_eq!(bucket_of("https://s3.amazonaws.com/"), None);
+        assert_eq!(object_of("https://s3.amazonaws.com/"), None);
+        assert_eq!(object_of("https://s3.amazonaws.com/b/"), None);
     }
 }

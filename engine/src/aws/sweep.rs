@@ -3,53 +3,15 @@
 //! step reverts use. `gameday cleanup` reads this after a crash, and for orphans.
 
 use super::{SdkConfig, sandbox_error};
-use crate::sandbox::{ErrorKind, Result, Sandbox};
+use crate::sandbox::{ErrorKind, Resource, Result, Sandbox};
 use crate::steps::gone_is_fine;
 use chrono::{DateTime, Utc};
 use std::collections::HashMap;
 
-/// The tag that names the run.
-pub const RUN_TAG: &str = "gameday:run";
-/// The tag that says when the run started (RFC 3339).
-pub const STARTED_TAG: &str = "gameday:started";
+pub use crate::sandbox::{RUN_TAG, STARTED_TAG};
 
-/// What a kind of resource is, in the order removal must go (instances before their
-/// security groups, threat lists before their buckets).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Kind {
-    /// A run's push delivery: its EventBridge rule and SQS queue.
-    PushDelivery,
-    /// A GuardDuty threat list.
-    ThreatList,
-    /// A CloudTrail trail.
-    Trail,
-    /// An EC2 instance.
-    Instance,
-    /// An EBS snapshot.
-    Snapshot,
-    /// An EC2 security group.
-    SecurityGroup,
-    /// An IAM user, with its keys and policies.
-    User,
-    /// An S3 bucket, with its objects.
-    Bucket,
-}
-
-impl Kind {
-    /// For people.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Kind::PushDelivery => "eventbridge rule and sqs queue",
-            Kind::ThreatList => "guardduty threat list",
-            Kind::Trail => "cloudtrail trail",
-            Kind::Instance => "ec2 instance",
-            Kind::Snapshot => "ec2 snapshot",
-            Kind::SecurityGroup => "ec2 security group",
-            Kind::User => "iam user",
-            Kind::Bucket => "s3 bucket",
-        }
-    }
-}
+/// The kinds of resource gameday creates, in the order removal must go.
+pub use crate::sandbox::ResourceKind as Kind;
 
 /// A resource a run tagged.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -360,12 +322,21 @@ async fn push_deliveries(config: &SdkConfig) -> Result<Vec<Leftover>> {
     Ok(found)
 }
 
-/// Removes `l` through `sandbox`; gone already is done. A security group still in use
-/// by an instance being terminated is tried again for up to five minutes.
-pub async fn remove(sandbox: &dyn Sandbox, l: &Leftover) -> Result<()> {
+impl Leftover {
+    /// The resource.
+    pub fn resource(&self) -> Resource {
+        Resource::new(self.kind, self.id.clone())
+    }
+}
+
+/// Removes `l` through `sandbox` (gone already is done), with the objects keyed under
+/// `stem` (`<prefix>-<run id>`, what the run wrote) for a bucket. A security group still
+/// in use by an instance being terminated is tried again for up to five minutes.
+pub async fn remove(sandbox: &dyn Sandbox, l: &Leftover, stem: &str) -> Result<()> {
     let mut tries = 0;
+    let owned = [stem.to_owned()];
     loop {
-        match remove_once(sandbox, l).await {
+        match crate::ownership::remove(sandbox, &l.resource(), &owned).await {
             Err(e)
                 if e.kind == ErrorKind::Conflict && l.kind == Kind::SecurityGroup && tries < 30 =>
             {
@@ -375,26 +346,4 @@ pub async fn remove(sandbox: &dyn Sandbox, l: &Leftover) -> Result<()> {
             other => return other,
         }
     }
-}
-
-async fn remove_once(sandbox: &dyn Sandbox, l: &Leftover) -> Result<()> {
-    let id = l.id.as_str();
-    gone_is_fine(match l.kind {
-        Kind::PushDelivery => match sandbox.push() {
-            Some(p) => p.close(id).await,
-            None => Err(crate::sandbox::SandboxError::new(
-                ErrorKind::Unsupported,
-                "events:DeleteRule",
-                "this sandbox cannot remove push deliveries",
-            )),
-        },
-        Kind::ThreatList => sandbox.guardduty().delete_threat_intel_set(id).await,
-        Kind::Trail => sandbox.cloudtrail().delete_trail(id).await,
-        Kind::Instance => sandbox.ec2().terminate_instance(id).await,
-        Kind::Snapshot => sandbox.ec2().delete_snapshot(id).await,
-        Kind::SecurityGroup => sandbox.ec2().delete_security_group(id).await,
-        Kind::Bucket => sandbox.s3().delete_bucket(id).await,
-        // A user goes with its keys and policies, as DeleteUser requires.
-        Kind::User => crate::steps::delete_user(sandbox.iam(), id).await,
-    })
 }

@@ -422,7 +422,7 @@ fn cleanup(s: &Summary, alone: bool) -> Markup {
         (h(alone, "Clean-up"))
         @match &s.cleanup {
             Some(c) if c.left_behind.is_empty() => {
-                p.ok { (c.reverted) " change(s) reverted; nothing left behind." }
+                p.ok { (c.reverted) " change(s) reverted; " (super::verified(c)) "." }
             }
             Some(c) => {
                 p.bad {
@@ -436,6 +436,10 @@ fn cleanup(s: &Summary, alone: bool) -> Markup {
                 ul { @for x in &c.left_behind { li { code { (x) } } } }
             }
             None => { p { "Nothing was created." } }
+        }
+        @if let Some(c) = s.cleanup.as_ref().filter(|c| !c.not_ours.is_empty()) {
+            p.bad { "Refused, not the run's (left alone; a person should look):" }
+            ul { @for x in &c.not_ours { li { code { (x) } } } }
         }
     }
 }

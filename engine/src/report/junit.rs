@@ -103,8 +103,19 @@ fn suite(r: &RunReport) -> TestSuite {
         suite.add_test_case(case);
     }
     if let Some(cl) = &s.cleanup {
-        let status = if cl.left_behind.is_empty() {
+        let status = if cl.left_behind.is_empty() && cl.not_ours.is_empty() {
             TestCaseStatus::success()
+        } else if cl.left_behind.is_empty() {
+            let mut st = failure(
+                NonSuccessKind::Failure,
+                "not-ours",
+                format!(
+                    "{} revert(s) refused: what they name is not the run's",
+                    cl.not_ours.len()
+                ),
+            );
+            st.set_description(cl.not_ours.join("\n"));
+            st
         } else {
             let mut st = failure(
                 NonSuccessKind::Failure,

@@ -319,7 +319,12 @@ fn run(o: &mut String, r: &RunReport, h: &str) {
     let _ = writeln!(o, "\n{h}# Clean-up\n");
     match &s.cleanup {
         Some(c) if c.left_behind.is_empty() => {
-            let _ = writeln!(o, "{} change(s) reverted; nothing left behind.", c.reverted);
+            let _ = writeln!(
+                o,
+                "{} change(s) reverted; {}.",
+                c.reverted,
+                super::verified(c)
+            );
         }
         Some(c) => {
             let _ = writeln!(
@@ -333,6 +338,15 @@ fn run(o: &mut String, r: &RunReport, h: &str) {
         }
         None => {
             let _ = writeln!(o, "Nothing was created.");
+        }
+    }
+    if let Some(c) = s.cleanup.as_ref().filter(|c| !c.not_ours.is_empty()) {
+        let _ = writeln!(
+            o,
+            "\n**Refused, not the run's** (left alone; a person should look):\n"
+        );
+        for x in &c.not_ours {
+            let _ = writeln!(o, "- {}", cell(x));
         }
     }
 }

@@ -556,20 +556,41 @@ impl Narrator {
                 action,
                 ok,
                 error,
+                not_ours,
             } => (
                 Lane::Cleanup,
                 None,
-                match error {
-                    None => format!("reverted {resource} ({action})"),
-                    Some(err) => format!("could not revert {resource} ({action}): {err}"),
+                match (error, not_ours) {
+                    (None, _) => format!("reverted {resource} ({action})"),
+                    (Some(err), true) => {
+                        format!("not the run's, left alone: {resource} ({action}): {err}")
+                    }
+                    (Some(err), false) => format!("could not revert {resource} ({action}): {err}"),
                 },
                 *ok,
             ),
-            Body::CleanupFinished { reverted, failed } => (
+            Body::CleanupFinished {
+                reverted,
+                failed,
+                not_ours,
+                remaining,
+            } => (
                 Lane::Cleanup,
                 None,
-                format!("clean-up finished: {reverted} reverted, {failed} failed"),
-                *failed == 0,
+                format!(
+                    "clean-up finished: {reverted} reverted, {failed} failed{}{}",
+                    if *not_ours > 0 {
+                        format!(", {not_ours} not the run's (left alone)")
+                    } else {
+                        String::new()
+                    },
+                    match remaining {
+                        Some(r) if r.is_empty() => "; nothing of the run's remains".to_owned(),
+                        Some(r) => format!("; {} of the run's remain", r.len()),
+                        None => String::new(),
+                    }
+                ),
+                *failed == 0 && *not_ours == 0 && remaining.as_ref().is_none_or(Vec::is_empty),
             ),
             Body::SimTruth { detections } => (
                 Lane::Run,
@@ -785,4 +806,13 @@ pub fn human(s: Option<f64>) -> String {
 /// Who did something, for people.
 pub(crate) fn by_name(a: Option<Actor>) -> &'static str {
     a.map(who).unwrap_or("—")
+}
+
+/// What a clean-up's last look said, in words.
+pub(crate) fn verified(c: &crate::score::Cleanup) -> &'static str {
+    if c.verified {
+        "nothing of the run's remains in the account (looked again after clean-up)"
+    } else {
+        "nothing left behind that the journal knows of (the account was not looked at again)"
+    }
 }

@@ -64,6 +64,77 @@ pub type Result<T> = std::result::Result<T, SandboxError>;
 /// Tags put on every resource a run creates.
 pub type Tags = BTreeMap<String, String>;
 
+/// The tag naming the run that created a resource: what makes a resource a run's own.
+pub const RUN_TAG: &str = "gameday:run";
+/// The tag naming the scenario of that run.
+pub const SCENARIO_TAG: &str = "gameday:scenario";
+/// The tag saying when that run started (RFC 3339).
+pub const STARTED_TAG: &str = "gameday:started";
+
+/// The kinds of resource gameday creates, in the order removal must go (instances before
+/// their security groups, threat lists and trails before their buckets).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ResourceKind {
+    /// A run's push delivery: its EventBridge rule and SQS queue, under one name.
+    PushDelivery,
+    /// A GuardDuty threat list (by id).
+    ThreatList,
+    /// A CloudTrail trail (by name).
+    Trail,
+    /// An EC2 instance (by id).
+    Instance,
+    /// An EBS snapshot (by id).
+    Snapshot,
+    /// An EC2 security group (by id).
+    SecurityGroup,
+    /// An IAM user (by name), with its keys and policies.
+    User,
+    /// An S3 bucket (by name).
+    Bucket,
+}
+
+impl ResourceKind {
+    /// For people.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ResourceKind::PushDelivery => "eventbridge rule and sqs queue",
+            ResourceKind::ThreatList => "guardduty threat list",
+            ResourceKind::Trail => "cloudtrail trail",
+            ResourceKind::Instance => "ec2 instance",
+            ResourceKind::Snapshot => "ec2 snapshot",
+            ResourceKind::SecurityGroup => "ec2 security group",
+            ResourceKind::User => "iam user",
+            ResourceKind::Bucket => "s3 bucket",
+        }
+    }
+}
+
+/// One resource, as the account identifies it.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct Resource {
+    /// What it is.
+    pub kind: ResourceKind,
+    /// Its id (instances, groups, snapshots, threat lists) or name (the rest).
+    pub id: String,
+}
+
+impl Resource {
+    /// `kind` `id`.
+    pub fn new(kind: ResourceKind, id: impl Into<String>) -> Self {
+        Resource {
+            kind,
+            id: id.into(),
+        }
+    }
+}
+
+impl fmt::Display for Resource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {}", self.kind.as_str(), self.id)
+    }
+}
+
 /// A secret value (a secret access key, a session token): usable in memory, never printed
 /// or serialized.
 #[derive(Clone, PartialEq, Eq)]
@@ -145,8 +216,11 @@ pub struct PasswordPolicy {
 /// IAM.
 #[async_trait]
 pub trait Iam: Send + Sync {
-    /// CreateUser; returns the ARN.
+    /// CreateUser (tagged at creation); returns the ARN. A user of that name already there
+    /// is [`ErrorKind::AlreadyExists`].
     async fn create_user(&self, user: &str, tags: &Tags) -> Result<String>;
+    /// ListUserTags; [`ErrorKind::NotFound`] without the user.
+    async fn user_tags(&self, user: &str) -> Result<Tags>;
     /// DeleteUser (fails while the user has keys or policies).
     async fn delete_user(&self, user: &str) -> Result<()>;
     /// CreateAccessKey.
@@ -252,6 +326,14 @@ pub trait Ec2: Send + Sync {
     ) -> Result<String>;
     /// DeleteSnapshot.
     async fn delete_snapshot(&self, snapshot_id: &str) -> Result<()>;
+    /// The tags of an instance (`i-…`), security group (`sg-…`) or snapshot (`snap-…`);
+    /// [`ErrorKind::NotFound`] when it does not exist (a terminated instance included).
+    async fn tags_of(&self, id: &str) -> Result<Tags>;
+    /// DescribeSecurityGroups by name: the id of the group called `name`, if any.
+    async fn security_group_named(&self, name: &str) -> Result<Option<String>>;
+    /// The instances (not terminated), security groups and snapshots tagged `key` =
+    /// `value`, found with a tag filter.
+    async fn tagged(&self, key: &str, value: &str) -> Result<Vec<Resource>>;
     /// DescribeSnapshotAttribute createVolumePermission: the groups (`all`) it is shared with.
     async fn snapshot_groups(&self, snapshot_id: &str) -> Result<Vec<String>>;
     /// ModifySnapshotAttribute createVolumePermission add or remove a group.
@@ -273,10 +355,21 @@ pub struct PublicAccessBlock {
 #[async_trait]
 pub trait S3: Send + Sync {
     /// CreateBucket (+ PutBucketTagging); a new bucket blocks all public access, as AWS's
-    /// default is.
+    /// default is. A bucket of that name already there, the account's own included (which
+    /// CreateBucket in us-east-1 answers with success), is [`ErrorKind::AlreadyExists`].
     async fn create_bucket(&self, bucket: &str, tags: &Tags) -> Result<()>;
-    /// Empties and deletes a bucket.
+    /// DeleteBucket: [`ErrorKind::Conflict`] while it holds any object. Never empties it.
     async fn delete_bucket(&self, bucket: &str) -> Result<()>;
+    /// HeadBucket + GetBucketTagging: the bucket's tags (none is an empty set);
+    /// [`ErrorKind::NotFound`] without the bucket, [`ErrorKind::AccessDenied`] for a
+    /// bucket that exists and is another account's.
+    async fn bucket_tags(&self, bucket: &str) -> Result<Tags>;
+    /// PutObject of a small text.
+    async fn put_object(&self, bucket: &str, key: &str, body: &str) -> Result<()>;
+    /// ListObjectsV2 (every page): the keys under `prefix`.
+    async fn list_objects(&self, bucket: &str, prefix: &str) -> Result<Vec<String>>;
+    /// DeleteObject.
+    async fn delete_object(&self, bucket: &str, key: &str) -> Result<()>;
     /// GetBucketPolicy; `None` without one.
     async fn get_bucket_policy(&self, bucket: &str) -> Result<Option<String>>;
     /// PutBucketPolicy.
@@ -294,8 +387,17 @@ pub trait S3: Send + Sync {
 /// CloudTrail.
 #[async_trait]
 pub trait CloudTrail: Send + Sync {
-    /// CreateTrail + StartLogging; returns the ARN.
-    async fn create_trail(&self, trail: &str, bucket: &str, tags: &Tags) -> Result<String>;
+    /// CreateTrail (tagged at creation, delivering under `key_prefix` of `bucket`) +
+    /// StartLogging; returns the ARN.
+    async fn create_trail(
+        &self,
+        trail: &str,
+        bucket: &str,
+        key_prefix: &str,
+        tags: &Tags,
+    ) -> Result<String>;
+    /// GetTrail + ListTags: the trail's tags; [`ErrorKind::NotFound`] without it.
+    async fn trail_tags(&self, trail: &str) -> Result<Tags>;
     /// DeleteTrail.
     async fn delete_trail(&self, trail: &str) -> Result<()>;
     /// StartLogging.
@@ -401,6 +503,10 @@ pub trait GuardDuty: Send + Sync {
     ) -> Result<String>;
     /// DeleteThreatIntelSet.
     async fn delete_threat_intel_set(&self, id: &str) -> Result<()>;
+    /// GetThreatIntelSet: the list's tags; [`ErrorKind::NotFound`] without it.
+    async fn threat_intel_set_tags(&self, id: &str) -> Result<Tags>;
+    /// ListThreatIntelSets + GetThreatIntelSet: the id of the list called `name`, if any.
+    async fn threat_intel_set_named(&self, name: &str) -> Result<Option<String>>;
     /// ListFindings + GetFindings: unarchived findings of `types` updated at or after `since`.
     async fn findings(&self, types: &[String], since: DateTime<Utc>) -> Result<Vec<Finding>>;
 }
@@ -480,8 +586,12 @@ pub trait Push: Send + Sync {
     /// Creates what delivers them, tagged with `tags`, and starts receiving; returns the
     /// name that [`Push::close`] takes.
     async fn open(&self, tags: &Tags) -> Result<String>;
-    /// Stops receiving and removes what `open` created under `name`.
+    /// Stops receiving and removes what `open` created under `name` (either half of it
+    /// already gone included).
     async fn close(&self, name: &str) -> Result<()>;
+    /// The tags of what `open` created under `name` (the queue's, else the rule's);
+    /// [`ErrorKind::NotFound`] when neither exists.
+    async fn tags(&self, name: &str) -> Result<Tags>;
 }
 
 /// What a sandbox is.

@@ -9,7 +9,7 @@
 use super::{
     AccessKeyInfo, Actor, Alarm, AlarmTransition, AuditEvent, CallsAs, CloudTrail, CloudWatch,
     Credentials, Ec2, Finding, GroupRules, GuardDuty, Iam, Instance, KeyStatus, PasswordPolicy,
-    PublicAccessBlock, Push, Result, Rule, S3, Sandbox, Tags, TargetInfo,
+    PublicAccessBlock, Push, Resource, Result, Rule, S3, Sandbox, Tags, TargetInfo,
 };
 use crate::throttle::Gate;
 use async_trait::async_trait;
@@ -49,6 +49,7 @@ macro_rules! throttled {
 
 throttled!(Iam, iam {
     "iam:CreateUser" fn create_user(&self, user: &str, tags: &Tags) -> Result<String>;
+    "iam:ListUserTags" fn user_tags(&self, user: &str) -> Result<Tags>;
     "iam:DeleteUser" fn delete_user(&self, user: &str) -> Result<()>;
     "iam:CreateAccessKey" fn create_access_key(&self, user: &str) -> Result<Credentials>;
     "iam:ListAccessKeys" fn list_access_keys(&self, user: &str) -> Result<Vec<AccessKeyInfo>>;
@@ -100,6 +101,10 @@ throttled!(Ec2, ec2 {
     "ec2:CreateSnapshot" fn create_snapshot(
         &self, volume_id: &str, description: &str, tags: &Tags) -> Result<String>;
     "ec2:DeleteSnapshot" fn delete_snapshot(&self, snapshot_id: &str) -> Result<()>;
+    "ec2:DescribeTags" fn tags_of(&self, id: &str) -> Result<Tags>;
+    "ec2:DescribeSecurityGroups" fn security_group_named(
+        &self, name: &str) -> Result<Option<String>>;
+    "ec2:DescribeInstances" fn tagged(&self, key: &str, value: &str) -> Result<Vec<Resource>>;
     "ec2:DescribeSnapshotAttribute" fn snapshot_groups(
         &self, snapshot_id: &str) -> Result<Vec<String>>;
     "ec2:ModifySnapshotAttribute" fn modify_snapshot_groups(
@@ -109,6 +114,10 @@ throttled!(Ec2, ec2 {
 throttled!(S3, s3 {
     "s3:CreateBucket" fn create_bucket(&self, bucket: &str, tags: &Tags) -> Result<()>;
     "s3:DeleteBucket" fn delete_bucket(&self, bucket: &str) -> Result<()>;
+    "s3:GetBucketTagging" fn bucket_tags(&self, bucket: &str) -> Result<Tags>;
+    "s3:PutObject" fn put_object(&self, bucket: &str, key: &str, body: &str) -> Result<()>;
+    "s3:ListObjectsV2" fn list_objects(&self, bucket: &str, prefix: &str) -> Result<Vec<String>>;
+    "s3:DeleteObject" fn delete_object(&self, bucket: &str, key: &str) -> Result<()>;
     "s3:GetBucketPolicy" fn get_bucket_policy(&self, bucket: &str) -> Result<Option<String>>;
     "s3:PutBucketPolicy" fn put_bucket_policy(&self, bucket: &str, policy: &str) -> Result<()>;
     "s3:DeleteBucketPolicy" fn delete_bucket_policy(&self, bucket: &str) -> Result<()>;
@@ -122,7 +131,8 @@ throttled!(S3, s3 {
 
 throttled!(CloudTrail, cloudtrail {
     "cloudtrail:CreateTrail" fn create_trail(
-        &self, trail: &str, bucket: &str, tags: &Tags) -> Result<String>;
+        &self, trail: &str, bucket: &str, key_prefix: &str, tags: &Tags) -> Result<String>;
+    "cloudtrail:ListTags" fn trail_tags(&self, trail: &str) -> Result<Tags>;
     "cloudtrail:DeleteTrail" fn delete_trail(&self, trail: &str) -> Result<()>;
     "cloudtrail:StartLogging" fn start_logging(&self, trail: &str) -> Result<()>;
     "cloudtrail:StopLogging" fn stop_logging(&self, trail: &str) -> Result<()>;
@@ -157,6 +167,16 @@ impl<S: Sandbox> GuardDuty for Throttled<S> {
     async fn delete_threat_intel_set(&self, id: &str) -> Result<()> {
         self.gate.pass("guardduty:DeleteThreatIntelSet").await;
         self.inner.guardduty().delete_threat_intel_set(id).await
+    }
+
+    async fn threat_intel_set_tags(&self, id: &str) -> Result<Tags> {
+        self.gate.pass("guardduty:GetThreatIntelSet").await;
+        self.inner.guardduty().threat_intel_set_tags(id).await
+    }
+
+    async fn threat_intel_set_named(&self, name: &str) -> Result<Option<String>> {
+        self.gate.pass("guardduty:ListThreatIntelSets").await;
+        self.inner.guardduty().threat_intel_set_named(name).await
     }
 
     /// Read through the shared poller, which passes the gate when it fetches.

@@ -75,7 +75,13 @@ impl SimAccount {
 
 #[async_trait]
 impl CloudTrail for SimAccount {
-    async fn create_trail(&self, trail: &str, bucket: &str, tags: &Tags) -> Result<String> {
+    async fn create_trail(
+        &self,
+        trail: &str,
+        bucket: &str,
+        key_prefix: &str,
+        tags: &Tags,
+    ) -> Result<String> {
         const OP: &str = "cloudtrail:CreateTrail";
         let valid = (3..=128).contains(&trail.len())
             && trail
@@ -133,6 +139,22 @@ impl CloudTrail for SimAccount {
                 logging: true,
             },
         );
+        // CloudTrail writes a first log file under the trail's prefix; later deliveries are
+        // not modelled, but clean-up must cope with what a trail leaves in its bucket.
+        let prefix = if key_prefix.is_empty() {
+            String::new()
+        } else {
+            format!("{key_prefix}/")
+        };
+        let day = self.clock.now().format("%Y/%m/%d");
+        let key = format!(
+            "{prefix}AWSLogs/{account}/CloudTrail/{region}/{day}/{account}_CloudTrail_{region}_first.json.gz",
+            account = self.account,
+            region = self.region,
+        );
+        if let Some(b) = st.buckets.get_mut(bucket) {
+            b.objects.insert(key);
+        }
         self.record(
             &mut st,
             Call::new(OP, &[trail, bucket]).subject(about_trail(trail)),
@@ -142,6 +164,14 @@ impl CloudTrail for SimAccount {
             Call::new("cloudtrail:StartLogging", &[trail]).subject(about_trail(trail)),
         );
         Ok(arn)
+    }
+
+    async fn trail_tags(&self, trail: &str) -> Result<Tags> {
+        let st = self.lock();
+        st.trails
+            .get(trail)
+            .map(|t| t.tags.clone())
+            .ok_or_else(|| self.no_trail("cloudtrail:GetTrail", trail))
     }
 
     async fn delete_trail(&self, trail: &str) -> Result<()> {

@@ -373,6 +373,30 @@ impl GuardDuty for SimAccount {
         Ok(())
     }
 
+    async fn threat_intel_set_tags(&self, id: &str) -> Result<Tags> {
+        let st = self.lock();
+        st.threat_sets
+            .get(id)
+            .map(|s| s.tags.clone())
+            .ok_or_else(|| {
+                error(
+                    ErrorKind::NotFound,
+                    "guardduty:GetThreatIntelSet",
+                    "BadRequestException",
+                    format!("the threat intel set {id} does not exist"),
+                )
+            })
+    }
+
+    async fn threat_intel_set_named(&self, name: &str) -> Result<Option<String>> {
+        let st = self.lock();
+        Ok(st
+            .threat_sets
+            .iter()
+            .find(|(_, s)| s.name == name)
+            .map(|(id, _)| id.clone()))
+    }
+
     async fn findings(&self, types: &[String], since: DateTime<Utc>) -> Result<Vec<Finding>> {
         let now = self.clock.now();
         let st = self.lock();

@@ -2,8 +2,8 @@
 
 use super::{Call, SimAccount, State, error, model};
 use crate::sandbox::{
-    Ec2, ErrorKind, FindingResource, GroupRules, Instance as Created, Result, Rule, SandboxError,
-    Tags,
+    Ec2, ErrorKind, FindingResource, GroupRules, Instance as Created, Resource, ResourceKind,
+    Result, Rule, SandboxError, Tags,
 };
 use async_trait::async_trait;
 
@@ -461,6 +461,61 @@ impl Ec2 for SimAccount {
         }
         self.record(&mut st, Call::new(OP, &[snapshot_id]));
         Ok(())
+    }
+
+    async fn tags_of(&self, id: &str) -> Result<Tags> {
+        let st = self.lock();
+        if id.starts_with("i-") {
+            st.instances
+                .get(id)
+                .filter(|i| !i.terminated)
+                .map(|i| i.tags.clone())
+                .ok_or_else(|| no_instance("ec2:DescribeInstances", id))
+        } else if id.starts_with("sg-") {
+            st.groups
+                .get(id)
+                .map(|g| g.tags.clone())
+                .ok_or_else(|| no_group("ec2:DescribeSecurityGroups", id))
+        } else {
+            st.snapshots
+                .get(id)
+                .map(|s| s.tags.clone())
+                .ok_or_else(|| no_snapshot("ec2:DescribeSnapshots", id))
+        }
+    }
+
+    async fn security_group_named(&self, name: &str) -> Result<Option<String>> {
+        let st = self.lock();
+        Ok(st
+            .groups
+            .iter()
+            .find(|(_, g)| g.name == name)
+            .map(|(id, _)| id.clone()))
+    }
+
+    async fn tagged(&self, key: &str, value: &str) -> Result<Vec<Resource>> {
+        let st = self.lock();
+        let has = |tags: &Tags| tags.get(key).is_some_and(|v| v == value);
+        let mut out = Vec::new();
+        out.extend(
+            st.instances
+                .iter()
+                .filter(|(_, i)| !i.terminated && has(&i.tags))
+                .map(|(id, _)| Resource::new(ResourceKind::Instance, id.clone())),
+        );
+        out.extend(
+            st.groups
+                .iter()
+                .filter(|(_, g)| has(&g.tags))
+                .map(|(id, _)| Resource::new(ResourceKind::SecurityGroup, id.clone())),
+        );
+        out.extend(
+            st.snapshots
+                .iter()
+                .filter(|(_, s)| has(&s.tags))
+                .map(|(id, _)| Resource::new(ResourceKind::Snapshot, id.clone())),
+        );
+        Ok(out)
     }
 
     async fn snapshot_groups(&self, snapshot_id: &str) -> Result<Vec<String>> {

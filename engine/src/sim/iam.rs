@@ -148,6 +148,11 @@ impl Iam for SimAccount {
         Ok(arn)
     }
 
+    async fn user_tags(&self, user: &str) -> Result<Tags> {
+        let st = self.lock();
+        Ok(st.user("iam:ListUserTags", user)?.tags.clone())
+    }
+
     async fn delete_user(&self, user: &str) -> Result<()> {
         const OP: &str = "iam:DeleteUser";
         let mut st = self.lock();

@@ -13,6 +13,8 @@ pub(super) struct Bucket {
     pub tags: Tags,
     pub policy: Option<String>,
     pub public_access_block: Option<PublicAccessBlock>,
+    /// Object keys.
+    pub objects: std::collections::BTreeSet<String>,
 }
 
 /// What new buckets get: S3 turns Block Public Access on for every new bucket (since April
@@ -101,6 +103,7 @@ impl S3 for SimAccount {
                 tags: tags.clone(),
                 policy: None,
                 public_access_block: Some(ALL_BLOCKED),
+                objects: Default::default(),
             },
         );
         self.record(
@@ -113,13 +116,67 @@ impl S3 for SimAccount {
     async fn delete_bucket(&self, bucket: &str) -> Result<()> {
         const OP: &str = "s3:DeleteBucket";
         let mut st = self.lock();
-        if st.buckets.remove(bucket).is_none() {
-            return Err(no_bucket(OP, bucket));
+        let b = st
+            .buckets
+            .get(bucket)
+            .ok_or_else(|| no_bucket(OP, bucket))?;
+        if !b.objects.is_empty() {
+            return Err(error(
+                ErrorKind::Conflict,
+                OP,
+                "BucketNotEmpty",
+                "The bucket you tried to delete is not empty",
+            ));
         }
+        st.buckets.remove(bucket);
         self.record(
             &mut st,
             Call::new(OP, &[bucket]).subject(about_bucket(bucket)),
         );
+        Ok(())
+    }
+
+    async fn bucket_tags(&self, bucket: &str) -> Result<Tags> {
+        let st = self.lock();
+        st.buckets
+            .get(bucket)
+            .map(|b| b.tags.clone())
+            .ok_or_else(|| no_bucket("s3:HeadBucket", bucket))
+    }
+
+    async fn put_object(&self, bucket: &str, key: &str, _body: &str) -> Result<()> {
+        const OP: &str = "s3:PutObject";
+        let mut st = self.lock();
+        st.buckets
+            .get_mut(bucket)
+            .ok_or_else(|| no_bucket(OP, bucket))?
+            .objects
+            .insert(key.to_owned());
+        Ok(())
+    }
+
+    async fn list_objects(&self, bucket: &str, prefix: &str) -> Result<Vec<String>> {
+        let st = self.lock();
+        let b = st
+            .buckets
+            .get(bucket)
+            .ok_or_else(|| no_bucket("s3:ListObjectsV2", bucket))?;
+        Ok(b.objects
+            .iter()
+            .filter(|k| k.starts_with(prefix))
+            .cloned()
+            .collect())
+    }
+
+    async fn delete_object(&self, bucket: &str, key: &str) -> Result<()> {
+        const OP: &str = "s3:DeleteObject";
+        let mut st = self.lock();
+        // Deleting an absent key succeeds, as in S3.
+        st.buckets
+            .get_mut(bucket)
+            .ok_or_else(|| no_bucket(OP, bucket))?
+            .objects
+            .remove(key);
         Ok(())
     }
 

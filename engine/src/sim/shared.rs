@@ -60,6 +60,14 @@ impl GuardDuty for Polled {
         self.account.guardduty().delete_threat_intel_set(id).await
     }
 
+    async fn threat_intel_set_tags(&self, id: &str) -> Result<Tags> {
+        self.account.guardduty().threat_intel_set_tags(id).await
+    }
+
+    async fn threat_intel_set_named(&self, name: &str) -> Result<Option<String>> {
+        self.account.guardduty().threat_intel_set_named(name).await
+    }
+
     async fn findings(&self, types: &[String], since: DateTime<Utc>) -> Result<Vec<Finding>> {
         self.poller.findings(types, since).await
     }

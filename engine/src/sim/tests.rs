@@ -278,7 +278,7 @@ async fn script(seed: u64) -> (Vec<TruthEvent>, Vec<String>) {
     let key = victim(&sim, "mallory").await;
     let mut ids = vec![key.access_key_id.clone()];
     trail_bucket(&sim, "gameday-r1-trail", &tags("r1")).await;
-    sim.create_trail("gameday-r1", "gameday-r1-trail", &tags("r1"))
+    sim.create_trail("gameday-r1", "gameday-r1-trail", "", &tags("r1"))
         .await
         .expect("trail");
     let group = sim
@@ -342,7 +342,7 @@ async fn stop_logging_raises_the_trail_finding_and_the_cloudtrail_alarm() {
     let (sim, clock) = account(7, certain_model());
     trail_bucket(&sim, "gameday-r1-trail", &tags("r1")).await;
     let arn = sim
-        .create_trail("gameday-r1", "gameday-r1-trail", &tags("r1"))
+        .create_trail("gameday-r1", "gameday-r1-trail", "", &tags("r1"))
         .await
         .expect("trail");
     assert_eq!(
@@ -461,7 +461,7 @@ async fn stop_logging_raises_the_trail_finding_and_the_cloudtrail_alarm() {
 async fn an_alarm_triggered_again_while_in_alarm_stays_there_longer() {
     let (sim, clock) = account(1, fixed_model(1.0));
     trail_bucket(&sim, "trail-bucket", &Tags::new()).await;
-    sim.create_trail("trail-t", "trail-bucket", &Tags::new())
+    sim.create_trail("trail-t", "trail-bucket", "", &Tags::new())
         .await
         .expect("trail");
     let first = clock.now();
@@ -534,7 +534,7 @@ async fn guardduty_aggregates_repeats_into_the_first_finding() {
 async fn a_probability_of_zero_never_schedules() {
     let (sim, clock) = account(5, fixed_model(0.0));
     trail_bucket(&sim, "trail-bucket", &Tags::new()).await;
-    sim.create_trail("trail-t", "trail-bucket", &Tags::new())
+    sim.create_trail("trail-t", "trail-bucket", "", &Tags::new())
         .await
         .expect("trail");
     for i in 0..200 {
@@ -1103,7 +1103,7 @@ async fn tagged_resources_lists_what_a_run_left_behind() {
         .await
         .expect("user");
     trail_bucket(&sim, "gameday-r1-b", &tags("r1")).await;
-    sim.create_trail("gameday-r1-t", "gameday-r1-b", &tags("r1"))
+    sim.create_trail("gameday-r1-t", "gameday-r1-b", "", &tags("r1"))
         .await
         .expect("trail");
     let group = sim
@@ -1145,6 +1145,19 @@ async fn tagged_resources_lists_what_a_run_left_behind() {
         .expect("detach");
     sim.delete_user("mallory").await.expect("user");
     sim.delete_trail("gameday-r1-t").await.expect("trail");
+    // The trail's first log file is in the bucket: a bucket goes empty or not at all.
+    assert_eq!(
+        sim.delete_bucket("gameday-r1-b")
+            .await
+            .expect_err("not empty")
+            .kind,
+        ErrorKind::Conflict
+    );
+    for key in sim.list_objects("gameday-r1-b", "").await.expect("lists") {
+        sim.delete_object("gameday-r1-b", &key)
+            .await
+            .expect("object");
+    }
     sim.delete_bucket("gameday-r1-b").await.expect("bucket");
     sim.terminate_instance(&i.instance_id)
         .await

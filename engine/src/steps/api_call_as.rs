@@ -52,6 +52,7 @@ static SPEC: StepSpec = StepSpec {
     ],
     calls: &["each of `calls`, signed with `credentials`"],
     revert: "none",
+    creates: None,
 };
 
 #[async_trait]

@@ -15,7 +15,8 @@ static SPEC: StepSpec = StepSpec {
            read its ACL (s3:GetBucketAcl) and write under AWSLogs/ (s3:PutObject): put that \
            policy first with s3.put_bucket_policy. An account's first copy of management \
            events is free; further trails delivering the same events are billed per event. \
-           Clean-up deletes the trail; the log files stay in the bucket until it is deleted.",
+           The trail delivers under `key_prefix` (by default the trail's name), so that \
+           clean-up deletes the trail and then its log files, and nothing else in the bucket.",
     inputs: &[
         Field {
             name: "trail_name",
@@ -28,6 +29,13 @@ static SPEC: StepSpec = StepSpec {
             ty: FieldType::String,
             required: true,
             doc: "The bucket receiving the log files.",
+        },
+        Field {
+            name: "key_prefix",
+            ty: FieldType::String,
+            required: false,
+            doc: "The key prefix of the log files (S3KeyPrefix); default the trail's name. \
+                  The bucket policy must let CloudTrail write under PREFIX/AWSLogs/.",
         },
     ],
     outputs: &[
@@ -43,7 +51,11 @@ static SPEC: StepSpec = StepSpec {
         },
     ],
     calls: &["cloudtrail:CreateTrail", "cloudtrail:StartLogging"],
-    revert: "cloudtrail.delete_trail",
+    revert: "cloudtrail.delete_trail, then s3.delete_objects under its key prefix",
+    creates: Some(super::Creates {
+        kind: crate::sandbox::ResourceKind::Trail,
+        name: Some("trail_name"),
+    }),
 };
 
 #[async_trait]
@@ -55,14 +67,21 @@ impl StepKind for CloudtrailCreateTrail {
     async fn apply(&self, cx: &StepContext<'_>, args: &Args) -> Result<Applied, SandboxError> {
         let trail = args.str("trail_name")?;
         let bucket = args.str("bucket")?;
+        let prefix = args.str_or("key_prefix", trail)?;
         let arn = cx
             .sandbox
             .cloudtrail()
-            .create_trail(trail, bucket, cx.tags)
+            .create_trail(trail, bucket, prefix, cx.tags)
             .await?;
         Ok(Applied::default()
             .output("trail_name", trail)
             .output("trail_arn", arn)
+            // Undone last first: the trail goes, then what it delivered.
+            .undo(Undo::new(
+                "s3.delete_objects",
+                json!({ "bucket": bucket, "prefix": format!("{prefix}/") }),
+                format!("log files of cloudtrail trail {trail} in bucket {bucket}"),
+            ))
             .undo(Undo::new(
                 "cloudtrail.delete_trail",
                 json!({ "trail_name": trail }),
@@ -78,7 +97,7 @@ pub(super) async fn trail_bucket(h: &super::testing::Harness, bucket: &str) {
         {"Sid": "AWSCloudTrailAclCheck", "Effect": "Allow", "Principal": {"Service": "cloudtrail.amazonaws.com"},
          "Action": "s3:GetBucketAcl", "Resource": format!("arn:aws:s3:::{bucket}")},
         {"Sid": "AWSCloudTrailWrite", "Effect": "Allow", "Principal": {"Service": "cloudtrail.amazonaws.com"},
-         "Action": "s3:PutObject", "Resource": format!("arn:aws:s3:::{bucket}/AWSLogs/*"),
+         "Action": "s3:PutObject", "Resource": format!("arn:aws:s3:::{bucket}/*"),
          "Condition": {"StringEquals": {"s3:x-amz-acl": "bucket-owner-full-control"}}}
     ]});
     h.sandbox

@@ -20,12 +20,20 @@ static SPEC: StepSpec = StepSpec {
     outputs: &[],
     calls: &["cloudtrail:DeleteTrail"],
     revert: "none",
+    creates: None,
 };
 
 #[async_trait]
 impl StepKind for CloudtrailDeleteTrail {
     fn spec(&self) -> &'static StepSpec {
         &SPEC
+    }
+
+    fn guard(&self, args: &Args) -> Result<super::Guard, SandboxError> {
+        Ok(super::Guard::Deletes(args.resource(
+            crate::sandbox::ResourceKind::Trail,
+            "trail_name",
+        )?))
     }
 
     async fn apply(&self, cx: &StepContext<'_>, args: &Args) -> Result<Applied, SandboxError> {
@@ -48,7 +56,7 @@ mod tests {
         trail_bucket(&h, "logs").await;
         h.sandbox
             .cloudtrail()
-            .create_trail("gameday-t-trail", "logs", &h.tags)
+            .create_trail("gameday-t-trail", "logs", "", &h.tags)
             .await
             .expect("trail");
         let applied = h

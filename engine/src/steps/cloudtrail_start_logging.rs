@@ -22,12 +22,40 @@ static SPEC: StepSpec = StepSpec {
     outputs: &[],
     calls: &["cloudtrail:GetTrailStatus", "cloudtrail:StartLogging"],
     revert: "cloudtrail.stop_logging (none if it was logging)",
+    creates: None,
 };
 
 #[async_trait]
 impl StepKind for CloudtrailStartLogging {
     fn spec(&self) -> &'static StepSpec {
         &SPEC
+    }
+
+    fn guard(&self, args: &Args) -> Result<super::Guard, SandboxError> {
+        Ok(super::Guard::Restores(Some(args.resource(
+            crate::sandbox::ResourceKind::Trail,
+            "trail_name",
+        )?)))
+    }
+
+    async fn restorable(
+        &self,
+        cx: &StepContext<'_>,
+        args: &Args,
+    ) -> Result<super::Restorable, SandboxError> {
+        // What a stop left is a trail not logging; logging again is as it was.
+        Ok(
+            if cx
+                .sandbox
+                .cloudtrail()
+                .is_logging(args.str("trail_name")?)
+                .await?
+            {
+                super::Restorable::AlreadyRestored
+            } else {
+                super::Restorable::AsLeft
+            },
+        )
     }
 
     async fn apply(&self, cx: &StepContext<'_>, args: &Args) -> Result<Applied, SandboxError> {
@@ -58,7 +86,7 @@ mod tests {
         let h = Harness::new();
         let ct = h.sandbox.cloudtrail();
         trail_bucket(&h, "logs").await;
-        ct.create_trail("gameday-t-trail", "logs", &h.tags)
+        ct.create_trail("gameday-t-trail", "logs", "", &h.tags)
             .await
             .expect("trail");
         ct.stop_logging("gameday-t-trail").await.expect("stop");
@@ -81,7 +109,7 @@ mod tests {
         trail_bucket(&h, "logs").await;
         h.sandbox
             .cloudtrail()
-            .create_trail("gameday-t-trail", "logs", &h.tags)
+            .create_trail("gameday-t-trail", "logs", "", &h.tags)
             .await
             .expect("trail");
         let applied = h

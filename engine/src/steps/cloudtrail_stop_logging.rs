@@ -23,12 +23,20 @@ static SPEC: StepSpec = StepSpec {
     outputs: &[],
     calls: &["cloudtrail:GetTrailStatus", "cloudtrail:StopLogging"],
     revert: "cloudtrail.start_logging (none if it was not logging)",
+    creates: None,
 };
 
 #[async_trait]
 impl StepKind for CloudtrailStopLogging {
     fn spec(&self) -> &'static StepSpec {
         &SPEC
+    }
+
+    fn guard(&self, args: &Args) -> Result<super::Guard, SandboxError> {
+        Ok(super::Guard::Inside(args.resource(
+            crate::sandbox::ResourceKind::Trail,
+            "trail_name",
+        )?))
     }
 
     async fn apply(&self, cx: &StepContext<'_>, args: &Args) -> Result<Applied, SandboxError> {
@@ -59,7 +67,7 @@ mod tests {
         let h = Harness::new();
         let ct = h.sandbox.cloudtrail();
         trail_bucket(&h, "logs").await;
-        ct.create_trail("gameday-t-trail", "logs", &h.tags)
+        ct.create_trail("gameday-t-trail", "logs", "", &h.tags)
             .await
             .expect("trail");
         let applied = h
@@ -80,7 +88,7 @@ mod tests {
         let h = Harness::new();
         let ct = h.sandbox.cloudtrail();
         trail_bucket(&h, "logs").await;
-        ct.create_trail("gameday-t-trail", "logs", &h.tags)
+        ct.create_trail("gameday-t-trail", "logs", "", &h.tags)
             .await
             .expect("trail");
         ct.stop_logging("gameday-t-trail").await.expect("stop");

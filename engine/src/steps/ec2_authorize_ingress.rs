@@ -45,6 +45,7 @@ static SPEC: StepSpec = StepSpec {
     outputs: &[],
     calls: &["ec2:AuthorizeSecurityGroupIngress"],
     revert: "ec2.revoke_ingress (none if the rule was there already)",
+    creates: None,
 };
 
 /// The rule the inputs describe, and the inputs again for an undo.
@@ -80,6 +81,13 @@ pub(super) fn describe(group: &str, rule: &Rule) -> String {
 impl StepKind for Ec2AuthorizeIngress {
     fn spec(&self) -> &'static StepSpec {
         &SPEC
+    }
+
+    fn guard(&self, args: &Args) -> Result<super::Guard, SandboxError> {
+        Ok(super::Guard::Inside(args.resource(
+            crate::sandbox::ResourceKind::SecurityGroup,
+            "group_id",
+        )?))
     }
 
     async fn apply(&self, cx: &StepContext<'_>, args: &Args) -> Result<Applied, SandboxError> {

@@ -34,6 +34,10 @@ static SPEC: StepSpec = StepSpec {
     }],
     calls: &["ec2:CreateSecurityGroup"],
     revert: "ec2.delete_security_group",
+    creates: Some(super::Creates {
+        kind: crate::sandbox::ResourceKind::SecurityGroup,
+        name: Some("group_name"),
+    }),
 };
 
 #[async_trait]

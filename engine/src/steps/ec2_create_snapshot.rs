@@ -34,6 +34,10 @@ static SPEC: StepSpec = StepSpec {
     }],
     calls: &["ec2:CreateSnapshot"],
     revert: "ec2.delete_snapshot",
+    creates: Some(super::Creates {
+        kind: crate::sandbox::ResourceKind::Snapshot,
+        name: None,
+    }),
 };
 
 #[async_trait]

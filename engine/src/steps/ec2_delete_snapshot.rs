@@ -20,12 +20,20 @@ static SPEC: StepSpec = StepSpec {
     outputs: &[],
     calls: &["ec2:DeleteSnapshot"],
     revert: "none",
+    creates: None,
 };
 
 #[async_trait]
 impl StepKind for Ec2DeleteSnapshot {
     fn spec(&self) -> &'static StepSpec {
         &SPEC
+    }
+
+    fn guard(&self, args: &Args) -> Result<super::Guard, SandboxError> {
+        Ok(super::Guard::Deletes(args.resource(
+            crate::sandbox::ResourceKind::Snapshot,
+            "snapshot_id",
+        )?))
     }
 
     async fn apply(&self, cx: &StepContext<'_>, args: &Args) -> Result<Applied, SandboxError> {

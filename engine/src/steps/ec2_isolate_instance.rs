@@ -42,6 +42,7 @@ static SPEC: StepSpec = StepSpec {
     ],
     revert: "ec2.set_instance_groups back to the previous groups, then ec2.delete_security_group \
              of the isolation group",
+    creates: None,
 };
 
 /// Empties the new group's rules and puts the instance in it alone.
@@ -62,7 +63,7 @@ impl StepKind for Ec2IsolateInstance {
         let instance = args.str("instance_id")?;
         let ec2 = cx.sandbox.ec2();
         let previous = ec2.instance_groups(instance).await?;
-        let name = format!("gameday-isolation-{instance}");
+        let name = cx.name(&format!("isolation-{instance}"));
         let description = format!("gameday: isolation of {instance}");
         let group = ec2
             .create_security_group(&name, &description, cx.tags)

@@ -21,12 +21,20 @@ static SPEC: StepSpec = StepSpec {
         "ec2:RevokeSecurityGroupIngress",
     ],
     revert: "ec2.authorize_ingress (none if the rule was not there)",
+    creates: None,
 };
 
 #[async_trait]
 impl StepKind for Ec2RevokeIngress {
     fn spec(&self) -> &'static StepSpec {
         &SPEC
+    }
+
+    fn guard(&self, args: &Args) -> Result<super::Guard, SandboxError> {
+        Ok(super::Guard::Inside(args.resource(
+            crate::sandbox::ResourceKind::SecurityGroup,
+            "group_id",
+        )?))
     }
 
     async fn apply(&self, cx: &StepContext<'_>, args: &Args) -> Result<Applied, SandboxError> {

@@ -60,6 +60,10 @@ static SPEC: StepSpec = StepSpec {
     ],
     calls: &["ec2:RunInstances"],
     revert: "ec2.terminate_instance",
+    creates: Some(super::Creates {
+        kind: crate::sandbox::ResourceKind::Instance,
+        name: Some("name"),
+    }),
 };
 
 #[async_trait]

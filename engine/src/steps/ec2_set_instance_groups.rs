@@ -31,12 +31,20 @@ static SPEC: StepSpec = StepSpec {
     outputs: &[],
     calls: &["ec2:DescribeInstances", "ec2:ModifyInstanceAttribute"],
     revert: "ec2.set_instance_groups back to the previous groups (none if they did not change)",
+    creates: None,
 };
 
 #[async_trait]
 impl StepKind for Ec2SetInstanceGroups {
     fn spec(&self) -> &'static StepSpec {
         &SPEC
+    }
+
+    fn guard(&self, args: &Args) -> Result<super::Guard, SandboxError> {
+        Ok(super::Guard::Inside(args.resource(
+            crate::sandbox::ResourceKind::Instance,
+            "instance_id",
+        )?))
     }
 
     async fn apply(&self, cx: &StepContext<'_>, args: &Args) -> Result<Applied, SandboxError> {

@@ -41,12 +41,20 @@ static SPEC: StepSpec = StepSpec {
         "ec2:ModifySnapshotAttribute",
     ],
     revert: "ec2.share_snapshot the other way (none if the sharing did not change)",
+    creates: None,
 };
 
 #[async_trait]
 impl StepKind for Ec2ShareSnapshot {
     fn spec(&self) -> &'static StepSpec {
         &SPEC
+    }
+
+    fn guard(&self, args: &Args) -> Result<super::Guard, SandboxError> {
+        Ok(super::Guard::Inside(args.resource(
+            crate::sandbox::ResourceKind::Snapshot,
+            "snapshot_id",
+        )?))
     }
 
     async fn apply(&self, cx: &StepContext<'_>, args: &Args) -> Result<Applied, SandboxError> {

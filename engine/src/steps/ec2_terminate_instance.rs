@@ -22,12 +22,20 @@ static SPEC: StepSpec = StepSpec {
     outputs: &[],
     calls: &["ec2:TerminateInstances"],
     revert: "none",
+    creates: None,
 };
 
 #[async_trait]
 impl StepKind for Ec2TerminateInstance {
     fn spec(&self) -> &'static StepSpec {
         &SPEC
+    }
+
+    fn guard(&self, args: &Args) -> Result<super::Guard, SandboxError> {
+        Ok(super::Guard::Deletes(args.resource(
+            crate::sandbox::ResourceKind::Instance,
+            "instance_id",
+        )?))
     }
 
     async fn apply(&self, cx: &StepContext<'_>, args: &Args) -> Result<Applied, SandboxError> {

@@ -31,6 +31,10 @@ static WATCH: StepSpec = StepSpec {
         "sqs:ReceiveMessage (long poll, until clean-up)",
     ],
     revert: "events.unwatch",
+    creates: Some(super::Creates {
+        kind: crate::sandbox::ResourceKind::PushDelivery,
+        name: None,
+    }),
 };
 
 static UNWATCH: StepSpec = StepSpec {
@@ -51,6 +55,7 @@ static UNWATCH: StepSpec = StepSpec {
         "sqs:DeleteQueue",
     ],
     revert: "none",
+    creates: None,
 };
 
 fn push<'a>(cx: &'a StepContext<'_>, op: &str) -> Result<&'a dyn Push, SandboxError> {
@@ -85,6 +90,13 @@ impl StepKind for EventsWatch {
 impl StepKind for EventsUnwatch {
     fn spec(&self) -> &'static StepSpec {
         &UNWATCH
+    }
+
+    fn guard(&self, args: &Args) -> Result<super::Guard, SandboxError> {
+        Ok(super::Guard::Deletes(args.resource(
+            crate::sandbox::ResourceKind::PushDelivery,
+            "name",
+        )?))
     }
 
     async fn apply(&self, cx: &StepContext<'_>, args: &Args) -> Result<Applied, SandboxError> {

@@ -23,6 +23,7 @@ static SPEC: StepSpec = StepSpec {
     outputs: &[],
     calls: &["guardduty:CreateSampleFindings"],
     revert: "none",
+    creates: None,
 };
 
 #[async_trait]

@@ -42,6 +42,10 @@ static SPEC: StepSpec = StepSpec {
         "guardduty:CreateThreatIntelSet",
     ],
     revert: "guardduty.delete_threat_intel_set",
+    creates: Some(super::Creates {
+        kind: crate::sandbox::ResourceKind::ThreatList,
+        name: Some("name"),
+    }),
 };
 
 #[async_trait]

@@ -26,12 +26,20 @@ static SPEC: StepSpec = StepSpec {
         "s3:DeleteBucket",
     ],
     revert: "none",
+    creates: None,
 };
 
 #[async_trait]
 impl StepKind for GuarddutyDeleteThreatIntelSet {
     fn spec(&self) -> &'static StepSpec {
         &SPEC
+    }
+
+    fn guard(&self, args: &Args) -> Result<super::Guard, SandboxError> {
+        Ok(super::Guard::Deletes(args.resource(
+            crate::sandbox::ResourceKind::ThreatList,
+            "threat_intel_set_id",
+        )?))
     }
 
     async fn apply(&self, cx: &StepContext<'_>, args: &Args) -> Result<Applied, SandboxError> {

@@ -36,6 +36,7 @@ static SPEC: StepSpec = StepSpec {
     }],
     calls: &["iam:ListAttachedUserPolicies", "iam:AttachUserPolicy"],
     revert: "iam.detach_user_policy (none if it was attached already)",
+    creates: None,
 };
 
 #[async_trait]

@@ -37,6 +37,7 @@ static SPEC: StepSpec = StepSpec {
     ],
     calls: &["iam:CreateAccessKey"],
     revert: "iam.delete_access_key",
+    creates: None,
 };
 
 #[async_trait]

@@ -32,6 +32,10 @@ static SPEC: StepSpec = StepSpec {
     ],
     calls: &["iam:CreateUser"],
     revert: "iam.delete_user (its keys and policies first)",
+    creates: Some(super::Creates {
+        kind: crate::sandbox::ResourceKind::User,
+        name: Some("user_name"),
+    }),
 };
 
 #[async_trait]

@@ -34,6 +34,7 @@ static SPEC: StepSpec = StepSpec {
         "iam:DeleteUser",
     ],
     revert: "none",
+    creates: None,
 };
 
 /// Deletes what IAM requires gone first, then the user.
@@ -54,6 +55,13 @@ pub(crate) async fn delete_user(iam: &dyn Iam, user: &str) -> Result<(), Sandbox
 impl StepKind for IamDeleteUser {
     fn spec(&self) -> &'static StepSpec {
         &SPEC
+    }
+
+    fn guard(&self, args: &Args) -> Result<super::Guard, SandboxError> {
+        Ok(super::Guard::Deletes(args.resource(
+            crate::sandbox::ResourceKind::User,
+            "user_name",
+        )?))
     }
 
     async fn apply(&self, cx: &StepContext<'_>, args: &Args) -> Result<Applied, SandboxError> {

@@ -28,12 +28,20 @@ static SPEC: StepSpec = StepSpec {
     outputs: &[],
     calls: &["iam:DetachUserPolicy"],
     revert: "none",
+    creates: None,
 };
 
 #[async_trait]
 impl StepKind for IamDetachUserPolicy {
     fn spec(&self) -> &'static StepSpec {
         &SPEC
+    }
+
+    fn guard(&self, args: &Args) -> Result<super::Guard, SandboxError> {
+        Ok(super::Guard::Inside(args.resource(
+            crate::sandbox::ResourceKind::User,
+            "user_name",
+        )?))
     }
 
     async fn apply(&self, cx: &StepContext<'_>, args: &Args) -> Result<Applied, SandboxError> {

@@ -48,12 +48,20 @@ static SPEC: StepSpec = StepSpec {
     ],
     revert: "iam.delete_user_policy, or iam.put_user_policy with the old document if a policy of \
              that name existed",
+    creates: None,
 };
 
 #[async_trait]
 impl StepKind for IamPutUserPolicy {
     fn spec(&self) -> &'static StepSpec {
         &SPEC
+    }
+
+    fn guard(&self, args: &Args) -> Result<super::Guard, SandboxError> {
+        Ok(super::Guard::Inside(args.resource(
+            crate::sandbox::ResourceKind::User,
+            "user_name",
+        )?))
     }
 
     async fn apply(&self, cx: &StepContext<'_>, args: &Args) -> Result<Applied, SandboxError> {

@@ -15,27 +15,77 @@ static SPEC: StepSpec = StepSpec {
            policy again (UpdateAccountPasswordPolicy); without one (absent or null) it deletes \
            the account's password policy (DeleteAccountPasswordPolicy), which counts as done \
            when the account has none. Only the fields gameday saves are restored: see \
-           iam.update_account_password_policy.",
-    inputs: &[Field {
-        name: "policy",
-        ty: FieldType::Document,
-        required: false,
-        doc: "The saved policy: minimum_password_length, require_symbols, require_numbers, \
-              require_uppercase_characters, require_lowercase_characters and optionally \
-              max_password_age; null or absent for none.",
-    }],
+           iam.update_account_password_policy. The password policy is the account's, never \
+           a run's: as a revert it runs only while the account still has the policy the run \
+           set (`left`); a policy someone changed since is left alone, and one already back \
+           to the saved policy counts as restored.",
+    inputs: &[
+        Field {
+            name: "policy",
+            ty: FieldType::Document,
+            required: false,
+            doc: "The saved policy: minimum_password_length, require_symbols, require_numbers, \
+                  require_uppercase_characters, require_lowercase_characters and optionally \
+                  max_password_age; null or absent for none.",
+        },
+        Field {
+            name: "left",
+            ty: FieldType::Document,
+            required: false,
+            doc: "In a revert: what the change it undoes left. On what the run does not own, \
+                  the revert runs only while this still holds.",
+        },
+    ],
     outputs: &[],
     calls: &[
         "iam:UpdateAccountPasswordPolicy",
         "iam:DeleteAccountPasswordPolicy",
     ],
     revert: "none",
+    creates: None,
 };
 
 #[async_trait]
 impl StepKind for IamRestorePasswordPolicy {
     fn spec(&self) -> &'static StepSpec {
         &SPEC
+    }
+
+    fn guard(&self, _args: &Args) -> Result<super::Guard, SandboxError> {
+        Ok(super::Guard::Restores(None))
+    }
+
+    async fn restorable(
+        &self,
+        cx: &StepContext<'_>,
+        args: &Args,
+    ) -> Result<super::Restorable, SandboxError> {
+        let saved = |name: &str| -> Result<Option<PasswordPolicy>, SandboxError> {
+            match args.values().get(name) {
+                None | Some(Value::Null) => Ok(None),
+                Some(v) => serde_json::from_value(v.clone()).map(Some).map_err(|e| {
+                    args.bad(format!(
+                        "input `{name}` is not a saved password policy: {e}"
+                    ))
+                }),
+            }
+        };
+        if args.values().get("left").is_none() {
+            return Ok(super::Restorable::ChangedSince(
+                "the policy the run set was not recorded".to_owned(),
+            ));
+        }
+        let now = cx.sandbox.iam().get_account_password_policy().await?;
+        Ok(if now == saved("left")? {
+            super::Restorable::AsLeft
+        } else if now == saved("policy")? {
+            super::Restorable::AlreadyRestored
+        } else {
+            super::Restorable::ChangedSince(
+                "the account's password policy is neither the one the run set nor the one it found"
+                    .to_owned(),
+            )
+        })
     }
 
     async fn apply(&self, cx: &StepContext<'_>, args: &Args) -> Result<Applied, SandboxError> {

@@ -42,12 +42,20 @@ static SPEC: StepSpec = StepSpec {
     }],
     calls: &["iam:ListAccessKeys", "iam:UpdateAccessKey"],
     revert: "iam.update_access_key back to the previous status (none if it did not change)",
+    creates: None,
 };
 
 #[async_trait]
 impl StepKind for IamUpdateAccessKey {
     fn spec(&self) -> &'static StepSpec {
         &SPEC
+    }
+
+    fn guard(&self, args: &Args) -> Result<super::Guard, SandboxError> {
+        Ok(super::Guard::Inside(args.resource(
+            crate::sandbox::ResourceKind::User,
+            "user_name",
+        )?))
     }
 
     async fn apply(&self, cx: &StepContext<'_>, args: &Args) -> Result<Applied, SandboxError> {

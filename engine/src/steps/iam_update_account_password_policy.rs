@@ -62,6 +62,7 @@ static SPEC: StepSpec = StepSpec {
     ],
     revert: "iam.restore_password_policy with the saved policy (deleting the policy if the \
              account had none)",
+    creates: None,
 };
 
 /// A non-negative integer input.
@@ -104,7 +105,7 @@ impl StepKind for IamUpdateAccountPasswordPolicy {
         };
         Ok(Applied::default().undo(Undo::new(
             "iam.restore_password_policy",
-            json!({ "policy": saved }),
+            json!({ "policy": saved, "left": policy }),
             "account password policy",
         )))
     }

@@ -4,7 +4,10 @@
 //! is listed once in [`REGISTRY`]. `gameday steps` prints the registry.
 
 use crate::clock::Clock;
-use crate::sandbox::{Credentials, ErrorKind, Sandbox, SandboxError, Secret, Tags};
+use crate::ownership::{self, Owner};
+use crate::sandbox::{
+    Credentials, ErrorKind, Resource, ResourceKind, Sandbox, SandboxError, Secret, Tags,
+};
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -44,6 +47,7 @@ mod iam_update_account_password_policy;
 mod s3_create_bucket;
 mod s3_delete_bucket;
 mod s3_delete_bucket_policy;
+mod s3_delete_objects;
 mod s3_delete_public_access_block;
 mod s3_put_bucket_policy;
 mod s3_put_public_access_block;
@@ -79,6 +83,7 @@ pub static REGISTRY: &[&dyn StepKind] = &[
     &ec2_share_snapshot::Ec2ShareSnapshot,
     &s3_create_bucket::S3CreateBucket,
     &s3_delete_bucket::S3DeleteBucket,
+    &s3_delete_objects::S3DeleteObjects,
     &s3_put_bucket_policy::S3PutBucketPolicy,
     &s3_delete_bucket_policy::S3DeleteBucketPolicy,
     &s3_restore_bucket_policy::S3RestoreBucketPolicy,
@@ -194,6 +199,48 @@ pub struct StepSpec {
     pub calls: &'static [&'static str],
     /// How it is undone at clean-up.
     pub revert: &'static str,
+    /// The resource it creates, if it creates one: it must not exist before, and is
+    /// named after the run.
+    pub creates: Option<Creates>,
+}
+
+/// What a step kind creates.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct Creates {
+    /// The kind of resource.
+    pub kind: ResourceKind,
+    /// The input that names it; `None` where the provider gives it an id.
+    pub name: Option<&'static str>,
+}
+
+/// What a step kind must find in the account before it runs as a revert (at clean-up,
+/// or in `gameday cleanup --run` from a journal), so that no journal line, however it came
+/// to be there, makes gameday delete or change what is not the run's.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Guard {
+    /// Not a revert: a journal naming it as one is refused.
+    NotARevert,
+    /// It deletes the resource: the resource must carry the run's tag.
+    Deletes(Resource),
+    /// It changes something inside the resource that cannot be tagged itself (an access
+    /// key, a policy, a rule, an instance's groups, a snapshot's permissions, a trail's
+    /// logging, objects): the resource must carry the run's tag.
+    Inside(Resource),
+    /// It restores a setting of the resource (`None`: of the account): on a resource the
+    /// run owns, always; otherwise only while the setting still holds what the run's change
+    /// left (see [`StepKind::restorable`]).
+    Restores(Option<Resource>),
+}
+
+/// Whether a setting still holds what the run's change left, for [`Guard::Restores`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Restorable {
+    /// It does: restore it.
+    AsLeft,
+    /// It holds what the run found already (a responder restored it): nothing to do.
+    AlreadyRestored,
+    /// Someone changed it since: leave it alone, saying how.
+    ChangedSince(String),
 }
 
 /// How to undo one change: another step kind with its inputs. Journaled, so clean-up can
@@ -255,6 +302,19 @@ pub struct StepContext<'a> {
     pub clock: &'a Clock,
     /// Tags for every resource created.
     pub tags: &'a Tags,
+    /// The run: what owns the resources it creates.
+    pub run_id: &'a str,
+    /// The prefix of the names of the resources it creates.
+    pub prefix: &'a str,
+    /// Ends the run early: a step that waits stops waiting when it fires.
+    pub abort: Option<&'a crate::abort::Abort>,
+}
+
+impl StepContext<'_> {
+    /// A name for a resource the run creates: `<prefix>-<run id>-<what>`.
+    pub fn name(&self, what: &str) -> String {
+        format!("{}-{}-{what}", self.prefix, self.run_id)
+    }
 }
 
 /// A step kind.
@@ -264,6 +324,25 @@ pub trait StepKind: Send + Sync {
     fn spec(&self) -> &'static StepSpec;
     /// Does it, with inputs already checked against the spec and references resolved.
     async fn apply(&self, cx: &StepContext<'_>, args: &Args) -> Result<Applied, SandboxError>;
+
+    /// As a revert: what it touches, and so what must be the run's (see [`Guard`]).
+    fn guard(&self, args: &Args) -> Result<Guard, SandboxError> {
+        let _ = args;
+        Ok(Guard::NotARevert)
+    }
+
+    /// For a [`Guard::Restores`] revert on what the run does not own: whether the setting
+    /// still holds what the run's change left, as recorded in the revert's inputs.
+    async fn restorable(
+        &self,
+        cx: &StepContext<'_>,
+        args: &Args,
+    ) -> Result<Restorable, SandboxError> {
+        let _ = (cx, args);
+        Ok(Restorable::ChangedSince(
+            "the change it restores was not recorded".to_owned(),
+        ))
+    }
 }
 
 /// A step's resolved inputs, with typed accessors.
@@ -382,21 +461,120 @@ impl Args {
         })
     }
 
+    /// The resource of `kind` that text input `name` names.
+    pub fn resource(&self, kind: ResourceKind, name: &str) -> Result<Resource, SandboxError> {
+        Ok(Resource::new(kind, self.str(name)?))
+    }
+
     /// The inputs, for the journal (never secrets: those live apart).
     pub fn values(&self) -> &Map<String, Value> {
         &self.values
     }
 }
 
-/// Applies one revert; a resource already gone (a responder removed it, say) is reverted.
-pub async fn revert(cx: &StepContext<'_>, u: &Undo) -> Result<(), String> {
+/// How one revert went.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Reverted {
+    /// Undone.
+    Done,
+    /// Nothing to undo: what it names is gone, or already as the run found it.
+    AlreadyDone(String),
+    /// Not the run's: left alone, and why.
+    NotOurs(String),
+    /// It failed.
+    Failed(String),
+}
+
+impl Reverted {
+    /// Whether clean-up got what it wanted (undone, or nothing to undo).
+    pub fn ok(&self) -> bool {
+        matches!(self, Reverted::Done | Reverted::AlreadyDone(_))
+    }
+}
+
+/// Applies one revert, once its [`Guard`] holds: a revert that would delete or change what
+/// is not the run's is refused, whatever the journal that asked for it says. A resource
+/// already gone (a responder removed it, say) counts as reverted.
+pub async fn revert(cx: &StepContext<'_>, u: &Undo) -> Reverted {
+    let Some(kind) = find(&u.action) else {
+        return Reverted::NotOurs(format!("`{}` is not a step kind", u.action));
+    };
+    let args = Args::new(kind.spec().name, u.with.clone(), Vec::new());
+    match check(cx, kind, &args).await {
+        Ok(None) => {}
+        Ok(Some(refused)) => return refused,
+        Err(e) => return Reverted::Failed(format!("checking whose it is: {e}")),
+    }
+    match kind.apply(cx, &args).await {
+        Ok(_) => Reverted::Done,
+        Err(e) if e.kind == ErrorKind::NotFound => Reverted::AlreadyDone("already gone".into()),
+        Err(e) => Reverted::Failed(e.to_string()),
+    }
+}
+
+/// What revert `u` would come to, without running it (read-only calls): `None` when it
+/// would go ahead.
+pub async fn verdict(cx: &StepContext<'_>, u: &Undo) -> Result<Option<Reverted>, SandboxError> {
     match find(&u.action) {
-        None => Err(format!("unknown step kind `{}`", u.action)),
+        None => Ok(Some(Reverted::NotOurs(format!(
+            "`{}` is not a step kind",
+            u.action
+        )))),
         Some(kind) => {
             let args = Args::new(kind.spec().name, u.with.clone(), Vec::new());
-            gone_is_fine(kind.apply(cx, &args).await.map(|_| ())).map_err(|e| e.to_string())
+            check(cx, kind, &args).await
         }
     }
+}
+
+/// `None` when the revert may go ahead; otherwise what it comes to without running.
+async fn check(
+    cx: &StepContext<'_>,
+    kind: &dyn StepKind,
+    args: &Args,
+) -> Result<Option<Reverted>, SandboxError> {
+    let restorable = async || {
+        Ok(match kind.restorable(cx, args).await? {
+            Restorable::AsLeft => None,
+            Restorable::AlreadyRestored => {
+                Some(Reverted::AlreadyDone("already as the run found it".into()))
+            }
+            Restorable::ChangedSince(why) => Some(Reverted::NotOurs(format!(
+                "changed since the run's change ({why}): left alone"
+            ))),
+        })
+    };
+    match kind.guard(args)? {
+        Guard::NotARevert => Ok(Some(Reverted::NotOurs(format!(
+            "`{}` is not a revert: refused",
+            kind.spec().name
+        )))),
+        Guard::Deletes(r) | Guard::Inside(r) => {
+            Ok(match ownership::owner(cx.sandbox, &r, cx.run_id).await? {
+                Owner::Run => None,
+                Owner::Gone => Some(Reverted::AlreadyDone(format!("{r} is already gone"))),
+                Owner::Other(why) => Some(Reverted::NotOurs(format!("{why}: left alone"))),
+            })
+        }
+        Guard::Restores(Some(r)) => match ownership::owner(cx.sandbox, &r, cx.run_id).await? {
+            Owner::Run => Ok(None),
+            Owner::Gone => Ok(Some(Reverted::AlreadyDone(format!("{r} is already gone")))),
+            Owner::Other(_) => restorable().await,
+        },
+        Guard::Restores(None) => restorable().await,
+    }
+}
+
+/// Whether a policy document the account holds (`now`, JSON text) is the `recorded` one
+/// (JSON text, a mapping, or null for none), compared as JSON: providers reformat them.
+pub(crate) fn same_document(now: Option<&str>, recorded: Option<&Value>) -> bool {
+    let parse = |s: &str| serde_json::from_str::<Value>(s).unwrap_or(Value::String(s.to_owned()));
+    let recorded = match recorded {
+        None | Some(Value::Null) => None,
+        Some(Value::String(s)) => Some(parse(s)),
+        Some(v) => Some(v.clone()),
+    };
+    now.map(parse) == recorded
 }
 
 /// Treats NotFound as success: for reverts of things a responder may already have removed.

@@ -37,6 +37,10 @@ static SPEC: StepSpec = StepSpec {
         "s3:PutBucketTagging",
     ],
     revert: "s3.delete_bucket",
+    creates: Some(super::Creates {
+        kind: crate::sandbox::ResourceKind::Bucket,
+        name: Some("bucket"),
+    }),
 };
 
 #[async_trait]

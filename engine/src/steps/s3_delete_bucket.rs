@@ -1,4 +1,4 @@
-//! `s3.delete_bucket`: a bucket and everything in it.
+//! `s3.delete_bucket`: a bucket, with what the run wrote into it, and never anything else.
 
 use super::{Applied, Args, Field, FieldType, StepContext, StepKind, StepSpec, gone_is_fine};
 use crate::sandbox::SandboxError;
@@ -8,23 +8,30 @@ pub struct S3DeleteBucket;
 
 static SPEC: StepSpec = StepSpec {
     name: "s3.delete_bucket",
-    summary: "Empty and delete an S3 bucket.",
-    docs: "Deletes every object version in the bucket, then the bucket: its contents are \
-           gone for good, so use it on the run's own buckets. A bucket that does not exist \
+    summary: "Delete an S3 bucket, with the objects the run wrote into it.",
+    docs: "Deletes the objects under `owned_prefixes` (what the run's steps wrote, such as a \
+           trail's log files), then the bucket. A bucket that still holds anything else is \
+           left alone, objects and all, and the step fails saying what it holds: gameday \
+           never empties a bucket of data it did not write. A bucket that does not exist \
            counts as deleted. Once deleted, its name is free for anyone to take.",
-    inputs: &[Field {
-        name: "bucket",
-        ty: FieldType::String,
-        required: true,
-        doc: "The bucket name.",
-    }],
-    outputs: &[],
-    calls: &[
-        "s3:ListObjectVersions",
-        "s3:DeleteObjects",
-        "s3:DeleteBucket",
+    inputs: &[
+        Field {
+            name: "bucket",
+            ty: FieldType::String,
+            required: true,
+            doc: "The bucket name.",
+        },
+        Field {
+            name: "owned_prefixes",
+            ty: FieldType::StringList,
+            required: false,
+            doc: "Key prefixes of the objects the run wrote, deleted first.",
+        },
     ],
+    outputs: &[],
+    calls: &["s3:ListObjectsV2", "s3:DeleteObject", "s3:DeleteBucket"],
     revert: "none",
+    creates: None,
 };
 
 #[async_trait]
@@ -33,9 +40,17 @@ impl StepKind for S3DeleteBucket {
         &SPEC
     }
 
+    fn guard(&self, args: &Args) -> Result<super::Guard, SandboxError> {
+        Ok(super::Guard::Deletes(args.resource(
+            crate::sandbox::ResourceKind::Bucket,
+            "bucket",
+        )?))
+    }
+
     async fn apply(&self, cx: &StepContext<'_>, args: &Args) -> Result<Applied, SandboxError> {
         let bucket = args.str("bucket")?;
-        gone_is_fine(cx.sandbox.s3().delete_bucket(bucket).await)?;
+        let owned = args.list("owned_prefixes")?;
+        gone_is_fine(crate::ownership::delete_bucket(cx.sandbox, bucket, &owned).await)?;
         Ok(Applied::default())
     }
 }
@@ -71,5 +86,35 @@ mod tests {
         h.apply("s3.delete_bucket", json!({"bucket": "gameday-t-b"}))
             .await
             .expect("again is fine");
+    }
+
+    #[tokio::test]
+    async fn never_empties_a_bucket_of_what_the_run_did_not_write() {
+        let h = Harness::new();
+        let s3 = h.sandbox.s3();
+        s3.create_bucket("gameday-t-b", &h.tags)
+            .await
+            .expect("bucket");
+        s3.put_object("gameday-t-b", "gameday-t-trail/AWSLogs/1.json", "{}")
+            .await
+            .expect("the run's");
+        s3.put_object("gameday-t-b", "keep.txt", "data")
+            .await
+            .expect("someone's");
+        let with = json!({"bucket": "gameday-t-b", "owned_prefixes": ["gameday-t-trail/"]});
+        let err = h
+            .apply("s3.delete_bucket", with.clone())
+            .await
+            .expect_err("refused");
+        assert_eq!(err.kind, ErrorKind::Conflict);
+        assert!(err.message.contains("keep.txt"), "{}", err.message);
+        assert_eq!(
+            s3.list_objects("gameday-t-b", "").await.expect("lists"),
+            ["keep.txt"]
+        );
+        s3.delete_object("gameday-t-b", "keep.txt")
+            .await
+            .expect("gone");
+        h.apply("s3.delete_bucket", with).await.expect("deleted");
     }
 }

@@ -23,6 +23,7 @@ static SPEC: StepSpec = StepSpec {
     outputs: &[],
     calls: &["s3:GetBucketPolicy", "s3:DeleteBucketPolicy"],
     revert: "s3.restore_bucket_policy with the policy (none if there was no policy)",
+    creates: None,
 };
 
 #[async_trait]
@@ -40,7 +41,7 @@ impl StepKind for S3DeleteBucketPolicy {
         if let Some(previous) = previous {
             applied = applied.undo(Undo::new(
                 "s3.restore_bucket_policy",
-                json!({ "bucket": bucket, "policy": previous }),
+                json!({ "bucket": bucket, "policy": previous, "left": null }),
                 format!("policy of bucket {bucket}"),
             ));
         }

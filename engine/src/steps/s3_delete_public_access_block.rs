@@ -1,6 +1,6 @@
 //! `s3.delete_public_access_block`: remove a bucket's Block Public Access settings.
 
-use super::s3_put_public_access_block::block_inputs;
+use super::s3_put_public_access_block::{block_inputs, block_restorable};
 use super::{Applied, Args, Field, FieldType, StepContext, StepKind, StepSpec, Undo, gone_is_fine};
 use crate::sandbox::{ErrorKind, SandboxError};
 use async_trait::async_trait;
@@ -13,21 +13,46 @@ static SPEC: StepSpec = StepSpec {
     docs: "Removes the bucket's own block, so that a public bucket policy or ACL can take \
            effect, unless the account-level Block Public Access settings still block it. A \
            bucket, or a block, that does not exist counts as removed.",
-    inputs: &[Field {
-        name: "bucket",
-        ty: FieldType::String,
-        required: true,
-        doc: "The bucket name.",
-    }],
+    inputs: &[
+        Field {
+            name: "bucket",
+            ty: FieldType::String,
+            required: true,
+            doc: "The bucket name.",
+        },
+        Field {
+            name: "left",
+            ty: FieldType::Document,
+            required: false,
+            doc: "In a revert: what the change it undoes left. On what the run does not own, \
+                  the revert runs only while this still holds.",
+        },
+    ],
     outputs: &[],
     calls: &["s3:GetPublicAccessBlock", "s3:DeletePublicAccessBlock"],
     revert: "s3.put_public_access_block with the previous settings (none if there was no block)",
+    creates: None,
 };
 
 #[async_trait]
 impl StepKind for S3DeletePublicAccessBlock {
     fn spec(&self) -> &'static StepSpec {
         &SPEC
+    }
+
+    fn guard(&self, args: &Args) -> Result<super::Guard, SandboxError> {
+        Ok(super::Guard::Restores(Some(args.resource(
+            crate::sandbox::ResourceKind::Bucket,
+            "bucket",
+        )?)))
+    }
+
+    async fn restorable(
+        &self,
+        cx: &StepContext<'_>,
+        args: &Args,
+    ) -> Result<super::Restorable, SandboxError> {
+        block_restorable(cx, args, None).await
     }
 
     async fn apply(&self, cx: &StepContext<'_>, args: &Args) -> Result<Applied, SandboxError> {
@@ -43,7 +68,7 @@ impl StepKind for S3DeletePublicAccessBlock {
         if let Some(p) = previous {
             applied = applied.undo(Undo::new(
                 "s3.put_public_access_block",
-                block_inputs(bucket, &p),
+                block_inputs(bucket, &p, None),
                 format!("public access block of bucket {bucket}"),
             ));
         }

@@ -31,6 +31,7 @@ static SPEC: StepSpec = StepSpec {
     outputs: &[],
     calls: &["s3:GetBucketPolicy", "s3:PutBucketPolicy"],
     revert: "s3.restore_bucket_policy with the previous policy (or none, to delete it)",
+    creates: None,
 };
 
 #[async_trait]
@@ -47,7 +48,7 @@ impl StepKind for S3PutBucketPolicy {
         s3.put_bucket_policy(bucket, &policy).await?;
         Ok(Applied::default().undo(Undo::new(
             "s3.restore_bucket_policy",
-            json!({ "bucket": bucket, "policy": previous }),
+            json!({ "bucket": bucket, "policy": previous, "left": policy }),
             format!("policy of bucket {bucket}"),
         )))
     }

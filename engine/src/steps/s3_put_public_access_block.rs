@@ -46,21 +46,77 @@ static SPEC: StepSpec = StepSpec {
             required: false,
             doc: "Restrict a bucket with a public policy to its own account and AWS services; default true.",
         },
+        Field {
+            name: "left",
+            ty: FieldType::Document,
+            required: false,
+            doc: "In a revert: what the change it undoes left. On what the run does not own, \
+                  the revert runs only while this still holds.",
+        },
     ],
     outputs: &[],
     calls: &["s3:GetPublicAccessBlock", "s3:PutPublicAccessBlock"],
     revert: "s3.put_public_access_block with the previous settings, or s3.delete_public_access_block \
              if there were none",
+    creates: None,
 };
 
-/// The four settings as step inputs.
-pub(super) fn block_inputs(bucket: &str, b: &PublicAccessBlock) -> Value {
+/// The four settings of `args` (each on unless given).
+fn block_of(args: &Args) -> Result<PublicAccessBlock, SandboxError> {
+    Ok(PublicAccessBlock {
+        block_public_acls: args.bool_or("block_public_acls", true)?,
+        ignore_public_acls: args.bool_or("ignore_public_acls", true)?,
+        block_public_policy: args.bool_or("block_public_policy", true)?,
+        restrict_public_buckets: args.bool_or("restrict_public_buckets", true)?,
+    })
+}
+
+/// Whether the bucket's block still is what a change left (`left`, recorded in a
+/// revert's inputs; null for none), or back to `target` already.
+pub(super) async fn block_restorable(
+    cx: &StepContext<'_>,
+    args: &Args,
+    target: Option<PublicAccessBlock>,
+) -> Result<super::Restorable, SandboxError> {
+    let Some(left) = args.values().get("left") else {
+        return Ok(super::Restorable::ChangedSince(
+            "the settings the run left were not recorded".to_owned(),
+        ));
+    };
+    let left: Option<PublicAccessBlock> = serde_json::from_value(left.clone())
+        .map_err(|e| args.bad(format!("input `left` is not a public access block: {e}")))?;
+    let now = cx
+        .sandbox
+        .s3()
+        .get_public_access_block(args.str("bucket")?)
+        .await?;
+    Ok(if now == left {
+        super::Restorable::AsLeft
+    } else if now == target {
+        super::Restorable::AlreadyRestored
+    } else {
+        super::Restorable::ChangedSince(
+            "the bucket's Block Public Access settings are neither those the run left nor \
+             those it found"
+                .to_owned(),
+        )
+    })
+}
+
+/// The four settings as the inputs of a revert restoring them, with the settings the
+/// change left (`None`: no block).
+pub(super) fn block_inputs(
+    bucket: &str,
+    b: &PublicAccessBlock,
+    left: Option<&PublicAccessBlock>,
+) -> Value {
     json!({
         "bucket": bucket,
         "block_public_acls": b.block_public_acls,
         "ignore_public_acls": b.ignore_public_acls,
         "block_public_policy": b.block_public_policy,
         "restrict_public_buckets": b.restrict_public_buckets,
+        "left": left,
     })
 }
 
@@ -70,14 +126,24 @@ impl StepKind for S3PutPublicAccessBlock {
         &SPEC
     }
 
+    fn guard(&self, args: &Args) -> Result<super::Guard, SandboxError> {
+        Ok(super::Guard::Restores(Some(args.resource(
+            crate::sandbox::ResourceKind::Bucket,
+            "bucket",
+        )?)))
+    }
+
+    async fn restorable(
+        &self,
+        cx: &StepContext<'_>,
+        args: &Args,
+    ) -> Result<super::Restorable, SandboxError> {
+        block_restorable(cx, args, Some(block_of(args)?)).await
+    }
+
     async fn apply(&self, cx: &StepContext<'_>, args: &Args) -> Result<Applied, SandboxError> {
         let bucket = args.str("bucket")?;
-        let block = PublicAccessBlock {
-            block_public_acls: args.bool_or("block_public_acls", true)?,
-            ignore_public_acls: args.bool_or("ignore_public_acls", true)?,
-            block_public_policy: args.bool_or("block_public_policy", true)?,
-            restrict_public_buckets: args.bool_or("restrict_public_buckets", true)?,
-        };
+        let block = block_of(args)?;
         let s3 = cx.sandbox.s3();
         let previous = s3.get_public_access_block(bucket).await?;
         s3.put_public_access_block(bucket, &block).await?;
@@ -86,12 +152,12 @@ impl StepKind for S3PutPublicAccessBlock {
         Ok(match previous {
             None => applied.undo(Undo::new(
                 "s3.delete_public_access_block",
-                json!({ "bucket": bucket }),
+                json!({ "bucket": bucket, "left": block }),
                 resource,
             )),
             Some(p) if p != block => applied.undo(Undo::new(
                 "s3.put_public_access_block",
-                block_inputs(bucket, &p),
+                block_inputs(bucket, &p, Some(&block)),
                 resource,
             )),
             Some(_) => applied,

@@ -27,16 +27,59 @@ static SPEC: StepSpec = StepSpec {
             required: false,
             doc: "The saved policy; null or absent for none.",
         },
+        Field {
+            name: "left",
+            ty: FieldType::Document,
+            required: false,
+            doc: "In a revert: what the change it undoes left. On what the run does not own, \
+                  the revert runs only while this still holds.",
+        },
     ],
     outputs: &[],
     calls: &["s3:PutBucketPolicy", "s3:DeleteBucketPolicy"],
     revert: "none",
+    creates: None,
 };
 
 #[async_trait]
 impl StepKind for S3RestoreBucketPolicy {
     fn spec(&self) -> &'static StepSpec {
         &SPEC
+    }
+
+    fn guard(&self, args: &Args) -> Result<super::Guard, SandboxError> {
+        Ok(super::Guard::Restores(Some(args.resource(
+            crate::sandbox::ResourceKind::Bucket,
+            "bucket",
+        )?)))
+    }
+
+    async fn restorable(
+        &self,
+        cx: &StepContext<'_>,
+        args: &Args,
+    ) -> Result<super::Restorable, SandboxError> {
+        let Some(left) = args.values().get("left") else {
+            return Ok(super::Restorable::ChangedSince(
+                "the policy the run set was not recorded".to_owned(),
+            ));
+        };
+        let now = cx
+            .sandbox
+            .s3()
+            .get_bucket_policy(args.str("bucket")?)
+            .await?;
+        let is = |v: Option<&Value>| super::same_document(now.as_deref(), v);
+        Ok(if is(Some(left)) {
+            super::Restorable::AsLeft
+        } else if is(args.values().get("policy")) {
+            super::Restorable::AlreadyRestored
+        } else {
+            super::Restorable::ChangedSince(
+                "the bucket's policy is neither the one the run set nor the one it found"
+                    .to_owned(),
+            )
+        })
     }
 
     async fn apply(&self, cx: &StepContext<'_>, args: &Args) -> Result<Applied, SandboxError> {

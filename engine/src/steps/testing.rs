@@ -31,6 +31,9 @@ impl Harness {
             sandbox: &self.sandbox as &dyn Sandbox,
             clock: &self.clock,
             tags: &self.tags,
+            run_id: "t",
+            prefix: "gameday",
+            abort: None,
         }
     }
 

@@ -22,6 +22,7 @@ static SPEC: StepSpec = StepSpec {
     outputs: &[],
     calls: &[],
     revert: "none",
+    creates: None,
 };
 
 #[async_trait]
@@ -35,8 +36,20 @@ impl StepKind for Wait {
             .str("duration")?
             .parse()
             .map_err(|e| args.bad(format!("input `duration`: {e}")))?;
-        cx.clock.sleep(d).await;
-        Ok(Applied::default())
+        let Some(abort) = cx.abort else {
+            cx.clock.sleep(d).await;
+            return Ok(Applied::default());
+        };
+        // A signal ends the wait at once: clean-up must not wait for it.
+        let mut abort = abort.clone();
+        tokio::select! {
+            () = cx.clock.sleep(d) => Ok(Applied::default()),
+            () = abort.wait() => Err(SandboxError::new(
+                crate::sandbox::ErrorKind::Other,
+                SPEC.name,
+                format!("interrupted: {}", abort.reason().unwrap_or_default()),
+            )),
+        }
     }
 }
 

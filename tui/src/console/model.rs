@@ -296,7 +296,15 @@ impl Model {
                     self.revert_failed += 1;
                 }
             }
-            Body::CleanupFinished { reverted, failed } => self.cleanup = Some((*reverted, *failed)),
+            Body::CleanupFinished {
+                reverted,
+                failed,
+                not_ours,
+                remaining,
+            } => {
+                let left = remaining.as_ref().map_or(0, |r| r.len() as u32);
+                self.cleanup = Some((*reverted, *failed + *not_ours + left));
+            }
             Body::RunEnded { outcome, reason } => {
                 self.ended = Some((*outcome, clean(reason, false)));
             }

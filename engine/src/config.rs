@@ -598,6 +598,37 @@ targets:
         );
     }
 
+    /// A file with one AWS target whose lines 6 and on are `extra`, indented under it.
+    fn with_target(extra: &str) -> String {
+        format!(
+            "targets:\n  - name: sandbox\n    kind: aws\n    regions: [us-east-1]\n    allowed_accounts: [\"123456789012\"]\n{extra}"
+        )
+    }
+
+    fn errors(text: &str) -> String {
+        parse(Path::new("g.yaml"), text)
+            .err()
+            .map(|d| d.to_string())
+            .unwrap_or_default()
+    }
+
+    #[test]
+    fn a_duration_too_long_is_reported_where_it_is_written() {
+        let err = errors(&with_target("    push_wait: 99999999999999999999d\n"));
+        assert_eq!(
+            err,
+            "g.yaml:6:16: targets[0].push_wait: `99999999999999999999d` is not a duration: \
+             it is too long: the longest is 213503982334d"
+        );
+        let err = errors(&with_target(
+            "    poll:\n      guardduty: 1s\n      cloudwatch: 300000000000d\n",
+        ));
+        assert!(
+            err.starts_with("g.yaml:8:19: targets[0].poll.cloudwatch: `300000000000d`"),
+            "{err}"
+        );
+    }
+
     #[test]
     fn an_unknown_target_gets_a_suggestion() {
         let c = parse(Path::new("gameday.yaml"), GOOD).unwrap_or_else(|d| panic!("{d}"));

@@ -451,6 +451,36 @@ pub fn parse(file: &Path, text: &str) -> Result<Loaded<Config>, Diagnostics> {
     }
 }
 
+/// `text` with the credentials of every URL in it (`scheme://user:password@host`) masked
+/// as `scheme://***@host`, for printing: an endpoint may carry them, and an error may
+/// quote the endpoint.
+pub fn mask_userinfo(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.contains("://") {
+        return text.into();
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(i) = rest.find("://") {
+        let (head, tail) = rest.split_at(i + 3);
+        out.push_str(head);
+        // The URL ends at a space or a quote, and its credentials at its last `@`. An
+        // `@` in a path or query masks them too: better too much than a password with a
+        // raw `/` or `#` in it printed in part.
+        let end = tail
+            .find(|c: char| c.is_whitespace() || "\"'<>`".contains(c))
+            .unwrap_or(tail.len());
+        match tail[..end].rfind('@') {
+            Some(at) => {
+                out.push_str("***");
+                rest = &tail[at..];
+            }
+            None => rest = tail,
+        }
+    }
+    out.push_str(rest);
+    out.into()
+}
+
 /// Why a configuration or a target could not be had.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
@@ -627,6 +657,24 @@ targets:
             err.starts_with("g.yaml:8:19: targets[0].poll.cloudwatch: `300000000000d`"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn credentials_in_urls_are_masked_and_nothing_else_is() {
+        for (text, masked) in [
+            ("http://user:secret@host:4566", "http://***@host:4566"),
+            ("https://token@host/path?q=1", "https://***@host/path?q=1"),
+            ("http://localhost:4566/", "http://localhost:4566/"),
+            ("no url here", "no url here"),
+            (
+                "connect http://a:b@h1:1 and \"http://h2/x\" then https://c:d@h3",
+                "connect http://***@h1:1 and \"http://h2/x\" then https://***@h3",
+            ),
+            // A raw `/` or `#` in a password: the whole of it is masked all the same.
+            ("http://u:pa/ss#@host", "http://***@host"),
+        ] {
+            assert_eq!(mask_userinfo(text), masked, "{text}");
+        }
     }
 
     #[test]

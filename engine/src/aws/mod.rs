@@ -16,7 +16,7 @@ pub mod sweep;
 /// The SDK configuration every client is built from.
 pub use aws_config::SdkConfig;
 
-use crate::config::{RetryMode, Target};
+use crate::config::{RetryMode, Target, mask_userinfo};
 use crate::sandbox::{ErrorKind, SandboxError};
 use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
@@ -202,6 +202,8 @@ where
         .message()
         .map(str::to_owned)
         .unwrap_or_else(|| aws_sdk_iam::error::DisplayErrorContext(&e).to_string());
+    // The SDK's words may quote the endpoint, and the endpoint its credentials.
+    let detail = mask_userinfo(&detail).into_owned();
     let kind = match kind_of(code.as_deref()) {
         ErrorKind::Other => match classify(operation, None, &detail) {
             AwsError::Unimplemented(_) => ErrorKind::Unsupported,
@@ -249,7 +251,8 @@ pub enum AwsError {
 /// Classifies an SDK error from `operation` (such as `sts:GetCallerIdentity`), given its
 /// whole explanation (the SDK's `DisplayErrorContext`).
 pub fn classify(operation: &str, profile: Option<&str>, text: &str) -> AwsError {
-    let text = text.to_owned();
+    // The SDK's words may quote the endpoint, and the endpoint its credentials.
+    let text = mask_userinfo(text).into_owned();
     let lower = text.to_lowercase();
     let op = operation.to_owned();
     if lower.contains("sso") && (lower.contains("expired") || lower.contains("token")) {

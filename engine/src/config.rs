@@ -330,6 +330,15 @@ pub fn parse(file: &Path, text: &str) -> Result<Loaded<Config>, Diagnostics> {
     let loaded: Loaded<Config> = yamldoc::load(file, text, &schema, &validator)?;
     let mut diags = Vec::new();
     for (i, t) in loaded.value.targets.iter().enumerate() {
+        if let Some(role) = &t.assume_role
+            && let Err((why, hint)) = check_session_name(&role.session_name)
+        {
+            diags.push(loaded.at(
+                &format!("targets[{i}].assume_role.session_name"),
+                format!("`{}` {why}", role.session_name),
+                Some(hint),
+            ));
+        }
         if t.name == "sim" {
             diags.push(loaded.at(
                 &format!("targets[{i}].name"),
@@ -448,6 +457,49 @@ pub fn parse(file: &Path, text: &str) -> Result<Loaded<Config>, Diagnostics> {
         let mut d = Diagnostics(diags);
         d.sort();
         Err(d)
+    }
+}
+
+/// The longest role session name AWS accepts.
+const SESSION_NAME_MAX: usize = 64;
+
+/// What gameday adds to a role session name: `-` and the run id, so CloudTrail shows
+/// which run acted.
+const SESSION_SUFFIX: usize = 1 + 8;
+
+/// Whether AWS will take `name`, with the run id gameday adds to it, as a role session
+/// name: 2 to 64 characters from `[\w+=,.@-]`. Preflight assumes the role without the
+/// run id, so the name alone must be long enough too. On error: what is wrong, and a hint.
+fn check_session_name(name: &str) -> Result<(), (String, String)> {
+    let allowed = |c: char| c.is_ascii_alphanumeric() || "_+=,.@-".contains(c);
+    let mut refused: Vec<char> = name.chars().filter(|c| !allowed(*c)).collect();
+    refused.dedup();
+    let longest = SESSION_NAME_MAX - SESSION_SUFFIX;
+    let length = name.chars().count();
+    if !refused.is_empty() {
+        let list: Vec<String> = refused.iter().map(|c| format!("{c:?}")).collect();
+        Err((
+            format!(
+                "has characters AWS refuses in a role session name: {}",
+                list.join(", ")
+            ),
+            "use letters, digits and _ + = , . @ -".to_owned(),
+        ))
+    } else if length < 2 {
+        Err((
+            "is too short for a role session name".to_owned(),
+            "AWS wants at least 2 characters".to_owned(),
+        ))
+    } else if length > longest {
+        Err((
+            format!("is {length} characters: too long for a role session name"),
+            format!(
+                "AWS takes at most {SESSION_NAME_MAX} and gameday adds `-` and the run id \
+                 ({SESSION_SUFFIX} characters): keep it to {longest}"
+            ),
+        ))
+    } else {
+        Ok(())
     }
 }
 
@@ -640,6 +692,41 @@ targets:
             .err()
             .map(|d| d.to_string())
             .unwrap_or_default()
+    }
+
+    #[test]
+    fn a_role_session_name_aws_would_refuse_is_refused_here() {
+        let path = "targets[0].assume_role.session_name";
+        let role = |name: &str| {
+            with_target(&format!(
+                "    assume_role:\n      arn: arn:aws:iam::123456789012:role/gameday\n      session_name: {name}\n"
+            ))
+        };
+        // With `-` and the 8-character run id, 55 is AWS's 64.
+        let longest = "a".repeat(55);
+        assert_eq!(errors(&role(&longest)), "");
+        assert_eq!(errors(&role("ci.runner@team_blue+1=2,3-x")), "");
+        let err = errors(&role(&"a".repeat(56)));
+        assert!(
+            err.starts_with(&format!(
+                "g.yaml:8:21: {path}: `{}a` is 56 characters",
+                longest
+            )),
+            "{err}"
+        );
+        assert!(err.contains("keep it to 55"), "{err}");
+        let err = errors(&role("\"game day/1\""));
+        assert!(
+            err.starts_with(&format!(
+                "g.yaml:8:21: {path}: `game day/1` has characters AWS refuses in a role session name: ' ', '/'"
+            )),
+            "{err}"
+        );
+        let err = errors(&role("x"));
+        assert!(
+            err.starts_with(&format!("g.yaml:8:21: {path}: `x` is too short")),
+            "{err}"
+        );
     }
 
     #[test]

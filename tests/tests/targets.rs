@@ -251,3 +251,28 @@ fn the_credentials_of_an_endpoint_are_never_printed() {
         assert!(!all.contains("s3cr3t"), "{all}");
     }
 }
+
+#[test]
+fn what_aws_would_refuse_is_refused_in_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("gameday.yaml");
+    let long = "a".repeat(65);
+    std::fs::write(
+        &cfg,
+        format!(
+            "targets:\n  - name: sandbox\n    kind: aws\n    regions: [us-east-1]\n    allowed_accounts: [\"{ACCOUNT}\"]\n    assume_role:\n      arn: arn:aws:iam::{ACCOUNT}:role/gameday\n      session_name: {long}\n"
+        ),
+    )
+    .unwrap();
+    for args in [&["list"][..], &["check", "sandbox"]] {
+        let o = target(args, &cfg);
+        let err = stderr(&o);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {err}");
+        assert!(
+            err.contains(&format!(
+                "gameday.yaml:8:21: targets[0].assume_role.session_name: `{long}` is 65 characters"
+            )),
+            "{err}"
+        );
+    }
+}

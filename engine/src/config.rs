@@ -330,6 +330,20 @@ pub fn parse(file: &Path, text: &str) -> Result<Loaded<Config>, Diagnostics> {
     let loaded: Loaded<Config> = yamldoc::load(file, text, &schema, &validator)?;
     let mut diags = Vec::new();
     for (i, t) in loaded.value.targets.iter().enumerate() {
+        if let Some(url) = &t.endpoint_url
+            && let Err(why) = check_endpoint(url)
+        {
+            diags.push(
+                loaded.at(
+                    &format!("targets[{i}].endpoint_url"),
+                    format!("`{}` is not an endpoint: {why}", mask_userinfo(url)),
+                    Some(
+                        "give an http or https URL with a host, such as http://localhost:4566"
+                            .to_owned(),
+                    ),
+                ),
+            );
+        }
         if let Some(role) = &t.assume_role
             && let Err((why, hint)) = check_session_name(&role.session_name)
         {
@@ -501,6 +515,21 @@ fn check_session_name(name: &str) -> Result<(), (String, String)> {
     } else {
         Ok(())
     }
+}
+
+/// Whether `url` can be an endpoint for the SDK: an http or https URL with a host.
+fn check_endpoint(url: &str) -> Result<(), String> {
+    let parsed = url::Url::parse(url).map_err(|e| format!("{e}"))?;
+    if !matches!(parsed.scheme(), "http" | "https") {
+        return Err(format!(
+            "the scheme is `{}`, not http or https",
+            parsed.scheme()
+        ));
+    }
+    if parsed.host_str().is_none_or(str::is_empty) {
+        return Err("it has no host".to_owned());
+    }
+    Ok(())
 }
 
 /// `text` with the credentials of every URL in it (`scheme://user:password@host`) masked
@@ -727,6 +756,40 @@ targets:
             err.starts_with(&format!("g.yaml:8:21: {path}: `x` is too short")),
             "{err}"
         );
+    }
+
+    #[test]
+    fn an_endpoint_must_be_an_http_url_with_a_host() {
+        let path = "targets[0].endpoint_url";
+        let endpoint = |url: &str| with_target(&format!("    endpoint_url: {url}\n"));
+        for good in [
+            "http://localhost:4566",
+            "https://vpce-1.s3.us-east-1.vpce.amazonaws.com",
+            "http://user:secret@127.0.0.1:4566/",
+        ] {
+            assert_eq!(errors(&endpoint(good)), "", "{good}");
+        }
+        for (bad, why) in [
+            ("file:///tmp/aws", "the scheme is `file`, not http or https"),
+            (
+                "localhost:4566",
+                "the scheme is `localhost`, not http or https",
+            ),
+            ("http://", "empty host"),
+            ("not a url", "relative URL without a base"),
+        ] {
+            let err = errors(&endpoint(bad));
+            assert!(
+                err.starts_with(&format!(
+                    "g.yaml:6:19: {path}: `{bad}` is not an endpoint: {why}"
+                )),
+                "{bad}: {err}"
+            );
+            assert!(err.contains("hint: give an http or https URL"), "{err}");
+        }
+        let err = errors(&endpoint("ftp://user:secret@host"));
+        assert!(err.contains("`ftp://***@host` is not an endpoint"), "{err}");
+        assert!(!err.contains("secret"), "{err}");
     }
 
     #[test]

@@ -260,7 +260,7 @@ fn what_aws_would_refuse_is_refused_in_the_file() {
     std::fs::write(
         &cfg,
         format!(
-            "targets:\n  - name: sandbox\n    kind: aws\n    regions: [us-east-1]\n    allowed_accounts: [\"{ACCOUNT}\"]\n    assume_role:\n      arn: arn:aws:iam::{ACCOUNT}:role/gameday\n      session_name: {long}\n"
+            "targets:\n  - name: sandbox\n    kind: aws\n    regions: [us-east-1]\n    allowed_accounts: [\"{ACCOUNT}\"]\n    endpoint_url: file:///tmp/aws\n    assume_role:\n      arn: arn:aws:iam::{ACCOUNT}:role/gameday\n      session_name: {long}\n"
         ),
     )
     .unwrap();
@@ -269,8 +269,14 @@ fn what_aws_would_refuse_is_refused_in_the_file() {
         let err = stderr(&o);
         assert_eq!(o.status.code(), Some(2), "{args:?}: {err}");
         assert!(
+            err.contains(
+                "gameday.yaml:6:19: targets[0].endpoint_url: `file:///tmp/aws` is not an endpoint"
+            ),
+            "{err}"
+        );
+        assert!(
             err.contains(&format!(
-                "gameday.yaml:8:21: targets[0].assume_role.session_name: `{long}` is 65 characters"
+                "gameday.yaml:9:21: targets[0].assume_role.session_name: `{long}` is 65 characters"
             )),
             "{err}"
         );

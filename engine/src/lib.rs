@@ -29,6 +29,7 @@ pub mod sandbox;
 pub mod scenario;
 pub mod schedule;
 pub mod score;
+pub mod share;
 pub mod sim;
 pub mod steps;
 pub mod template;

@@ -400,3 +400,60 @@ fn sigterm_ends_the_run_cleans_up_and_exits_3() {
     let last: Value = serde_json::from_str(text.lines().last().expect("a line")).expect("json");
     assert_eq!(last["event"], "run_ended");
 }
+
+/// `gameday target check` on an endpoint nothing listens on, with the SDK's debug log on:
+/// log lines on standard error, whatever the network.
+fn logging_check(dir: &std::path::Path) -> std::process::Command {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port();
+    let config = dir.join("gameday.yaml");
+    std::fs::write(
+        &config,
+        format!(
+            "targets:\n  - name: sandbox\n    kind: aws\n    regions: [us-east-1]\n    \
+             allowed_accounts: [\"123456789012\"]\n    endpoint_url: http://127.0.0.1:{port}\n    \
+             max_attempts: 1\n"
+        ),
+    )
+    .expect("config");
+    let mut c = gameday();
+    c.args(["target", "check", "sandbox", "--config"])
+        .arg(&config)
+        .env("GAMEDAY_LOG", "debug")
+        .env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .env_remove("AWS_PROFILE")
+        .env_remove("AWS_ENDPOINT_URL")
+        .env_remove("NO_COLOR");
+    c
+}
+
+#[test]
+fn log_lines_are_coloured_only_on_a_terminal_without_no_color() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    // Standard error is a pipe: no colour.
+    let out = logging_check(dir.path()).output().expect("gameday");
+    let err = stderr(&out);
+    assert!(err.contains("DEBUG"), "the SDK logs: {err}");
+    assert!(!err.contains('\x1b'), "colour on a pipe: {err:?}");
+    // On a terminal: colour, unless NO_COLOR says otherwise.
+    for no_color in [None, Some("1")] {
+        let mut c = logging_check(dir.path());
+        if let Some(v) = no_color {
+            c.env("NO_COLOR", v);
+        }
+        let term = gameday_tests::tmux::Session::start(&c, 200, 50);
+        term.wait_exit();
+        let shown = term.scrollback_styled();
+        let logged: Vec<&str> = shown.lines().filter(|l| l.contains("DEBUG")).collect();
+        assert!(!logged.is_empty(), "the SDK logs: {shown}");
+        let coloured = logged.iter().any(|l| l.contains('\x1b'));
+        assert_eq!(
+            coloured,
+            no_color.is_none(),
+            "NO_COLOR={no_color:?}: {shown:?}"
+        );
+    }
+}

@@ -18,9 +18,13 @@ pub fn main() -> i32 {
     let cli = cli::Cli::parse();
     let filter = tracing_subscriber::EnvFilter::try_from_env("GAMEDAY_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    // Colour only where a person reads it: on a terminal, and not under NO_COLOR. Logs
+    // that go to a file or a CI log stay plain text.
+    let colour = std::io::IsTerminal::is_terminal(&std::io::stderr()) && !console::no_color();
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        .with_ansi(colour)
         .init();
     commands::dispatch(cli)
 }

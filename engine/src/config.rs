@@ -810,6 +810,19 @@ targets:
     }
 
     #[test]
+    fn a_refused_webhook_is_quoted_without_its_credentials() {
+        let text = "plans:\n  - name: p\n    schedule: { cron: \"0 10 * * TUE\" }\n    scenarios: [x]\n    targets: [{ target: sim }]\n    webhook: ftp://hook:s3cr3t@example.com/in\n";
+        let err = errors(text);
+        assert!(
+            err.starts_with(
+                "g.yaml:6:14: plans[0].webhook: `ftp://***@example.com/in` does not match"
+            ),
+            "{err}"
+        );
+        assert!(!err.contains("s3cr3t"), "{err}");
+    }
+
+    #[test]
     fn credentials_in_urls_are_masked_and_nothing_else_is() {
         for (text, masked) in [
             ("http://user:secret@host:4566", "http://***@host:4566"),

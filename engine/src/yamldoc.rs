@@ -332,9 +332,12 @@ fn schema_error(
             ));
         }
         ValidationErrorKind::Pattern { pattern } => {
-            let given = lookup(document, path)
-                .and_then(Value::as_str)
-                .unwrap_or_default();
+            // A URL refused by its pattern (a webhook) may carry credentials.
+            let given = crate::config::mask_userinfo(
+                lookup(document, path)
+                    .and_then(Value::as_str)
+                    .unwrap_or_default(),
+            );
             let message = if pattern == crate::duration::DURATION_PATTERN {
                 format!("`{given}` is not a duration")
             } else {

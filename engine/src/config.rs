@@ -330,6 +330,29 @@ pub fn parse(file: &Path, text: &str) -> Result<Loaded<Config>, Diagnostics> {
     let loaded: Loaded<Config> = yamldoc::load(file, text, &schema, &validator)?;
     let mut diags = Vec::new();
     for (i, t) in loaded.value.targets.iter().enumerate() {
+        if let Some(url) = &t.endpoint_url
+            && let Err(why) = check_endpoint(url)
+        {
+            diags.push(
+                loaded.at(
+                    &format!("targets[{i}].endpoint_url"),
+                    format!("`{}` is not an endpoint: {why}", mask_userinfo(url)),
+                    Some(
+                        "give an http or https URL with a host, such as http://localhost:4566"
+                            .to_owned(),
+                    ),
+                ),
+            );
+        }
+        if let Some(role) = &t.assume_role
+            && let Err((why, hint)) = check_session_name(&role.session_name)
+        {
+            diags.push(loaded.at(
+                &format!("targets[{i}].assume_role.session_name"),
+                format!("`{}` {why}", role.session_name),
+                Some(hint),
+            ));
+        }
         if t.name == "sim" {
             diags.push(loaded.at(
                 &format!("targets[{i}].name"),
@@ -449,6 +472,94 @@ pub fn parse(file: &Path, text: &str) -> Result<Loaded<Config>, Diagnostics> {
         d.sort();
         Err(d)
     }
+}
+
+/// The longest role session name AWS accepts.
+const SESSION_NAME_MAX: usize = 64;
+
+/// What gameday adds to a role session name: `-` and the run id, so CloudTrail shows
+/// which run acted.
+const SESSION_SUFFIX: usize = 1 + 8;
+
+/// Whether AWS will take `name`, with the run id gameday adds to it, as a role session
+/// name: 2 to 64 characters from `[\w+=,.@-]`. Preflight assumes the role without the
+/// run id, so the name alone must be long enough too. On error: what is wrong, and a hint.
+fn check_session_name(name: &str) -> Result<(), (String, String)> {
+    let allowed = |c: char| c.is_ascii_alphanumeric() || "_+=,.@-".contains(c);
+    let mut refused: Vec<char> = name.chars().filter(|c| !allowed(*c)).collect();
+    refused.dedup();
+    let longest = SESSION_NAME_MAX - SESSION_SUFFIX;
+    let length = name.chars().count();
+    if !refused.is_empty() {
+        let list: Vec<String> = refused.iter().map(|c| format!("{c:?}")).collect();
+        Err((
+            format!(
+                "has characters AWS refuses in a role session name: {}",
+                list.join(", ")
+            ),
+            "use letters, digits and _ + = , . @ -".to_owned(),
+        ))
+    } else if length < 2 {
+        Err((
+            "is too short for a role session name".to_owned(),
+            "AWS wants at least 2 characters".to_owned(),
+        ))
+    } else if length > longest {
+        Err((
+            format!("is {length} characters: too long for a role session name"),
+            format!(
+                "AWS takes at most {SESSION_NAME_MAX} and gameday adds `-` and the run id \
+                 ({SESSION_SUFFIX} characters): keep it to {longest}"
+            ),
+        ))
+    } else {
+        Ok(())
+    }
+}
+
+/// Whether `url` can be an endpoint for the SDK: an http or https URL with a host.
+fn check_endpoint(url: &str) -> Result<(), String> {
+    let parsed = url::Url::parse(url).map_err(|e| format!("{e}"))?;
+    if !matches!(parsed.scheme(), "http" | "https") {
+        return Err(format!(
+            "the scheme is `{}`, not http or https",
+            parsed.scheme()
+        ));
+    }
+    if parsed.host_str().is_none_or(str::is_empty) {
+        return Err("it has no host".to_owned());
+    }
+    Ok(())
+}
+
+/// `text` with the credentials of every URL in it (`scheme://user:password@host`) masked
+/// as `scheme://***@host`, for printing: an endpoint may carry them, and an error may
+/// quote the endpoint.
+pub fn mask_userinfo(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.contains("://") {
+        return text.into();
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(i) = rest.find("://") {
+        let (head, tail) = rest.split_at(i + 3);
+        out.push_str(head);
+        // The URL ends at a space or a quote, and its credentials at its last `@`. An
+        // `@` in a path or query masks them too: better too much than a password with a
+        // raw `/` or `#` in it printed in part.
+        let end = tail
+            .find(|c: char| c.is_whitespace() || "\"'<>`".contains(c))
+            .unwrap_or(tail.len());
+        match tail[..end].rfind('@') {
+            Some(at) => {
+                out.push_str("***");
+                rest = &tail[at..];
+            }
+            None => rest = tail,
+        }
+    }
+    out.push_str(rest);
+    out.into()
 }
 
 /// Why a configuration or a target could not be had.
@@ -596,6 +707,137 @@ targets:
             err.contains("g.yaml:2:11") && err.contains("built-in simulator"),
             "{err}"
         );
+    }
+
+    /// A file with one AWS target whose lines 6 and on are `extra`, indented under it.
+    fn with_target(extra: &str) -> String {
+        format!(
+            "targets:\n  - name: sandbox\n    kind: aws\n    regions: [us-east-1]\n    allowed_accounts: [\"123456789012\"]\n{extra}"
+        )
+    }
+
+    fn errors(text: &str) -> String {
+        parse(Path::new("g.yaml"), text)
+            .err()
+            .map(|d| d.to_string())
+            .unwrap_or_default()
+    }
+
+    #[test]
+    fn a_role_session_name_aws_would_refuse_is_refused_here() {
+        let path = "targets[0].assume_role.session_name";
+        let role = |name: &str| {
+            with_target(&format!(
+                "    assume_role:\n      arn: arn:aws:iam::123456789012:role/gameday\n      session_name: {name}\n"
+            ))
+        };
+        // With `-` and the 8-character run id, 55 is AWS's 64.
+        let longest = "a".repeat(55);
+        assert_eq!(errors(&role(&longest)), "");
+        assert_eq!(errors(&role("ci.runner@team_blue+1=2,3-x")), "");
+        let err = errors(&role(&"a".repeat(56)));
+        assert!(
+            err.starts_with(&format!(
+                "g.yaml:8:21: {path}: `{}a` is 56 characters",
+                longest
+            )),
+            "{err}"
+        );
+        assert!(err.contains("keep it to 55"), "{err}");
+        let err = errors(&role("\"game day/1\""));
+        assert!(
+            err.starts_with(&format!(
+                "g.yaml:8:21: {path}: `game day/1` has characters AWS refuses in a role session name: ' ', '/'"
+            )),
+            "{err}"
+        );
+        let err = errors(&role("x"));
+        assert!(
+            err.starts_with(&format!("g.yaml:8:21: {path}: `x` is too short")),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn an_endpoint_must_be_an_http_url_with_a_host() {
+        let path = "targets[0].endpoint_url";
+        let endpoint = |url: &str| with_target(&format!("    endpoint_url: {url}\n"));
+        for good in [
+            "http://localhost:4566",
+            "https://vpce-1.s3.us-east-1.vpce.amazonaws.com",
+            "http://user:secret@127.0.0.1:4566/",
+        ] {
+            assert_eq!(errors(&endpoint(good)), "", "{good}");
+        }
+        for (bad, why) in [
+            ("file:///tmp/aws", "the scheme is `file`, not http or https"),
+            (
+                "localhost:4566",
+                "the scheme is `localhost`, not http or https",
+            ),
+            ("http://", "empty host"),
+            ("not a url", "relative URL without a base"),
+        ] {
+            let err = errors(&endpoint(bad));
+            assert!(
+                err.starts_with(&format!(
+                    "g.yaml:6:19: {path}: `{bad}` is not an endpoint: {why}"
+                )),
+                "{bad}: {err}"
+            );
+            assert!(err.contains("hint: give an http or https URL"), "{err}");
+        }
+        let err = errors(&endpoint("ftp://user:secret@host"));
+        assert!(err.contains("`ftp://***@host` is not an endpoint"), "{err}");
+        assert!(!err.contains("secret"), "{err}");
+    }
+
+    #[test]
+    fn a_duration_too_long_is_reported_where_it_is_written() {
+        let err = errors(&with_target("    push_wait: 99999999999999999999d\n"));
+        assert_eq!(
+            err,
+            "g.yaml:6:16: targets[0].push_wait: `99999999999999999999d` is not a duration: \
+             it is too long: the longest is 213503982334d"
+        );
+        let err = errors(&with_target(
+            "    poll:\n      guardduty: 1s\n      cloudwatch: 300000000000d\n",
+        ));
+        assert!(
+            err.starts_with("g.yaml:8:19: targets[0].poll.cloudwatch: `300000000000d`"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn a_refused_webhook_is_quoted_without_its_credentials() {
+        let text = "plans:\n  - name: p\n    schedule: { cron: \"0 10 * * TUE\" }\n    scenarios: [x]\n    targets: [{ target: sim }]\n    webhook: ftp://hook:s3cr3t@example.com/in\n";
+        let err = errors(text);
+        assert!(
+            err.starts_with(
+                "g.yaml:6:14: plans[0].webhook: `ftp://***@example.com/in` does not match"
+            ),
+            "{err}"
+        );
+        assert!(!err.contains("s3cr3t"), "{err}");
+    }
+
+    #[test]
+    fn credentials_in_urls_are_masked_and_nothing_else_is() {
+        for (text, masked) in [
+            ("http://user:secret@host:4566", "http://***@host:4566"),
+            ("https://token@host/path?q=1", "https://***@host/path?q=1"),
+            ("http://localhost:4566/", "http://localhost:4566/"),
+            ("no url here", "no url here"),
+            (
+                "connect http://a:b@h1:1 and \"http://h2/x\" then https://c:d@h3",
+                "connect http://***@h1:1 and \"http://h2/x\" then https://***@h3",
+            ),
+            // A raw `/` or `#` in a password: the whole of it is masked all the same.
+            ("http://u:pa/ss#@host", "http://***@host"),
+        ] {
+            assert_eq!(mask_userinfo(text), masked, "{text}");
+        }
     }
 
     #[test]

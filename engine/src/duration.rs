@@ -51,10 +51,13 @@ impl Duration {
 
 /// Why a duration did not parse.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("`{input}` is not a duration: {why}; write it like 90s, 15m, 1h30m")]
+#[error("`{input}` is not a duration: {why}{}", if *.too_long { "" } else { "; write it like 90s, 15m, 1h30m" })]
 pub struct ParseDurationError {
     input: String,
     why: &'static str,
+    /// Written as a duration, but longer than a duration can be: how to write one would
+    /// not help.
+    too_long: bool,
 }
 
 impl FromStr for Duration {
@@ -64,6 +67,13 @@ impl FromStr for Duration {
         let err = |why| ParseDurationError {
             input: s.to_owned(),
             why,
+            too_long: false,
+        };
+        // Milliseconds are counted in 64 bits: over 584 million years.
+        let too_long = || ParseDurationError {
+            input: s.to_owned(),
+            why: "it is too long: the longest is 213503982334d",
+            too_long: true,
         };
         if s.is_empty() {
             return Err(err("it is empty"));
@@ -75,9 +85,7 @@ impl FromStr for Duration {
             if digits == 0 {
                 return Err(err("a number must come before each unit"));
             }
-            let value: u64 = rest[..digits]
-                .parse()
-                .map_err(|_| err("the number is too large"))?;
+            let value: u64 = rest[..digits].parse().map_err(|_| too_long())?;
             rest = &rest[digits..];
             let unit_len = rest.bytes().take_while(u8::is_ascii_alphabetic).count();
             let factor = match &rest[..unit_len] {
@@ -93,7 +101,7 @@ impl FromStr for Duration {
             total = value
                 .checked_mul(factor)
                 .and_then(|v| total.checked_add(v))
-                .ok_or_else(|| err("it is too long"))?;
+                .ok_or_else(too_long)?;
         }
         Ok(Duration(total))
     }
@@ -180,6 +188,32 @@ mod tests {
         ] {
             assert!(bad.parse::<Duration>().is_err(), "{bad} parsed");
         }
+    }
+
+    #[test]
+    fn a_duration_too_long_to_count_says_so() {
+        let longest = "213503982334d";
+        let d: Duration = longest.parse().expect("the longest whole days");
+        assert_eq!(d.to_string(), longest);
+        for bad in ["213503982335d", "99999999999999999999d", "213503982334d1d"] {
+            let e = bad.parse::<Duration>().err().map(|e| e.to_string());
+            assert_eq!(
+                e.as_deref(),
+                Some(
+                    format!("`{bad}` is not a duration: it is too long: the longest is {longest}")
+                        .as_str()
+                )
+            );
+        }
+        let e = "15 minutes"
+            .parse::<Duration>()
+            .err()
+            .map(|e| e.to_string());
+        assert!(
+            e.as_deref()
+                .is_some_and(|e| e.ends_with("; write it like 90s, 15m, 1h30m")),
+            "{e:?}"
+        );
     }
 
     #[test]

@@ -36,6 +36,7 @@ pub mod scenario;
 pub mod schedule;
 pub mod score;
 pub mod secrets;
+pub mod share;
 pub mod sim;
 pub mod steps;
 pub mod template;

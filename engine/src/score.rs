@@ -369,10 +369,10 @@ impl Summary {
                                 )
                             } else {
                                 format!(
-                                    "detected late, in {} (deadline {}): {:.0}% of {:.1}",
+                                    "detected late, in {} (deadline {}): {} of {:.1}",
                                     crate::duration::Duration::from_millis(*ttd_ms as u64),
                                     d.within,
-                                    f * 100.0,
+                                    crate::share::percent(f),
                                     max
                                 )
                             };
@@ -428,7 +428,7 @@ impl Summary {
                             r.explanation = if r.met {
                                 format!("contained in {took} after detection (deadline {}): full {max:.1}", c.within)
                             } else {
-                                format!("contained late, in {took} (deadline {}): {:.0}% of {max:.1}", c.within, f * 100.0)
+                                format!("contained late, in {took} (deadline {}): {} of {max:.1}", c.within, crate::share::percent(f))
                             };
                         }
                         Body::ContainmentMissed { id, reason } if id == &c.id => {
@@ -668,7 +668,53 @@ impl Summary {
 
 #[cfg(test)]
 mod tests {
-    use super::timeliness;
+    use super::{Summary, timeliness};
+    use crate::event::Body;
+
+    #[test]
+    fn late_credit_is_never_rounded_to_full_or_to_none() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/journals/passed");
+        let mut events = crate::journal::read(&dir).expect("the journal").events;
+        let s = Summary::from_events(&events);
+        let (within_d, within_c) = (
+            s.detections[0].within_seconds as i64 * 1000,
+            s.containments[0].within_seconds as i64 * 1000,
+        );
+        // A millisecond past the deadline keeps nearly every point, and a millisecond
+        // short of twice the deadline nearly none: neither is all, nor nothing.
+        for (late, credit) in [(1, "99%"), (-1, "1%")] {
+            for e in &mut events {
+                match &mut e.body {
+                    Body::DetectionMet { ttd_ms, .. } => {
+                        *ttd_ms = if late > 0 {
+                            within_d + 1
+                        } else {
+                            2 * within_d - 1
+                        }
+                    }
+                    Body::ContainmentMet { ttc_ms, .. } => {
+                        *ttc_ms = if late > 0 {
+                            within_c + 1
+                        } else {
+                            2 * within_c - 1
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            let s = Summary::from_events(&events);
+            let d = &s.detections[0].explanation;
+            let c = &s.containments[0].explanation;
+            assert!(
+                d.starts_with("detected late") && d.contains(&format!(": {credit} of ")),
+                "{d}"
+            );
+            assert!(
+                c.starts_with("contained late") && c.contains(&format!(": {credit} of ")),
+                "{c}"
+            );
+        }
+    }
 
     #[test]
     fn points_decay_linearly_to_twice_the_deadline() {

@@ -11,6 +11,7 @@ use crate::event::Outcome;
 use crate::report::html::{outcome_class, page};
 use crate::report::human;
 use crate::score::Summary;
+use crate::share::percent;
 use chrono::{DateTime, NaiveDate, Utc};
 use maud::{Markup, html};
 use schemars::JsonSchema;
@@ -305,8 +306,9 @@ fn rate(n: usize, of: usize) -> f64 {
     if of == 0 { 0.0 } else { n as f64 / of as f64 }
 }
 
+/// A pass rate to three decimals: never 1 short of every run, nor 0 above none.
 fn round3(x: f64) -> f64 {
-    (x * 1000.0).round() / 1000.0
+    crate::share::round_share(x, 1000.0)
 }
 
 impl Trend {
@@ -638,10 +640,6 @@ pub(crate) fn text_table(
         line(r.clone());
     }
     out
-}
-
-fn percent(r: f64) -> String {
-    format!("{:.0}%", r * 100.0)
 }
 
 impl Trend {
@@ -1372,6 +1370,49 @@ mod tests {
         assert_eq!((t.runs, t.scenarios.len()), (0, 0));
         assert!(t.to_text().contains("No runs to show."));
         assert!(t.to_html().contains("No runs to show."));
+    }
+
+    #[test]
+    fn pass_rates_never_round_a_shortfall_to_all_or_a_few_to_none() {
+        // 996 of 1000 runs pass, and 1 of 1000 misses its detection (of the other
+        // scenario's runs, all but one fail).
+        let mut runs = Vec::new();
+        for i in 0..1000u32 {
+            let ok = i >= 4;
+            let (ttd, ttc) = if ok {
+                (Some(60.0), Some(60.0))
+            } else {
+                (None, None)
+            };
+            runs.push(run(&format!("a{i}"), "almost", 1, ttd, ttc, 90.0));
+            let ok = i == 0;
+            let (ttd, ttc) = if ok {
+                (Some(60.0), Some(60.0))
+            } else {
+                (None, None)
+            };
+            runs.push(run(&format!("b{i}"), "barely", 1, ttd, ttc, 10.0));
+        }
+        // And 2499 of 2500: a rate of 0.9996, which three decimals would make 1.
+        for i in 0..2500u32 {
+            let ttd = (i > 0).then_some(60.0);
+            runs.push(run(&format!("c{i}"), "closer", 1, ttd, Some(60.0), 90.0));
+        }
+        let t = Trend::new(&runs, &Filter::default());
+        let text = t.to_text();
+        let html = t.to_html();
+        for shown in [&text, &html] {
+            assert!(shown.contains("996 passed (99%)"), "{shown}");
+            assert!(shown.contains("1 passed (1%)"), "{shown}");
+            assert!(shown.contains("2499 passed (99%)"), "{shown}");
+        }
+        assert!(html.contains("996 / 1000 (99%)"), "{html}");
+        assert!(html.contains("2499 / 2500 (99%)"), "{html}");
+        let closer = &t.scenarios[2];
+        assert_eq!(closer.id, "closer");
+        assert_eq!(closer.pass_rate, 0.999);
+        assert_eq!(closer.expectations[0].pass_rate, 0.999);
+        assert_eq!(t.scenarios[1].pass_rate, 0.001);
     }
 
     #[test]

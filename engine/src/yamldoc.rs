@@ -109,20 +109,41 @@ pub fn load<T: DeserializeOwned>(
         d.sort();
         return Err(d);
     }
-    match serde_json::from_value::<T>(value) {
+    // The schema cannot say everything (a duration too long to count, for one): what the
+    // conversion refuses is reported at the value it refused, with its key path.
+    match serde_path_to_error::deserialize::<_, T>(value) {
         Ok(value) => Ok(Loaded {
             value,
             index,
             file: file.to_owned(),
         }),
-        Err(e) => Err(Diagnostics(vec![diagnostic(
-            file,
-            "",
-            crate::locate::Position { line: 1, column: 1 },
-            e.to_string(),
-            None,
-        )])),
+        Err(e) => {
+            let path = conversion_path(e.path());
+            let message = e.into_inner().to_string();
+            Err(Diagnostics(vec![diagnostic(
+                file,
+                &path,
+                index.value(&path),
+                message,
+                None,
+            )]))
+        }
     }
+}
+
+/// The key path, as diagnostics write it, of where a conversion failed.
+fn conversion_path(path: &serde_path_to_error::Path) -> String {
+    use serde_path_to_error::Segment;
+    let mut out = String::new();
+    for seg in path.iter() {
+        match seg {
+            Segment::Seq { index } => out.push_str(&format!("[{index}]")),
+            Segment::Map { key } | Segment::Enum { variant: key } => out = child(&out, key),
+            // Past a flattened or untagged value the path is not known: keep what is.
+            Segment::Unknown => break,
+        }
+    }
+    out
 }
 
 fn syntax_error(file: &Path, e: &serde_saphyr::Error) -> Diagnostics {
@@ -311,9 +332,12 @@ fn schema_error(
             ));
         }
         ValidationErrorKind::Pattern { pattern } => {
-            let given = lookup(document, path)
-                .and_then(Value::as_str)
-                .unwrap_or_default();
+            // A URL refused by its pattern (a webhook) may carry credentials.
+            let given = crate::config::mask_userinfo(
+                lookup(document, path)
+                    .and_then(Value::as_str)
+                    .unwrap_or_default(),
+            );
             let message = if pattern == crate::duration::DURATION_PATTERN {
                 format!("`{given}` is not a duration")
             } else {

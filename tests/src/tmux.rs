@@ -163,6 +163,15 @@ impl Session {
         String::from_utf8_lossy(&out.stdout).into_owned()
     }
 
+    /// [`Session::scrollback`] with the escape sequences of its colours and attributes.
+    pub fn scrollback_styled(&self) -> String {
+        let out = output(
+            self.tmux()
+                .args(["capture-pane", "-p", "-e", "-S", "-", "-t", NAME]),
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
     /// The program's exit status, once it has exited.
     pub fn exit_status(&self) -> Option<i32> {
         std::fs::read_to_string(&self.status_file)

@@ -400,3 +400,193 @@ fn sigterm_ends_the_run_cleans_up_and_exits_3() {
     let last: Value = serde_json::from_str(text.lines().last().expect("a line")).expect("json");
     assert_eq!(last["event"], "run_ended");
 }
+
+/// `gameday target check` on an endpoint nothing listens on, with the SDK's debug log on:
+/// log lines on standard error, whatever the network.
+fn logging_check(dir: &std::path::Path) -> std::process::Command {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port();
+    let config = dir.join("gameday.yaml");
+    std::fs::write(
+        &config,
+        format!(
+            "targets:\n  - name: sandbox\n    kind: aws\n    regions: [us-east-1]\n    \
+             allowed_accounts: [\"123456789012\"]\n    endpoint_url: http://127.0.0.1:{port}\n    \
+             max_attempts: 1\n"
+        ),
+    )
+    .expect("config");
+    let mut c = gameday();
+    c.args(["target", "check", "sandbox", "--config"])
+        .arg(&config)
+        .env("GAMEDAY_LOG", "debug")
+        .env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .env_remove("AWS_PROFILE")
+        .env_remove("AWS_ENDPOINT_URL")
+        .env_remove("NO_COLOR");
+    c
+}
+
+#[test]
+fn log_lines_are_coloured_only_on_a_terminal_without_no_color() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    // Standard error is a pipe: no colour.
+    let out = logging_check(dir.path()).output().expect("gameday");
+    let err = stderr(&out);
+    assert!(err.contains("DEBUG"), "the SDK logs: {err}");
+    assert!(!err.contains('\x1b'), "colour on a pipe: {err:?}");
+    // On a terminal: colour, unless NO_COLOR says otherwise.
+    for no_color in [None, Some("1")] {
+        let mut c = logging_check(dir.path());
+        if let Some(v) = no_color {
+            c.env("NO_COLOR", v);
+        }
+        let term = gameday_tests::tmux::Session::start(&c, 200, 50);
+        term.wait_exit();
+        let shown = term.scrollback_styled();
+        let logged: Vec<&str> = shown.lines().filter(|l| l.contains("DEBUG")).collect();
+        assert!(!logged.is_empty(), "the SDK logs: {shown}");
+        let coloured = logged.iter().any(|l| l.contains('\x1b'));
+        assert_eq!(
+            coloured,
+            no_color.is_none(),
+            "NO_COLOR={no_color:?}: {shown:?}"
+        );
+    }
+}
+
+#[test]
+fn every_command_ends_quietly_when_its_reader_goes_away() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let runs = tmp.path().join("runs");
+    let out = run(&[
+        "run",
+        "cloudtrail-stopped",
+        "--autopilot",
+        "--virtual",
+        "--seed",
+        "1",
+        "--json",
+        "--quiet",
+        "--runs-dir",
+        runs.to_str().expect("utf-8"),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let run_dir = json_lines(&stdout(&out))[0]["run_dir"]
+        .as_str()
+        .expect("run_dir")
+        .to_owned();
+    let config = tmp.path().join("gameday.yaml");
+    std::fs::write(
+        &config,
+        format!(
+            "plans:\n  - name: drill\n    schedule: {{ cron: \"0 10 * * TUE\" }}\n    \
+             scenarios: [cloudtrail-stopped]\n    targets: [{{ target: sim }}]\n    \
+             responders: autopilot\n    virtual_time: true\n    runs_dir: {}\n",
+            tmp.path().join("plan-runs").display()
+        ),
+    )
+    .expect("config");
+    let example = repo().join("gameday.example.yaml");
+    let (example, config) = (
+        example.to_str().expect("utf-8"),
+        config.to_str().expect("utf-8"),
+    );
+    let out_dir = tmp.path().join("out");
+    let more_runs = tmp.path().join("more");
+    let runs = runs.to_str().expect("utf-8");
+    let commands: Vec<Vec<&str>> = vec![
+        vec!["--help"],
+        vec!["--version"],
+        vec!["steps"],
+        vec!["steps", "--json"],
+        vec!["list"],
+        vec!["list", "--json"],
+        vec!["schema", "scenario"],
+        vec!["validate"],
+        vec!["plan", "compromised-access-key"],
+        vec!["report", &run_dir],
+        vec![
+            "report",
+            &run_dir,
+            "--format",
+            "md,json",
+            "--out",
+            out_dir.to_str().expect("utf-8"),
+        ],
+        vec!["trend", runs],
+        vec!["coverage", "--runs", runs],
+        vec!["cleanup", "--run", &run_dir],
+        vec!["target", "list", "--config", example],
+        vec!["schedule", "list", "--config", example],
+        vec![
+            "schedule",
+            "next",
+            "weekly-credentials",
+            "--config",
+            example,
+        ],
+        vec![
+            "schedule",
+            "export",
+            "weekly-credentials",
+            "--format",
+            "crontab",
+            "--config",
+            example,
+        ],
+        vec!["schedule", "run", "drill", "--config", config],
+        vec![
+            "run",
+            "cloudtrail-stopped",
+            "--autopilot",
+            "--virtual",
+            "--quiet",
+            "--runs-dir",
+            more_runs.to_str().expect("utf-8"),
+        ],
+        vec![
+            "run",
+            "cloudtrail-stopped",
+            "--autopilot",
+            "--virtual",
+            "--json",
+            "--runs-dir",
+            more_runs.to_str().expect("utf-8"),
+        ],
+    ];
+    for args in commands {
+        // A pipe whose reader is gone before the command writes a byte.
+        let (reader, writer) = std::io::pipe().expect("pipe");
+        drop(reader);
+        let out = gameday()
+            .args(&args)
+            .stdout(writer)
+            .output()
+            .expect("gameday");
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(141), "{args:?}: {err}");
+        for noise in [
+            "panicked",
+            "failed printing",
+            "Broken pipe",
+            "standard output",
+        ] {
+            assert!(!err.contains(noise), "{args:?}: {err}");
+        }
+    }
+    // The game days ran to their end, clean-up included, with no one reading.
+    let journals: Vec<String> = std::fs::read_dir(&more_runs)
+        .expect("runs")
+        .map(|e| std::fs::read_to_string(e.expect("entry").path().join("journal.jsonl")))
+        .collect::<Result<_, _>>()
+        .expect("journals");
+    assert_eq!(journals.len(), 2);
+    for j in journals {
+        assert!(j.contains("\"event\":\"cleanup_finished\""), "{j}");
+        assert!(j.contains("\"event\":\"run_ended\""), "{j}");
+    }
+}

@@ -222,3 +222,63 @@ fn the_example_configuration_is_valid() {
         stdout(&o)
     );
 }
+
+#[test]
+fn the_credentials_of_an_endpoint_are_never_printed() {
+    let moto = Moto::start();
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("gameday.yaml");
+    let with_secret = moto.url().replacen("://", "://gameday:s3cr3t@", 1);
+    let masked = moto.url().replacen("://", "://***@", 1);
+    std::fs::write(
+        &cfg,
+        format!(
+            "targets:\n  - name: sandbox\n    kind: aws\n    regions: [us-east-1]\n    allowed_accounts: [\"{ACCOUNT}\"]\n    endpoint_url: {with_secret}\n    max_attempts: 1\n"
+        ),
+    )
+    .unwrap();
+    let o = target(&["list"], &cfg);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(
+        stdout(&o).contains(&format!("; endpoint {masked}")),
+        "{}",
+        stdout(&o)
+    );
+    let o = target(&["check", "sandbox"], &cfg);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    for o in [o, target(&["list"], &cfg)] {
+        let all = format!("{}{}", stdout(&o), stderr(&o));
+        assert!(!all.contains("s3cr3t"), "{all}");
+    }
+}
+
+#[test]
+fn what_aws_would_refuse_is_refused_in_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("gameday.yaml");
+    let long = "a".repeat(65);
+    std::fs::write(
+        &cfg,
+        format!(
+            "targets:\n  - name: sandbox\n    kind: aws\n    regions: [us-east-1]\n    allowed_accounts: [\"{ACCOUNT}\"]\n    endpoint_url: file:///tmp/aws\n    assume_role:\n      arn: arn:aws:iam::{ACCOUNT}:role/gameday\n      session_name: {long}\n"
+        ),
+    )
+    .unwrap();
+    for args in [&["list"][..], &["check", "sandbox"]] {
+        let o = target(args, &cfg);
+        let err = stderr(&o);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {err}");
+        assert!(
+            err.contains(
+                "gameday.yaml:6:19: targets[0].endpoint_url: `file:///tmp/aws` is not an endpoint"
+            ),
+            "{err}"
+        );
+        assert!(
+            err.contains(&format!(
+                "gameday.yaml:9:21: targets[0].assume_role.session_name: `{long}` is 65 characters"
+            )),
+            "{err}"
+        );
+    }
+}

@@ -973,13 +973,21 @@ fn print_percentiles(done: &[Done]) {
         rows.push([
             scenario,
             format!("{kind} {id}"),
-            format!("{met}/{n} ({:.0}%)", f64::from(met) / f64::from(n) * 100.0),
+            met_of(met, n),
             human(percentile(&times, 50.0)),
             human(percentile(&times, 95.0)),
         ]);
     }
     println!();
     print_table(&["SCENARIO", "EXPECTATION", "MET", "P50", "P95"], &rows);
+}
+
+/// How many of `n` runs met an expectation: `996/1000 (99%)`.
+fn met_of(met: u32, n: u32) -> String {
+    format!(
+        "{met}/{n} ({})",
+        gameday_engine::share::percent(f64::from(met) / f64::from(n))
+    )
 }
 
 fn report_cmd(paths: &[PathBuf], formats: &[ReportFormat], out: Option<&Path>) -> i32 {
@@ -1053,6 +1061,14 @@ mod tests {
         assert_eq!(apply_fail_on(0, Some(60.0), [&s].into_iter()), 0);
         assert_eq!(apply_fail_on(3, Some(70.0), [&s].into_iter()), 3);
         assert_eq!(apply_fail_on(0, None, [&s].into_iter()), 0);
+    }
+
+    #[test]
+    fn repeat_pass_rates_never_round_a_shortfall_to_all() {
+        assert_eq!(met_of(996, 1000), "996/1000 (99%)");
+        assert_eq!(met_of(1, 1000), "1/1000 (1%)");
+        assert_eq!(met_of(20, 20), "20/20 (100%)");
+        assert_eq!(met_of(13, 20), "13/20 (65%)");
     }
 
     #[test]

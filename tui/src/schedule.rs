@@ -278,7 +278,10 @@ async fn notify(p: &PlanSpec, body: serde_json::Value) {
     .await;
     match sent {
         Ok(Ok(())) => {}
-        Ok(Err(e)) => eprintln!("warning: plan {name}: webhook: {e}"),
+        Ok(Err(e)) => eprintln!(
+            "warning: plan {name}: webhook: {}",
+            gameday_engine::config::mask_userinfo(&e.to_string())
+        ),
         Err(e) => eprintln!("warning: plan {name}: webhook: {e}"),
     }
 }

@@ -5,6 +5,7 @@ use crate::cli::TargetCommand;
 use crate::commands;
 use crate::place::{aws_target, preflight_exit, read_config};
 use gameday_engine::aws;
+use gameday_engine::config::mask_userinfo;
 
 /// Runs a `gameday target` command.
 pub fn run(cmd: TargetCommand) -> i32 {
@@ -48,7 +49,7 @@ fn list(explicit: Option<&std::path::Path>) -> i32 {
             t.allowlist(),
             t.endpoint_url
                 .as_deref()
-                .map(|u| format!("; endpoint {u}"))
+                .map(|u| format!("; endpoint {}", mask_userinfo(u)))
                 .unwrap_or_default()
         );
     }
@@ -90,7 +91,7 @@ fn check(name: &str, explicit: Option<&std::path::Path>, region: Option<&str>) -
             0
         }
         Err(e) => {
-            eprintln!("error: target {name}: {e}");
+            eprintln!("error: target {name}: {}", mask_userinfo(&e.to_string()));
             preflight_exit(&e)
         }
     }

@@ -16,7 +16,7 @@ pub mod sweep;
 /// The SDK configuration every client is built from.
 pub use aws_config::SdkConfig;
 
-use crate::config::{RetryMode, Target};
+use crate::config::{RetryMode, Target, mask_userinfo};
 use crate::sandbox::{ErrorKind, SandboxError};
 use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
@@ -252,6 +252,8 @@ where
         (SdkError::ConstructionFailure(_), None) => "the request could not be built".to_owned(),
         (_, None) => "the call failed".to_owned(),
     };
+    // The service's words may quote the endpoint, and the endpoint its credentials.
+    let message = mask_userinfo(&message);
     SandboxError::new(kind, operation, crate::secrets::scrub(&message))
 }
 
@@ -298,7 +300,8 @@ pub enum AwsError {
 /// Classifies an SDK error from `operation` (such as `sts:GetCallerIdentity`), given its
 /// whole explanation (the SDK's `DisplayErrorContext`).
 pub fn classify(operation: &str, profile: Option<&str>, text: &str) -> AwsError {
-    let text = text.to_owned();
+    // The SDK's words may quote the endpoint, and the endpoint its credentials.
+    let text = mask_userinfo(text).into_owned();
     let lower = text.to_lowercase();
     let op = operation.to_owned();
     if lower.contains("sso") && (lower.contains("expired") || lower.contains("token")) {

@@ -306,7 +306,12 @@ impl AwsSandbox {
         let account = checked.identity.account.clone();
         let config = sdk_config(target, region, Some(run_id)).await;
         let path_style = target.endpoint_url.is_some();
-        let endpoint = target.endpoint_url.as_deref().unwrap_or("aws");
+        // The key names the account in `calls in …` and calls.json: never a password.
+        let endpoint = target
+            .endpoint_url
+            .as_deref()
+            .map_or("aws".into(), crate::config::mask_userinfo);
+        let endpoint = endpoint.as_ref();
         let key = format!("{account}/{region}/{endpoint}");
         // The poller's own calls carry no run id: they serve every run.
         let base = sdk_config(target, region, None).await;

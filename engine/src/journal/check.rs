@@ -559,11 +559,14 @@ mod tests {
         );
     }
 
+    /// A detection's T0, detected_at and ttd_ms, to change.
+    type Times<'a> = (&'a mut DateTime<Utc>, &'a mut DateTime<Utc>, &'a mut i64);
+
     #[test]
     fn a_detection_adds_up() {
         let base = passed();
         let i = index_of(&base, |b| matches!(b, Body::DetectionMet { .. }));
-        let edit = |f: &dyn Fn(&mut DateTime<Utc>, &mut DateTime<Utc>, &mut i64)| {
+        let edit = |f: &dyn Fn(Times<'_>)| {
             let mut e = base.clone();
             if let Body::DetectionMet {
                 t0,
@@ -572,25 +575,25 @@ mod tests {
                 ..
             } = &mut e[i].body
             {
-                f(t0, detected_at, ttd_ms);
+                f((t0, detected_at, ttd_ms));
             }
             check(&e)
         };
-        assert_eq!(edit(&|_, _, ttd| *ttd += SPAN_TOLERANCE_MS), Ok(()));
-        let p = edit(&|_, _, ttd| *ttd += 2).expect_err("off by 2 ms");
+        assert_eq!(edit(&|(_, _, ttd)| *ttd += SPAN_TOLERANCE_MS), Ok(()));
+        let p = edit(&|(_, _, ttd)| *ttd += 2).expect_err("off by 2 ms");
         assert!(
             p.message.contains("is not detected_at - t0"),
             "{}",
             p.message
         );
-        let p = edit(&|t0, at, ttd| {
+        let p = edit(&|(t0, at, ttd)| {
             *at = *t0 - ms(5);
             *ttd = -5;
         })
         .expect_err("before T0");
         assert_eq!(p.index, i);
         assert!(p.message.contains("before its T0"), "{}", p.message);
-        let p = edit(&|t0, _, _| *t0 += TimeDelta::hours(1)).expect_err("T0 late");
+        let p = edit(&|(t0, _, _)| *t0 += TimeDelta::hours(1)).expect_err("T0 late");
         assert!(p.message.contains("before its T0"), "{}", p.message);
     }
 

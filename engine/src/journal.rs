@@ -3,6 +3,11 @@
 //!
 //! Secrets never enter it: step outputs that are secrets are kept apart by the engine, and
 //! every line is scrubbed of every secret the run has seen before it is written.
+//!
+//! Reading one checks that it can be a run's record (see [`check`]) before anything
+//! trusts it.
+
+pub mod check;
 
 use crate::event::{Body, Event};
 use std::fs::{File, OpenOptions};
@@ -196,13 +201,25 @@ pub enum ReadError {
         /// Why.
         message: String,
     },
+    /// The events cannot be a run's record: out of order, times that cannot be, or
+    /// events where none can come (see [`check`]).
+    #[error("{path}:{line}: {message}")]
+    Inconsistent {
+        /// The file.
+        path: PathBuf,
+        /// 1-based line.
+        line: usize,
+        /// What cannot be.
+        message: String,
+    },
     /// No events at all.
     #[error("{0}: the journal is empty")]
     Empty(PathBuf),
 }
 
 /// Reads a journal file, or the journal inside a run directory. A torn last line is
-/// tolerated and reported; anything else malformed is an error.
+/// tolerated and reported; anything else malformed, and events that cannot be a run's
+/// record ([`check`]), are errors naming the line.
 pub fn read(path: &Path) -> Result<Contents, ReadError> {
     let file = if path.is_dir() {
         path.join(FILE_NAME)
@@ -250,6 +267,7 @@ pub fn discover(path: &Path) -> std::io::Result<Vec<PathBuf>> {
 /// Parses journal text (see [`read`]).
 pub fn parse(file: &Path, text: &str) -> Result<Contents, ReadError> {
     let mut events = Vec::new();
+    let mut line_of = Vec::new();
     let mut torn_tail = false;
     let lines: Vec<&str> = text.split('\n').collect();
     for (i, line) in lines.iter().enumerate() {
@@ -257,7 +275,10 @@ pub fn parse(file: &Path, text: &str) -> Result<Contents, ReadError> {
             continue;
         }
         match serde_json::from_str::<Event>(line) {
-            Ok(e) => events.push(e),
+            Ok(e) => {
+                events.push(e);
+                line_of.push(i + 1);
+            }
             // The last line without its newline is a write the crash cut short.
             Err(_) if i == lines.len() - 1 => torn_tail = true,
             Err(e) => {
@@ -272,6 +293,13 @@ pub fn parse(file: &Path, text: &str) -> Result<Contents, ReadError> {
     if events.is_empty() {
         return Err(ReadError::Empty(file.to_owned()));
     }
+    if let Err(p) = check::check(&events) {
+        return Err(ReadError::Inconsistent {
+            path: file.to_owned(),
+            line: line_of.get(p.index).copied().unwrap_or(1),
+            message: p.message,
+        });
+    }
     Ok(Contents { events, torn_tail })
 }
 
@@ -279,15 +307,28 @@ pub fn parse(file: &Path, text: &str) -> Result<Contents, ReadError> {
 mod tests {
     use super::*;
     use crate::event::{Body, RunPhase};
-    use chrono::Utc;
 
+    /// The `run_started` of a committed journal: every journal begins with one.
+    fn started() -> Event {
+        let first = include_str!("../tests/journals/passed/journal.jsonl")
+            .lines()
+            .next()
+            .expect("a first line");
+        serde_json::from_str(first).expect("run_started")
+    }
+
+    /// Event `seq` of that run, `seq` ms into it.
     fn event(seq: u64, body: Body) -> Event {
         Event {
             seq,
-            at: Utc::now(),
+            at: started().at + chrono::Duration::milliseconds(seq as i64),
             t_ms: seq,
             body,
         }
+    }
+
+    fn phase(seq: u64, phase: RunPhase) -> Event {
+        event(seq, Body::PhaseStarted { phase })
     }
 
     #[test]
@@ -295,33 +336,23 @@ mod tests {
         let dir = tempfile::tempdir().expect("tempdir");
         let run = dir.path().join("r1");
         let mut journal = Journal::create(&run).expect("create");
-        let e = event(
-            0,
-            Body::PhaseStarted {
-                phase: RunPhase::Setup,
-            },
-        );
-        journal.append(&e).expect("append");
+        journal.append(&started()).expect("append");
+        journal.append(&phase(1, RunPhase::Setup)).expect("append");
         assert!(Journal::resume(&run).is_err(), "live: not resumable");
         drop(journal);
         let path = run.join(FILE_NAME);
         let mut f = OpenOptions::new().append(true).open(&path).expect("open");
-        f.write_all(b"{\"seq\":1,\"at\"").expect("tear");
+        f.write_all(b"{\"seq\":2,\"at\"").expect("tear");
         drop(f);
         let (mut resumed, contents) = Journal::resume(&run).expect("resume");
         assert!(contents.torn_tail);
-        assert_eq!(contents.events.len(), 1);
+        assert_eq!(contents.events.len(), 2);
         resumed
-            .append(&event(
-                1,
-                Body::PhaseStarted {
-                    phase: RunPhase::Cleanup,
-                },
-            ))
+            .append(&phase(2, RunPhase::Cleanup))
             .expect("append");
         let back = read(&run).expect("read");
         assert!(!back.torn_tail);
-        assert_eq!(back.events.len(), 2);
+        assert_eq!(back.events.len(), 3);
     }
 
     #[test]
@@ -340,13 +371,7 @@ mod tests {
         let dir = tempfile::tempdir().expect("tempdir");
         let mut j = Journal::create(dir.path()).expect("create");
         j.add_secret("wJalrXUtnFEMI/K7MDENG");
-        j.append(&event(
-            0,
-            Body::PhaseStarted {
-                phase: RunPhase::Setup,
-            },
-        ))
-        .expect("append");
+        j.append(&started()).expect("append");
         j.append(&event(
             1,
             Body::NoteAdded {
@@ -366,20 +391,22 @@ mod tests {
         );
     }
 
+    fn text(events: &[Event]) -> String {
+        events
+            .iter()
+            .map(|e| serde_json::to_string(e).expect("json") + "\n")
+            .collect()
+    }
+
     #[test]
     fn tolerates_a_torn_last_line_only() {
-        let good = serde_json::to_string(&event(
-            0,
-            Body::PhaseStarted {
-                phase: RunPhase::Watch,
-            },
-        ))
-        .expect("json");
-        let torn = format!("{good}\n{}", &good[..good.len() / 2]);
+        let good = text(&[started(), phase(1, RunPhase::Watch)]);
+        let last = serde_json::to_string(&phase(2, RunPhase::Cleanup)).expect("json");
+        let torn = format!("{good}{}", &last[..last.len() / 2]);
         let c = parse(Path::new("j"), &torn).expect("torn tail tolerated");
-        assert_eq!(c.events.len(), 1);
+        assert_eq!(c.events.len(), 2);
         assert!(c.torn_tail);
-        let corrupt = format!("{}\n{good}\n", &good[..10]);
+        let corrupt = format!("{}\n{good}", &last[..10]);
         assert!(matches!(
             parse(Path::new("j"), &corrupt),
             Err(ReadError::Corrupt { line: 1, .. })
@@ -388,5 +415,30 @@ mod tests {
             parse(Path::new("j"), ""),
             Err(ReadError::Empty(_))
         ));
+    }
+
+    #[test]
+    fn events_that_cannot_be_are_refused_naming_their_line() {
+        // Blank lines count: the line is the file's, as an editor shows it.
+        let journal = format!(
+            "{}\n{}",
+            text(&[started(), phase(1, RunPhase::Setup)]),
+            text(&[phase(3, RunPhase::Attack)])
+        );
+        let e = parse(Path::new("runs/r1/journal.jsonl"), &journal).expect_err("a gap");
+        assert!(
+            matches!(e, ReadError::Inconsistent { line: 4, .. }),
+            "{e:?}"
+        );
+        assert_eq!(
+            e.to_string(),
+            "runs/r1/journal.jsonl:4: phase_started: seq is 3, where 2 comes next: \
+             events are missing before it"
+        );
+        let e = parse(Path::new("j"), &text(&[phase(0, RunPhase::Setup)])).expect_err("no start");
+        assert!(
+            matches!(e, ReadError::Inconsistent { line: 1, .. }),
+            "{e:?}"
+        );
     }
 }

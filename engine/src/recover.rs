@@ -30,19 +30,29 @@ struct Appender<'j> {
     journal: &'j mut Journal,
     seq: u64,
     start: chrono::DateTime<Utc>,
-    last_ms: u64,
+    /// Run time of the last event.
+    t_ms: u64,
 }
 
 impl Appender<'_> {
     fn emit(&mut self, body: Body) -> std::io::Result<()> {
-        let at = Utc::now();
-        // Run time never goes back, whatever the wall clock did since.
-        let t_ms = ((at - self.start).num_milliseconds().max(0) as u64).max(self.last_ms);
-        self.last_ms = t_ms;
+        // The wall clock's time since the start, but never before the last event: a run
+        // on a sped-up or virtual clock ran ahead of the wall clock, and its clean-up
+        // still comes after everything it journaled. The instant is the start plus the
+        // run time, as for every other event.
+        let wall = (Utc::now() - self.start).num_milliseconds().max(0) as u64;
+        self.t_ms = self.t_ms.max(wall);
+        let at = i64::try_from(self.t_ms)
+            .ok()
+            .and_then(|ms| {
+                self.start
+                    .checked_add_signed(chrono::Duration::milliseconds(ms))
+            })
+            .unwrap_or_else(Utc::now);
         let event = Event {
             seq: self.seq,
             at,
-            t_ms,
+            t_ms: self.t_ms,
             body,
         };
         self.seq += 1;
@@ -85,7 +95,7 @@ pub async fn recover(
         journal,
         seq: last.map_or(0, |e| e.seq + 1),
         start: contents.events.first().map_or_else(Utc::now, |e| e.at),
-        last_ms: last.map_or(0, |e| e.t_ms),
+        t_ms: last.map_or(0, |e| e.t_ms),
     };
     out.emit(Body::PhaseStarted {
         phase: RunPhase::Cleanup,

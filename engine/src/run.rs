@@ -904,7 +904,9 @@ impl<'a> Run<'a> {
                             time_source,
                             last_seen_false: c.last_false,
                             first_seen_true,
-                            ttc_ms: ms_between(reference, contained_at),
+                            // Held before the detection it is timed from (responders
+                            // may act first): contained at once, not in negative time.
+                            ttc_ms: ms_between(reference, contained_at).max(0),
                         })?;
                         let id = c.spec.id.clone();
                         self.verify_steps(&mut w.done, &id)?;
@@ -1102,7 +1104,10 @@ async fn find_detection(
             let findings = sandbox.guardduty().findings(&types, run_start).await?;
             Ok(findings
                 .into_iter()
-                .filter(|f| !f.sample && f.created_at >= run_start)
+                // Only a finding created at or after T0 can be this trigger's: an older
+                // one (GuardDuty folds repeats into the first finding about a resource)
+                // would give a time to detect below zero.
+                .filter(|f| !f.sample && f.created_at >= t0)
                 .filter(|f| {
                     matches
                         .iter()

@@ -225,6 +225,12 @@ fn timeliness(elapsed_ms: i64, within_ms: u64) -> f64 {
     }
 }
 
+/// Whether a time to detect or contain is within its deadline, for every value either
+/// can hold.
+fn in_time(elapsed_ms: i64, within_ms: u64) -> bool {
+    i128::from(elapsed_ms) <= i128::from(within_ms)
+}
+
 fn secs(ms: i64) -> f64 {
     ms as f64 / 1000.0
 }
@@ -353,7 +359,7 @@ impl Summary {
                             ..
                         } if id == &d.id => {
                             let f = timeliness(*ttd_ms, within_ms);
-                            r.met = *ttd_ms <= within_ms as i64;
+                            r.met = in_time(*ttd_ms, within_ms);
                             r.t0 = Some(*t0);
                             r.detected_at = Some(*detected_at);
                             r.observed_at = Some(*observed_at);
@@ -363,14 +369,18 @@ impl Summary {
                             r.explanation = if r.met {
                                 format!(
                                     "detected in {} (deadline {}): full {:.1}",
-                                    crate::duration::Duration::from_millis(*ttd_ms as u64),
+                                    crate::duration::Duration::from_millis(
+                                        ttd_ms.max(&0).unsigned_abs()
+                                    ),
                                     d.within,
                                     max
                                 )
                             } else {
                                 format!(
                                     "detected late, in {} (deadline {}): {} of {:.1}",
-                                    crate::duration::Duration::from_millis(*ttd_ms as u64),
+                                    crate::duration::Duration::from_millis(
+                                        ttd_ms.max(&0).unsigned_abs()
+                                    ),
                                     d.within,
                                     crate::share::percent(f),
                                     max
@@ -416,7 +426,7 @@ impl Summary {
                     match &e.body {
                         Body::ContainmentMet { id, reference_at, contained_at, time_source, last_seen_false, first_seen_true, ttc_ms } if id == &c.id => {
                             let f = timeliness(*ttc_ms, within_ms);
-                            r.met = *ttc_ms <= within_ms as i64;
+                            r.met = in_time(*ttc_ms, within_ms);
                             r.reference_at = Some(*reference_at);
                             r.contained_at = Some(*contained_at);
                             r.ttc_seconds = Some(secs(*ttc_ms));
@@ -669,7 +679,21 @@ impl Summary {
 #[cfg(test)]
 mod tests {
     use super::{Summary, timeliness};
-    use crate::event::Body;
+    use crate::event::{Body, Event};
+
+    #[test]
+    fn a_deadline_beyond_what_a_signed_time_holds_is_still_a_deadline() {
+        let mut events: Vec<Event> = include_str!("../tests/journals/passed/journal.jsonl")
+            .lines()
+            .map(|l| serde_json::from_str(l).expect("an event"))
+            .collect();
+        if let Body::RunStarted { plan, .. } = &mut events[0].body {
+            plan.scenario.detect[0].within = crate::duration::Duration::from_millis(u64::MAX);
+            plan.scenario.respond[0].within = crate::duration::Duration::from_millis(u64::MAX);
+        }
+        let s = Summary::from_events(&events);
+        assert!(s.detections[0].met && s.containments[0].met);
+    }
 
     #[test]
     fn late_credit_is_never_rounded_to_full_or_to_none() {

@@ -179,3 +179,115 @@ async fn no_secret_reaches_the_journal() {
         "a secret output was journaled"
     );
 }
+
+/// The journal's lines read back, checked as every reader checks them.
+fn read_back(plan: &Plan, lines: &[String]) -> gameday_engine::journal::Contents {
+    let text: String = lines.iter().map(|l| format!("{l}\n")).collect();
+    gameday_engine::journal::parse(Path::new("journal.jsonl"), &text)
+        .unwrap_or_else(|e| panic!("{}: {e}", plan.scenario.id))
+}
+
+#[tokio::test]
+async fn every_journal_the_engine_writes_passes_the_checks_readers_make() {
+    for plan in plans() {
+        for seed in 1..=3 {
+            let (_, lines) = run(&plan, seed).await;
+            read_back(&plan, &lines);
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_finding_from_before_t0_is_not_the_triggers_detection() {
+    let mut plan = plans()
+        .into_iter()
+        .find(|p| p.scenario.id == "compromised-access-key")
+        .expect("scenario");
+    // T0 is now 20 minutes after the calls GuardDuty flags, well after its finding.
+    let mut with = serde_json::Map::new();
+    with.insert("duration".into(), "20m".into());
+    plan.scenario.attack.push(gameday_engine::scenario::Step {
+        id: "linger".into(),
+        action: "wait".into(),
+        with,
+        description: None,
+    });
+    plan.scenario.detect[0].trigger = Some("linger".into());
+    let (events, lines) = run(&plan, 1).await;
+    read_back(&plan, &lines);
+    assert!(
+        events
+            .iter()
+            .all(|e| !matches!(e.body, Body::DetectionMet { ttd_ms, .. } if ttd_ms < 0)),
+        "no detection before its T0"
+    );
+}
+
+#[tokio::test]
+async fn a_containment_in_place_before_its_detection_took_no_time() {
+    let mut plan = plans()
+        .into_iter()
+        .find(|p| p.scenario.id == "compromised-access-key")
+        .expect("scenario");
+    // The key is active from the start: the condition holds before anything is detected.
+    plan.scenario.respond[0].expect = "Active".into();
+    let (events, lines) = run(&plan, 1).await;
+    read_back(&plan, &lines);
+    let ttc = events
+        .iter()
+        .find_map(|e| match &e.body {
+            Body::ContainmentMet {
+                ttc_ms,
+                reference_at,
+                contained_at,
+                ..
+            } => Some((*ttc_ms, contained_at < reference_at)),
+            _ => None,
+        })
+        .expect("contained");
+    assert_eq!(
+        ttc,
+        (0, true),
+        "held before the detection: no time to contain"
+    );
+}
+
+#[tokio::test]
+async fn clean_up_after_a_crash_appends_in_run_time_order_behind_a_fast_clock() {
+    let plan = plans()
+        .into_iter()
+        .find(|p| p.scenario.id == "compromised-access-key")
+        .expect("scenario");
+    // A virtual-time run started now: its events run minutes ahead of the wall clock.
+    let (events, lines) = run(&plan, 1).await;
+    // Its process died once the detection was in: the journal stops there.
+    let cut = events
+        .iter()
+        .position(|e| matches!(e.body, Body::DetectionMet { .. }))
+        .expect("detected")
+        + 1;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let text: String = lines[..cut].iter().map(|l| format!("{l}\n")).collect();
+    std::fs::write(dir.path().join(gameday_engine::journal::FILE_NAME), text).expect("write");
+    let (mut journal, contents) = Journal::resume(dir.path()).expect("resume");
+    let clock = Arc::new(Clock::virtual_at(chrono::Utc::now()));
+    let sim = SimAccount::new(1, Arc::new(DetectionModel::builtin()), clock);
+    gameday_engine::recover::recover(&contents, &mut journal, &sim, async || Ok(Vec::new()))
+        .await
+        .expect("recovers");
+    drop(journal);
+    let back = gameday_engine::journal::read(dir.path()).unwrap_or_else(|e| panic!("{e}"));
+    assert!(back.events.len() > cut, "clean-up appended");
+    assert!(matches!(
+        back.events.last().map(|e| &e.body),
+        Some(Body::RunEnded {
+            outcome: Outcome::Interrupted,
+            ..
+        })
+    ));
+    assert!(
+        back.events[cut..]
+            .iter()
+            .all(|e| e.t_ms >= events[cut - 1].t_ms)
+    );
+}

@@ -186,3 +186,37 @@ fn the_html_report_renders_in_chromium_without_errors_or_requests() {
     assert!(png.len() > 50_000, "screenshot of {} bytes", png.len());
     eprintln!("screenshot: {}", shot.display());
 }
+
+#[test]
+fn every_command_that_reads_journals_refuses_one_that_cannot_be_naming_its_line() {
+    // The committed passed run, its detection journaled at a run time of 2^63 - 1 ms.
+    let runs = tempfile::tempdir().unwrap();
+    let run_dir = runs.path().join("r1");
+    std::fs::create_dir(&run_dir).unwrap();
+    let text = std::fs::read_to_string(journals().join("passed/journal.jsonl")).unwrap();
+    let mut bad = String::new();
+    let mut line = 0;
+    for (i, l) in text.lines().enumerate() {
+        let mut v: serde_json::Value = serde_json::from_str(l).unwrap();
+        if v["event"] == "detection_met" && line == 0 {
+            v["t_ms"] = serde_json::json!(i64::MAX);
+            line = i + 1;
+        }
+        bad.push_str(&format!("{v}\n"));
+    }
+    let journal = run_dir.join("journal.jsonl");
+    std::fs::write(&journal, bad).unwrap();
+    let at = format!("{}:{line}: ", journal.display());
+    for args in [
+        vec!["report", s(&run_dir)],
+        vec!["report", s(runs.path()), "--format", "json"],
+        vec!["trend", s(runs.path())],
+        vec!["coverage", "--runs", s(runs.path())],
+        vec!["replay", s(&run_dir)],
+        vec!["cleanup", "--run", s(&run_dir)],
+    ] {
+        let o = run(&args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {}", stderr(&o));
+        assert!(stderr(&o).contains(&at), "{args:?}: {}", stderr(&o));
+    }
+}

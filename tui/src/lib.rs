@@ -24,6 +24,8 @@ mod cleanup;
 mod cli;
 mod commands;
 mod console;
+#[cfg(test)]
+mod journal_props;
 mod place;
 mod progress;
 mod schedule;

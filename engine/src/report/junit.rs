@@ -8,7 +8,8 @@ use quick_junit::{NonSuccessKind, Property, TestCase, TestCaseStatus, TestSuite}
 use std::time::Duration;
 
 fn duration(seconds: Option<f64>) -> Duration {
-    Duration::from_secs_f64(seconds.unwrap_or(0.0).max(0.0))
+    // Beyond what a `Duration` holds (or not a number): the longest, not a panic.
+    Duration::try_from_secs_f64(seconds.unwrap_or(0.0).max(0.0)).unwrap_or(Duration::MAX)
 }
 
 fn failure(kind: NonSuccessKind, ty: &str, message: String) -> TestCaseStatus {

@@ -103,7 +103,7 @@ pub struct DetectionView {
 impl DetectionView {
     /// Run time of its deadline, once its clock runs.
     pub fn deadline_ms(&self) -> Option<u64> {
-        self.t0_ms.map(|t| t + self.within_ms)
+        self.t0_ms.map(|t| t.saturating_add(self.within_ms))
     }
 }
 
@@ -123,7 +123,7 @@ pub struct ContainmentView {
 impl ContainmentView {
     /// Run time of its deadline, once its clock runs.
     pub fn deadline_ms(&self) -> Option<u64> {
-        self.reference_ms.map(|t| t + self.within_ms)
+        self.reference_ms.map(|t| t.saturating_add(self.within_ms))
     }
 }
 
@@ -237,7 +237,7 @@ impl Model {
                     d.detected_ms = Some(detected_ms);
                     d.status = Status::Met {
                         took_ms: *ttd_ms,
-                        in_time: *ttd_ms <= d.within_ms as i64,
+                        in_time: i128::from(*ttd_ms) <= i128::from(d.within_ms),
                     };
                     d.title = clean(title, false);
                 }
@@ -264,7 +264,7 @@ impl Model {
                 if let Some(c) = self.containments.iter_mut().find(|c| &c.id == id) {
                     c.status = Status::Met {
                         took_ms: *ttc_ms,
-                        in_time: *ttc_ms <= c.within_ms as i64,
+                        in_time: i128::from(*ttc_ms) <= i128::from(c.within_ms),
                     };
                 }
             }
@@ -326,11 +326,17 @@ impl Model {
         }
     }
 
+    /// The run's start: the first event's instant, or else this one's less its run time
+    /// (itself where that is no instant).
     fn start_utc(&self, e: &Event) -> chrono::DateTime<chrono::Utc> {
-        self.events
-            .first()
-            .map(|f| f.at)
-            .unwrap_or(e.at - chrono::Duration::milliseconds(e.t_ms as i64))
+        match self.events.first() {
+            Some(first) => first.at,
+            None => i64::try_from(e.t_ms)
+                .ok()
+                .and_then(chrono::TimeDelta::try_milliseconds)
+                .and_then(|t| e.at.checked_sub_signed(t))
+                .unwrap_or(e.at),
+        }
     }
 
     fn start(&mut self, run_id: &str, target: &TargetInfo, seed: u64, clock: &str, plan: &Plan) {

@@ -398,3 +398,43 @@ fn no_color_draws_without_colours() {
         "colours otherwise"
     );
 }
+
+#[test]
+fn a_replay_of_a_run_time_of_2_pow_63_does_not_panic() {
+    // Such a journal is refused when read; a replay folds events however they came.
+    let mut events = game_day("compromised-access-key");
+    let i = events
+        .iter()
+        .position(|e| matches!(e.body, Body::DetectionMet { .. }))
+        .unwrap();
+    for e in &mut events[i..] {
+        e.t_ms = i64::MAX as u64;
+    }
+    let mut r = Replay::new(&events, 4096.0, true);
+    r.advance(Duration::from_secs(3600));
+    for n in [events.len(), i + 1, 1, events.len()] {
+        r.seek(n);
+        screen(&r.model, &r.ui, 100, 30);
+        screen(&r.model, &r.ui, 80, 24);
+    }
+    assert_eq!(r.model.events().len(), events.len());
+}
+
+#[test]
+fn a_replay_with_a_deadline_past_any_clock_does_not_panic() {
+    let mut events = game_day("compromised-access-key");
+    let recon = events
+        .iter()
+        .position(|e| matches!(&e.body, Body::StepCompleted { step, .. } if step == "recon"))
+        .unwrap();
+    if let Body::RunStarted { plan, .. } = &mut events[0].body {
+        plan.scenario.detect[0].within = gameday_engine::duration::Duration::from_millis(1 << 63);
+    }
+    // Past T0, the detection pending, at the end of every clock.
+    for e in &mut events[recon + 1..] {
+        e.t_ms = u64::MAX;
+    }
+    let mut r = Replay::new(&events, 1.0, true);
+    r.seek(recon + 2);
+    screen(&r.model, &r.ui, 100, 30);
+}

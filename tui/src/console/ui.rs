@@ -465,7 +465,7 @@ fn countdown(deadline: Option<u64>, within_ms: u64, now: u64, t: &Theme) -> Span
     match deadline {
         None => Span::styled("waiting", t.dim),
         Some(d) if now <= d => Span::styled(format!("due in {}", span((d - now) as i64)), t.accent),
-        Some(d) if now <= d + within_ms => {
+        Some(d) if now <= d.saturating_add(within_ms) => {
             Span::styled(format!("late {}", span((now - d) as i64)), t.warn)
         }
         Some(_) => Span::styled("overdue", t.bad),

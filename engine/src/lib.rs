@@ -5,7 +5,8 @@
 //! [`sandbox::Sandbox`] (the simulator in [`sim`], or AWS); the [`run`] module drives the
 //! lifecycle and emits [`event::Event`]s that the [`journal`] records and the front ends
 //! display; [`score`] and [`report`] read the journal alone, and [`trend`] follows many
-//! runs over time. [`coverage`] maps the library onto ATT&CK.
+//! runs over time. [`coverage`] maps the library onto ATT&CK. [`text`] cleans what comes
+//! from outside the program before any front end shows it.
 
 pub mod autopilot;
 pub mod aws;
@@ -32,6 +33,7 @@ pub mod score;
 pub mod sim;
 pub mod steps;
 pub mod template;
+pub mod text;
 pub mod throttle;
 pub mod trend;
 pub mod yamldoc;

@@ -185,8 +185,7 @@ mod tests {
         let raw = serde_json::json!({"title": "a\u{9b}\", \u{202e}\u{7f}\u{1b}"}).to_string();
         let printed = escape_json(&raw);
         assert_eq!(
-            printed,
-            r#"{"title":"a\u009b\", \u202e\u007f\u001b"}"#,
+            printed, r#"{"title":"a\u009b\", \u202e\u007f\u001b"}"#,
             "the same document, nothing raw"
         );
         let back: Value = serde_json::from_str(&printed).unwrap_or_default();

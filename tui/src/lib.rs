@@ -1,5 +1,15 @@
 //! The `gameday` command line and its responder console. The binary is a thin `main`
 //! over [`main`]; the library exists so the console's benchmark can drive it.
+//!
+//! Everything it prints goes through [`term`], whose macros shadow the standard
+//! library's printing macros: see there why.
+
+// Printing that would go around `term`, refused. `term` comes first so that its macros
+// are the ones every module below sees.
+#![deny(clippy::print_stdout, clippy::print_stderr)]
+
+#[macro_use]
+mod term;
 
 mod analysis;
 mod cleanup;
@@ -18,9 +28,16 @@ pub fn main() -> i32 {
     let cli = cli::Cli::parse();
     let filter = tracing_subscriber::EnvFilter::try_from_env("GAMEDAY_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    // The log's formatter escapes ESC, BEL and the 8-bit controls in every value it
+    // prints, and colours its own output: it writes to standard error directly.
+    #[allow(
+        clippy::disallowed_methods,
+        reason = "tracing-subscriber escapes control characters in what it logs"
+    )]
+    let log_writer = std::io::stderr;
     tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
+        .with_writer(log_writer)
         .init();
     commands::dispatch(cli)
 }

@@ -667,11 +667,11 @@ impl Log {
             ),
             LogFormat::Json => eprintln!(
                 "{}",
-                serde_json::json!({
+                crate::term::json(&serde_json::json!({
                     "time": Utc::now().to_rfc3339(),
                     "plan": plan,
                     "message": message,
-                })
+                }))
             ),
         }
     }

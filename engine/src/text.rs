@@ -43,6 +43,11 @@ fn bidi_control(c: char) -> bool {
     matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
 }
 
+/// Whether [`clean`] with line breaks kept would change `s`.
+fn needs_cleaning(s: &str) -> bool {
+    s.chars().any(|c| unsafe_char(c) && c != '\n')
+}
+
 /// Does the cleaning, keeping what `keep` says of line breaks and tabs.
 fn strip(s: &str, keep: Keep) -> String {
     // Nearly every text is clean already: return it as it is.
@@ -97,30 +102,62 @@ fn skip_string(chars: &mut std::iter::Peekable<std::str::Chars<'_>>) {
     }
 }
 
-/// Every string of `value`, object keys included, [`clean`]ed with its line breaks
+/// Every string of `value`, object keys included, [`clean`]ed with their line breaks
 /// kept: a document built from journals holds no control character, whatever it was
-/// built from.
-pub fn clean_json(value: &mut Value) {
+/// built from. Returns whether anything changed.
+pub fn clean_json(value: &mut Value) -> bool {
     match value {
         Value::String(s) => {
-            if s.chars().any(unsafe_char) {
+            let dirty = needs_cleaning(s);
+            if dirty {
                 *s = clean(s, true);
             }
+            dirty
         }
-        Value::Array(items) => items.iter_mut().for_each(clean_json),
+        Value::Array(items) => items.iter_mut().fold(false, |d, v| clean_json(v) | d),
         Value::Object(map) => {
-            if map.keys().any(|k| k.chars().any(unsafe_char)) {
-                let entries = std::mem::take(map);
-                for (k, mut v) in entries {
+            if map.keys().any(|k| needs_cleaning(k)) {
+                for (k, mut v) in std::mem::take(map) {
                     clean_json(&mut v);
-                    map.insert(clean(&k, false), v);
+                    map.insert(clean(&k, true), v);
                 }
+                true
             } else {
-                map.values_mut().for_each(clean_json);
+                map.values_mut().fold(false, |d, v| clean_json(v) | d)
             }
         }
-        Value::Null | Value::Bool(_) | Value::Number(_) => {}
+        Value::Null | Value::Bool(_) | Value::Number(_) => false,
     }
+}
+
+/// Whether compact JSON text, as serde_json writes it, holds a string that [`clean_json`]
+/// would change other than by keeping its line breaks: a raw character `clean` removes,
+/// or an escape of a control character other than a line break. Far cheaper than
+/// reading the text back, so clean documents skip that.
+pub fn json_needs_cleaning(json: &str) -> bool {
+    let mut chars = json.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => match chars.next() {
+                Some('b' | 'f' | 't' | 'r') => return true,
+                // serde_json writes every other control below U+0020 as \u00XX.
+                Some('u') => {
+                    let hex: String = chars.by_ref().take(4).collect();
+                    if u32::from_str_radix(&hex, 16)
+                        .ok()
+                        .and_then(char::from_u32)
+                        .is_some_and(|c| unsafe_char(c) && c != '\n')
+                    {
+                        return true;
+                    }
+                }
+                _ => {}
+            },
+            c if unsafe_char(c) => return true,
+            _ => {}
+        }
+    }
+    false
 }
 
 /// JSON text with every character [`clean`] would remove written as a `\u` escape:
@@ -172,12 +209,38 @@ mod tests {
     }
 
     #[test]
+    fn json_needing_cleaning_is_told_from_the_text() {
+        let needs = |v: Value| json_needs_cleaning(&v.to_string());
+        assert!(!needs(
+            serde_json::json!({"a": "plain ünïcödé ✓", "b": ["x\ny"]})
+        ));
+        assert!(!needs(serde_json::json!({"path": "C:\\temp\\u0007"})));
+        for hostile in [
+            "\u{1b}[2J",
+            "\u{7}",
+            "a\tb",
+            "\r",
+            "\u{8}",
+            "\u{7f}",
+            "\u{9b}",
+            "\u{202e}",
+        ] {
+            assert!(needs(serde_json::json!({ "k": hostile })), "{hostile:?}");
+            assert!(
+                needs(serde_json::json!({ hostile: 1 })),
+                "{hostile:?} in a key"
+            );
+        }
+    }
+
+    #[test]
     fn json_is_cleaned_in_keys_and_values_and_escaped_when_printed() {
         let mut v = serde_json::json!({
             "t\u{1b}[2J": ["ok", "a\u{9b}31mb\nc"],
             "n": {"x": "\u{202e}y"},
         });
-        clean_json(&mut v);
+        assert!(clean_json(&mut v));
+        assert!(!clean_json(&mut v), "clean already");
         assert_eq!(
             v,
             serde_json::json!({"t": ["ok", "ab\nc"], "n": {"x": "y"}})

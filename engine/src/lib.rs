@@ -18,6 +18,7 @@ pub mod diag;
 pub mod duration;
 pub mod event;
 pub mod fanout;
+pub mod file;
 pub mod journal;
 pub mod library;
 pub mod locate;

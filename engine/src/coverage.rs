@@ -12,6 +12,7 @@ use crate::event::Outcome;
 use crate::report::html::{outcome_class, page};
 use crate::scenario::Scenario;
 use crate::score::Summary;
+use crate::text::clean;
 use crate::trend::{TEXT_WIDTH, fit, wrap};
 use chrono::{DateTime, Utc};
 use maud::{Markup, html};
@@ -444,17 +445,19 @@ pub struct LibraryScenario {
 
 impl From<&Scenario> for LibraryScenario {
     fn from(s: &Scenario) -> Self {
+        // Scenario files are data like journals: their text is cleaned here, as
+        // journals' is when their summaries are built.
         LibraryScenario {
-            id: s.id.clone(),
-            title: s.title.clone(),
-            mitre: s.mitre.clone(),
+            id: clean(&s.id, false),
+            title: clean(&s.title, false),
+            mitre: s.mitre.iter().map(|m| clean(m, false)).collect(),
         }
     }
 }
 
 impl Coverage {
-    /// The coverage of `scenarios`; with `runs`, the latest run of each scenario (by start
-    /// time, then run id) decides its result.
+    /// The coverage of `scenarios`; with `runs` (read with [`Summary::of_journal`]), the
+    /// latest run of each scenario (by start time, then run id) decides its result.
     pub fn new(attack: &Attack, scenarios: &[LibraryScenario], runs: Option<&[Summary]>) -> Self {
         let mut scenarios: Vec<&LibraryScenario> = scenarios.iter().collect();
         scenarios.sort_by(|a, b| a.id.cmp(&b.id));

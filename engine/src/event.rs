@@ -23,6 +23,34 @@ pub struct Event {
     pub body: Body,
 }
 
+impl Event {
+    /// The event with every string in it — ids, titles, reasons, notes, step outputs, the
+    /// embedded scenario and runbook, object keys too — cleaned by
+    /// [`text::clean`](crate::text::clean), line breaks kept. Reports are built from
+    /// cleaned events, so that nothing a journal holds puts a control character into one.
+    pub fn cleaned(&self) -> Event {
+        // Written as the journal writes it; read back only when something needs cleaning.
+        let cleaned = serde_json::to_string(self).and_then(|json| {
+            if !crate::text::json_needs_cleaning(&json) {
+                return Ok(None);
+            }
+            let mut v: Value = serde_json::from_str(&json)?;
+            crate::text::clean_json(&mut v);
+            serde_json::from_value(v).map(Some)
+        });
+        match cleaned {
+            Ok(Some(e)) => e,
+            Ok(None) => self.clone(),
+            // Only a field whose reader refuses its cleaned text can fail, and the
+            // journal's own fields take any text; keep the event rather than lose it.
+            Err(e) => {
+                tracing::warn!("event {} left as it is: {e}", self.seq);
+                self.clone()
+            }
+        }
+    }
+}
+
 /// The lifecycle phases.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]

@@ -213,10 +213,8 @@ impl StateDir {
     ) -> std::io::Result<()> {
         std::fs::create_dir_all(&self.dir)?;
         let path = self.dir.join(Self::name(plan, shard, "json"));
-        let tmp = path.with_extension("json.new");
         let text = serde_json::to_string(&State { last: Some(moment) })?;
-        std::fs::write(&tmp, text)?;
-        std::fs::rename(tmp, path)
+        crate::file::replace(&path, text)
     }
 }
 

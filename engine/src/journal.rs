@@ -170,6 +170,14 @@ pub struct Contents {
 }
 
 impl Contents {
+    /// The journal as reports read it: every event [`cleaned`](Event::cleaned).
+    pub fn cleaned(&self) -> Contents {
+        Contents {
+            events: self.events.iter().map(Event::cleaned).collect(),
+            torn_tail: self.torn_tail,
+        }
+    }
+
     /// Whether this is a run's journal: it starts with `run_started`, which embeds the
     /// plan every reader needs.
     pub fn is_run(&self) -> bool {

@@ -5,7 +5,8 @@
 //! [`sandbox::Sandbox`] (the simulator in [`sim`], or AWS); the [`run`] module drives the
 //! lifecycle and emits [`event::Event`]s that the [`journal`] records and the front ends
 //! display; [`score`] and [`report`] read the journal alone, and [`trend`] follows many
-//! runs over time. [`coverage`] maps the library onto ATT&CK.
+//! runs over time. [`coverage`] maps the library onto ATT&CK. [`text`] cleans what comes
+//! from outside the program before any front end shows it.
 
 pub mod abort;
 pub mod autopilot;
@@ -19,6 +20,7 @@ pub mod diag;
 pub mod duration;
 pub mod event;
 pub mod fanout;
+pub mod file;
 pub mod journal;
 pub mod library;
 pub mod live;
@@ -40,6 +42,7 @@ pub mod share;
 pub mod sim;
 pub mod steps;
 pub mod template;
+pub mod text;
 pub mod throttle;
 pub mod trend;
 pub mod yamldoc;

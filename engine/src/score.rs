@@ -289,6 +289,16 @@ impl Summary {
         }
     }
 
+    /// The summary of a journal, for analyses of many runs: built from its
+    /// [cleaned](crate::journal::Contents::cleaned) events, so that no text in it holds a
+    /// control character, and saying whether its last line was torn. `None` when it is
+    /// not a run's journal.
+    pub fn of_journal(contents: &crate::journal::Contents) -> Option<Summary> {
+        let mut s = Summary::try_from_events(&contents.cleaned().events)?;
+        s.torn_journal = contents.torn_tail;
+        Some(s)
+    }
+
     /// Computes the summary; `None` when the events do not start with `run_started`.
     pub fn try_from_events(events: &[Event]) -> Option<Summary> {
         let first = events.first()?;

@@ -312,7 +312,8 @@ fn round3(x: f64) -> f64 {
 }
 
 impl Trend {
-    /// The trend of the runs `filter` keeps. A run id seen twice counts once.
+    /// The trend of the runs `filter` keeps, of `summaries` read with
+    /// [`Summary::of_journal`]. A run id seen twice counts once.
     pub fn new(summaries: &[Summary], filter: &Filter) -> Trend {
         let mut seen = HashSet::new();
         let mut runs: Vec<&Summary> = summaries
@@ -337,7 +338,11 @@ impl Trend {
         Trend {
             kind: "gameday-trend".to_owned(),
             version: TREND_VERSION,
-            scenario_filter: filter.scenario.clone(),
+            // Typed on the command line, but written into documents like the rest.
+            scenario_filter: filter
+                .scenario
+                .as_deref()
+                .map(|s| crate::text::clean(s, false)),
             since: filter.since,
             runs_read,
             runs: runs.len(),

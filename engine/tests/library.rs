@@ -272,7 +272,7 @@ async fn clean_up_after_a_crash_appends_in_run_time_order_behind_a_fast_clock() 
     let (mut journal, contents) = Journal::resume(dir.path()).expect("resume");
     let clock = Arc::new(Clock::virtual_at(chrono::Utc::now()));
     let sim = SimAccount::new(1, Arc::new(DetectionModel::builtin()), clock);
-    gameday_engine::recover::recover(&contents, &mut journal, &sim, async || Ok(Vec::new()))
+    gameday_engine::recover::recover(&contents, &mut journal, &sim)
         .await
         .expect("recovers");
     drop(journal);

@@ -240,3 +240,194 @@ fn long_journals_keep_the_html_small_but_every_failure_and_note() {
     let md = Report::from_journals(&[c]).render(Format::Markdown);
     assert!(!md.contains("left out"), "Markdown keeps every row");
 }
+
+/// Links, an image, markup and every kind of control character a terminal or a
+/// renderer would act on, as a journal may carry them in any text.
+const HOSTILE: &str = "![x](http://evil/x.png) [c](javascript:alert(1)) <img src=x> \
+    *em* `code` # 1. \u{1b}[2J\u{1b}]0;pwned\u{7}\u{9b}31m\u{0}\u{8}\u{7f}\u{85}\u{202e}end";
+
+/// The `missed` run with hostile text wherever data goes into a report: the scenario's
+/// title and summary, a runbook step's title and hint, a finding's title, a responder's
+/// note (on two lines), a failed step's id and error, a responder action's error and
+/// inputs.
+fn hostile_journal() -> Contents {
+    use gameday_engine::event::{Actor, Body, Event};
+    let mut c = read("missed");
+    for e in &mut c.events {
+        match &mut e.body {
+            Body::RunStarted { plan, .. } => {
+                plan.scenario.title = format!("Title {HOSTILE}");
+                plan.scenario.summary = format!("{HOSTILE} summary");
+                let runbook = plan.runbook.as_mut().unwrap();
+                for step in runbook.phases.iter_mut().flat_map(|p| p.steps.iter_mut()) {
+                    step.title = format!("Step {HOSTILE}");
+                    step.hint = Some(format!("Hint {HOSTILE}"));
+                }
+            }
+            Body::DetectionMet { title, .. } => *title = format!("Finding {HOSTILE}"),
+            Body::NoteAdded { text, .. } => *text = format!("first line\n{HOSTILE}"),
+            _ => {}
+        }
+    }
+    let last = c.events.last().unwrap().clone();
+    let mut with = serde_json::Map::new();
+    with.insert(format!("key {HOSTILE}"), serde_json::json!(HOSTILE));
+    let extra = [
+        Body::StepFailed {
+            step: format!("step {HOSTILE}"),
+            error: format!("error {HOSTILE}"),
+        },
+        Body::ResponderAction {
+            by: Actor::Responder,
+            runbook_step: "deactivate-key".into(),
+            action: format!("iam.update_access_key {HOSTILE}"),
+            with,
+            ok: false,
+            error: Some(format!("denied {HOSTILE}")),
+        },
+    ];
+    let at = c.events.len() - 1;
+    for (i, body) in extra.into_iter().enumerate() {
+        let e = Event {
+            seq: 0,
+            body,
+            ..last.clone()
+        };
+        c.events.insert(at + i, e);
+    }
+    c
+}
+
+/// Control characters in `text` other than line breaks, and bidirectional overrides.
+fn controls(text: &str) -> Vec<String> {
+    text.chars()
+        .filter(|c| (c.is_control() && *c != '\n') || ('\u{202a}'..='\u{202e}').contains(c))
+        .map(|c| format!("U+{:04X}", u32::from(c)))
+        .collect()
+}
+
+/// Every string of a JSON document, keys included.
+fn strings(v: &serde_json::Value, out: &mut Vec<String>) {
+    match v {
+        serde_json::Value::String(s) => out.push(s.clone()),
+        serde_json::Value::Array(a) => a.iter().for_each(|v| strings(v, out)),
+        serde_json::Value::Object(m) => {
+            for (k, v) in m {
+                out.push(k.clone());
+                strings(v, out);
+            }
+        }
+        _ => {}
+    }
+}
+
+#[test]
+fn hostile_text_in_a_journal_becomes_no_link_image_markup_or_control_character_in_any_format() {
+    use pulldown_cmark::{Event, Options, Parser, Tag};
+    let hostile = hostile_journal();
+    for (what, r) in [
+        (
+            "one run",
+            Report::from_journals(std::slice::from_ref(&hostile)),
+        ),
+        (
+            "combined",
+            Report::from_journals(&[hostile.clone(), read("passed")]),
+        ),
+    ] {
+        for format in Format::ALL {
+            let out = r.render(format);
+            let found = controls(&out);
+            assert!(found.is_empty(), "{what}, {format:?}: {found:?}");
+        }
+        // Markdown, read as a renderer reads it: no image, no link, no HTML, and the
+        // note's text shown as it was typed.
+        let md = r.render(Format::Markdown);
+        let mut shown = String::new();
+        for event in Parser::new_ext(&md, Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH) {
+            match event {
+                Event::Start(Tag::Image { dest_url, .. }) => {
+                    panic!("{what}: an image from {dest_url} in\n{md}")
+                }
+                Event::Start(Tag::Link { dest_url, .. }) => {
+                    panic!("{what}: a link to {dest_url} in\n{md}")
+                }
+                Event::Html(h) | Event::InlineHtml(h) => panic!("{what}: HTML {h} in\n{md}"),
+                Event::Start(Tag::Emphasis | Tag::Strikethrough) => {
+                    panic!("{what}: emphasis from data in\n{md}")
+                }
+                Event::Text(t) | Event::Code(t) => shown.push_str(&t),
+                _ => {}
+            }
+        }
+        let visible =
+            "![x](http://evil/x.png) [c](javascript:alert(1)) <img src=x> *em* `code` # 1. end";
+        for prefix in [
+            "first line ",
+            "Title ",
+            "Finding ",
+            "Hint ",
+            "error ",
+            "denied ",
+        ] {
+            assert!(
+                shown.contains(&format!("{prefix}{visible}")),
+                "{what}: {prefix}… is not shown as written in\n{shown}"
+            );
+        }
+        assert!(shown.contains(&format!("{visible} summary")), "{shown}");
+        // HTML: text, not markup.
+        let html = r.render(Format::Html);
+        assert!(!html.contains("<img"), "{what}");
+        assert!(
+            html.contains("![x](http://evil/x.png) [c](javascript:alert(1)) &lt;img src=x&gt;")
+        );
+        // JSON: every string, key or value, free of control characters but line breaks,
+        // and the note keeps its two lines.
+        let json: serde_json::Value = serde_json::from_str(&r.render(Format::Json)).unwrap();
+        let mut all = Vec::new();
+        strings(&json, &mut all);
+        for s in &all {
+            assert!(controls(s).is_empty(), "{what}: JSON string {s:?}");
+        }
+        assert!(
+            all.iter().any(|s| s.starts_with("first line\n![x]")),
+            "{what}"
+        );
+        // JUnit: still read by a JUnit parser.
+        junit_counts(&r.render(Format::Junit));
+    }
+    // Trends and coverage are built from the same journals.
+    let summary = gameday_engine::score::Summary::of_journal(&hostile).unwrap();
+    let trend = gameday_engine::trend::Trend::new(
+        std::slice::from_ref(&summary),
+        &gameday_engine::trend::Filter::default(),
+    );
+    let attack = gameday_engine::coverage::Attack::builtin().unwrap();
+    let Some(gameday_engine::event::Body::RunStarted { plan, .. }) =
+        hostile.events.first().map(|e| &e.body)
+    else {
+        panic!("a run's journal")
+    };
+    let library = [gameday_engine::coverage::LibraryScenario::from(
+        &plan.scenario,
+    )];
+    let coverage = gameday_engine::coverage::Coverage::new(attack, &library, Some(&[summary]));
+    for (what, out) in [
+        ("trend text", trend.to_text()),
+        ("trend html", trend.to_html()),
+        ("trend json", trend.to_json()),
+        ("coverage text", coverage.to_text()),
+        ("coverage html", coverage.to_html()),
+        ("coverage json", coverage.to_json()),
+    ] {
+        let found = controls(&out);
+        assert!(found.is_empty(), "{what}: {found:?}");
+        if what.ends_with("html") {
+            assert!(!out.contains("<img"), "{what}");
+        }
+        if what.starts_with("trend") {
+            assert!(out.contains("Title ![x]"), "{what} shows the title:\n{out}");
+        }
+    }
+}

@@ -590,3 +590,185 @@ fn every_command_ends_quietly_when_its_reader_goes_away() {
         assert!(j.contains("\"event\":\"run_ended\""), "{j}");
     }
 }
+
+/// What a terminal would act on in `bytes`: ESC, BEL, the 8-bit CSI byte, and 8-bit
+/// control characters however encoded. Empty when the output is safe to print.
+fn terminal_controls(bytes: &[u8]) -> Vec<String> {
+    let mut found: Vec<String> = bytes
+        .iter()
+        .enumerate()
+        .filter(|(_, b)| matches!(b, 0x1b | 0x07 | 0x9b))
+        .map(|(i, b)| format!("byte {b:#04x} at {i}"))
+        .collect();
+    found.extend(
+        String::from_utf8_lossy(bytes)
+            .chars()
+            .filter(|c| ('\u{80}'..='\u{9f}').contains(c))
+            .map(|c| format!("U+{:04X}", u32::from(c))),
+    );
+    found
+}
+
+/// A library whose scenario and runbook carry escape sequences where text goes (title,
+/// summary, a step's description, a parameter's default the plan prints, runbook step
+/// titles and hints), and a broken scenario whose error quotes a hostile value.
+fn hostile_library(dir: &std::path::Path) -> std::path::PathBuf {
+    const HOSTILE: &str = r#"\e[2J\e]0;pwned\a\x9b31m\a"#;
+    let scenarios = dir.join("scenarios");
+    let runbooks = dir.join("runbooks");
+    std::fs::create_dir_all(&scenarios).expect("mkdir");
+    std::fs::create_dir_all(&runbooks).expect("mkdir");
+    let original = std::fs::read_to_string(repo().join("scenarios/compromised-access-key.yaml"))
+        .expect("the scenario");
+    let mut evil = original
+        .replace("id: compromised-access-key", "id: hostile-text")
+        .replace(
+            "title: Compromised IAM access key used for reconnaissance",
+            &format!(r#"title: "Evil{HOSTILE} title""#),
+        )
+        .replace(
+            "summary: >-\n  A long-lived",
+            &format!("summary: \"Summary{HOSTILE} here\"\nx-old-summary: >-\n  A long-lived"),
+        )
+        .replace(
+            r#"default: "aws-cli/2.15.0 md/kali""#,
+            &format!(r#"default: "aws-cli/2.15.0 md/kali{HOSTILE}""#),
+        )
+        .replace(
+            "    action: iam.create_user\n",
+            &format!("    action: iam.create_user\n    description: \"Victim{HOSTILE}\"\n"),
+        );
+    // The old summary, renamed, would be an unknown key: drop it.
+    if let (Some(a), Some(b)) = (evil.find("x-old-summary"), evil.find("mitre:")) {
+        evil.replace_range(a..b, "");
+    }
+    assert!(evil.contains("Evil\\e[2J"), "the title was replaced");
+    let path = scenarios.join("hostile-text.yaml");
+    let broken = evil.replace("id: hostile-text", "id: broken").replacen(
+        "action: iam.create_user",
+        &format!(r#"action: "iam.create_user{HOSTILE}""#),
+        1,
+    );
+    std::fs::write(scenarios.join("broken.yaml"), broken).expect("write");
+    std::fs::write(&path, evil).expect("write the scenario");
+    let runbook = std::fs::read_to_string(repo().join("runbooks/compromised-iam-credentials.yaml"))
+        .expect("the runbook")
+        .replace(
+            "title: Deactivate the access key",
+            &format!(r#"title: "Deactivate{HOSTILE} the key""#),
+        );
+    std::fs::write(runbooks.join("compromised-iam-credentials.yaml"), runbook).expect("write");
+    path
+}
+
+#[test]
+fn escape_sequences_from_scenarios_and_journals_never_reach_the_terminal() {
+    let lib = tempfile::tempdir().expect("tempdir");
+    let runs = tempfile::tempdir().expect("tempdir");
+    let scenario = hostile_library(lib.path());
+    let (lib_dir, runs_dir, scenario) = (
+        lib.path().to_str().expect("utf-8"),
+        runs.path().to_str().expect("utf-8"),
+        scenario.to_str().expect("utf-8"),
+    );
+    let commands: Vec<Vec<&str>> = vec![
+        vec!["list", "--library", lib_dir],
+        vec!["validate", "--library", lib_dir, scenario],
+        vec!["validate", "--library", lib_dir],
+        vec![
+            "run",
+            scenario,
+            "--library",
+            lib_dir,
+            "--virtual",
+            "--autopilot",
+            "--runs-dir",
+            runs_dir,
+        ],
+        vec![
+            "run",
+            scenario,
+            "--library",
+            lib_dir,
+            "--virtual",
+            "--json",
+            "--runs-dir",
+            runs_dir,
+        ],
+        vec!["plan", scenario, "--library", lib_dir],
+        vec!["trend", runs_dir],
+        vec!["coverage", "--library", lib_dir, "--runs", runs_dir],
+        vec!["report", runs_dir],
+        vec!["report", runs_dir, "--format", "json"],
+    ];
+    // Every leak, so that a failure names every command that lets one through.
+    let mut leaks = Vec::new();
+    let mut unshown = Vec::new();
+    for args in &commands {
+        let o = run(args);
+        for (stream, bytes) in [("stdout", &o.stdout), ("stderr", &o.stderr)] {
+            let found = terminal_controls(bytes);
+            if !found.is_empty() {
+                leaks.push(format!(
+                    "gameday {}: {} on {stream}",
+                    args.join(" "),
+                    found.join(", ")
+                ));
+            }
+        }
+        // Each command did its work and showed the text, cleaned.
+        let shown = format!("{}{}", stdout(&o), stderr(&o));
+        let expected = match args[0] {
+            "list" | "trend" => "Evil title",
+            "run" if args.contains(&"--json") => "\"scenario\":\"hostile-text\"",
+            "run" => "(Evil title)",
+            "plan" => "md/kali",
+            "validate" if args.len() == 3 => "unknown step kind `iam.create_user`",
+            _ => "",
+        };
+        if !shown.contains(expected) {
+            unshown.push(format!(
+                "gameday {}: no {expected:?} in\n{shown}",
+                args.join(" ")
+            ));
+        }
+    }
+    assert!(leaks.is_empty(), "{}", leaks.join("\n"));
+    assert!(unshown.is_empty(), "{}", unshown.join("\n"));
+}
+
+#[test]
+fn escape_sequences_from_the_configuration_never_reach_the_terminal() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = dir.path().join("gameday.yaml");
+    std::fs::write(
+        &config,
+        r#"targets:
+  - name: sandbox
+    kind: aws
+    profile: "prof\e]0;pwned\a\x9b31m"
+    regions: [eu-west-1]
+    allowed_accounts: ["012345678901"]
+plans:
+  - name: weekly
+    schedule: { cron: "0 10 * * TUE", timezone: Europe/Berlin }
+    scenarios: ["evil\e[2Jx"]
+    targets: [{ target: sandbox }]
+    team: "blue\e[2J\a"
+"#,
+    )
+    .expect("write the configuration");
+    let config = config.to_str().expect("utf-8");
+    for (args, shown) in [
+        (vec!["target", "list", "--config", config], "profile prof;"),
+        (vec!["schedule", "list", "--config", config], "team blue"),
+    ] {
+        let o = run(&args);
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+        for bytes in [&o.stdout, &o.stderr] {
+            let found = terminal_controls(bytes);
+            assert!(found.is_empty(), "gameday {}: {found:?}", args.join(" "));
+        }
+        assert!(stdout(&o).contains(shown), "{}", stdout(&o));
+    }
+}

@@ -220,3 +220,32 @@ fn every_command_that_reads_journals_refuses_one_that_cannot_be_naming_its_line(
         assert!(stderr(&o).contains(&at), "{args:?}: {}", stderr(&o));
     }
 }
+
+/// A report planted as a symbolic link to a file outside the run directory is replaced,
+/// and the file it pointed at is left as it was.
+#[cfg(unix)]
+#[test]
+fn a_report_that_is_a_symlink_is_replaced_never_followed() {
+    let out = tempfile::tempdir().unwrap();
+    let outside = tempfile::tempdir().unwrap();
+    let precious = outside.path().join("precious.txt");
+    std::fs::write(&precious, "keep me").unwrap();
+    for f in ["report.md", "junit.xml"] {
+        std::os::unix::fs::symlink(&precious, out.path().join(f)).unwrap();
+    }
+    let o = run(&[
+        "report",
+        s(&journals().join("passed")),
+        "--format",
+        "md,junit",
+        "--out",
+        s(out.path()),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(std::fs::read_to_string(&precious).unwrap(), "keep me");
+    for f in ["report.md", "junit.xml"] {
+        let path = out.path().join(f);
+        assert!(std::fs::symlink_metadata(&path).unwrap().is_file(), "{f}");
+        assert!(std::fs::read_to_string(&path).unwrap().len() > 100, "{f}");
+    }
+}

@@ -63,11 +63,7 @@ pub(crate) fn read_journals(paths: &[PathBuf]) -> Result<Vec<journal::Contents>,
 fn read_runs(paths: &[PathBuf]) -> Result<Vec<Summary>, i32> {
     Ok(read_journals(paths)?
         .into_iter()
-        .filter_map(|c| {
-            let mut s = Summary::try_from_events(&c.events)?;
-            s.torn_journal = c.torn_tail;
-            Some(s)
-        })
+        .filter_map(|c| Summary::of_journal(&c))
         .collect())
 }
 
@@ -83,7 +79,7 @@ fn emit(text: &str, out: Option<&Path>) -> i32 {
         eprintln!("error: --out {}: {e}", path.display());
         return BAD_INPUT;
     }
-    match std::fs::write(path, text) {
+    match gameday_engine::file::replace(path, text) {
         Ok(()) => {
             println!("{}", path.display());
             0

@@ -3,6 +3,7 @@
 use crate::cli::{Cli, Command, ReportFormat, RunArgs, SchemaKind, TargetArgs};
 use crate::place::{Opened, Place};
 use crate::progress::Progress;
+use crate::term;
 use gameday_engine::autopilot::AutopilotConfig;
 use gameday_engine::clock::ClockMode;
 use gameday_engine::event::Outcome;
@@ -108,7 +109,9 @@ fn list(library: &Path, json: bool) -> i32 {
                 if json {
                     println!(
                         "{}",
-                        json!({"id": s.id, "title": s.title, "severity": s.severity.as_str(), "mitre": s.mitre, "tags": s.tags, "runbook": s.runbook, "file": f})
+                        term::json(
+                            &json!({"id": s.id, "title": s.title, "severity": s.severity.as_str(), "mitre": s.mitre, "tags": s.tags, "runbook": s.runbook, "file": f})
+                        )
                     );
                 } else {
                     rows.push([
@@ -161,8 +164,7 @@ fn steps_cmd(json: bool) -> i32 {
         let checks: Vec<_> = checks::CHECKS.iter().collect();
         println!(
             "{}",
-            serde_json::to_string_pretty(&json!({"steps": kinds, "checks": checks}))
-                .unwrap_or_default()
+            term::json_pretty(&json!({"steps": kinds, "checks": checks}))
         );
         return 0;
     }
@@ -212,7 +214,7 @@ fn schema(kind: SchemaKind) -> i32 {
         SchemaKind::Runbook => library::runbook_schema(),
         SchemaKind::Report => report::schema(),
     };
-    println!("{}", serde_json::to_string_pretty(&s).unwrap_or_default());
+    println!("{}", term::json_pretty(&s));
     0
 }
 
@@ -502,13 +504,10 @@ pub(crate) fn install_signal_handlers(handle: Arc<AbortHandle>, quiet: bool) {
     let h = handle.clone();
     tokio::spawn(async move {
         if tokio::signal::ctrl_c().await.is_ok() {
-            // Abort first, and never panic on a closed stderr: clean-up must happen.
+            // Abort first; printing never panics on a closed stderr (see `term`).
             h.abort("interrupted (Ctrl-C)");
             if !quiet {
-                let _ = writeln!(
-                    std::io::stderr(),
-                    "\ninterrupted: ending the run and cleaning up…"
-                );
+                eprintln!("\ninterrupted: ending the run and cleaning up…");
             }
         }
     });
@@ -519,10 +518,7 @@ pub(crate) fn install_signal_handlers(handle: Arc<AbortHandle>, quiet: bool) {
             term.recv().await;
             handle.abort("terminated (SIGTERM)");
             if !quiet {
-                let _ = writeln!(
-                    std::io::stderr(),
-                    "terminated: ending the run and cleaning up…"
-                );
+                eprintln!("terminated: ending the run and cleaning up…");
             }
         }
     });
@@ -624,7 +620,7 @@ async fn run_all(
                     let realtime = !matches!(mode, ClockMode::Virtual);
                     printer = Some(tokio::spawn(async move {
                         let mut progress = Progress::default();
-                        let mut stderr = std::io::stderr();
+                        let mut stderr = crate::term::stderr();
                         let mut tick = tokio::time::interval(std::time::Duration::from_secs(10));
                         tick.tick().await;
                         loop {
@@ -650,7 +646,7 @@ async fn run_all(
             match result {
                 Ok((summary, run_dir)) => {
                     if args.json {
-                        println!("{}", summary_json(&summary, &run_dir));
+                        println!("{}", term::json(&summary_json(&summary, &run_dir)));
                     } else if !args.quiet && args.repeat > 1 {
                         eprintln!(
                             "{} seed {seed}: {} {:.1} ({})",
@@ -1030,7 +1026,7 @@ fn write_report(
         .iter()
         .map(|f| {
             let path = dir.join(f.file_name());
-            let written = std::fs::write(&path, rep.render(*f));
+            let written = gameday_engine::file::replace(&path, rep.render(*f));
             (path, written)
         })
         .collect()

@@ -1,23 +1,15 @@
 //! The `gameday` command line and its responder console. The binary is a thin `main`
 //! over [`main`]; the library exists so the console's benchmark can drive it.
+//!
+//! Everything it prints goes through [`term`], whose macros shadow the standard
+//! library's printing macros: see there why.
 
-// `print!` and `println!` of this crate, shadowing the standard library's: standard
-// output may be a pipe whose reader has gone (`gameday steps | head`), and the standard
-// ones panic then. See `stdout`.
-macro_rules! print {
-    ($($arg:tt)*) => {
-        $crate::stdout::write(format_args!($($arg)*), false)
-    };
-}
+// Printing that would go around `term`, refused. `term` comes first so that its macros
+// are the ones every module below sees.
+#![deny(clippy::print_stdout, clippy::print_stderr)]
 
-macro_rules! println {
-    () => {
-        $crate::stdout::write(format_args!(""), true)
-    };
-    ($($arg:tt)*) => {
-        $crate::stdout::write(format_args!($($arg)*), true)
-    };
-}
+#[macro_use]
+mod term;
 
 mod analysis;
 mod cleanup;
@@ -50,12 +42,19 @@ pub fn main() -> i32 {
     };
     let filter = tracing_subscriber::EnvFilter::try_from_env("GAMEDAY_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    // The log's formatter escapes ESC, BEL and the 8-bit controls in every value it
+    // prints, and colours its own output: it writes to standard error directly.
+    #[allow(
+        clippy::disallowed_methods,
+        reason = "tracing-subscriber escapes control characters in what it logs"
+    )]
+    let log_writer = std::io::stderr;
     // Colour only where a person reads it: on a terminal, and not under NO_COLOR. Logs
     // that go to a file or a CI log stay plain text.
-    let colour = std::io::IsTerminal::is_terminal(&std::io::stderr()) && !console::no_color();
+    let colour = std::io::IsTerminal::is_terminal(&log_writer()) && !console::no_color();
     tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
+        .with_writer(log_writer)
         .with_ansi(colour)
         .init();
     stdout::finish(commands::dispatch(cli))

@@ -496,7 +496,7 @@ fn write_calls(dir: &Path, stats: &[CallStats], shard: Option<Shard>) {
     };
     let body = serde_json::json!({ "accounts": accounts });
     let text = serde_json::to_string_pretty(&body).unwrap_or_default();
-    if let Err(e) = std::fs::write(dir.join(&name), text + "\n") {
+    if let Err(e) = gameday_engine::file::replace(&dir.join(&name), text + "\n") {
         eprintln!("warning: {}: {e}", dir.join(name).display());
     }
 }
@@ -670,11 +670,11 @@ impl Log {
             ),
             LogFormat::Json => eprintln!(
                 "{}",
-                serde_json::json!({
+                crate::term::json(&serde_json::json!({
                     "time": Utc::now().to_rfc3339(),
                     "plan": plan,
                     "message": message,
-                })
+                }))
             ),
         }
     }

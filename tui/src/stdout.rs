@@ -1,11 +1,11 @@
 //! Standard output that may go away. `gameday steps | head` closes the pipe after ten
 //! lines; Rust's own `print!` panics on the next write. Every `print!` and `println!` of
-//! this crate goes through [`write`] instead (see the macros in `lib.rs`): once the reader
+//! this crate goes through [`crate::term::out`] instead, which asks [`open`] first and
+//! tells [`lost`] when a write fails: once the reader
 //! is gone, output is dropped quietly and the command carries on to its end (a run still
 //! cleans up, `cleanup` still removes what it found), then exits as a program ended by a
 //! closed pipe does, 141 (128 + SIGPIPE), unless it failed otherwise.
 
-use std::fmt;
 use std::io::{ErrorKind, Write};
 use std::sync::atomic::{AtomicU8, Ordering};
 
@@ -24,22 +24,9 @@ pub const CLOSED_PIPE: i32 = 128 + 13;
 /// Exit code when standard output cannot be written for another reason.
 const CANNOT_WRITE: i32 = 3;
 
-/// Writes `args`, and a newline if `newline`, to standard output, unless it is gone.
-pub fn write(args: fmt::Arguments<'_>, newline: bool) {
-    if STATE.load(Ordering::Relaxed) != OPEN {
-        return;
-    }
-    let mut out = std::io::stdout().lock();
-    let written = out.write_fmt(args).and_then(|()| {
-        if newline {
-            out.write_all(b"\n")
-        } else {
-            Ok(())
-        }
-    });
-    if let Err(e) = written {
-        lost(&e);
-    }
+/// Whether standard output still takes what is written.
+pub fn open() -> bool {
+    STATE.load(Ordering::Relaxed) == OPEN
 }
 
 /// Records that writing to standard output failed with `e`; says so on standard error
@@ -51,10 +38,7 @@ pub fn lost(e: &std::io::Error) {
         FAILED
     };
     if STATE.swap(state, Ordering::Relaxed) == OPEN && state == FAILED {
-        let _ = writeln!(
-            std::io::stderr(),
-            "error: cannot write to standard output: {e}"
-        );
+        eprintln!("error: cannot write to standard output: {e}");
     }
 }
 
@@ -63,7 +47,7 @@ pub fn lost(e: &std::io::Error) {
 /// output could not be written, unless `code` already says the command failed.
 pub fn finish(code: i32) -> i32 {
     if STATE.load(Ordering::Relaxed) == OPEN
-        && let Err(e) = std::io::stdout().lock().flush()
+        && let Err(e) = crate::term::stdout().flush()
     {
         lost(&e);
     }

@@ -676,6 +676,7 @@ mod tests {
                 action: "gameday cleanup".into(),
                 ok: true,
                 error: None,
+                not_ours: false,
             },
         ));
         e.push(next(
@@ -683,6 +684,8 @@ mod tests {
             Body::CleanupFinished {
                 reverted: 1,
                 failed: 0,
+                not_ours: 0,
+                remaining: Some(Vec::new()),
             },
         ));
         assert_eq!(check(&e), Ok(()));

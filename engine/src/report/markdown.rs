@@ -4,21 +4,89 @@ use super::{Report, RunReport, by_name, human, time};
 use crate::event::TimeSource;
 use std::fmt::Write;
 
-/// Escapes text for a Markdown table cell or a line of prose: no line breaks, no
-/// table pipes, no HTML.
-fn cell(s: &str) -> String {
-    let mut o = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '|' => o.push_str("\\|"),
-            '<' => o.push_str("&lt;"),
-            '>' => o.push_str("&gt;"),
-            '\n' | '\r' => o.push(' '),
-            c if c.is_control() => {}
-            c => o.push(c),
+/// Text from data (a title, an id, a reason, a note, an error) as inline Markdown that
+/// reads as it was written: on one line, and with every character Markdown or HTML would
+/// act on escaped, so that nothing in it becomes a link, an image, markup, emphasis or a
+/// table cell of its own. The report's own structure is written around it, never by it.
+fn text(s: &str) -> String {
+    escape(s, false)
+}
+
+/// [`text`] that starts a block (a paragraph, a list item), where a leading `#`, `-`,
+/// `+`, `=` or `1.` would also make a heading or a list of its own.
+fn block(s: &str) -> String {
+    escape(s, true)
+}
+
+fn escape(s: &str, starts_block: bool) -> String {
+    let s = crate::text::clean(s, false);
+    let chars: Vec<char> = s.trim().chars().collect();
+    let mut o = String::with_capacity(chars.len() + 8);
+    // Digits at the start, then `.` or `)`, would make an ordered list.
+    let digits = chars.iter().take_while(|c| c.is_ascii_digit()).count();
+    let alnum = |i: Option<usize>| {
+        i.and_then(|i| chars.get(i))
+            .is_some_and(|c| c.is_alphanumeric())
+    };
+    for (i, &c) in chars.iter().enumerate() {
+        let escaped = match c {
+            '<' => {
+                o.push_str("&lt;");
+                continue;
+            }
+            '>' => {
+                o.push_str("&gt;");
+                continue;
+            }
+            '&' => {
+                o.push_str("&amp;");
+                continue;
+            }
+            '\\' | '`' | '*' | '[' | ']' | '|' | '~' => true,
+            // Between two letters or digits (`create_user`) an underscore cannot start or
+            // end emphasis; elsewhere it can.
+            '_' => !(alnum(i.checked_sub(1)) && alnum(Some(i + 1))),
+            '#' | '-' | '+' | '=' => starts_block && i == 0,
+            '.' | ')' => starts_block && i == digits && i > 0,
+            _ => false,
+        };
+        if escaped {
+            o.push('\\');
         }
+        o.push(c);
     }
     o
+}
+
+/// Text from data as a code span: on one line, fenced with one backtick more than the
+/// longest run of them in it, so that it cannot close early. Inside a code span nothing
+/// is Markdown.
+fn code(s: &str) -> String {
+    let s = crate::text::clean(s, false);
+    if s.is_empty() {
+        return String::new();
+    }
+    let mut longest = 0;
+    let mut run = 0;
+    for c in s.chars() {
+        run = if c == '`' { run + 1 } else { 0 };
+        longest = longest.max(run);
+    }
+    let fence = "`".repeat(longest + 1);
+    // A backtick at either end would join the fence: a space keeps them apart, and
+    // Markdown takes one off each end.
+    let pad = if s.starts_with('`') || s.ends_with('`') {
+        " "
+    } else {
+        ""
+    };
+    format!("{fence}{pad}{s}{pad}{fence}")
+}
+
+/// [`code`] in a table cell, where a pipe ends the cell even inside a code span unless
+/// it is escaped.
+fn code_cell(s: &str) -> String {
+    code(s).replace('|', "\\|")
 }
 
 fn yes(b: bool) -> &'static str {
@@ -54,12 +122,12 @@ pub fn render(r: &Report) -> String {
         let s = &run.summary;
         let _ = writeln!(
             o,
-            "| `{}` | {} | {} ({}, {}) | {} | {:.1} ({}) | {}/{} | {}/{} |",
-            s.run_id,
-            cell(&s.scenario),
-            cell(&s.target.name),
-            s.target.account_id,
-            s.target.region,
+            "| {} | {} | {} ({}, {}) | {} | {:.1} ({}) | {}/{} | {}/{} |",
+            code_cell(&s.run_id),
+            text(&s.scenario),
+            text(&s.target.name),
+            text(&s.target.account_id),
+            text(&s.target.region),
             s.outcome.as_str(),
             s.score.total,
             s.score.grade,
@@ -79,18 +147,23 @@ pub fn render(r: &Report) -> String {
 /// One run's section; `h` is the heading level of its title.
 fn run(o: &mut String, r: &RunReport, h: &str) {
     let s = &r.summary;
-    let _ = writeln!(o, "{h} Game day: {} ({})\n", cell(&s.title), s.scenario);
+    let _ = writeln!(
+        o,
+        "{h} Game day: {} ({})\n",
+        text(&s.title),
+        text(&s.scenario)
+    );
     if !r.scenario_summary.is_empty() {
-        let _ = writeln!(o, "{}\n", cell(&r.scenario_summary));
+        let _ = writeln!(o, "{}\n", block(&r.scenario_summary));
     }
-    let _ = writeln!(o, "- **Run**: `{}`", s.run_id);
+    let _ = writeln!(o, "- **Run**: {}", code(&s.run_id));
     let _ = writeln!(
         o,
         "- **Target**: {} ({}, account {}, {})",
-        cell(&s.target.name),
-        s.target.kind,
-        s.target.account_id,
-        s.target.region
+        text(&s.target.name),
+        text(&s.target.kind),
+        text(&s.target.account_id),
+        text(&s.target.region)
     );
     let _ = writeln!(
         o,
@@ -101,23 +174,24 @@ fn run(o: &mut String, r: &RunReport, h: &str) {
     let _ = writeln!(
         o,
         "- **Clock**: {}, seed {}{}; gameday {}",
-        s.clock,
+        text(&s.clock),
         s.seed,
         if s.autopilot {
             ", autopilot responder"
         } else {
             ""
         },
-        r.gameday_version
+        text(&r.gameday_version)
     );
     if !r.mitre.is_empty() {
-        let _ = writeln!(o, "- **ATT&CK**: {}", r.mitre.join(", "));
+        let mitre: Vec<String> = r.mitre.iter().map(|m| text(m)).collect();
+        let _ = writeln!(o, "- **ATT&CK**: {}", mitre.join(", "));
     }
     let _ = writeln!(
         o,
         "- **Outcome**: **{}** — {}",
         s.outcome.as_str(),
-        cell(&s.reason)
+        text(&s.reason)
     );
     if s.torn_journal {
         let _ = writeln!(
@@ -145,10 +219,10 @@ fn run(o: &mut String, r: &RunReport, h: &str) {
     for d in &s.detections {
         let _ = writeln!(
             o,
-            "| {} | {} `{}` | {} | {} | {} | {} | {} | {} | {:.1} / {:.1} |",
-            d.id,
-            d.source,
-            cell(&d.name),
+            "| {} | {} {} | {} | {} | {} | {} | {} | {} | {:.1} / {:.1} |",
+            text(&d.id),
+            text(&d.source),
+            code_cell(&d.name),
             yes(d.met),
             human(Some(d.within_seconds)),
             time(d.t0),
@@ -177,9 +251,9 @@ fn run(o: &mut String, r: &RunReport, h: &str) {
         };
         let _ = writeln!(
             o,
-            "| {} | `{}` | {} | {} | {} | {} | {} | {:.1} / {:.1} |",
-            c.id,
-            c.check,
+            "| {} | {} | {} | {} | {} | {} | {} | {:.1} / {:.1} |",
+            text(&c.id),
+            code_cell(&c.check),
             yes(c.met),
             human(Some(c.within_seconds)),
             time(c.contained_at),
@@ -195,7 +269,7 @@ fn run(o: &mut String, r: &RunReport, h: &str) {
             "\n{h}# Runbook{}\n",
             r.runbook_id
                 .as_deref()
-                .map(|id| format!(" `{id}`"))
+                .map(|id| format!(" {}", code(id)))
                 .unwrap_or_default()
         );
         let _ = writeln!(
@@ -207,7 +281,7 @@ fn run(o: &mut String, r: &RunReport, h: &str) {
             let _ = writeln!(
                 o,
                 "| {} | {} | {} | {} | {} | {} | {:.1} / {:.1} |",
-                cell(&st.title),
+                text(&st.title),
                 st.phase.title(),
                 time(st.done_at),
                 by_name(st.by),
@@ -224,10 +298,10 @@ fn run(o: &mut String, r: &RunReport, h: &str) {
     }
     let _ = writeln!(o, "\n{h}# Where the points came from\n");
     for d in &s.detections {
-        let _ = writeln!(o, "- detection `{}`: {}", d.id, cell(&d.explanation));
+        let _ = writeln!(o, "- detection {}: {}", code(&d.id), text(&d.explanation));
     }
     for c in &s.containments {
-        let _ = writeln!(o, "- containment `{}`: {}", c.id, cell(&c.explanation));
+        let _ = writeln!(o, "- containment {}: {}", code(&c.id), text(&c.explanation));
     }
     if !s.runbook.is_empty() {
         let done = s.runbook.iter().filter(|r| r.done_at.is_some()).count();
@@ -239,7 +313,7 @@ fn run(o: &mut String, r: &RunReport, h: &str) {
         );
     }
     for p in &s.penalties {
-        let _ = writeln!(o, "- deduction {:.0}: {}", p.points, cell(&p.reason));
+        let _ = writeln!(o, "- deduction {:.0}: {}", p.points, text(&p.reason));
     }
 
     if !r.actions.is_empty() {
@@ -249,14 +323,14 @@ fn run(o: &mut String, r: &RunReport, h: &str) {
         for a in &r.actions {
             let _ = writeln!(
                 o,
-                "| {} | {} | {} | `{}` | {} |",
+                "| {} | {} | {} | {} | {} |",
                 time(Some(a.at)),
                 by_name(Some(a.by)),
-                a.runbook_step,
-                a.action,
+                text(&a.runbook_step),
+                code_cell(&a.action),
                 match &a.error {
                     None => "ok".to_owned(),
-                    Some(e) => format!("failed: {}", cell(e)),
+                    Some(e) => format!("failed: {}", text(e)),
                 }
             );
         }
@@ -266,8 +340,8 @@ fn run(o: &mut String, r: &RunReport, h: &str) {
         for a in &r.acknowledgements {
             let _ = writeln!(
                 o,
-                "- `{}` acknowledged by {} at {}, {} after it was seen",
-                a.detection,
+                "- {} acknowledged by {} at {}, {} after it was seen",
+                code(&a.detection),
                 by_name(Some(a.by)),
                 time(Some(a.at)),
                 human(a.tta_seconds)
@@ -279,11 +353,11 @@ fn run(o: &mut String, r: &RunReport, h: &str) {
         for x in &r.hints {
             let _ = writeln!(
                 o,
-                "- `{}` at {} by {}: {}",
-                x.step,
+                "- {} at {} by {}: {}",
+                code(&x.step),
                 time(Some(x.at)),
                 by_name(Some(x.by)),
-                cell(&x.text)
+                text(&x.text)
             );
         }
     }
@@ -295,7 +369,7 @@ fn run(o: &mut String, r: &RunReport, h: &str) {
                 "- {} ({}): {}",
                 time(Some(n.at)),
                 by_name(Some(n.by)),
-                cell(&n.text)
+                text(&n.text)
             );
         }
     }
@@ -312,7 +386,7 @@ fn run(o: &mut String, r: &RunReport, h: &str) {
             e.lane.title(),
             by_name(e.by),
             if e.ok { "" } else { "**✗** " },
-            cell(&e.text)
+            text(&e.text)
         );
     }
 
@@ -333,7 +407,7 @@ fn run(o: &mut String, r: &RunReport, h: &str) {
                 c.reverted, c.failed
             );
             for x in &c.left_behind {
-                let _ = writeln!(o, "- {}", cell(x));
+                let _ = writeln!(o, "- {}", block(x));
             }
         }
         None => {
@@ -346,7 +420,7 @@ fn run(o: &mut String, r: &RunReport, h: &str) {
             "\n**Refused, not the run's** (left alone; a person should look):\n"
         );
         for x in &c.not_ours {
-            let _ = writeln!(o, "- {}", cell(x));
+            let _ = writeln!(o, "- {}", block(x));
         }
     }
 }

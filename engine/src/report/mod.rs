@@ -257,8 +257,10 @@ fn took(ms: i64) -> String {
 }
 
 impl RunReport {
-    /// Builds the report of one journal.
+    /// Builds the report of one journal, from its [cleaned](Contents::cleaned) events: no
+    /// text in any format built from it holds a control character.
     pub fn from_contents(contents: &Contents) -> RunReport {
+        let contents = &contents.cleaned();
         let events = &contents.events;
         let mut summary = Summary::from_events(events);
         summary.torn_journal = contents.torn_tail;

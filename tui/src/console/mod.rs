@@ -443,6 +443,10 @@ fn spawn_input() -> tokio::sync::mpsc::UnboundedReceiver<TermEvent> {
     rx
 }
 
+#[allow(
+    clippy::disallowed_methods,
+    reason = "asks whether standard output is a terminal; prints nothing through it"
+)]
 fn need_terminal(what: &str) -> Result<(), i32> {
     if std::io::stdin().is_terminal() && std::io::stdout().is_terminal() {
         Ok(())

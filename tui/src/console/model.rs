@@ -9,59 +9,9 @@ use gameday_engine::runbook::NistPhase;
 use gameday_engine::sandbox::TargetInfo;
 use gameday_engine::score::Summary;
 use gameday_engine::template::{self, Reference, Scope};
+use gameday_engine::text::clean;
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
-
-/// Removes everything a terminal would act on: escape sequences (CSI, OSC, DCS and the
-/// like, in their 7- and 8-bit forms), other control characters, and bidirectional
-/// overrides that reorder what is shown. Line breaks are kept when `multiline`; tabs
-/// become spaces.
-pub fn clean(s: &str, multiline: bool) -> String {
-    let mut out = String::with_capacity(s.len());
-    let mut chars = s.chars().peekable();
-    while let Some(c) = chars.next() {
-        match c {
-            '\u{1b}' => match chars.next() {
-                Some('[') => skip_csi(&mut chars),
-                Some(']' | 'P' | 'X' | '^' | '_') => skip_string(&mut chars),
-                _ => {}
-            },
-            '\u{9b}' => skip_csi(&mut chars),
-            '\u{9d}' | '\u{90}' | '\u{98}' | '\u{9e}' | '\u{9f}' => skip_string(&mut chars),
-            '\n' if multiline => out.push('\n'),
-            '\n' | '\r' | '\t' => out.push(' '),
-            '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' => {}
-            c if c.is_control() => {}
-            c => out.push(c),
-        }
-    }
-    out
-}
-
-/// Skips a control sequence's parameters up to and including its final byte.
-fn skip_csi(chars: &mut std::iter::Peekable<std::str::Chars<'_>>) {
-    for c in chars.by_ref() {
-        if ('\u{40}'..='\u{7e}').contains(&c) {
-            break;
-        }
-    }
-}
-
-/// Skips a control string up to its terminator (BEL, ST or ESC \).
-fn skip_string(chars: &mut std::iter::Peekable<std::str::Chars<'_>>) {
-    while let Some(c) = chars.next() {
-        match c {
-            '\u{7}' | '\u{9c}' => break,
-            '\u{1b}' => {
-                if chars.peek() == Some(&'\\') {
-                    chars.next();
-                }
-                break;
-            }
-            _ => {}
-        }
-    }
-}
 
 /// Where an expectation stands.
 #[derive(Debug, Clone, PartialEq)]
@@ -485,19 +435,6 @@ pub fn span(ms: i64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn clean_removes_what_a_terminal_would_act_on() {
-        // Retitle the window, clear the screen, move the cursor, ring the bell, 8-bit CSI.
-        let hostile =
-            "\u{1b}]0;pwned\u{7}\u{1b}[2J\u{1b}[H\u{7}ok\u{9b}31m red \u{202e}abc\r\nnext";
-        assert_eq!(clean(hostile, false), "ok red abc  next");
-        assert_eq!(clean("a\nb\tc", true), "a\nb c");
-        assert_eq!(clean("\u{1b}P1;2|secret\u{1b}\\after", false), "after");
-        assert_eq!(clean("plain ünïcödé ✓", false), "plain ünïcödé ✓");
-        // A cut-off sequence swallows nothing it should not.
-        assert_eq!(clean("end\u{1b}", false), "end");
-    }
 
     #[test]
     fn spans_and_clocks_read_well() {

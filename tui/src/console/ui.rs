@@ -817,7 +817,7 @@ fn draw_modal(frame: &mut Frame<'_>, m: &Model, ui: &Ui) {
                         };
                         lines.push(Line::raw(format!(
                             "  {k}: {}",
-                            super::model::clean(&v, false)
+                            gameday_engine::text::clean(&v, false)
                         )));
                     }
                 }

@@ -591,13 +591,24 @@ impl<'a> Run<'a> {
         let mut commands = self.commands.take();
         let mut abort = self.abort.clone();
         let end = loop {
-            if let Some(reason) = self.stop_reason().await {
+            // An abort wins over whatever the loop awaits: a stop alarm's check or a poll
+            // waiting on the account's rate limits or the SDK's retries. Those only read,
+            // so one cut short changes nothing.
+            let stop = or_abort(&mut abort, self.stop_reason()).await.flatten();
+            if let Some(reason) = stop.or_else(|| self.aborted()) {
                 break WatchEnd::Aborted(reason);
             }
             let now = self.clock.elapsed();
             let now_utc = self.clock.utc_at(now);
-            self.poll_detections(&mut w, &matches, now).await?;
-            self.poll_containments(&mut w, now, now_utc).await?;
+            let polled = or_abort(&mut abort, async {
+                self.poll_detections(&mut w, &matches, now).await?;
+                self.poll_containments(&mut w, now, now_utc).await
+            })
+            .await;
+            match polled {
+                Some(result) => result?,
+                None => continue,
+            }
             // Responders: the console's commands, then the autopilot's.
             let mut pending: Vec<(Actor, Command)> = Vec::new();
             if let Some(rx) = commands.as_mut() {
@@ -1183,4 +1194,16 @@ async fn audit_time(
         .filter(|e| resource.is_none_or(|r| e.resources.iter().any(|x| x == r)))
         .map(|e| e.at)
         .max()
+}
+
+/// `work`, unless `abort` fires first (then `None`, and `work` is dropped where it
+/// stood). Without an abort signal, `work` runs to its end.
+async fn or_abort<T>(abort: &mut Option<Abort>, work: impl Future<Output = T>) -> Option<T> {
+    match abort.as_mut() {
+        Some(a) => tokio::select! {
+            out = work => Some(out),
+            () = a.wait() => None,
+        },
+        None => Some(work.await),
+    }
 }

@@ -94,7 +94,8 @@ pub fn spawn_run(dir: &Path, scenario: &str, extra: &[&str]) -> Child {
         "--runs-dir",
         "runs",
     ];
-    if scenario == "malicious-ip-caller" {
+    // The threat list's settle wait is five minutes, unless a test asks for that wait.
+    if scenario == "malicious-ip-caller" && !extra.iter().any(|a| a.starts_with("list_settle=")) {
         args.extend(["--param", "list_settle=1s"]);
     }
     args.extend(extra);
@@ -407,4 +408,54 @@ pub fn snapshot(dir: &Path) -> Vec<(String, Vec<u8>)> {
     walk(dir, dir, &mut out);
     out.sort();
     out
+}
+
+/// Sends SIGTERM to `child`.
+#[allow(clippy::panic)]
+pub fn terminate(child: &Child) {
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap_or_else(|e| panic!("kill: {e}"));
+    assert!(status.success(), "kill -TERM {}", child.id());
+}
+
+/// Waits for `child` to end, for at most `limit`; its exit code and how long it took,
+/// or `None` (and the child killed) when it did not end in time.
+pub fn wait_at_most(child: &mut Child, limit: Duration) -> Option<(Option<i32>, Duration)> {
+    let start = Instant::now();
+    loop {
+        if let Ok(Some(status)) = child.try_wait() {
+            return Some((status.code(), start.elapsed()));
+        }
+        if start.elapsed() > limit {
+            let _ = child.kill();
+            let _ = child.wait();
+            return None;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+/// Whether the recorded request `r` (see [`Moto::recorded`]) could change anything:
+/// every call but those that only read (`Get`, `List`, `Describe`, `Head`, the
+/// identity), and every REST request other than GET and HEAD.
+pub fn changes(r: &Value) -> bool {
+    let body = r["body"].as_str().unwrap_or_default();
+    let action = body
+        .split('&')
+        .find_map(|kv| kv.strip_prefix("Action="))
+        .map(str::to_owned)
+        .or_else(|| {
+            r["headers"]["X-Amz-Target"]
+                .as_str()
+                .and_then(|t| t.rsplit('.').next())
+                .map(str::to_owned)
+        });
+    match action {
+        Some(a) => !["Get", "List", "Describe", "Head"]
+            .iter()
+            .any(|p| a.starts_with(p)),
+        None => !matches!(r["method"].as_str(), Some("GET" | "HEAD")),
+    }
 }

@@ -192,3 +192,83 @@ iam.create_user(UserName="someone-else")
         "untagged users are never touched: {users}"
     );
 }
+
+#[test]
+fn sigterm_at_random_moments_ends_every_library_scenario_within_seconds_cleaned_up() {
+    let moto = aws_run::library_emulator();
+    let dir = tempfile::tempdir().expect("tempdir");
+    aws_run::config(dir.path(), &moto.url(), "");
+    let scenarios: Vec<String> = gameday_tests::library_scenarios()
+        .iter()
+        .filter_map(|p| p.file_stem().and_then(|s| s.to_str()).map(str::to_owned))
+        .collect();
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(21);
+    let mut problems = Vec::new();
+    let mut slowest = Duration::ZERO;
+    // Two at a time, each sent SIGTERM between 0.3 and 6 seconds in: preflight, setup
+    // (the threat list's five-minute settle wait included), attack or watch.
+    for pair in scenarios.chunks(2) {
+        let mut children = Vec::new();
+        for scenario in pair {
+            let sub = dir.path().join(scenario);
+            std::fs::create_dir_all(&sub).expect("dir");
+            std::fs::copy(dir.path().join("gameday.yaml"), sub.join("gameday.yaml"))
+                .expect("config");
+            let extra: &[&str] = if scenario == "malicious-ip-caller" {
+                &["--param", "list_settle=5m"]
+            } else {
+                &[]
+            };
+            let after = Duration::from_millis(rng.random_range(300..6000));
+            children.push((
+                scenario,
+                aws_run::spawn_run(&sub, scenario, extra),
+                after,
+                sub,
+            ));
+        }
+        let start = std::time::Instant::now();
+        children.sort_by_key(|c| c.2);
+        for (scenario, child, after, sub) in &mut children {
+            std::thread::sleep(after.saturating_sub(start.elapsed()));
+            aws_run::terminate(child);
+            let ended = aws_run::wait_at_most(child, Duration::from_secs(60));
+            let err =
+                std::fs::read_to_string(sub.join(format!("{scenario}.err"))).unwrap_or_default();
+            match ended {
+                None => problems.push(format!("{scenario}: still running a minute after SIGTERM")),
+                Some((_, took)) if took > Duration::from_secs(5) => problems.push(format!(
+                    "{scenario}: ended {took:?} after SIGTERM at {after:?}: {err}"
+                )),
+                Some((code, _)) if !matches!(code, Some(0 | 3)) => {
+                    problems.push(format!("{scenario}: exit {code:?}: {err}"));
+                }
+                Some(_) => {}
+            }
+            if let Some((_, took)) = ended {
+                slowest = slowest.max(took);
+            }
+            let events = aws_run::events(&sub.join("runs"));
+            let finished = events
+                .iter()
+                .find(|e| e["event"] == "cleanup_finished")
+                .cloned()
+                .unwrap_or_default();
+            if events.is_empty() {
+                continue; // ended before its journal was opened: nothing was changed
+            }
+            if finished["failed"] != 0 || finished["remaining"] != serde_json::json!([]) {
+                problems.push(format!("{scenario}: clean-up: {finished}"));
+            }
+            if events.last().map(|e| &e["event"]) != Some(&serde_json::json!("run_ended")) {
+                problems.push(format!("{scenario}: the journal is not closed"));
+            }
+        }
+        let left = aws_run::tagged(&moto);
+        if !left.is_empty() {
+            problems.push(format!("{pair:?} left behind: {left:?}"));
+        }
+    }
+    assert!(problems.is_empty(), "{problems:#?}");
+    println!("the slowest run ended {slowest:?} after its SIGTERM");
+}

@@ -251,7 +251,9 @@ impl Iam for AwsIam {
                 require_numbers: p.require_numbers(),
                 require_uppercase_characters: p.require_uppercase_characters(),
                 require_lowercase_characters: p.require_lowercase_characters(),
-                max_password_age: p.max_password_age().map(|a| a.max(0) as u32),
+                // Passwords that never expire: AWS leaves the field out, some endpoints
+                // answer 0. Either way there is no maximum age.
+                max_password_age: p.max_password_age().filter(|a| *a > 0).map(|a| a as u32),
             })),
             Err(e) => {
                 let e = sandbox_error(OP, e);

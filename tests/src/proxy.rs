@@ -68,8 +68,9 @@ pub struct ProxyConfig {
     /// sequence of requests fault the same requests.
     pub seed: u64,
     /// An action (such as `CreateAccessKey`) whose successful answers reach the client
-    /// cut in half: the emulator did what was asked, and the client cannot read that it
-    /// did (as when a connection drops mid-answer or a body is mangled on the way).
+    /// mangled (a byte that is not UTF-8 put before them): the emulator did what was
+    /// asked, and the client cannot read that it did, though the answer it holds is
+    /// whole, with whatever secret it carries.
     pub garble: Option<&'static str>,
 }
 
@@ -410,14 +411,15 @@ async fn answer(request: &Request, state: &Mutex<State>, upstream: u16) -> Answe
     let garbled =
         fault.is_none() && answer.status == 200 && lock(state).garble.is_some_and(|g| g == action);
     if garbled {
-        let half = answer.body.len() / 2;
-        answer.body.truncate(half);
+        // One byte that is not UTF-8, up front: the client cannot read any of the answer,
+        // which is otherwise whole (secrets included, as a mangled answer would be).
+        answer.body.insert(0, 0xff);
         if let Some(l) = answer
             .headers
             .iter_mut()
             .find(|(n, _)| n.eq_ignore_ascii_case("content-length"))
         {
-            l.1 = half.to_string().into_bytes();
+            l.1 = answer.body.len().to_string().into_bytes();
         }
     }
     let exchange = Exchange {

@@ -125,7 +125,10 @@ fn game_day(scenario: &str, fault_rate: f64) -> Vec<String> {
         .find(|e| e["event"] == "cleanup_finished")
         .cloned()
         .unwrap_or_default();
-    check(cleanup["failed"] == 0, format!("clean-up: {cleanup}"));
+    check(
+        cleanup["failed"] == 0 && cleanup["remaining"] == serde_json::json!([]),
+        format!("clean-up: {cleanup}"),
+    );
     let left = aws_run::tagged(&moto);
     check(left.is_empty(), format!("left behind: {left:?}"));
     if fault_rate > 0.0 {
@@ -144,6 +147,9 @@ fn game_day(scenario: &str, fault_rate: f64) -> Vec<String> {
         for s in &secrets {
             check(!text.contains(s.as_str()), format!("{file} holds a secret"));
         }
+        // Nor anything shaped like one (stdout, stderr, the journal, every report).
+        let shaped = gameday_engine::secrets::found_in(&text);
+        check(shaped.is_empty(), format!("{file} holds {shaped:?}"));
     }
     problems
 }

@@ -126,17 +126,14 @@ impl Progress {
                 not_ours,
                 remaining,
             } => Some(format!(
-                "  {reverted} reverted, {failed} failed{}{}",
-                if *not_ours > 0 {
-                    format!(", {not_ours} not the run's (left alone)")
-                } else {
-                    String::new()
-                },
-                match remaining {
-                    Some(r) if r.is_empty() => "; nothing of the run's remains".to_owned(),
-                    Some(r) => format!("; still there: {}", r.join(", ")),
-                    None => "; what remains could not be checked".to_owned(),
-                }
+                "  {}",
+                gameday_engine::cleanup::finished_words(
+                    *reverted,
+                    *failed,
+                    *not_ours,
+                    remaining.as_deref(),
+                    true
+                )
             )),
             Body::RunEnded { outcome, reason } => Some(format!("{}: {reason}", outcome.as_str())),
             _ => None,

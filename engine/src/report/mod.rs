@@ -580,17 +580,14 @@ impl Narrator {
                 Lane::Cleanup,
                 None,
                 format!(
-                    "clean-up finished: {reverted} reverted, {failed} failed{}{}",
-                    if *not_ours > 0 {
-                        format!(", {not_ours} not the run's (left alone)")
-                    } else {
-                        String::new()
-                    },
-                    match remaining {
-                        Some(r) if r.is_empty() => "; nothing of the run's remains".to_owned(),
-                        Some(r) => format!("; {} of the run's remain", r.len()),
-                        None => String::new(),
-                    }
+                    "clean-up finished: {}",
+                    crate::cleanup::finished_words(
+                        *reverted,
+                        *failed,
+                        *not_ours,
+                        remaining.as_deref(),
+                        false
+                    )
                 ),
                 *failed == 0 && *not_ours == 0 && remaining.as_ref().is_none_or(Vec::is_empty),
             ),

@@ -160,8 +160,11 @@ fn default_session() -> String {
     "gameday".to_owned()
 }
 
+/// The prefix of resource names when the target sets none (and on the simulator).
+pub const DEFAULT_PREFIX: &str = "gameday";
+
 fn default_prefix() -> String {
-    crate::library::DEFAULT_PREFIX.to_owned()
+    DEFAULT_PREFIX.to_owned()
 }
 
 /// How the SDK retries throttling and server errors.
@@ -532,35 +535,7 @@ fn check_endpoint(url: &str) -> Result<(), String> {
     Ok(())
 }
 
-/// `text` with the credentials of every URL in it (`scheme://user:password@host`) masked
-/// as `scheme://***@host`, for printing: an endpoint may carry them, and an error may
-/// quote the endpoint.
-pub fn mask_userinfo(text: &str) -> std::borrow::Cow<'_, str> {
-    if !text.contains("://") {
-        return text.into();
-    }
-    let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    while let Some(i) = rest.find("://") {
-        let (head, tail) = rest.split_at(i + 3);
-        out.push_str(head);
-        // The URL ends at a space or a quote, and its credentials at its last `@`. An
-        // `@` in a path or query masks them too: better too much than a password with a
-        // raw `/` or `#` in it printed in part.
-        let end = tail
-            .find(|c: char| c.is_whitespace() || "\"'<>`".contains(c))
-            .unwrap_or(tail.len());
-        match tail[..end].rfind('@') {
-            Some(at) => {
-                out.push_str("***");
-                rest = &tail[at..];
-            }
-            None => rest = tail,
-        }
-    }
-    out.push_str(rest);
-    out.into()
-}
+pub use crate::secrets::mask_userinfo;
 
 /// Why a configuration or a target could not be had.
 #[derive(Debug, thiserror::Error)]

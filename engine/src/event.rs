@@ -242,7 +242,7 @@ pub enum Body {
     },
     /// The simulator's ground truth: what it scheduled, for checking the measurements.
     SimTruth {
-        detections: Vec<crate::sim::TruthEvent>,
+        detections: Vec<crate::sandbox::TruthEvent>,
     },
     /// The run ended.
     RunEnded { outcome: Outcome, reason: String },

@@ -753,8 +753,7 @@ pub fn resolve(
     resolve_named(scenario, runbook, run_id, DEFAULT_PREFIX, overrides)
 }
 
-/// The prefix of resource names when the target sets none (and on the simulator).
-pub const DEFAULT_PREFIX: &str = "gameday";
+pub use crate::config::DEFAULT_PREFIX;
 
 fn default_prefix() -> String {
     DEFAULT_PREFIX.to_owned()

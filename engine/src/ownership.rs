@@ -9,9 +9,9 @@
 //! the questions they ask of the account, and removes what a sweep found.
 
 use crate::sandbox::{
-    ErrorKind, RUN_TAG, Resource, ResourceKind, Result, Sandbox, SandboxError, Tags,
+    ErrorKind, Iam, RUN_TAG, Resource, ResourceKind, Result, Sandbox, SandboxError, Tags,
+    gone_is_fine,
 };
-use crate::steps::gone_is_fine;
 
 /// Whose a resource is, by its tags in the account.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -116,7 +116,7 @@ pub async fn remove(sandbox: &dyn Sandbox, r: &Resource, owned_prefixes: &[Strin
         ResourceKind::Snapshot => sandbox.ec2().delete_snapshot(id).await,
         ResourceKind::SecurityGroup => sandbox.ec2().delete_security_group(id).await,
         ResourceKind::Bucket => delete_bucket(sandbox, id, owned_prefixes).await,
-        ResourceKind::User => crate::steps::delete_user(sandbox.iam(), id).await,
+        ResourceKind::User => delete_user(sandbox.iam(), id).await,
     })
 }
 
@@ -146,6 +146,20 @@ pub async fn delete_bucket(
         ));
     }
     s3.delete_bucket(bucket).await
+}
+
+/// Deletes what IAM requires gone first, then the user.
+pub async fn delete_user(iam: &dyn Iam, user: &str) -> Result<()> {
+    for key in iam.list_access_keys(user).await? {
+        gone_is_fine(iam.delete_access_key(user, &key.access_key_id).await)?;
+    }
+    for name in iam.user_policies(user).await?.keys() {
+        gone_is_fine(iam.delete_user_policy(user, name).await)?;
+    }
+    for arn in iam.list_attached_user_policies(user).await? {
+        gone_is_fine(iam.detach_user_policy(user, &arn).await)?;
+    }
+    iam.delete_user(user).await
 }
 
 #[cfg(test)]

@@ -333,7 +333,7 @@ fn schema_error(
         }
         ValidationErrorKind::Pattern { pattern } => {
             // A URL refused by its pattern (a webhook) may carry credentials.
-            let given = crate::config::mask_userinfo(
+            let given = crate::secrets::mask_userinfo(
                 lookup(document, path)
                     .and_then(Value::as_str)
                     .unwrap_or_default(),

@@ -204,7 +204,7 @@ fn sigterm_at_random_moments_ends_every_library_scenario_within_seconds_cleaned_
         .collect();
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(21);
     let mut problems = Vec::new();
-    let mut slowest = Duration::ZERO;
+    let mut took_all = Vec::new();
     // Two at a time, each sent SIGTERM between 0.3 and 6 seconds in: preflight, setup
     // (the threat list's five-minute settle wait included), attack or watch.
     for pair in scenarios.chunks(2) {
@@ -246,7 +246,7 @@ fn sigterm_at_random_moments_ends_every_library_scenario_within_seconds_cleaned_
                 Some(_) => {}
             }
             if let Some((_, took)) = ended {
-                slowest = slowest.max(took);
+                took_all.push(took);
             }
             let events = aws_run::events(&sub.join("runs"));
             let finished = events
@@ -270,5 +270,14 @@ fn sigterm_at_random_moments_ends_every_library_scenario_within_seconds_cleaned_
         }
     }
     assert!(problems.is_empty(), "{problems:#?}");
-    println!("the slowest run ended {slowest:?} after its SIGTERM");
+    took_all.sort();
+    println!(
+        "from SIGTERM to exit: median {:?}, slowest {:?}, of {} runs",
+        took_all
+            .get(took_all.len() / 2)
+            .copied()
+            .unwrap_or_default(),
+        took_all.last().copied().unwrap_or_default(),
+        took_all.len()
+    );
 }

@@ -21,7 +21,6 @@ mod journal_props;
 mod place;
 mod progress;
 mod schedule;
-mod stdout;
 mod target;
 
 use clap::Parser;
@@ -35,9 +34,9 @@ pub fn main() -> i32 {
             if let Err(lost) = e.print()
                 && !e.use_stderr()
             {
-                stdout::lost(&lost);
+                term::lost(&lost);
             }
-            return stdout::finish(e.exit_code());
+            return term::finish(e.exit_code());
         }
     };
     let filter = tracing_subscriber::EnvFilter::try_from_env("GAMEDAY_LOG")
@@ -57,7 +56,7 @@ pub fn main() -> i32 {
         .with_writer(log_writer)
         .with_ansi(colour)
         .init();
-    stdout::finish(commands::dispatch(cli))
+    term::finish(commands::dispatch(cli))
 }
 
 /// The console without a terminal, for its benchmark: a replay of a journal drawn into an

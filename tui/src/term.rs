@@ -18,11 +18,12 @@
 //! cleaned text itself, and the log, whose formatter escapes every value it prints.
 //!
 //! A failed write to standard output (a closed pipe, as in `gameday list | head -1`) is
-//! recorded by [`crate::stdout`], which decides the exit code; one to standard error is
+//! recorded below (`lost`), and decides the exit code (`finish`); one to standard error is
 //! ignored. The standard library's macros would panic on either.
 
 use gameday_engine::text;
-use std::io::{self, Write};
+use std::io::{self, ErrorKind, Write};
+use std::sync::atomic::{AtomicU8, Ordering};
 
 /// A stream that cleans what is written to it, a line at a time: a sequence split
 /// between two writes is cleaned whole, and the characters that start one are removed
@@ -102,11 +103,11 @@ pub(crate) fn print(mut stream: impl Write, args: std::fmt::Arguments<'_>) -> io
 
 /// Writes `args` to cleaned standard output unless its reader has gone.
 pub(crate) fn out(args: std::fmt::Arguments<'_>) {
-    if !crate::stdout::open() {
+    if !open() {
         return;
     }
     if let Err(e) = print(stdout(), args) {
-        crate::stdout::lost(&e);
+        lost(&e);
     }
 }
 
@@ -124,6 +125,66 @@ pub(crate) fn json(value: &serde_json::Value) -> String {
 /// [`json`], pretty-printed.
 pub(crate) fn json_pretty(value: &serde_json::Value) -> String {
     text::escape_json(&serde_json::to_string_pretty(value).unwrap_or_default())
+}
+
+// Standard output that may go away. `gameday steps | head` closes the pipe after ten
+// lines; Rust's own `print!` panics on the next write. Every `print!` and `println!` of
+// this crate goes through `out` instead, which asks `open` first and tells `lost` when a
+// write fails: once the reader is gone, output is dropped quietly and the command carries
+// on to its end (a run still cleans up, `cleanup` still removes what it found), then
+// exits as a program ended by a closed pipe does, 141 (128 + SIGPIPE), unless it failed
+// otherwise.
+
+/// Standard output takes what is written.
+const OPEN: u8 = 0;
+/// The reader closed the pipe.
+const CLOSED: u8 = 1;
+/// Writing failed otherwise (a full disk…), already said on standard error.
+const FAILED: u8 = 2;
+
+static STATE: AtomicU8 = AtomicU8::new(OPEN);
+
+/// The exit code of a program whose standard output's reader went away.
+pub(crate) const CLOSED_PIPE: i32 = 128 + 13;
+
+/// Exit code when standard output cannot be written for another reason.
+const CANNOT_WRITE: i32 = 3;
+
+/// Whether standard output still takes what is written.
+pub(crate) fn open() -> bool {
+    STATE.load(Ordering::Relaxed) == OPEN
+}
+
+/// Records that writing to standard output failed with `e`; says so on standard error
+/// unless the reader simply went away.
+pub(crate) fn lost(e: &std::io::Error) {
+    let state = if e.kind() == ErrorKind::BrokenPipe {
+        CLOSED
+    } else {
+        FAILED
+    };
+    if STATE.swap(state, Ordering::Relaxed) == OPEN && state == FAILED {
+        err(format_args!(
+            "error: cannot write to standard output: {e}\n"
+        ));
+    }
+}
+
+/// The exit code of a command that would exit with `code`, once what it buffered for
+/// standard output is written: [`CLOSED_PIPE`] if the reader went away, 3 if standard
+/// output could not be written, unless `code` already says the command failed.
+pub(crate) fn finish(code: i32) -> i32 {
+    if STATE.load(Ordering::Relaxed) == OPEN
+        && let Err(e) = stdout().flush()
+    {
+        lost(&e);
+    }
+    match STATE.load(Ordering::Relaxed) {
+        _ if code != 0 => code,
+        CLOSED => CLOSED_PIPE,
+        FAILED => CANNOT_WRITE,
+        _ => code,
+    }
 }
 
 /// `println!` on cleaned standard output (see the module's documentation).

@@ -648,7 +648,33 @@ pub trait Sandbox: Send + Sync {
         Tags::new()
     }
     /// The simulator's ground truth of what it scheduled; `None` for real accounts.
-    fn ground_truth(&self) -> Option<Vec<crate::sim::TruthEvent>> {
+    fn ground_truth(&self) -> Option<Vec<TruthEvent>> {
         None
     }
+}
+
+/// Treats NotFound as success: for reverts of things a responder may already have removed.
+pub fn gone_is_fine(r: Result<()>) -> Result<()> {
+    match r {
+        Err(e) if e.kind == ErrorKind::NotFound => Ok(()),
+        other => other,
+    }
+}
+
+/// One detection the model scheduled: the ground truth a run's measurements are checked
+/// against.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TruthEvent {
+    /// `guardduty` or `cloudwatch`.
+    pub source: String,
+    /// The finding type or the alarm name.
+    pub name: String,
+    /// What the finding is about (empty for alarms).
+    pub resource: FindingResource,
+    /// The audit event that caused it, such as `cloudtrail:StopLogging`.
+    pub caused_by: String,
+    /// When that event happened.
+    pub act_at: DateTime<Utc>,
+    /// The finding's createdAt, or the alarm's transition into ALARM.
+    pub detected_at: DateTime<Utc>,
 }

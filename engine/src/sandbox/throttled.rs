@@ -292,7 +292,7 @@ impl<S: Sandbox> Sandbox for Throttled<S> {
         self.inner.extra_tags()
     }
 
-    fn ground_truth(&self) -> Option<Vec<crate::sim::TruthEvent>> {
+    fn ground_truth(&self) -> Option<Vec<crate::sandbox::TruthEvent>> {
         self.inner.ground_truth()
     }
 }

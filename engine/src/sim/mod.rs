@@ -29,10 +29,9 @@ use crate::sandbox::{
     Actor, AuditEvent, CloudTrail, CloudWatch, Ec2, ErrorKind, FindingResource, GuardDuty, Iam, S3,
     Sandbox, SandboxError, TargetInfo,
 };
-use chrono::{DateTime, Utc};
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 
@@ -58,23 +57,7 @@ pub const REGION: &str = "us-east-1";
 /// The source IP of calls made with [`Actor::call_as`] (TEST-NET-2, RFC 5737).
 pub const ATTACKER_IP: &str = "198.51.100.23";
 
-/// One detection the model scheduled: the ground truth a run's measurements are checked
-/// against.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct TruthEvent {
-    /// `guardduty` or `cloudwatch`.
-    pub source: String,
-    /// The finding type or the alarm name.
-    pub name: String,
-    /// What the finding is about (empty for alarms).
-    pub resource: FindingResource,
-    /// The audit event that caused it, such as `cloudtrail:StopLogging`.
-    pub caused_by: String,
-    /// When that event happened.
-    pub act_at: DateTime<Utc>,
-    /// The finding's createdAt, or the alarm's transition into ALARM.
-    pub detected_at: DateTime<Utc>,
-}
+pub use crate::sandbox::TruthEvent;
 
 /// A simulated sandbox account. Cheap to create; `Send + Sync`; every call locks the state
 /// briefly and never across an await.

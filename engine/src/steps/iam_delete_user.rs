@@ -1,7 +1,7 @@
 //! `iam.delete_user`: a run's user, with its access keys and policies.
 
 use super::{Applied, Args, Field, FieldType, StepContext, StepKind, StepSpec, gone_is_fine};
-use crate::sandbox::{Iam, SandboxError};
+use crate::sandbox::SandboxError;
 use async_trait::async_trait;
 
 pub struct IamDeleteUser;
@@ -37,20 +37,6 @@ static SPEC: StepSpec = StepSpec {
     creates: None,
 };
 
-/// Deletes what IAM requires gone first, then the user.
-pub(crate) async fn delete_user(iam: &dyn Iam, user: &str) -> Result<(), SandboxError> {
-    for key in iam.list_access_keys(user).await? {
-        gone_is_fine(iam.delete_access_key(user, &key.access_key_id).await)?;
-    }
-    for name in iam.user_policies(user).await?.keys() {
-        gone_is_fine(iam.delete_user_policy(user, name).await)?;
-    }
-    for arn in iam.list_attached_user_policies(user).await? {
-        gone_is_fine(iam.detach_user_policy(user, &arn).await)?;
-    }
-    iam.delete_user(user).await
-}
-
 #[async_trait]
 impl StepKind for IamDeleteUser {
     fn spec(&self) -> &'static StepSpec {
@@ -66,7 +52,7 @@ impl StepKind for IamDeleteUser {
 
     async fn apply(&self, cx: &StepContext<'_>, args: &Args) -> Result<Applied, SandboxError> {
         let user = args.str("user_name")?;
-        gone_is_fine(delete_user(cx.sandbox.iam(), user).await)?;
+        gone_is_fine(crate::ownership::delete_user(cx.sandbox.iam(), user).await)?;
         Ok(Applied::default())
     }
 }

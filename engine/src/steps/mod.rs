@@ -37,7 +37,7 @@ mod iam_create_access_key;
 mod iam_create_user;
 mod iam_delete_access_key;
 mod iam_delete_user;
-pub(crate) use iam_delete_user::delete_user;
+pub use crate::sandbox::gone_is_fine;
 mod iam_delete_user_policy;
 mod iam_detach_user_policy;
 mod iam_put_user_policy;
@@ -575,12 +575,4 @@ pub(crate) fn same_document(now: Option<&str>, recorded: Option<&Value>) -> bool
         Some(v) => Some(v.clone()),
     };
     now.map(parse) == recorded
-}
-
-/// Treats NotFound as success: for reverts of things a responder may already have removed.
-pub fn gone_is_fine(r: Result<(), SandboxError>) -> Result<(), SandboxError> {
-    match r {
-        Err(e) if e.kind == ErrorKind::NotFound => Ok(()),
-        other => other,
-    }
 }

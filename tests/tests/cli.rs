@@ -772,3 +772,126 @@ plans:
         assert!(stdout(&o).contains(shown), "{}", stdout(&o));
     }
 }
+
+/// The first mistakes of a new user get an answer that says what to do, with exit 2
+/// before anything runs, and the few things that are not mistakes are said plainly.
+#[test]
+fn a_new_users_first_mistakes_get_plain_answers() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let outside = |args: &[&str]| {
+        gameday()
+            .current_dir(tmp.path())
+            .args(args)
+            .output()
+            .expect("gameday")
+    };
+    let repo = repo();
+    let library = repo.to_str().expect("utf-8");
+    let folder = repo.join("scenarios");
+    let folder = format!("{}/", folder.display());
+    let file = tmp.path().join("file");
+    std::fs::write(&file, "").expect("file");
+    let unwritable = format!("{}/runs", file.display());
+    for (args, says) in [
+        (
+            vec![
+                "run",
+                "compromised-acess-key",
+                "--library",
+                library,
+                "--virtual",
+            ],
+            "did you mean `compromised-access-key`?",
+        ),
+        (vec!["run", &folder, "--virtual"], "is a folder"),
+        (
+            vec![
+                "run",
+                "compromised-access-key",
+                "--library",
+                library,
+                "--speed",
+                "0",
+            ],
+            "greater than 0 and at most 100000",
+        ),
+        (
+            vec![
+                "run",
+                "compromised-access-key",
+                "--library",
+                library,
+                "--repeat",
+                "0",
+            ],
+            "a whole number from 1 to 4294967295",
+        ),
+        (
+            vec![
+                "run",
+                "compromised-access-key",
+                "--library",
+                library,
+                "--seed",
+                "-1",
+            ],
+            "a whole number from 0 to 18446744073709551615",
+        ),
+        (
+            vec![
+                "run",
+                "compromised-access-key",
+                "--library",
+                library,
+                "--virtual",
+                "--autopilot",
+                "--runs-dir",
+                &unwritable,
+            ],
+            "--runs-dir",
+        ),
+        (vec!["list"], "--library DIR or GAMEDAY_LIBRARY"),
+    ] {
+        let out = outside(&args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
+        assert!(stderr(&out).contains(says), "{args:?}: {}", stderr(&out));
+    }
+    // A folder that is not a run is named once.
+    std::fs::create_dir(tmp.path().join("not-a-run")).expect("dir");
+    let out = outside(&["replay", "not-a-run"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert_eq!(
+        stderr(&out).matches("not-a-run").count(),
+        1,
+        "{}",
+        stderr(&out)
+    );
+    // Without gameday.yaml, `sim` is still a target, and the file's place is said.
+    let out = outside(&["target", "list"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(stdout(&out).starts_with("sim "), "{}", stdout(&out));
+    assert!(stdout(&out).contains("gameday.yaml"), "{}", stdout(&out));
+    // Repeated runs with nobody to respond are allowed, and warned about.
+    let out = outside(&[
+        "run",
+        "compromised-access-key",
+        "--library",
+        library,
+        "--virtual",
+        "--repeat",
+        "2",
+        "--quiet",
+    ]);
+    assert!(
+        stderr(&out).contains("without --autopilot"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(
+        std::fs::read_to_string(repo.join(".gitignore"))
+            .expect(".gitignore")
+            .lines()
+            .any(|l| l == "runs/"),
+        "run directories stay out of git"
+    );
+}

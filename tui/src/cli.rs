@@ -197,7 +197,7 @@ pub struct RunArgs {
     #[command(flatten)]
     pub target: TargetArgs,
     /// Seed of the simulator and the autopilot; the same seed gives the same game day.
-    #[arg(long, default_value_t = 1)]
+    #[arg(long, default_value_t = 1, allow_negative_numbers = true, value_parser = parse_seed)]
     pub seed: u64,
     /// Run the clock N times faster than real time.
     #[arg(long, value_name = "N", conflicts_with = "virtual_time", value_parser = parse_speed)]
@@ -223,7 +223,7 @@ pub struct RunArgs {
     #[arg(long)]
     pub json: bool,
     /// Run each scenario N times with seeds SEED, SEED+1, …; print percentiles.
-    #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..))]
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = parse_repeat)]
     pub repeat: u32,
     /// Override a scenario parameter (repeatable).
     #[arg(long = "param", value_name = "NAME=VALUE", value_parser = parse_param)]
@@ -417,7 +417,7 @@ pub struct ConsoleArgs {
     #[arg(long, default_value = "sim")]
     pub target: String,
     /// Seed of the simulator; the same seed gives the same attack and detections.
-    #[arg(long, default_value_t = 1)]
+    #[arg(long, default_value_t = 1, allow_negative_numbers = true, value_parser = parse_seed)]
     pub seed: u64,
     /// Run the game clock N times faster than real time (change it live with + and -).
     #[arg(long, value_name = "N", default_value_t = 1.0, value_parser = parse_speed)]
@@ -457,10 +457,30 @@ fn parse_fail_on(s: &str) -> Result<f64, String> {
         .ok_or_else(|| format!("`{s}` is not score<N with N from 0 to 100"))
 }
 
+fn parse_seed(s: &str) -> Result<u64, String> {
+    s.parse::<u64>().map_err(|_| {
+        format!(
+            "`{s}` is not a seed: give a whole number from 0 to {}",
+            u64::MAX
+        )
+    })
+}
+
+fn parse_repeat(s: &str) -> Result<u32, String> {
+    s.parse::<u32>().ok().filter(|n| *n >= 1).ok_or_else(|| {
+        format!(
+            "`{s}` is not a number of runs: give a whole number from 1 to {}",
+            u32::MAX
+        )
+    })
+}
+
 fn parse_speed(s: &str) -> Result<f64, String> {
     match s.parse::<f64>() {
         Ok(v) if v.is_finite() && v > 0.0 && v <= 100_000.0 => Ok(v),
-        _ => Err(format!("`{s}` is not a speed between 0 and 100000")),
+        _ => Err(format!(
+            "`{s}` is not a speed: give a number greater than 0 and at most 100000 (1 is real time)"
+        )),
     }
 }
 

@@ -95,7 +95,7 @@ fn list(library: &Path, json: bool) -> i32 {
     let files = library::yaml_files(&library.join("scenarios"));
     if files.is_empty() {
         eprintln!(
-            "error: no scenarios in {}",
+            "error: no scenarios in {} (point at a library, the folder holding scenarios/ and runbooks/, with --library DIR or GAMEDAY_LIBRARY)",
             library.join("scenarios").display()
         );
         return BAD_INPUT;
@@ -230,11 +230,26 @@ fn scenario_path(arg: &str, library: &Path) -> PathBuf {
 
 pub(crate) fn load(arg: &str, library: &Path) -> Result<Checked, i32> {
     let path = scenario_path(arg, library);
-    if !path.is_file() {
+    if path.is_dir() {
         eprintln!(
-            "error: {}: no such scenario file (give a path, or an id of a scenario in {})",
+            "error: {}: is a folder; give a scenario file, or the ids of the scenarios to run (`gameday list` shows them)",
+            path.display()
+        );
+        return Err(BAD_INPUT);
+    }
+    if !path.is_file() {
+        let scenarios = library.join("scenarios");
+        let ids: Vec<String> = library::yaml_files(&scenarios)
+            .iter()
+            .filter_map(|f| f.file_stem().map(|s| s.to_string_lossy().into_owned()))
+            .collect();
+        let closest = gameday_engine::diag::closest(arg, ids.iter().map(String::as_str))
+            .map(|id| format!("; did you mean `{id}`?"))
+            .unwrap_or_default();
+        eprintln!(
+            "error: {}: no such scenario file (give a path, or an id of a scenario in {}){closest}",
             path.display(),
-            library.join("scenarios").display()
+            scenarios.display()
         );
         return Err(BAD_INPUT);
     }
@@ -463,11 +478,14 @@ pub(crate) fn open_journal(runs_dir: &Path, run_id: &str) -> Result<(PathBuf, Jo
     match Journal::create(&run_dir).and_then(|mut j| j.claim(run_id).map(|()| j)) {
         Ok(j) => Ok((run_dir, j)),
         Err(e) => {
+            // Nothing has been changed yet: a runs directory that cannot be written is
+            // bad input.
             eprintln!(
-                "error: cannot create the journal in {}: {e}",
+                "error: --runs-dir {}: cannot create the journal in {}: {e}",
+                runs_dir.display(),
                 run_dir.display()
             );
-            Err(3)
+            Err(BAD_INPUT)
         }
     }
 }
@@ -550,6 +568,12 @@ fn run(args: RunArgs) -> i32 {
     if args.run_id.is_some() && (loaded.len() > 1 || args.repeat > 1) {
         eprintln!("error: --run-id names one run: give one scenario and no --repeat");
         return BAD_INPUT;
+    }
+    if args.repeat > 1 && !args.autopilot {
+        eprintln!(
+            "warning: --repeat {} without --autopilot: nobody responds, so every containment will be missed",
+            args.repeat
+        );
     }
     // Check parameters up front: bad input must fail before anything runs.
     for c in &loaded {

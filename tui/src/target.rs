@@ -20,9 +20,20 @@ pub fn run(cmd: TargetCommand) -> i32 {
 }
 
 fn list(explicit: Option<&std::path::Path>) -> i32 {
-    let (file, config) = match read_config(explicit) {
-        Ok(c) => c,
-        Err(code) => return code,
+    // Without a configuration file (and none named), `sim` is still a target.
+    let (file, config) = match gameday_engine::config::read(explicit, std::path::Path::new(".")) {
+        Err(gameday_engine::config::ConfigError::Missing(file)) if explicit.is_none() => {
+            println!("sim        the built-in simulator (account 111122223333, us-east-1)");
+            println!(
+                "(no {}: AWS targets are defined there, or in the file --config names; see gameday.example.yaml and docs/targets.md)",
+                file.display()
+            );
+            return 0;
+        }
+        _ => match read_config(explicit) {
+            Ok(c) => c,
+            Err(code) => return code,
+        },
     };
     println!("{}:", file.display());
     println!("  sim        the built-in simulator (account 111122223333, us-east-1)");

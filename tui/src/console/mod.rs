@@ -654,7 +654,8 @@ pub fn replay(args: ReplayArgs) -> i32 {
     let journals = match journal::discover(&args.run_dir) {
         Ok(j) => j,
         Err(e) => {
-            eprintln!("error: {}: {e}", args.run_dir.display());
+            // The error names the path already.
+            eprintln!("error: {e}");
             return BAD_INPUT;
         }
     };

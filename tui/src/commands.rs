@@ -893,16 +893,6 @@ fn summary_json(s: &Summary, run_dir: &Path) -> serde_json::Value {
     })
 }
 
-fn human(s: Option<f64>) -> String {
-    match s {
-        Some(s) if s >= 0.0 => {
-            gameday_engine::duration::Duration::from_millis((s * 1000.0).round() as u64).to_string()
-        }
-        Some(s) => format!("{s:.1}s"),
-        None => "—".to_owned(),
-    }
-}
-
 fn print_summary(done: &[Done]) {
     let mut rows = Vec::new();
     for d in done {
@@ -914,7 +904,7 @@ fn print_summary(done: &[Done]) {
                 format!(
                     "{} {}{}",
                     x.id,
-                    human(x.ttd_seconds),
+                    report::human(x.ttd_seconds),
                     if x.met { "" } else { " MISSED" }
                 )
             })
@@ -926,7 +916,7 @@ fn print_summary(done: &[Done]) {
                 format!(
                     "{} {}{}",
                     x.id,
-                    human(x.ttc_seconds),
+                    report::human(x.ttc_seconds),
                     if x.met { "" } else { " MISSED" }
                 )
             })
@@ -994,8 +984,8 @@ fn print_percentiles(done: &[Done]) {
             scenario,
             format!("{kind} {id}"),
             met_of(met, n),
-            human(percentile(&times, 50.0)),
-            human(percentile(&times, 95.0)),
+            report::human(percentile(&times, 50.0)),
+            report::human(percentile(&times, 95.0)),
         ]);
     }
     println!();

@@ -1,7 +1,7 @@
 //! Live progress on stderr while a run waits: what happened, and what is still pending
 //! with its deadline.
 
-use gameday_engine::duration::Duration;
+use gameday_engine::duration::spoken;
 use gameday_engine::event::{Body, Event};
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -64,10 +64,7 @@ impl Progress {
                 id, name, ttd_ms, ..
             } => {
                 self.pending.remove(id);
-                Some(format!(
-                    "  detected {id} ({name}): TTD {}",
-                    Duration::from_millis((*ttd_ms).max(0) as u64)
-                ))
+                Some(format!("  detected {id} ({name}): TTD {}", spoken(*ttd_ms)))
             }
             Body::DetectionMissed { id, reason, .. } => {
                 self.pending.remove(id);
@@ -75,10 +72,7 @@ impl Progress {
             }
             Body::ContainmentMet { id, ttc_ms, .. } => {
                 self.pending.remove(id);
-                Some(format!(
-                    "  contained {id}: TTC {}",
-                    Duration::from_millis((*ttc_ms).max(0) as u64)
-                ))
+                Some(format!("  contained {id}: TTC {}", spoken(*ttc_ms)))
             }
             Body::ContainmentMissed { id, reason } => {
                 self.pending.remove(id);
@@ -154,7 +148,7 @@ impl Progress {
             .map(|(id, deadline)| match deadline {
                 Some(d) if *d > elapsed_ms => format!(
                     "{id} (deadline in {})",
-                    Duration::from_millis((d - elapsed_ms) / 1000 * 1000)
+                    spoken(((d - elapsed_ms) / 1000 * 1000) as i64)
                 ),
                 Some(_) => format!("{id} (past deadline)"),
                 None => id.clone(),

@@ -772,33 +772,11 @@ pub(crate) fn time(t: Option<DateTime<Utc>>) -> String {
         .unwrap_or_else(|| "—".to_owned())
 }
 
-/// Seconds for people: `850ms`, `12.5s`, `4m 12.5s`, `15m`, `1h 2m 3s`, or a dash.
+/// Seconds for people (see [`crate::duration::spoken`]), or a dash.
 pub fn human(s: Option<f64>) -> String {
-    let Some(s) = s else {
-        return "—".to_owned();
-    };
-    if s < 1.0 {
-        return format!("{:.0}ms", s * 1000.0);
-    }
-    if s < 60.0 {
-        return format!("{s:.1}s");
-    }
-    let (h, m, rest) = (
-        (s / 3600.0).floor(),
-        ((s % 3600.0) / 60.0).floor(),
-        s % 60.0,
-    );
-    let rest = if rest < 0.05 {
-        String::new()
-    } else if h > 0.0 {
-        format!(" {rest:.0}s")
-    } else {
-        format!(" {rest:.1}s")
-    };
-    if h > 0.0 {
-        format!("{h}h {m}m{rest}")
-    } else {
-        format!("{m}m{rest}")
+    match s {
+        Some(s) => crate::duration::spoken((s * 1000.0).round() as i64),
+        None => "—".to_owned(),
     }
 }
 

@@ -3,6 +3,7 @@
 //! path, and writes the result.
 
 use crate::cli::AnalysisFormat;
+use crate::exit::Exit;
 use chrono::{DateTime, Utc};
 use gameday_engine::coverage::{Attack, Coverage, LibraryScenario};
 use gameday_engine::score::Summary;
@@ -10,13 +11,10 @@ use gameday_engine::trend::{Filter, Trend};
 use gameday_engine::{diag, journal, library};
 use std::path::{Path, PathBuf};
 
-/// Exit code for bad input.
-const BAD_INPUT: i32 = 2;
-
 /// Every journal the paths stand for (see [`journal::discover`]). Every path that holds
 /// no journal, and every journal that cannot be read or is not a run's, is reported with
 /// its path; then the result is an error.
-pub(crate) fn read_journals(paths: &[PathBuf]) -> Result<Vec<journal::Contents>, i32> {
+pub(crate) fn read_journals(paths: &[PathBuf]) -> Result<Vec<journal::Contents>, Exit> {
     let mut journals = Vec::new();
     let mut failed = false;
     for p in paths {
@@ -56,11 +54,15 @@ pub(crate) fn read_journals(paths: &[PathBuf]) -> Result<Vec<journal::Contents>,
             }
         }
     }
-    if failed { Err(BAD_INPUT) } else { Ok(journals) }
+    if failed {
+        Err(Exit::BadInput)
+    } else {
+        Ok(journals)
+    }
 }
 
 /// The summary of every run the paths stand for (see [`read_journals`]).
-fn read_runs(paths: &[PathBuf]) -> Result<Vec<Summary>, i32> {
+fn read_runs(paths: &[PathBuf]) -> Result<Vec<Summary>, Exit> {
     Ok(read_journals(paths)?
         .into_iter()
         .filter_map(|c| Summary::of_journal(&c))
@@ -68,25 +70,25 @@ fn read_runs(paths: &[PathBuf]) -> Result<Vec<Summary>, i32> {
 }
 
 /// Writes the output to `out`, or to standard output.
-fn emit(text: &str, out: Option<&Path>) -> i32 {
+fn emit(text: &str, out: Option<&Path>) -> Exit {
     let Some(path) = out else {
         print!("{text}");
-        return 0;
+        return Exit::Ok;
     };
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty())
         && let Err(e) = std::fs::create_dir_all(dir)
     {
         eprintln!("error: --out {}: {e}", path.display());
-        return BAD_INPUT;
+        return Exit::BadInput;
     }
     match gameday_engine::file::replace(path, text) {
         Ok(()) => {
             println!("{}", path.display());
-            0
+            Exit::Ok
         }
         Err(e) => {
             eprintln!("error: --out {}: {e}", path.display());
-            BAD_INPUT
+            Exit::BadInput
         }
     }
 }
@@ -98,7 +100,7 @@ pub fn trend(
     since: Option<DateTime<Utc>>,
     format: AnalysisFormat,
     out: Option<&Path>,
-) -> i32 {
+) -> Exit {
     let runs = match read_runs(paths) {
         Ok(r) => r,
         Err(code) => return code,
@@ -115,7 +117,7 @@ pub fn trend(
             runs.len(),
             diag::suggest(id, known.iter().copied())
         );
-        return BAD_INPUT;
+        return Exit::BadInput;
     }
     let t = Trend::new(&runs, &Filter { scenario, since });
     if t.runs == 0
@@ -144,12 +146,12 @@ pub fn coverage(
     runs: &[PathBuf],
     format: AnalysisFormat,
     out: Option<&Path>,
-) -> i32 {
+) -> Exit {
     let attack = match Attack::builtin() {
         Ok(a) => a,
         Err(e) => {
             eprintln!("error: {e}");
-            return BAD_INPUT;
+            return Exit::BadInput;
         }
     };
     let dir = library_dir.join("scenarios");
@@ -159,17 +161,17 @@ pub fn coverage(
             "error: no scenarios in {} (give the library with --library DIR)",
             dir.display()
         );
-        return BAD_INPUT;
+        return Exit::BadInput;
     }
     // Like `list`: report every invalid scenario, show the valid ones, exit 2.
-    let mut code = 0;
+    let mut code = Exit::Ok;
     let mut scenarios = Vec::new();
     for f in &files {
         match library::load_checked(f, &library::runbooks_dir_for(f, library_dir)) {
             Ok(c) => scenarios.push(LibraryScenario::from(&c.scenario.value)),
             Err(d) => {
                 eprintln!("{d}");
-                code = BAD_INPUT;
+                code = Exit::BadInput;
             }
         }
     }
@@ -188,7 +190,7 @@ pub fn coverage(
         AnalysisFormat::Json => c.to_json(),
     };
     match emit(&text, out) {
-        0 => code,
+        Exit::Ok => code,
         failed => failed,
     }
 }

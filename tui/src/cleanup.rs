@@ -3,7 +3,8 @@
 //! no live run owns.
 
 use crate::cli::CleanupArgs;
-use crate::commands::{self, BAD_INPUT};
+use crate::commands;
+use crate::exit::Exit;
 use crate::place::{self, aws_target};
 use gameday_engine::aws::sandbox::AwsSandbox;
 use gameday_engine::aws::sweep::{self, Leftover};
@@ -15,7 +16,7 @@ use gameday_engine::recover;
 use std::path::Path;
 
 /// Runs `gameday cleanup`.
-pub fn run(args: CleanupArgs) -> i32 {
+pub fn run(args: CleanupArgs) -> Exit {
     let runtime = match commands::runtime() {
         Ok(r) => r,
         Err(code) => return code,
@@ -27,24 +28,24 @@ pub fn run(args: CleanupArgs) -> i32 {
 }
 
 /// Connects to `target` in `region` for clean-up `id`, preflight included.
-async fn connect(target: &Target, region: &str, id: &str) -> Result<AwsSandbox, i32> {
+async fn connect(target: &Target, region: &str, id: &str) -> Result<AwsSandbox, Exit> {
     place::connect(target, region, id, &Pollers::new())
         .await
         .map(|(sandbox, _)| sandbox)
 }
 
-async fn run_dir(dir: &Path, args: &CleanupArgs) -> i32 {
+async fn run_dir(dir: &Path, args: &CleanupArgs) -> Exit {
     // Read only: a dry run writes nothing into the run directory, and a run still in
     // progress must not have its journal touched.
     let contents = match journal::read(dir) {
         Ok(c) if c.is_run() => c,
         Ok(_) => {
             eprintln!("error: --run {}: not a run's journal", dir.display());
-            return BAD_INPUT;
+            return Exit::BadInput;
         }
         Err(e) => {
             eprintln!("error: --run {e}");
-            return BAD_INPUT;
+            return Exit::BadInput;
         }
     };
     let Some(Body::RunStarted {
@@ -54,17 +55,17 @@ async fn run_dir(dir: &Path, args: &CleanupArgs) -> i32 {
         ..
     }) = contents.events.first().map(|e| &e.body)
     else {
-        return BAD_INPUT;
+        return Exit::BadInput;
     };
     if let Err(why) = not_live(dir, run_id, host.as_deref(), &contents, args) {
         eprintln!("error: --run {}: {why}", dir.display());
-        return BAD_INPUT;
+        return Exit::BadInput;
     }
     if target.kind == "sim" {
         println!(
             "run {run_id} ran on the simulator: its account lived and ended with the process, nothing to clean up"
         );
-        return 0;
+        return Exit::Ok;
     }
     let name = args.target.as_deref().unwrap_or(&target.name);
     let (aws, region) = match aws_target(name, args.config.config.as_deref(), Some(&target.region))
@@ -82,7 +83,7 @@ async fn run_dir(dir: &Path, args: &CleanupArgs) -> i32 {
             "error: run {run_id} ran in account {}, but target `{name}` reaches account {account}; nothing was changed",
             target.account_id
         );
-        return BAD_INPUT;
+        return Exit::BadInput;
     }
     if args.dry_run {
         return dry_run(&contents, &sandbox).await;
@@ -91,26 +92,26 @@ async fn run_dir(dir: &Path, args: &CleanupArgs) -> i32 {
         Ok(j) => j,
         Err(e) => {
             eprintln!("error: --run {e}");
-            return BAD_INPUT;
+            return Exit::BadInput;
         }
     };
     // One clean-up of a run at a time, and none while it runs, wherever its folder is.
     if let Err(e) = journal.claim(run_id) {
         eprintln!("error: --run {}: {e}", dir.display());
-        return BAD_INPUT;
+        return Exit::BadInput;
     }
     let run_id = run_id.clone();
     let done = match recover::recover(&contents, &mut journal, &sandbox).await {
         Ok(d) => d,
         Err(e) => {
             eprintln!("error: cannot write the journal in {}: {e}", dir.display());
-            return 3;
+            return Exit::Aborted;
         }
     };
     drop(journal);
     let Some(done) = done else {
         println!("run {run_id}: ended, and nothing of it remains in the account: nothing to do");
-        return 0;
+        return Exit::Ok;
     };
     if let Ok(back) = journal::read(dir) {
         commands::write_run_reports(dir, back.events);
@@ -136,7 +137,11 @@ async fn run_dir(dir: &Path, args: &CleanupArgs) -> i32 {
         }
         None => eprintln!("  what remains could not be checked"),
     }
-    if done.complete() { 0 } else { 3 }
+    if done.complete() {
+        Exit::Ok
+    } else {
+        Exit::Aborted
+    }
 }
 
 /// Why the run of `dir` may still be in progress, if it may: its process holds the
@@ -177,7 +182,7 @@ fn not_live(
 }
 
 /// `--run --dry-run`: what clean-up would do, from read-only calls; writes nothing.
-async fn dry_run(contents: &journal::Contents, sandbox: &AwsSandbox) -> i32 {
+async fn dry_run(contents: &journal::Contents, sandbox: &AwsSandbox) -> Exit {
     let (run_id, prefix) = recover::identity(contents).unwrap_or_default();
     let owed = recover::owed(contents);
     let clock = gameday_engine::clock::Clock::new(
@@ -212,10 +217,14 @@ async fn dry_run(contents: &journal::Contents, sandbox: &AwsSandbox) -> i32 {
         eprintln!("  could not look: {e}");
     }
     println!("run {run_id}: nothing was changed (--dry-run)");
-    if look.errors.is_empty() { 0 } else { 3 }
+    if look.errors.is_empty() {
+        Exit::Ok
+    } else {
+        Exit::Aborted
+    }
 }
 
-async fn orphans(args: &CleanupArgs) -> i32 {
+async fn orphans(args: &CleanupArgs) -> Exit {
     let name = args.target.as_deref().unwrap_or_default();
     let (target, region) =
         match aws_target(name, args.config.config.as_deref(), args.region.as_deref()) {
@@ -231,7 +240,7 @@ async fn orphans(args: &CleanupArgs) -> i32 {
         Ok(f) => f,
         Err(e) => {
             eprintln!("error: target {name}: {e}");
-            return 3;
+            return Exit::Aborted;
         }
     };
     let cutoff =
@@ -256,7 +265,7 @@ async fn orphans(args: &CleanupArgs) -> i32 {
             orphaned.len(),
             kept.len()
         );
-        return 0;
+        return Exit::Ok;
     }
     let mut failed = 0;
     for l in &orphaned {
@@ -274,5 +283,5 @@ async fn orphans(args: &CleanupArgs) -> i32 {
         orphaned.len() - failed,
         kept.len()
     );
-    if failed == 0 { 0 } else { 3 }
+    if failed == 0 { Exit::Ok } else { Exit::Aborted }
 }

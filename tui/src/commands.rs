@@ -1,6 +1,7 @@
 //! What each subcommand does.
 
 use crate::cli::{Cli, Command, ReportFormat, RunArgs, SchemaKind, TargetArgs};
+use crate::exit::Exit;
 use crate::place::{Opened, Place};
 use crate::progress::Progress;
 use crate::term;
@@ -21,11 +22,8 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-/// Exit code for bad input.
-pub(crate) const BAD_INPUT: i32 = 2;
-
 /// Runs a command; returns the exit code.
-pub fn dispatch(cli: Cli) -> i32 {
+pub fn dispatch(cli: Cli) -> Exit {
     match cli.command {
         Command::Validate { paths, library } => validate(paths, &library.library),
         Command::List { library, json } => list(&library.library, json),
@@ -60,7 +58,7 @@ pub fn dispatch(cli: Cli) -> i32 {
     }
 }
 
-fn validate(paths: Vec<PathBuf>, library: &Path) -> i32 {
+fn validate(paths: Vec<PathBuf>, library: &Path) -> Exit {
     let paths = if paths.is_empty() {
         vec![library.join("scenarios"), library.join("runbooks")]
     } else {
@@ -69,7 +67,7 @@ fn validate(paths: Vec<PathBuf>, library: &Path) -> i32 {
     for p in &paths {
         if !p.exists() {
             eprintln!("error: {}: no such file or folder", p.display());
-            return BAD_INPUT;
+            return Exit::BadInput;
         }
     }
     let v = library::validate_paths(&paths, library);
@@ -78,7 +76,7 @@ fn validate(paths: Vec<PathBuf>, library: &Path) -> i32 {
             "ok: {} scenario(s) and {} runbook(s) are valid",
             v.scenarios, v.runbooks
         );
-        0
+        Exit::Ok
     } else {
         eprintln!("{}", v.diagnostics);
         eprintln!(
@@ -87,20 +85,20 @@ fn validate(paths: Vec<PathBuf>, library: &Path) -> i32 {
             v.scenarios,
             v.runbooks
         );
-        BAD_INPUT
+        Exit::BadInput
     }
 }
 
-fn list(library: &Path, json: bool) -> i32 {
+fn list(library: &Path, json: bool) -> Exit {
     let files = library::yaml_files(&library.join("scenarios"));
     if files.is_empty() {
         eprintln!(
             "error: no scenarios in {} (point at a library, the folder holding scenarios/ and runbooks/, with --library DIR or GAMEDAY_LIBRARY)",
             library.join("scenarios").display()
         );
-        return BAD_INPUT;
+        return Exit::BadInput;
     }
-    let mut code = 0;
+    let mut code = Exit::Ok;
     let mut rows = Vec::new();
     for f in &files {
         match library::load_checked(f, &library::runbooks_dir_for(f, library)) {
@@ -124,7 +122,7 @@ fn list(library: &Path, json: bool) -> i32 {
             }
             Err(d) => {
                 eprintln!("{d}");
-                code = BAD_INPUT;
+                code = Exit::BadInput;
             }
         }
     }
@@ -158,7 +156,7 @@ fn print_table<const N: usize>(header: &[&str; N], rows: &[[String; N]]) {
     }
 }
 
-fn steps_cmd(json: bool) -> i32 {
+fn steps_cmd(json: bool) -> Exit {
     if json {
         let kinds: Vec<_> = steps::REGISTRY.iter().map(|k| k.spec()).collect();
         let checks: Vec<_> = checks::CHECKS.iter().collect();
@@ -166,7 +164,7 @@ fn steps_cmd(json: bool) -> i32 {
             "{}",
             term::json_pretty(&json!({"steps": kinds, "checks": checks}))
         );
-        return 0;
+        return Exit::Ok;
     }
     println!("STEP KINDS (scenario `action`, runbook `action`)\n");
     for k in steps::REGISTRY {
@@ -205,17 +203,17 @@ fn steps_cmd(json: bool) -> i32 {
         println!("    value  {}", c.values);
         println!("    calls  {}\n", c.calls.join(", "));
     }
-    0
+    Exit::Ok
 }
 
-fn schema(kind: SchemaKind) -> i32 {
+fn schema(kind: SchemaKind) -> Exit {
     let s = match kind {
         SchemaKind::Scenario => library::scenario_schema(),
         SchemaKind::Runbook => library::runbook_schema(),
         SchemaKind::Report => report::schema(),
     };
     println!("{}", term::json_pretty(&s));
-    0
+    Exit::Ok
 }
 
 /// Finds a scenario by path or by id in the library.
@@ -228,14 +226,14 @@ fn scenario_path(arg: &str, library: &Path) -> PathBuf {
     }
 }
 
-pub(crate) fn load(arg: &str, library: &Path) -> Result<Checked, i32> {
+pub(crate) fn load(arg: &str, library: &Path) -> Result<Checked, Exit> {
     let path = scenario_path(arg, library);
     if path.is_dir() {
         eprintln!(
             "error: {}: is a folder; give a scenario file, or the ids of the scenarios to run (`gameday list` shows them)",
             path.display()
         );
-        return Err(BAD_INPUT);
+        return Err(Exit::BadInput);
     }
     if !path.is_file() {
         let scenarios = library.join("scenarios");
@@ -251,15 +249,15 @@ pub(crate) fn load(arg: &str, library: &Path) -> Result<Checked, i32> {
             path.display(),
             scenarios.display()
         );
-        return Err(BAD_INPUT);
+        return Err(Exit::BadInput);
     }
     library::load_checked(&path, &library::runbooks_dir_for(&path, library)).map_err(|d| {
         eprintln!("{d}");
-        BAD_INPUT
+        Exit::BadInput
     })
 }
 
-pub(crate) fn check_target(target: &str) -> Result<(), i32> {
+pub(crate) fn check_target(target: &str) -> Result<(), Exit> {
     if target == "sim" {
         Ok(())
     } else {
@@ -267,11 +265,11 @@ pub(crate) fn check_target(target: &str) -> Result<(), i32> {
             "error: --target {target}: the console runs against `sim`, the built-in simulator, so far; \
              on an AWS target use `gameday run SCENARIO --target {target}` (with --autopilot, or responders acting in the account)"
         );
-        Err(BAD_INPUT)
+        Err(Exit::BadInput)
     }
 }
 
-fn plan(arg: &str, library: &Path, params: Vec<(String, String)>, target: &TargetArgs) -> i32 {
+fn plan(arg: &str, library: &Path, params: Vec<(String, String)>, target: &TargetArgs) -> Exit {
     let place = match Place::resolve(target, ClockMode::Real { speed: 1.0 }) {
         Ok(p) => p,
         Err(code) => return code,
@@ -293,11 +291,11 @@ fn plan(arg: &str, library: &Path, params: Vec<(String, String)>, target: &Targe
         Ok(p) => p,
         Err(e) => {
             eprintln!("error: {}", e.replace(STAND_IN, "RUNID"));
-            return BAD_INPUT;
+            return Exit::BadInput;
         }
     };
     print!("{}", plan_text(&plan, &place).replace(STAND_IN, "RUNID"));
-    0
+    Exit::Ok
 }
 
 fn plan_text(plan: &Plan, place: &Place) -> String {
@@ -458,7 +456,7 @@ pub(crate) fn plan_for(
     run_id: &str,
     prefix: &str,
     overrides: &BTreeMap<String, String>,
-) -> Result<Plan, i32> {
+) -> Result<Plan, Exit> {
     library::resolve_named(
         &checked.scenario.value,
         checked.runbook.as_ref().map(|r| &r.value),
@@ -468,12 +466,12 @@ pub(crate) fn plan_for(
     )
     .map_err(|e| {
         eprintln!("error: {e}");
-        BAD_INPUT
+        Exit::BadInput
     })
 }
 
 /// The run directory of `run_id` and its new journal: exit 3 when it cannot be made.
-pub(crate) fn open_journal(runs_dir: &Path, run_id: &str) -> Result<(PathBuf, Journal), i32> {
+pub(crate) fn open_journal(runs_dir: &Path, run_id: &str) -> Result<(PathBuf, Journal), Exit> {
     let run_dir = runs_dir.join(run_id);
     match Journal::create(&run_dir).and_then(|mut j| j.claim(run_id).map(|()| j)) {
         Ok(j) => Ok((run_dir, j)),
@@ -485,19 +483,19 @@ pub(crate) fn open_journal(runs_dir: &Path, run_id: &str) -> Result<(PathBuf, Jo
                 runs_dir.display(),
                 run_dir.display()
             );
-            Err(BAD_INPUT)
+            Err(Exit::BadInput)
         }
     }
 }
 
 /// The single-threaded runtime a run lives on: exit 3 when it cannot start.
-pub(crate) fn runtime() -> Result<tokio::runtime::Runtime, i32> {
+pub(crate) fn runtime() -> Result<tokio::runtime::Runtime, Exit> {
     tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .map_err(|e| {
             eprintln!("error: cannot start the runtime: {e}");
-            3
+            Exit::Aborted
         })
 }
 
@@ -547,7 +545,7 @@ struct Done {
     run_dir: PathBuf,
 }
 
-fn run(args: RunArgs) -> i32 {
+fn run(args: RunArgs) -> Exit {
     let mode = match (args.virtual_time, args.speed) {
         (true, _) => ClockMode::Virtual,
         (false, Some(speed)) => ClockMode::Real { speed },
@@ -567,7 +565,7 @@ fn run(args: RunArgs) -> i32 {
     let overrides: BTreeMap<String, String> = args.params.iter().cloned().collect();
     if args.run_id.is_some() && (loaded.len() > 1 || args.repeat > 1) {
         eprintln!("error: --run-id names one run: give one scenario and no --repeat");
-        return BAD_INPUT;
+        return Exit::BadInput;
     }
     if args.repeat > 1 && !args.autopilot {
         eprintln!(
@@ -585,7 +583,7 @@ fn run(args: RunArgs) -> i32 {
             &overrides,
         ) {
             eprintln!("error: {e}");
-            return BAD_INPUT;
+            return Exit::BadInput;
         }
     }
     match runtime() {
@@ -600,7 +598,7 @@ async fn run_all(
     mode: ClockMode,
     loaded: Vec<Checked>,
     overrides: BTreeMap<String, String>,
-) -> i32 {
+) -> Exit {
     let (handle, abort) = abort_signal();
     let handle = Arc::new(handle);
     install_signal_handlers(handle.clone(), false);
@@ -726,7 +724,7 @@ impl GameDay<'_> {
             Arc<gameday_engine::clock::Clock>,
         )
             -> Option<tokio::sync::mpsc::UnboundedSender<gameday_engine::event::Event>>,
-    ) -> Result<(Summary, PathBuf), i32> {
+    ) -> Result<(Summary, PathBuf), Exit> {
         let plan = plan_for(
             self.checked,
             self.run_id,
@@ -755,14 +753,14 @@ impl GameDay<'_> {
                     eprintln!("error: {f} (input `{}`)", f.input);
                 }
                 eprintln!("nothing was changed");
-                return Err(BAD_INPUT);
+                return Err(Exit::BadInput);
             }
             Err(e) => {
                 eprintln!(
                     "error: run {}: cannot tell whether what it creates exists already: {e}; nothing was changed",
                     self.run_id
                 );
-                return Err(3);
+                return Err(Exit::Aborted);
             }
         }
         let (run_dir, mut journal) = open_journal(self.runs_dir, self.run_id)?;
@@ -784,7 +782,7 @@ impl GameDay<'_> {
             }
             Err(e) => {
                 eprintln!("error: run {}: {e}", self.run_id);
-                Err(3)
+                Err(Exit::Aborted)
             }
         }
     }
@@ -818,7 +816,11 @@ pub(crate) fn write_run_reports(
 }
 
 /// `--fail-on score<N`: a run that scored below N turns a passing exit code into 1.
-fn apply_fail_on<'a>(code: i32, min: Option<f64>, runs: impl Iterator<Item = &'a Summary>) -> i32 {
+fn apply_fail_on<'a>(
+    code: Exit,
+    min: Option<f64>,
+    runs: impl Iterator<Item = &'a Summary>,
+) -> Exit {
     let Some(min) = min else {
         return code;
     };
@@ -830,14 +832,17 @@ fn apply_fail_on<'a>(code: i32, min: Option<f64>, runs: impl Iterator<Item = &'a
         );
         low = true;
     }
-    if low && code == 0 { 1 } else { code }
+    if low && code == Exit::Ok {
+        Exit::Missed
+    } else {
+        code
+    }
 }
 
-fn exit_code(outcomes: impl Iterator<Item = Outcome>, aborted: bool) -> i32 {
-    let worst = outcomes
-        .map(Outcome::exit_code)
-        .fold(0, |a, b| if a == 3 || b == 3 { 3 } else { a.max(b) });
-    if aborted { 3 } else { worst }
+fn exit_code(outcomes: impl Iterator<Item = Outcome>, aborted: bool) -> Exit {
+    // The gravest outcome wins: an abort over everything else.
+    let worst = outcomes.map(Exit::of).max().unwrap_or(Exit::Ok);
+    if aborted { Exit::Aborted } else { worst }
 }
 
 fn rfc3339(t: Option<chrono::DateTime<chrono::Utc>>) -> serde_json::Value {
@@ -1000,12 +1005,12 @@ fn met_of(met: u32, n: u32) -> String {
     )
 }
 
-fn report_cmd(paths: &[PathBuf], formats: &[ReportFormat], out: Option<&Path>) -> i32 {
+fn report_cmd(paths: &[PathBuf], formats: &[ReportFormat], out: Option<&Path>) -> Exit {
     let mut formats: Vec<report::Format> = formats.iter().map(|f| f.engine()).collect();
     formats.dedup();
     if out.is_none() && formats.len() > 1 {
         eprintln!("error: --format names several formats: give --out DIR to write them");
-        return BAD_INPUT;
+        return Exit::BadInput;
     }
     let journals = match crate::analysis::read_journals(paths) {
         Ok(j) => j,
@@ -1014,20 +1019,20 @@ fn report_cmd(paths: &[PathBuf], formats: &[ReportFormat], out: Option<&Path>) -
     let rep = report::Report::from_journals(&journals);
     let Some(dir) = out else {
         print!("{}", rep.render(formats[0]));
-        return 0;
+        return Exit::Ok;
     };
     if let Err(e) = std::fs::create_dir_all(dir) {
         eprintln!("error: --out {}: {e}", dir.display());
-        return BAD_INPUT;
+        return Exit::BadInput;
     }
     for (path, written) in write_report(&rep, dir, &formats) {
         if let Err(e) = written {
             eprintln!("error: {}: {e}", path.display());
-            return BAD_INPUT;
+            return Exit::BadInput;
         }
         println!("{}", path.display());
     }
-    0
+    Exit::Ok
 }
 
 /// Writes `rep` into `dir` in each of `formats`: each file and how writing it went.
@@ -1067,10 +1072,19 @@ mod tests {
             .join("../engine/tests/journals/passed");
         let mut s = Summary::from_events(&journal::read(&dir).unwrap().events);
         s.score.total = 60.0;
-        assert_eq!(apply_fail_on(0, Some(70.0), [&s].into_iter()), 1);
-        assert_eq!(apply_fail_on(0, Some(60.0), [&s].into_iter()), 0);
-        assert_eq!(apply_fail_on(3, Some(70.0), [&s].into_iter()), 3);
-        assert_eq!(apply_fail_on(0, None, [&s].into_iter()), 0);
+        assert_eq!(
+            apply_fail_on(Exit::Ok, Some(70.0), [&s].into_iter()),
+            Exit::Missed
+        );
+        assert_eq!(
+            apply_fail_on(Exit::Ok, Some(60.0), [&s].into_iter()),
+            Exit::Ok
+        );
+        assert_eq!(
+            apply_fail_on(Exit::Aborted, Some(70.0), [&s].into_iter()),
+            Exit::Aborted
+        );
+        assert_eq!(apply_fail_on(Exit::Ok, None, [&s].into_iter()), Exit::Ok);
     }
 
     #[test]
@@ -1084,9 +1098,12 @@ mod tests {
     #[test]
     fn the_worst_outcome_decides_the_exit_code() {
         use Outcome::*;
-        assert_eq!(exit_code([Passed, Passed].into_iter(), false), 0);
-        assert_eq!(exit_code([Passed, Failed].into_iter(), false), 1);
-        assert_eq!(exit_code([Failed, Aborted, Passed].into_iter(), false), 3);
-        assert_eq!(exit_code([Passed].into_iter(), true), 3);
+        assert_eq!(exit_code([Passed, Passed].into_iter(), false), Exit::Ok);
+        assert_eq!(exit_code([Passed, Failed].into_iter(), false), Exit::Missed);
+        assert_eq!(
+            exit_code([Failed, Aborted, Passed].into_iter(), false),
+            Exit::Aborted
+        );
+        assert_eq!(exit_code([Passed].into_iter(), true), Exit::Aborted);
     }
 }

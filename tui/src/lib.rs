@@ -16,6 +16,7 @@ mod cleanup;
 mod cli;
 mod commands;
 mod console;
+mod exit;
 #[cfg(test)]
 mod journal_props;
 mod place;
@@ -56,7 +57,7 @@ pub fn main() -> i32 {
         .with_writer(log_writer)
         .with_ansi(colour)
         .init();
-    term::finish(commands::dispatch(cli))
+    term::finish(commands::dispatch(cli).code())
 }
 
 /// The console without a terminal, for its benchmark: a replay of a journal drawn into an

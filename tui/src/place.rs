@@ -2,7 +2,7 @@
 //! (preflighted before every run), or, for a plan, a simulated account its runs share.
 
 use crate::cli::TargetArgs;
-use crate::commands::BAD_INPUT;
+use crate::exit::Exit;
 use gameday_engine::aws::PreflightError;
 use gameday_engine::aws::sandbox::AwsSandbox;
 use gameday_engine::clock::{Clock, ClockMode};
@@ -90,13 +90,13 @@ pub(crate) struct Opened {
 /// diagnostics or why it cannot be read.
 pub(crate) fn read_config(
     explicit: Option<&std::path::Path>,
-) -> Result<(std::path::PathBuf, config::Config), i32> {
+) -> Result<(std::path::PathBuf, config::Config), Exit> {
     config::read(explicit, std::path::Path::new(".")).map_err(|e| {
         match e {
             ConfigError::Invalid(d) => eprintln!("{d}"),
             other => eprintln!("error: {other}"),
         }
-        BAD_INPUT
+        Exit::BadInput
     })
 }
 
@@ -107,14 +107,14 @@ pub(crate) fn aws_target(
     name: &str,
     explicit: Option<&std::path::Path>,
     region: Option<&str>,
-) -> Result<(Target, String), i32> {
+) -> Result<(Target, String), Exit> {
     let fail = |e: ConfigError| {
         match e {
             ConfigError::Invalid(d) => eprintln!("{d}"),
             e @ ConfigError::UnknownTarget { .. } => eprintln!("error: {e}"),
             other => eprintln!("error: --target {name}: {other}"),
         }
-        BAD_INPUT
+        Exit::BadInput
     };
     let (file, config) = config::read(explicit, std::path::Path::new(".")).map_err(fail)?;
     let target = config.target(name, &file).map_err(fail)?;
@@ -122,7 +122,7 @@ pub(crate) fn aws_target(
         eprintln!(
             "error: --target {name}: a simulated target (kind: sim) is for plans (`gameday schedule run`); a single game day on the simulator is `--target sim`"
         );
-        return Err(BAD_INPUT);
+        return Err(Exit::BadInput);
     }
     let region = region
         .map(str::to_owned)
@@ -133,7 +133,7 @@ pub(crate) fn aws_target(
             "error: --region {region}: target `{name}` runs in {} only",
             target.regions.join(", ")
         );
-        return Err(BAD_INPUT);
+        return Err(Exit::BadInput);
     }
     Ok((target.clone(), region))
 }
@@ -141,11 +141,11 @@ pub(crate) fn aws_target(
 impl Place {
     /// Resolves `--target`, `--region` and `--config`; `clock` is the clock the user asked
     /// for, which must be real time at speed 1 on AWS (its detectors keep real time).
-    pub(crate) fn resolve(args: &TargetArgs, clock: ClockMode) -> Result<Place, i32> {
+    pub(crate) fn resolve(args: &TargetArgs, clock: ClockMode) -> Result<Place, Exit> {
         if args.target == "sim" {
             if let Some(r) = &args.region {
                 eprintln!("error: --region {r}: the simulator has one region, us-east-1");
-                return Err(BAD_INPUT);
+                return Err(Exit::BadInput);
             }
             return Ok(Place::Sim);
         }
@@ -159,7 +159,7 @@ impl Place {
                 "error: --speed and --virtual are for the simulator: a game day on AWS target `{}` runs in real time, as its detectors do",
                 args.target
             );
-            return Err(BAD_INPUT);
+            return Err(Exit::BadInput);
         }
         Ok(Place::Aws {
             target: Box::new(target),
@@ -206,7 +206,7 @@ impl Place {
         model: &Arc<DetectionModel>,
         pollers: &Pollers,
         start: chrono::DateTime<chrono::Utc>,
-    ) -> Result<Opened, i32> {
+    ) -> Result<Opened, Exit> {
         match self {
             Place::Sim => {
                 let clock = Arc::new(Clock::new(mode, start));
@@ -247,7 +247,7 @@ pub(crate) async fn connect(
     region: &str,
     run_id: &str,
     pollers: &Pollers,
-) -> Result<(AwsSandbox, gameday_engine::aws::Preflight), i32> {
+) -> Result<(AwsSandbox, gameday_engine::aws::Preflight), Exit> {
     AwsSandbox::connect(target, region, run_id, pollers)
         .await
         .map_err(|e| {
@@ -258,11 +258,11 @@ pub(crate) async fn connect(
 
 /// The exit code of a failed preflight: 2 for what the user must change (the account,
 /// the allowlist, a stop alarm), 3 when AWS could not be asked.
-pub(crate) fn preflight_exit(e: &PreflightError) -> i32 {
+pub(crate) fn preflight_exit(e: &PreflightError) -> Exit {
     match e {
         PreflightError::NotAllowed { .. }
         | PreflightError::StopAlarm(_)
-        | PreflightError::MissingStopAlarm(..) => BAD_INPUT,
-        PreflightError::Aws(_) => 3,
+        | PreflightError::MissingStopAlarm(..) => Exit::BadInput,
+        PreflightError::Aws(_) => Exit::Aborted,
     }
 }

@@ -3,7 +3,8 @@
 //! organisation already has.
 
 use crate::cli::{ConfigArg, Library, LogFormat, ScheduleCommand};
-use crate::commands::{self, BAD_INPUT, GameDay};
+use crate::commands::{self, GameDay};
+use crate::exit::Exit;
 use crate::place::{Place, SharedAccount, read_config};
 use chrono::{DateTime, Utc};
 use gameday_engine::autopilot::AutopilotConfig;
@@ -22,7 +23,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 /// Runs a `gameday schedule` command.
-pub fn run(cmd: ScheduleCommand) -> i32 {
+pub fn run(cmd: ScheduleCommand) -> Exit {
     match cmd {
         ScheduleCommand::List { config } => list(&config),
         ScheduleCommand::Next {
@@ -60,15 +61,15 @@ pub fn run(cmd: ScheduleCommand) -> i32 {
 }
 
 /// Plan `name` and its compiled schedule.
-fn plan<'c>(cfg: &'c Config, file: &Path, name: &str) -> Result<(&'c PlanSpec, Schedule), i32> {
+fn plan<'c>(cfg: &'c Config, file: &Path, name: &str) -> Result<(&'c PlanSpec, Schedule), Exit> {
     let p = cfg.plan(name, file).map_err(|e| {
         eprintln!("error: {e}");
-        BAD_INPUT
+        Exit::BadInput
     })?;
     // Checked when the file was read: cannot fail here, but say so if it does.
     let s = Schedule::new(&p.schedule, &p.name).map_err(|e| {
         eprintln!("error: plan {name}: schedule: {e}");
-        BAD_INPUT
+        Exit::BadInput
     })?;
     Ok((p, s))
 }
@@ -82,14 +83,14 @@ fn when(t: DateTime<Utc>, s: &Schedule) -> String {
     )
 }
 
-fn list(config: &ConfigArg) -> i32 {
+fn list(config: &ConfigArg) -> Exit {
     let (file, cfg) = match read_config(config.config.as_deref()) {
         Ok(c) => c,
         Err(code) => return code,
     };
     if cfg.plans.is_empty() {
         println!("{}: no plans", file.display());
-        return 0;
+        return Exit::Ok;
     }
     let now = Utc::now();
     for p in &cfg.plans {
@@ -131,10 +132,10 @@ fn list(config: &ConfigArg) -> i32 {
                 .unwrap_or_default()
         );
     }
-    0
+    Exit::Ok
 }
 
-fn next(name: &str, count: usize, after: Option<DateTime<Utc>>, config: &ConfigArg) -> i32 {
+fn next(name: &str, count: usize, after: Option<DateTime<Utc>>, config: &ConfigArg) -> Exit {
     let (file, cfg) = match read_config(config.config.as_deref()) {
         Ok(c) => c,
         Err(code) => return code,
@@ -151,7 +152,7 @@ fn next(name: &str, count: usize, after: Option<DateTime<Utc>>, config: &ConfigA
     for t in moments {
         println!("{}", when(t, &s));
     }
-    0
+    Exit::Ok
 }
 
 fn export(
@@ -159,7 +160,7 @@ fn export(
     format: schedule::export::ExportFormat,
     exe: &str,
     config: &ConfigArg,
-) -> i32 {
+) -> Exit {
     let (file, cfg) = match read_config(config.config.as_deref()) {
         Ok(c) => c,
         Err(code) => return code,
@@ -178,17 +179,17 @@ fn export(
     ) {
         Ok(text) => {
             print!("{text}");
-            0
+            Exit::Ok
         }
         Err(e) => {
             eprintln!("error: --format: plan {name}: {e}");
-            BAD_INPUT
+            Exit::BadInput
         }
     }
 }
 
 /// The library's scenarios, by id, checked: exit 2 naming the first bad file.
-fn library_index(dir: &Path) -> Result<BTreeMap<String, Checked>, i32> {
+fn library_index(dir: &Path) -> Result<BTreeMap<String, Checked>, Exit> {
     let mut index = BTreeMap::new();
     for f in library::yaml_files(&dir.join("scenarios")) {
         match library::load_checked(&f, &dir.join("runbooks")) {
@@ -197,7 +198,7 @@ fn library_index(dir: &Path) -> Result<BTreeMap<String, Checked>, i32> {
             }
             Err(d) => {
                 eprintln!("{d}");
-                return Err(BAD_INPUT);
+                return Err(Exit::BadInput);
             }
         }
     }
@@ -207,7 +208,7 @@ fn library_index(dir: &Path) -> Result<BTreeMap<String, Checked>, i32> {
             dir.display(),
             dir.join("scenarios").display()
         );
-        return Err(BAD_INPUT);
+        return Err(Exit::BadInput);
     }
     Ok(index)
 }
@@ -296,14 +297,14 @@ async fn execute(
     shard: Option<Shard>,
     abort: &Abort,
     accounts: &Arc<Accounts>,
-) -> Result<Execution, i32> {
+) -> Result<Execution, Exit> {
     let tags: BTreeMap<String, Vec<String>> = index
         .iter()
         .map(|(id, c)| (id.clone(), c.scenario.value.tags.clone()))
         .collect();
     let jobs = fanout::jobs(p, cfg, &tags, slot, shard).map_err(|e| {
         eprintln!("error: plan {}: {e}", p.name);
-        BAD_INPUT
+        Exit::BadInput
     })?;
     let dir = p.runs_dir.join(fanout::execution_id(&p.name, slot));
     notify(p, webhook_body("started", p, slot, shard, &jobs, None)).await;
@@ -333,7 +334,7 @@ async fn execute(
         } else {
             let Some(t) = cfg.targets.iter().find(|t| t.name == job.target) else {
                 eprintln!("error: plan {}: no target `{}`", p.name, job.target);
-                return Err(BAD_INPUT);
+                return Err(Exit::BadInput);
             };
             if t.kind == TargetKind::Sim {
                 let moment = slot.to_rfc3339();
@@ -530,18 +531,18 @@ fn print_execution(p: &PlanSpec, e: &Execution) {
     }
 }
 
-fn exit_of(e: &Execution, aborted: bool) -> i32 {
+fn exit_of(e: &Execution, aborted: bool) -> Exit {
     let worst = e
         .runs
         .iter()
         .map(|(_, r)| match r {
-            Ok(s) => s.outcome.exit_code(),
-            Err(_) => 3,
+            Ok(s) => Exit::of(s.outcome),
+            Err(_) => Exit::Aborted,
         })
         .max()
-        .unwrap_or(0);
+        .unwrap_or(Exit::Ok);
     if aborted || !e.leftovers.is_empty() {
-        worst.max(3)
+        Exit::Aborted
     } else {
         worst
     }
@@ -556,7 +557,7 @@ async fn run_now(
     if_due: bool,
     library: &Library,
     config: &ConfigArg,
-) -> i32 {
+) -> Exit {
     let (file, cfg) = match read_config(config.config.as_deref()) {
         Ok(c) => c,
         Err(code) => return code,
@@ -574,20 +575,20 @@ async fn run_now(
     let (slot, _lock) = if if_due {
         let Some(slot) = s.last_at_or_before(now).filter(|t| now - *t <= GRACE) else {
             println!("plan {name}: nothing due");
-            return 0;
+            return Exit::Ok;
         };
         // The moment, once: whoever holds the plan's lock and finds it not yet run.
         let Some(lock) = state.lock(&p.name, shard) else {
             println!("plan {name}: another process is running it");
-            return 0;
+            return Exit::Ok;
         };
         if state.last(&p.name, shard).is_some_and(|l| l >= slot) {
             println!("plan {name}: the moment {slot} has run already");
-            return 0;
+            return Exit::Ok;
         }
         if let Err(e) = state.record(&p.name, shard, slot) {
             eprintln!("error: plan {name}: {e}");
-            return 3;
+            return Exit::Aborted;
         }
         (slot, Some(lock))
     } else {
@@ -620,7 +621,7 @@ async fn execute_in_time(
     shard: Option<Shard>,
     abort: Abort,
     accounts: Arc<Accounts>,
-) -> Result<Execution, i32> {
+) -> Result<Execution, Exit> {
     if !p.virtual_time {
         return execute(&p, &cfg, &index, slot, shard, &abort, &accounts).await;
     }
@@ -644,17 +645,17 @@ async fn execute_in_time(
                 )),
                 Err(e) => {
                     eprintln!("error: plan {}: cannot start its runtime: {e}", p.name);
-                    Err(3)
+                    Err(Exit::Aborted)
                 }
             };
             let _ = tx.send(result);
         });
     if let Err(e) = spawned {
         eprintln!("error: cannot start a thread for a plan: {e}");
-        return Err(3);
+        return Err(Exit::Aborted);
     }
     // A dropped sender means the thread panicked; its message is on stderr.
-    rx.await.unwrap_or(Err(3))
+    rx.await.unwrap_or(Err(Exit::Aborted))
 }
 
 /// A daemon's log line, as text or JSON.
@@ -680,7 +681,7 @@ impl Log {
     }
 }
 
-async fn daemon(names: &[String], library: &Library, config: &ConfigArg, log: LogFormat) -> i32 {
+async fn daemon(names: &[String], library: &Library, config: &ConfigArg, log: LogFormat) -> Exit {
     let log = Log(log);
     let (file, cfg) = match read_config(config.config.as_deref()) {
         Ok(c) => c,
@@ -747,7 +748,7 @@ async fn daemon(names: &[String], library: &Library, config: &ConfigArg, log: Lo
     }
     if cursors.is_empty() {
         log.line(None, "no plans to run");
-        return 0;
+        return Exit::Ok;
     }
     let mut running = tokio::task::JoinSet::new();
     let spawn = |running: &mut tokio::task::JoinSet<()>, p: &PlanSpec, slot: DateTime<Utc>| {
@@ -832,5 +833,5 @@ async fn daemon(names: &[String], library: &Library, config: &ConfigArg, log: Lo
         })
         .await;
     log.line(None, "stopped");
-    0
+    Exit::Ok
 }

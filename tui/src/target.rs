@@ -3,12 +3,13 @@
 
 use crate::cli::TargetCommand;
 use crate::commands;
+use crate::exit::Exit;
 use crate::place::{aws_target, preflight_exit, read_config};
 use gameday_engine::aws;
 use gameday_engine::config::mask_userinfo;
 
 /// Runs a `gameday target` command.
-pub fn run(cmd: TargetCommand) -> i32 {
+pub fn run(cmd: TargetCommand) -> Exit {
     match cmd {
         TargetCommand::List { config } => list(config.config.as_deref()),
         TargetCommand::Check {
@@ -19,7 +20,7 @@ pub fn run(cmd: TargetCommand) -> i32 {
     }
 }
 
-fn list(explicit: Option<&std::path::Path>) -> i32 {
+fn list(explicit: Option<&std::path::Path>) -> Exit {
     // Without a configuration file (and none named), `sim` is still a target.
     let (file, config) = match gameday_engine::config::read(explicit, std::path::Path::new(".")) {
         Err(gameday_engine::config::ConfigError::Missing(file)) if explicit.is_none() => {
@@ -28,7 +29,7 @@ fn list(explicit: Option<&std::path::Path>) -> i32 {
                 "(no {}: AWS targets are defined there, or in the file --config names; see gameday.example.yaml and docs/targets.md)",
                 file.display()
             );
-            return 0;
+            return Exit::Ok;
         }
         _ => match read_config(explicit) {
             Ok(c) => c,
@@ -64,10 +65,10 @@ fn list(explicit: Option<&std::path::Path>) -> i32 {
                 .unwrap_or_default()
         );
     }
-    0
+    Exit::Ok
 }
 
-fn check(name: &str, explicit: Option<&std::path::Path>, region: Option<&str>) -> i32 {
+fn check(name: &str, explicit: Option<&std::path::Path>, region: Option<&str>) -> Exit {
     let (target, region) = match aws_target(name, explicit, region) {
         Ok(t) => t,
         Err(code) => return code,
@@ -99,7 +100,7 @@ fn check(name: &str, explicit: Option<&std::path::Path>, region: Option<&str>) -
                 println!("  stop alarm {alarm}: {state}");
             }
             println!("ok: a game day may start");
-            0
+            Exit::Ok
         }
         Err(e) => {
             eprintln!("error: target {name}: {}", mask_userinfo(&e.to_string()));

@@ -147,9 +147,6 @@ static STATE: AtomicU8 = AtomicU8::new(OPEN);
 /// The exit code of a program whose standard output's reader went away.
 pub(crate) const CLOSED_PIPE: i32 = 128 + 13;
 
-/// Exit code when standard output cannot be written for another reason.
-const CANNOT_WRITE: i32 = 3;
-
 /// Whether standard output still takes what is written.
 pub(crate) fn open() -> bool {
     STATE.load(Ordering::Relaxed) == OPEN
@@ -171,8 +168,8 @@ pub(crate) fn lost(e: &std::io::Error) {
 }
 
 /// The exit code of a command that would exit with `code`, once what it buffered for
-/// standard output is written: [`CLOSED_PIPE`] if the reader went away, 3 if standard
-/// output could not be written, unless `code` already says the command failed.
+/// standard output is written: [`CLOSED_PIPE`] if the reader went away, 3 (aborted) if
+/// standard output could not be written, unless `code` already says the command failed.
 pub(crate) fn finish(code: i32) -> i32 {
     if STATE.load(Ordering::Relaxed) == OPEN
         && let Err(e) = stdout().flush()
@@ -182,7 +179,8 @@ pub(crate) fn finish(code: i32) -> i32 {
     match STATE.load(Ordering::Relaxed) {
         _ if code != 0 => code,
         CLOSED => CLOSED_PIPE,
-        FAILED => CANNOT_WRITE,
+        // Standard output could not be written for another reason: a person must look.
+        FAILED => crate::exit::Exit::Aborted.code(),
         _ => code,
     }
 }

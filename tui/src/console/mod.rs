@@ -9,7 +9,8 @@ pub mod model;
 pub mod ui;
 
 use crate::cli::{ConsoleArgs, ReplayArgs};
-use crate::commands::{self, BAD_INPUT};
+use crate::commands;
+use crate::exit::Exit;
 use gameday_engine::autopilot::Command;
 use gameday_engine::clock::{Clock, ClockMode};
 use gameday_engine::event::{Event, RunPhase};
@@ -447,19 +448,19 @@ fn spawn_input() -> tokio::sync::mpsc::UnboundedReceiver<TermEvent> {
     clippy::disallowed_methods,
     reason = "asks whether standard output is a terminal; prints nothing through it"
 )]
-fn need_terminal(what: &str) -> Result<(), i32> {
+fn need_terminal(what: &str) -> Result<(), Exit> {
     if std::io::stdin().is_terminal() && std::io::stdout().is_terminal() {
         Ok(())
     } else {
         eprintln!(
             "error: gameday {what} needs a terminal; for a game day without one, use `gameday run --autopilot`"
         );
-        Err(BAD_INPUT)
+        Err(Exit::BadInput)
     }
 }
 
 /// `gameday console`.
-pub fn live(args: ConsoleArgs) -> i32 {
+pub fn live(args: ConsoleArgs) -> Exit {
     if let Err(code) = commands::check_target(&args.target) {
         return code;
     }
@@ -548,11 +549,11 @@ pub fn live(args: ConsoleArgs) -> i32 {
                 summary.score.grade,
                 run_dir.join("report.html").display()
             );
-            summary.outcome.exit_code()
+            Exit::of(summary.outcome)
         }
         Err(e) => {
             eprintln!("error: run {run_id}: {e}");
-            3
+            Exit::Aborted
         }
     }
 }
@@ -650,13 +651,13 @@ async fn live_screen(
 }
 
 /// `gameday replay`.
-pub fn replay(args: ReplayArgs) -> i32 {
+pub fn replay(args: ReplayArgs) -> Exit {
     let journals = match journal::discover(&args.run_dir) {
         Ok(j) => j,
         Err(e) => {
             // The error names the path already.
             eprintln!("error: {e}");
-            return BAD_INPUT;
+            return Exit::BadInput;
         }
     };
     let [path] = journals.as_slice() else {
@@ -665,13 +666,13 @@ pub fn replay(args: ReplayArgs) -> i32 {
             args.run_dir.display(),
             journals.len()
         );
-        return BAD_INPUT;
+        return Exit::BadInput;
     };
     let contents = match journal::read(path) {
         Ok(c) => c,
         Err(e) => {
             eprintln!("error: {e}");
-            return BAD_INPUT;
+            return Exit::BadInput;
         }
     };
     if !contents.is_run() {
@@ -679,7 +680,7 @@ pub fn replay(args: ReplayArgs) -> i32 {
             "error: {}: not the journal of a run: its first event is not run_started",
             path.display()
         );
-        return BAD_INPUT;
+        return Exit::BadInput;
     }
     if let Err(code) = need_terminal("replay") {
         return code;
@@ -688,16 +689,16 @@ pub fn replay(args: ReplayArgs) -> i32 {
         Ok(t) => t,
         Err(e) => {
             eprintln!("error: cannot open the terminal: {e}");
-            return 3;
+            return Exit::Aborted;
         }
     };
     let _guard = TerminalGuard;
     match replay_screen(terminal, &contents.events, args.speed) {
-        Ok(()) => 0,
+        Ok(()) => Exit::Ok,
         Err(e) => {
             drop(_guard);
             eprintln!("error: {e}");
-            3
+            Exit::Aborted
         }
     }
 }

@@ -25,6 +25,42 @@ pub fn owed(contents: &Contents) -> cleanup::Owed {
     cleanup::owed(&contents.events, run_id, prefix)
 }
 
+/// What clean-up from a journal acts with: the real clock, and no tags (it creates
+/// nothing).
+struct Means {
+    clock: Clock,
+    tags: Tags,
+}
+
+impl Means {
+    fn new() -> Self {
+        Means {
+            clock: Clock::new(ClockMode::Real { speed: 1.0 }, Utc::now()),
+            tags: Tags::new(),
+        }
+    }
+
+    /// The steps' context for the run of `contents` in `sandbox`.
+    fn cx<'a>(&'a self, contents: &'a Contents, sandbox: &'a dyn Sandbox) -> StepContext<'a> {
+        let (run_id, prefix) = identity(contents).unwrap_or_default();
+        StepContext {
+            sandbox,
+            clock: &self.clock,
+            tags: &self.tags,
+            run_id,
+            prefix,
+            abort: None,
+        }
+    }
+}
+
+/// What cleaning up the run of `contents` in `sandbox` would do, from reading calls
+/// only: for `gameday cleanup --run --dry-run`.
+pub async fn preview(contents: &Contents, sandbox: &dyn Sandbox) -> cleanup::Preview {
+    let means = Means::new();
+    cleanup::preview(&means.cx(contents, sandbox), &owed(contents)).await
+}
+
 /// Appends events after the last one of a resumed journal.
 struct Appender<'j> {
     journal: &'j mut Journal,
@@ -68,18 +104,9 @@ pub async fn recover(
     journal: &mut Journal,
     sandbox: &dyn Sandbox,
 ) -> std::io::Result<Option<Tally>> {
-    let (run_id, prefix) = identity(contents).unwrap_or_default();
-    let owed = cleanup::owed(&contents.events, run_id, prefix);
-    let clock = Clock::new(ClockMode::Real { speed: 1.0 }, Utc::now());
-    let tags = Tags::new();
-    let cx = StepContext {
-        sandbox,
-        clock: &clock,
-        tags: &tags,
-        run_id,
-        prefix,
-        abort: None,
-    };
+    let owed = owed(contents);
+    let means = Means::new();
+    let cx = means.cx(contents, sandbox);
     let ended = contents
         .events
         .iter()

@@ -183,22 +183,8 @@ fn not_live(
 
 /// `--run --dry-run`: what clean-up would do, from read-only calls; writes nothing.
 async fn dry_run(contents: &journal::Contents, sandbox: &AwsSandbox) -> Exit {
-    let (run_id, prefix) = recover::identity(contents).unwrap_or_default();
-    let owed = recover::owed(contents);
-    let clock = gameday_engine::clock::Clock::new(
-        gameday_engine::clock::ClockMode::Real { speed: 1.0 },
-        chrono::Utc::now(),
-    );
-    let tags = gameday_engine::sandbox::Tags::new();
-    let cx = gameday_engine::steps::StepContext {
-        sandbox,
-        clock: &clock,
-        tags: &tags,
-        run_id,
-        prefix,
-        abort: None,
-    };
-    let look = gameday_engine::cleanup::preview(&cx, &owed).await;
+    let run_id = recover::identity(contents).map_or("", |(id, _)| id);
+    let look = recover::preview(contents, sandbox).await;
     use gameday_engine::steps::Reverted;
     for (u, verdict) in &look.reverts {
         match verdict {

@@ -2,8 +2,8 @@
 //! from the run's journal and its tags; `--orphans` for everything tagged by gameday that
 //! no live run owns.
 
+use crate::assembly;
 use crate::cli::CleanupArgs;
-use crate::commands;
 use crate::exit::Exit;
 use crate::place::{self, aws_target};
 use gameday_engine::aws::sandbox::AwsSandbox;
@@ -17,7 +17,7 @@ use std::path::Path;
 
 /// Runs `gameday cleanup`.
 pub fn run(args: CleanupArgs) -> Exit {
-    let runtime = match commands::runtime() {
+    let runtime = match assembly::runtime() {
         Ok(r) => r,
         Err(code) => return code,
     };
@@ -114,7 +114,7 @@ async fn run_dir(dir: &Path, args: &CleanupArgs) -> Exit {
         return Exit::Ok;
     };
     if let Ok(back) = journal::read(dir) {
-        commands::write_run_reports(dir, back.events);
+        assembly::write_run_reports(dir, back.events);
     }
     println!(
         "run {run_id}: {} reverted or removed, {} failed, {} not the run's (left alone)",
@@ -217,7 +217,7 @@ async fn orphans(args: &CleanupArgs) -> Exit {
             Ok(t) => t,
             Err(code) => return code,
         };
-    let id = commands::new_run_id(0);
+    let id = assembly::new_run_id(0);
     let sandbox = match connect(&target, &region, &format!("cleanup-{id}")).await {
         Ok(s) => s,
         Err(code) => return code,

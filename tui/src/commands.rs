@@ -1,17 +1,19 @@
-//! What each subcommand does.
+//! What each subcommand does: dispatch, and the commands that are not a game day's
+//! assembly (which is [`crate::assembly`]'s).
 
+use crate::assembly::{GameDay, install_signal_handlers, load, new_run_id, runtime, write_report};
 use crate::cli::{Cli, Command, ReportFormat, RunArgs, SchemaKind, TargetArgs};
 use crate::exit::Exit;
-use crate::place::{Opened, Place};
+use crate::place::Place;
 use crate::progress::Progress;
 use crate::term;
 use gameday_engine::autopilot::AutopilotConfig;
 use gameday_engine::clock::ClockMode;
 use gameday_engine::event::Outcome;
-use gameday_engine::journal::{self, Journal};
+use gameday_engine::journal;
 use gameday_engine::library::{self, Checked, Plan};
 use gameday_engine::poller::Pollers;
-use gameday_engine::run::{AbortHandle, Run, RunConfig, abort_signal};
+use gameday_engine::run::abort_signal;
 use gameday_engine::score::Summary;
 use gameday_engine::sim::DetectionModel;
 use gameday_engine::trend::percentile;
@@ -216,59 +218,6 @@ fn schema(kind: SchemaKind) -> Exit {
     Exit::Ok
 }
 
-/// Finds a scenario by path or by id in the library.
-fn scenario_path(arg: &str, library: &Path) -> PathBuf {
-    let p = PathBuf::from(arg);
-    if p.exists() || arg.contains('/') || arg.ends_with(".yaml") {
-        p
-    } else {
-        library.join("scenarios").join(format!("{arg}.yaml"))
-    }
-}
-
-pub(crate) fn load(arg: &str, library: &Path) -> Result<Checked, Exit> {
-    let path = scenario_path(arg, library);
-    if path.is_dir() {
-        eprintln!(
-            "error: {}: is a folder; give a scenario file, or the ids of the scenarios to run (`gameday list` shows them)",
-            path.display()
-        );
-        return Err(Exit::BadInput);
-    }
-    if !path.is_file() {
-        let scenarios = library.join("scenarios");
-        let ids: Vec<String> = library::yaml_files(&scenarios)
-            .iter()
-            .filter_map(|f| f.file_stem().map(|s| s.to_string_lossy().into_owned()))
-            .collect();
-        let closest = gameday_engine::diag::closest(arg, ids.iter().map(String::as_str))
-            .map(|id| format!("; did you mean `{id}`?"))
-            .unwrap_or_default();
-        eprintln!(
-            "error: {}: no such scenario file (give a path, or an id of a scenario in {}){closest}",
-            path.display(),
-            scenarios.display()
-        );
-        return Err(Exit::BadInput);
-    }
-    library::load_checked(&path, &library::runbooks_dir_for(&path, library)).map_err(|d| {
-        eprintln!("{d}");
-        Exit::BadInput
-    })
-}
-
-pub(crate) fn check_target(target: &str) -> Result<(), Exit> {
-    if target == "sim" {
-        Ok(())
-    } else {
-        eprintln!(
-            "error: --target {target}: the console runs against `sim`, the built-in simulator, so far; \
-             on an AWS target use `gameday run SCENARIO --target {target}` (with --autopilot, or responders acting in the account)"
-        );
-        Err(Exit::BadInput)
-    }
-}
-
 fn plan(arg: &str, library: &Path, params: Vec<(String, String)>, target: &TargetArgs) -> Exit {
     let place = match Place::resolve(target, ClockMode::Real { speed: 1.0 }) {
         Ok(p) => p,
@@ -450,96 +399,6 @@ fn plan_text(plan: &Plan, place: &Place) -> String {
     o
 }
 
-/// The plan of a run of `checked`, its resources named with `prefix`: exit 2 when a parameter override does not fit.
-pub(crate) fn plan_for(
-    checked: &Checked,
-    run_id: &str,
-    prefix: &str,
-    overrides: &BTreeMap<String, String>,
-) -> Result<Plan, Exit> {
-    library::resolve_named(
-        &checked.scenario.value,
-        checked.runbook.as_ref().map(|r| &r.value),
-        run_id,
-        prefix,
-        overrides,
-    )
-    .map_err(|e| {
-        eprintln!("error: {e}");
-        Exit::BadInput
-    })
-}
-
-/// The run directory of `run_id` and its new journal: exit 3 when it cannot be made.
-pub(crate) fn open_journal(runs_dir: &Path, run_id: &str) -> Result<(PathBuf, Journal), Exit> {
-    let run_dir = runs_dir.join(run_id);
-    match Journal::create(&run_dir).and_then(|mut j| j.claim(run_id).map(|()| j)) {
-        Ok(j) => Ok((run_dir, j)),
-        Err(e) => {
-            // Nothing has been changed yet: a runs directory that cannot be written is
-            // bad input.
-            eprintln!(
-                "error: --runs-dir {}: cannot create the journal in {}: {e}",
-                runs_dir.display(),
-                run_dir.display()
-            );
-            Err(Exit::BadInput)
-        }
-    }
-}
-
-/// The single-threaded runtime a run lives on: exit 3 when it cannot start.
-pub(crate) fn runtime() -> Result<tokio::runtime::Runtime, Exit> {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| {
-            eprintln!("error: cannot start the runtime: {e}");
-            Exit::Aborted
-        })
-}
-
-pub(crate) fn new_run_id(n: u64) -> String {
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_nanos())
-        .unwrap_or(0);
-    let mut x = (nanos as u64)
-        ^ (u64::from(std::process::id()) << 32)
-        ^ n.wrapping_mul(0x9e37_79b9_7f4a_7c15);
-    // splitmix64 finaliser: well-spread bits from a counter and the time.
-    x = (x ^ (x >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-    x = (x ^ (x >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-    x ^= x >> 31;
-    format!("{:08x}", x as u32)
-}
-
-/// Ctrl-C and SIGTERM abort the run into clean-up; `quiet` when a console owns the
-/// screen and shows it itself.
-pub(crate) fn install_signal_handlers(handle: Arc<AbortHandle>, quiet: bool) {
-    let h = handle.clone();
-    tokio::spawn(async move {
-        if tokio::signal::ctrl_c().await.is_ok() {
-            // Abort first; printing never panics on a closed stderr (see `term`).
-            h.abort("interrupted (Ctrl-C)");
-            if !quiet {
-                eprintln!("\ninterrupted: ending the run and cleaning up…");
-            }
-        }
-    });
-    #[cfg(unix)]
-    tokio::spawn(async move {
-        use tokio::signal::unix::{SignalKind, signal};
-        if let Ok(mut term) = signal(SignalKind::terminate()) {
-            term.recv().await;
-            handle.abort("terminated (SIGTERM)");
-            if !quiet {
-                eprintln!("terminated: ending the run and cleaning up…");
-            }
-        }
-    });
-}
-
 struct Done {
     summary: Summary,
     run_dir: PathBuf,
@@ -695,124 +554,6 @@ async fn run_all(
         abort.reason().is_some(),
     );
     apply_fail_on(code, args.fail_on, done.iter().map(|d| &d.summary))
-}
-
-/// One game day: a plan resolved for its run, the sandbox opened (preflight on AWS),
-/// the journal created, the run executed and its reports written.
-pub(crate) struct GameDay<'a> {
-    pub place: &'a Place,
-    pub checked: &'a Checked,
-    pub overrides: &'a BTreeMap<String, String>,
-    pub runs_dir: &'a Path,
-    pub run_id: &'a str,
-    pub seed: u64,
-    pub mode: ClockMode,
-    pub autopilot: Option<AutopilotConfig>,
-    pub model: &'a Arc<DetectionModel>,
-    pub pollers: &'a Pollers,
-    pub abort: &'a gameday_engine::run::Abort,
-    /// The clock the run's own starts on (a plan execution's); the wall clock if none.
-    pub epoch: Option<&'a gameday_engine::clock::Clock>,
-}
-
-impl GameDay<'_> {
-    /// Runs it; `observe` gets the run's clock and may return where its events go. The
-    /// error is the exit code, the reason already printed.
-    pub(crate) async fn run(
-        &self,
-        observe: impl FnOnce(
-            Arc<gameday_engine::clock::Clock>,
-        )
-            -> Option<tokio::sync::mpsc::UnboundedSender<gameday_engine::event::Event>>,
-    ) -> Result<(Summary, PathBuf), Exit> {
-        let plan = plan_for(
-            self.checked,
-            self.run_id,
-            self.place.prefix(),
-            self.overrides,
-        )?;
-        // Preflight (on AWS) before the run directory exists: a refused account leaves
-        // nothing behind, not even an empty run.
-        let Opened { sandbox, clock } = self
-            .place
-            .open(
-                self.run_id,
-                self.seed,
-                self.mode,
-                self.model,
-                self.pollers,
-                self.epoch.map_or_else(chrono::Utc::now, |c| c.now()),
-            )
-            .await?;
-        // Nothing the run would create may exist already: it would be adopted, changed and
-        // deleted as the run's own.
-        match gameday_engine::preflight::existing(&plan, sandbox.as_ref()).await {
-            Ok(found) if found.is_empty() => {}
-            Ok(found) => {
-                for f in &found {
-                    eprintln!("error: {f} (input `{}`)", f.input);
-                }
-                eprintln!("nothing was changed");
-                return Err(Exit::BadInput);
-            }
-            Err(e) => {
-                eprintln!(
-                    "error: run {}: cannot tell whether what it creates exists already: {e}; nothing was changed",
-                    self.run_id
-                );
-                return Err(Exit::Aborted);
-            }
-        }
-        let (run_dir, mut journal) = open_journal(self.runs_dir, self.run_id)?;
-        let config = RunConfig {
-            seed: self.seed,
-            autopilot: self.autopilot,
-            poll: self.place.run_poll(),
-        };
-        let mut run = Run::new(&plan, sandbox.as_ref(), &clock, &mut journal, config)
-            .abort_on(self.abort.clone());
-        if let Some(tx) = observe(clock.clone()) {
-            run = run.observe(tx);
-        }
-        match run.execute().await {
-            Ok(finished) => {
-                drop(journal);
-                let summary = write_run_reports(&run_dir, finished.events);
-                Ok((summary, run_dir))
-            }
-            Err(e) => {
-                eprintln!("error: run {}: {e}", self.run_id);
-                Err(Exit::Aborted)
-            }
-        }
-    }
-}
-
-/// The combined report of every run under `dir`, in every format, written into `dir`. A
-/// failure is a warning: the journals, from which `gameday report` rebuilds it, are safe.
-pub(crate) fn write_combined_report(dir: &Path) {
-    let journals = match crate::analysis::read_journals(&[dir.to_owned()]) {
-        Ok(j) => j,
-        Err(_) => return,
-    };
-    write_all_formats(&report::Report::from_journals(&journals), dir);
-}
-
-/// The report phase: every report format, written into the run directory; returns the
-/// run's summary, computed once for them all. A failure to write is a warning: the
-/// journal, from which `gameday report` rebuilds them, is safe.
-pub(crate) fn write_run_reports(
-    run_dir: &Path,
-    events: Vec<gameday_engine::event::Event>,
-) -> Summary {
-    let contents = journal::Contents {
-        events,
-        torn_tail: false,
-    };
-    let run = report::RunReport::from_contents(&contents);
-    let summary = run.summary.clone();
-    write_all_formats(&report::Report::new(vec![run]), run_dir);
-    summary
 }
 
 /// `--fail-on score<N`: a run that scored below N turns a passing exit code into 1.
@@ -1033,32 +774,6 @@ fn report_cmd(paths: &[PathBuf], formats: &[ReportFormat], out: Option<&Path>) -
         println!("{}", path.display());
     }
     Exit::Ok
-}
-
-/// Writes `rep` into `dir` in each of `formats`: each file and how writing it went.
-fn write_report(
-    rep: &report::Report,
-    dir: &Path,
-    formats: &[report::Format],
-) -> Vec<(PathBuf, std::io::Result<()>)> {
-    formats
-        .iter()
-        .map(|f| {
-            let path = dir.join(f.file_name());
-            let written = gameday_engine::file::replace(&path, rep.render(*f));
-            (path, written)
-        })
-        .collect()
-}
-
-/// [`write_report`] in every format, where a failure is a warning: the journals, from
-/// which `gameday report` rebuilds the reports, are safe.
-fn write_all_formats(rep: &report::Report, dir: &Path) {
-    for (path, written) in write_report(rep, dir, &report::Format::ALL) {
-        if let Err(e) = written {
-            eprintln!("warning: {}: {e}", path.display());
-        }
-    }
 }
 
 #[cfg(test)]

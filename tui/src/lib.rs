@@ -12,6 +12,7 @@
 mod term;
 
 mod analysis;
+mod assembly;
 mod cleanup;
 mod cli;
 mod commands;

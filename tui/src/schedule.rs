@@ -2,8 +2,8 @@
 //! now (or when due), a daemon that runs them on time, and entries for the scheduler an
 //! organisation already has.
 
+use crate::assembly::{self, GameDay};
 use crate::cli::{ConfigArg, Library, LogFormat, ScheduleCommand};
-use crate::commands::{self, GameDay};
 use crate::exit::Exit;
 use crate::place::{Place, SharedAccount, read_config};
 use chrono::{DateTime, Utc};
@@ -44,7 +44,7 @@ pub fn run(cmd: ScheduleCommand) -> Exit {
             if_due,
             library,
             config,
-        } => match commands::runtime() {
+        } => match assembly::runtime() {
             Ok(rt) => rt.block_on(run_now(&plan, shard, if_due, &library, &config)),
             Err(code) => code,
         },
@@ -53,7 +53,7 @@ pub fn run(cmd: ScheduleCommand) -> Exit {
             library,
             config,
             log_format,
-        } => match commands::runtime() {
+        } => match assembly::runtime() {
             Ok(rt) => rt.block_on(daemon(&plans, &library, &config, log_format)),
             Err(code) => code,
         },
@@ -383,7 +383,7 @@ async fn execute(
                 let Some(checked) = index.get(&job.scenario) else {
                     return (job.clone(), Err(format!("no scenario `{}`", job.scenario)));
                 };
-                let run_id = commands::new_run_id(i as u64 + 1);
+                let run_id = assembly::new_run_id(i as u64 + 1);
                 let day = GameDay {
                     place,
                     checked,
@@ -468,7 +468,7 @@ async fn execute(
     // finishes last writes the report of all.
     if done.dir.is_dir() {
         write_calls(&done.dir, &stats, shard);
-        commands::write_combined_report(&done.dir);
+        assembly::write_combined_report(&done.dir);
     }
     notify(p, webhook_body("ended", p, slot, shard, &jobs, Some(&done))).await;
     Ok(done)
@@ -595,7 +595,7 @@ async fn run_now(
         (fanout::minute(now), None)
     };
     let (handle, abort) = abort_signal();
-    commands::install_signal_handlers(Arc::new(handle), false);
+    assembly::install_signal_handlers(Arc::new(handle), false);
     let (p, cfg, index) = (Arc::new(p.clone()), Arc::new(cfg), Arc::new(index));
     let accounts = Arc::default();
     match execute_in_time(p.clone(), cfg, index, slot, shard, abort.clone(), accounts).await {
@@ -709,7 +709,7 @@ async fn daemon(names: &[String], library: &Library, config: &ConfigArg, log: Lo
     let (handle, abort) = abort_signal();
     let handle = Arc::new(handle);
     // SIGTERM and Ctrl-C: no new game day starts; running ones end and clean up.
-    commands::install_signal_handlers(handle.clone(), true);
+    assembly::install_signal_handlers(handle.clone(), true);
     let start = Utc::now();
     let mut cursors: Vec<(&PlanSpec, Schedule, DateTime<Utc>)> = Vec::new();
     let mut first = Vec::new();

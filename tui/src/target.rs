@@ -1,8 +1,8 @@
 //! `gameday target list` and `gameday target check`: the targets of `gameday.yaml`, and
 //! the preflight a game day on AWS must pass, run on its own.
 
+use crate::assembly;
 use crate::cli::TargetCommand;
-use crate::commands;
 use crate::exit::Exit;
 use crate::place::{aws_target, preflight_exit, read_config};
 use gameday_engine::aws;
@@ -74,7 +74,7 @@ fn check(name: &str, explicit: Option<&std::path::Path>, region: Option<&str>) -
         Err(code) => return code,
     };
     let target = &target;
-    let runtime = match commands::runtime() {
+    let runtime = match assembly::runtime() {
         Ok(r) => r,
         Err(code) => return code,
     };

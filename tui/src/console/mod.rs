@@ -8,8 +8,8 @@
 pub mod model;
 pub mod ui;
 
+use crate::assembly;
 use crate::cli::{ConsoleArgs, ReplayArgs};
-use crate::commands;
 use crate::exit::Exit;
 use gameday_engine::autopilot::Command;
 use gameday_engine::clock::{Clock, ClockMode};
@@ -461,16 +461,16 @@ fn need_terminal(what: &str) -> Result<(), Exit> {
 
 /// `gameday console`.
 pub fn live(args: ConsoleArgs) -> Exit {
-    if let Err(code) = commands::check_target(&args.target) {
+    if let Err(code) = assembly::check_target(&args.target) {
         return code;
     }
-    let checked = match commands::load(&args.scenario, &args.library.library) {
+    let checked = match assembly::load(&args.scenario, &args.library.library) {
         Ok(c) => c,
         Err(code) => return code,
     };
     let overrides: BTreeMap<String, String> = args.params.iter().cloned().collect();
-    let run_id = commands::new_run_id(0);
-    let plan = match commands::plan_for(
+    let run_id = assembly::new_run_id(0);
+    let plan = match assembly::plan_for(
         &checked,
         &run_id,
         gameday_engine::library::DEFAULT_PREFIX,
@@ -482,11 +482,11 @@ pub fn live(args: ConsoleArgs) -> Exit {
     if let Err(code) = need_terminal("console") {
         return code;
     }
-    let (run_dir, mut journal) = match commands::open_journal(&args.runs_dir, &run_id) {
+    let (run_dir, mut journal) = match assembly::open_journal(&args.runs_dir, &run_id) {
         Ok(j) => j,
         Err(code) => return code,
     };
-    let runtime = match commands::runtime() {
+    let runtime = match assembly::runtime() {
         Ok(r) => r,
         Err(code) => return code,
     };
@@ -502,7 +502,7 @@ pub fn live(args: ConsoleArgs) -> Exit {
     let outcome = runtime.block_on(async {
         let (handle, abort) = abort_signal();
         let handle = Arc::new(handle);
-        commands::install_signal_handlers(handle.clone(), true);
+        assembly::install_signal_handlers(handle.clone(), true);
         let terminal = match ratatui::try_init() {
             Ok(t) => t,
             Err(e) => return Err(format!("cannot open the terminal: {e}")),
@@ -540,7 +540,7 @@ pub fn live(args: ConsoleArgs) -> Exit {
     });
     match outcome {
         Ok(finished) => {
-            let summary = commands::write_run_reports(&run_dir, finished.events);
+            let summary = assembly::write_run_reports(&run_dir, finished.events);
             println!(
                 "run {}: {} — score {:.1} ({}); report: {}",
                 summary.run_id,

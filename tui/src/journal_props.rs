@@ -11,63 +11,34 @@
 
 use crate::console::model::Model;
 use crate::console::{Replay, ui};
-use gameday_engine::autopilot::AutopilotConfig;
-use gameday_engine::clock::Clock;
 use gameday_engine::coverage::{Attack, Coverage, LibraryScenario};
 use gameday_engine::event::Event;
-use gameday_engine::journal::{self, Contents, Journal, ReadError};
+use gameday_engine::journal::{self, Contents, ReadError};
 use gameday_engine::library;
 use gameday_engine::report::{Format, Report};
-use gameday_engine::run::{Run, RunConfig};
 use gameday_engine::score::Summary;
-use gameday_engine::sim::{DetectionModel, SimAccount};
 use gameday_engine::trend::{Filter, Trend};
 use proptest::prelude::*;
 use proptest::sample::Index;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use serde_json::{Value, json};
-use std::path::{Path, PathBuf};
-use std::sync::{Arc, OnceLock};
+use std::path::Path;
+use std::sync::OnceLock;
 use std::time::Duration;
 
-fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
-}
+use crate::sim_day::repo;
 
 /// The events of a seeded virtual-time game day of `scenario`, as journal lines.
 fn simulated(scenario: &str, seed: u64, autopilot: bool) -> Vec<String> {
-    let root = repo();
-    let checked = library::load_checked(
-        &root.join("scenarios").join(format!("{scenario}.yaml")),
-        &root.join("runbooks"),
-    )
-    .unwrap_or_else(|d| panic!("{d}"));
-    let plan = library::resolve(
-        &checked.scenario.value,
-        checked.runbook.as_ref().map(|r| &r.value),
-        "f0220000",
-        &Default::default(),
-    )
-    .unwrap();
-    let start = chrono::DateTime::parse_from_rfc3339("2026-05-04T10:00:00Z")
-        .unwrap()
-        .with_timezone(&chrono::Utc);
-    let clock = Arc::new(Clock::virtual_at(start));
-    let sim = SimAccount::new(seed, Arc::new(DetectionModel::builtin()), clock.clone());
-    let mut journal = Journal::memory();
-    let config = RunConfig {
+    crate::sim_day::game_day(
+        scenario,
         seed,
-        autopilot: autopilot.then(AutopilotConfig::default),
-        ..RunConfig::default()
-    };
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    rt.block_on(Run::new(&plan, &sim, &clock, &mut journal, config).execute())
-        .unwrap();
-    journal.lines().to_vec()
+        "f0220000",
+        "2026-05-04T10:00:00Z",
+        autopilot,
+    )
+    .1
 }
 
 /// A journal's lines, and whether its last one is torn (has no newline).

@@ -23,6 +23,8 @@ mod journal_props;
 mod place;
 mod progress;
 mod schedule;
+#[cfg(test)]
+mod sim_day;
 mod target;
 
 use clap::Parser;

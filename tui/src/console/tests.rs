@@ -5,52 +5,14 @@
 
 use super::model::Model;
 use super::*;
-use gameday_engine::autopilot::AutopilotConfig;
 use gameday_engine::event::Body;
-use gameday_engine::journal::Journal;
-use gameday_engine::library;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
-use std::path::PathBuf;
-
-fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
-}
 
 /// Every event of a seeded, virtual-time game day of `scenario` with the autopilot: the
 /// same events every time.
 fn game_day(scenario: &str) -> Vec<Event> {
-    let root = repo();
-    let checked = library::load_checked(
-        &root.join("scenarios").join(format!("{scenario}.yaml")),
-        &root.join("runbooks"),
-    )
-    .unwrap_or_else(|d| panic!("{d}"));
-    let plan = library::resolve(
-        &checked.scenario.value,
-        checked.runbook.as_ref().map(|r| &r.value),
-        "c0ffee00",
-        &BTreeMap::new(),
-    )
-    .unwrap();
-    let start = chrono::DateTime::parse_from_rfc3339("2026-03-10T09:00:00Z")
-        .unwrap()
-        .with_timezone(&chrono::Utc);
-    let clock = Arc::new(Clock::virtual_at(start));
-    let sim = SimAccount::new(7, Arc::new(DetectionModel::builtin()), clock.clone());
-    let mut journal = Journal::memory();
-    let config = RunConfig {
-        seed: 7,
-        autopilot: Some(AutopilotConfig::default()),
-        ..RunConfig::default()
-    };
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    rt.block_on(Run::new(&plan, &sim, &clock, &mut journal, config).execute())
-        .unwrap()
-        .events
+    crate::sim_day::game_day(scenario, 7, "c0ffee00", "2026-03-10T09:00:00Z", true).0
 }
 
 /// The events up to and including the first that `pick` chooses.

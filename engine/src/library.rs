@@ -409,10 +409,7 @@ fn check_created_names(sc: &Loaded<Scenario>, out: &mut Vec<Diagnostic>) {
             let Some(kind) = steps::find(&step.action) else {
                 continue;
             };
-            let creates = kind
-                .spec()
-                .creates
-                .and_then(|c| c.name.map(|n| (c.kind, n)));
+            let creates = kind.spec().named_creation();
             for (input, value) in &step.with {
                 let Some(text) = value.as_str() else { continue };
                 let path = format!("{}[{i}].with.{input}", phase.key());
@@ -436,9 +433,7 @@ fn check_created_names(sc: &Loaded<Scenario>, out: &mut Vec<Diagnostic>) {
                 else {
                     continue;
                 };
-                let literal = template::parse(&planned)
-                    .is_ok_and(|p| p.iter().all(|p| matches!(p, Part::Literal(_))));
-                if !literal {
+                if !template::is_plain(&planned) {
                     continue; // names from step outputs are checked when the run knows them
                 }
                 let name = template::unescape(&planned);
@@ -899,15 +894,10 @@ fn check_plan_names(
         let Some(kind) = steps::find(&step.action) else {
             continue;
         };
-        let creates = kind
-            .spec()
-            .creates
-            .and_then(|c| c.name.map(|n| (c.kind, n)));
+        let creates = kind.spec().named_creation();
         for (input, value) in &step.with {
             let Some(text) = value.as_str() else { continue };
-            let known = template::parse(text)
-                .is_ok_and(|p| p.iter().all(|p| matches!(p, template::Part::Literal(_))));
-            if !known {
+            if !template::is_plain(text) {
                 continue;
             }
             let name = template::unescape(text);

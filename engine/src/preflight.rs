@@ -111,21 +111,15 @@ pub fn creations(plan: &Plan) -> Vec<(String, String, String, Resource)> {
         .steps()
         .filter_map(|(_, step)| {
             let kind = steps::find(&step.action)?;
-            let creates = kind.spec().creates?;
-            let input = creates.name?;
+            let (resource, input) = kind.spec().named_creation()?;
             let name = step.with.get(input)?.as_str()?;
             // A name that still holds a reference is known only once the run is under way.
-            let known = template::parse(name).is_ok_and(|parts| {
-                parts
-                    .iter()
-                    .all(|p| matches!(p, template::Part::Literal(_)))
-            });
-            known.then(|| {
+            template::is_plain(name).then(|| {
                 (
                     step.id.clone(),
                     step.action.clone(),
                     input.to_owned(),
-                    Resource::new(creates.kind, template::unescape(name)),
+                    Resource::new(resource, template::unescape(name)),
                 )
             })
         })

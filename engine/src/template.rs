@@ -185,6 +185,11 @@ fn evaluate_str(s: &str, scope: &dyn Scope) -> Result<Value, String> {
     Ok(Value::String(out))
 }
 
+/// Whether `s` holds no reference (nothing to resolve): text whose value is known now.
+pub fn is_plain(s: &str) -> bool {
+    parse(s).is_ok_and(|parts| parts.iter().all(|p| matches!(p, Part::Literal(_))))
+}
+
 /// `s` as template text that evaluates to `s` itself: every `${` written `$${`.
 pub fn escape(s: &str) -> String {
     s.replace("${", "$${")

@@ -204,6 +204,14 @@ pub struct StepSpec {
     pub creates: Option<Creates>,
 }
 
+impl StepSpec {
+    /// The kind of resource the step creates and the input that names it, where a name
+    /// is given (not an id the provider makes up).
+    pub fn named_creation(&self) -> Option<(ResourceKind, &'static str)> {
+        self.creates.and_then(|c| c.name.map(|n| (c.kind, n)))
+    }
+}
+
 /// What a step kind creates.
 #[derive(Debug, Clone, Copy, Serialize)]
 pub struct Creates {

@@ -91,13 +91,16 @@ pub(crate) struct Opened {
 pub(crate) fn read_config(
     explicit: Option<&std::path::Path>,
 ) -> Result<(std::path::PathBuf, config::Config), Exit> {
-    config::read(explicit, std::path::Path::new(".")).map_err(|e| {
-        match e {
-            ConfigError::Invalid(d) => eprintln!("{d}"),
-            other => eprintln!("error: {other}"),
-        }
-        Exit::BadInput
-    })
+    config::read(explicit, std::path::Path::new(".")).map_err(config_error)
+}
+
+/// Says why the configuration could not be had: exit 2.
+pub(crate) fn config_error(e: ConfigError) -> Exit {
+    match e {
+        ConfigError::Invalid(d) => eprintln!("{d}"),
+        other => eprintln!("error: {other}"),
+    }
+    Exit::BadInput
 }
 
 /// The target `name` of the configuration (`--config`, else `gameday.yaml` here), and

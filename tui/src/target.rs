@@ -4,7 +4,7 @@
 use crate::assembly;
 use crate::cli::TargetCommand;
 use crate::exit::Exit;
-use crate::place::{aws_target, preflight_exit, read_config};
+use crate::place::{aws_target, config_error, preflight_exit};
 use gameday_engine::aws;
 use gameday_engine::config::mask_userinfo;
 
@@ -31,10 +31,8 @@ fn list(explicit: Option<&std::path::Path>) -> Exit {
             );
             return Exit::Ok;
         }
-        _ => match read_config(explicit) {
-            Ok(c) => c,
-            Err(code) => return code,
-        },
+        Err(e) => return config_error(e),
+        Ok(c) => c,
     };
     println!("{}:", file.display());
     println!("  sim        the built-in simulator (account 111122223333, us-east-1)");

@@ -441,17 +441,9 @@ pub fn wait_at_most(child: &mut Child, limit: Duration) -> Option<(Option<i32>, 
 /// every call but those that only read (`Get`, `List`, `Describe`, `Head`, the
 /// identity), and every REST request other than GET and HEAD.
 pub fn changes(r: &Value) -> bool {
-    let body = r["body"].as_str().unwrap_or_default();
-    let action = body
-        .split('&')
-        .find_map(|kv| kv.strip_prefix("Action="))
-        .map(str::to_owned)
-        .or_else(|| {
-            r["headers"]["X-Amz-Target"]
-                .as_str()
-                .and_then(|t| t.rsplit('.').next())
-                .map(str::to_owned)
-        });
+    // A JSON protocol's target is `Service_Version.Action`.
+    let action =
+        crate::moto::action_of(r).map(|a| a.rsplit('.').next().unwrap_or_default().to_owned());
     match action {
         Some(a) => !["Get", "List", "Describe", "Head"]
             .iter()

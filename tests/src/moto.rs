@@ -151,16 +151,7 @@ impl Moto {
     pub fn recorded_actions(&self) -> Vec<String> {
         self.recorded()
             .iter()
-            .map(|r| {
-                r["body"]
-                    .as_str()
-                    .unwrap_or_default()
-                    .split('&')
-                    .find_map(|kv| kv.strip_prefix("Action="))
-                    .map(str::to_owned)
-                    .or_else(|| r["headers"]["X-Amz-Target"].as_str().map(str::to_owned))
-                    .unwrap_or_else(|| format!("{} {}", r["method"], r["url"]))
-            })
+            .map(|r| action_of(r).unwrap_or_else(|| format!("{} {}", r["method"], r["url"])))
             .collect()
     }
 
@@ -345,4 +336,16 @@ impl Drop for Moto {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// The action of a recorded request (see [`Moto::recorded`]): the `Action=…` of a
+/// query-protocol call, or the `X-Amz-Target` of a JSON one; `None` for a REST request.
+pub fn action_of(r: &serde_json::Value) -> Option<String> {
+    r["body"]
+        .as_str()
+        .unwrap_or_default()
+        .split('&')
+        .find_map(|kv| kv.strip_prefix("Action="))
+        .map(str::to_owned)
+        .or_else(|| r["headers"]["X-Amz-Target"].as_str().map(str::to_owned))
 }

@@ -165,30 +165,6 @@ impl Tally {
     }
 }
 
-/// A finished clean-up in words, as the progress printer, the console and the reports say
-/// it: `3 reverted, 0 failed, 1 not the run's (left alone); nothing of the run's remains`.
-/// What remains is named when `name_remaining`, else counted.
-pub fn finished_words(
-    reverted: u32,
-    failed: u32,
-    not_ours: u32,
-    remaining: Option<&[String]>,
-    name_remaining: bool,
-) -> String {
-    let refused = if not_ours > 0 {
-        format!(", {not_ours} not the run's (left alone)")
-    } else {
-        String::new()
-    };
-    let left = match remaining {
-        Some([]) => "; nothing of the run's remains".to_owned(),
-        Some(r) if name_remaining => format!("; still there: {}", r.join(", ")),
-        Some(r) => format!("; {} of the run's remain", r.len()),
-        None => "; the account was not looked at again".to_owned(),
-    };
-    format!("{reverted} reverted, {failed} failed{refused}{left}")
-}
-
 /// Runs clean-up as `owed` says, in the account of `cx`, journaling each step with `emit`
 /// (which may fail only as the journal does). Ends with `cleanup_finished`.
 pub async fn clean_up<E>(

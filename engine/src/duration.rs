@@ -107,38 +107,6 @@ impl FromStr for Duration {
     }
 }
 
-/// A span of `ms` milliseconds as people read it, the one wording gameday uses wherever a
-/// person reads a duration (progress lines, the console's tables, reports, scores):
-/// `850ms`, `12.5s`, `12s`, `4m 12.5s`, `15m`, `1h 2m 3s`; a negative span gets a minus.
-/// (Scenario files keep their own compact form, [`Duration`]'s, which this one is not.)
-pub fn spoken(ms: i64) -> String {
-    let sign = if ms < 0 { "-" } else { "" };
-    let ms = ms.unsigned_abs();
-    if ms < 1000 {
-        return format!("{sign}{ms}ms");
-    }
-    // Tenths of a second, rounded; shown only under an hour, and only when not zero.
-    let tenths = (ms + 50) / 100;
-    let (h, m, s, t) = (
-        tenths / 36_000,
-        tenths / 600 % 60,
-        tenths / 10 % 60,
-        tenths % 10,
-    );
-    let secs = if h > 0 || t == 0 {
-        format!("{s}s")
-    } else {
-        format!("{s}.{t}s")
-    };
-    match (h, m) {
-        (0, 0) => format!("{sign}{secs}"),
-        (0, _) if s == 0 && t == 0 => format!("{sign}{m}m"),
-        (0, _) => format!("{sign}{m}m {secs}"),
-        _ if s == 0 => format!("{sign}{h}h {m}m"),
-        _ => format!("{sign}{h}h {m}m {secs}"),
-    }
-}
-
 impl fmt::Display for Duration {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut ms = self.0;
@@ -195,25 +163,6 @@ impl JsonSchema for Duration {
 
 #[cfg(test)]
 mod tests {
-    #[test]
-    fn spans_are_spoken_one_way() {
-        for (ms, said) in [
-            (0, "0ms"),
-            (850, "850ms"),
-            (12_000, "12s"),
-            (12_460, "12.5s"),
-            (59_960, "1m"),
-            (92_374, "1m 32.4s"),
-            (260_000, "4m 20s"),
-            (900_000, "15m"),
-            (3_723_400, "1h 2m 3s"),
-            (7_200_000, "2h 0m"),
-            (-61_000, "-1m 1s"),
-        ] {
-            assert_eq!(super::spoken(ms), said, "{ms}");
-        }
-    }
-
     use super::*;
 
     #[test]

@@ -45,6 +45,7 @@ pub mod template;
 pub mod text;
 pub mod throttle;
 pub mod trend;
+pub mod words;
 pub mod yamldoc;
 
 /// The version, as in `gameday/<version>` user agents.

@@ -339,7 +339,11 @@ impl<'a> Run<'a> {
                 {
                     // A step cut short by the signal stopped for the signal's reason.
                     stop = Some(self.aborted().unwrap_or_else(|| {
-                        format!("{} step `{}` failed: {e}", phase_name(phase), step.id)
+                        format!(
+                            "{} step `{}` failed: {e}",
+                            crate::words::phase(phase),
+                            step.id
+                        )
                     }));
                     break;
                 }
@@ -1085,14 +1089,6 @@ fn incomplete(t: &crate::cleanup::Tally) -> String {
         None => why.push("what remains could not be checked".to_owned()),
     }
     format!("clean-up incomplete: {}", why.join("; "))
-}
-
-fn phase_name(p: RunPhase) -> &'static str {
-    match p {
-        RunPhase::Setup => "setup",
-        RunPhase::Attack => "attack",
-        _ => "runbook",
-    }
 }
 
 struct Hit {

@@ -379,14 +379,14 @@ impl Summary {
                             r.explanation = if r.met {
                                 format!(
                                     "detected in {} (deadline {}): full {:.1}",
-                                    crate::duration::spoken(*ttd_ms),
+                                    crate::words::spoken(*ttd_ms),
                                     d.within,
                                     max
                                 )
                             } else {
                                 format!(
                                     "detected late, in {} (deadline {}): {} of {:.1}",
-                                    crate::duration::spoken(*ttd_ms),
+                                    crate::words::spoken(*ttd_ms),
                                     d.within,
                                     crate::share::percent(f),
                                     max
@@ -440,7 +440,7 @@ impl Summary {
                             r.last_seen_false = *last_seen_false;
                             r.first_seen_true = Some(*first_seen_true);
                             r.points = max * f;
-                            let took = crate::duration::spoken(*ttc_ms);
+                            let took = crate::words::spoken(*ttc_ms);
                             r.explanation = if r.met {
                                 format!("contained in {took} after detection (deadline {}): full {max:.1}", c.within)
                             } else {

@@ -33,7 +33,14 @@ struct Function {
 /// The name of the function a line opens, if it opens one.
 fn fn_name(line: &str) -> Option<&str> {
     let mut rest = line.trim_start();
-    for word in ["pub(crate) ", "pub(super) ", "pub ", "const ", "async ", "unsafe "] {
+    for word in [
+        "pub(crate) ",
+        "pub(super) ",
+        "pub ",
+        "const ",
+        "async ",
+        "unsafe ",
+    ] {
         rest = rest.strip_prefix(word).unwrap_or(rest);
     }
     let rest = rest.strip_prefix("fn ")?;
@@ -153,7 +160,9 @@ fn no_function_outside_the_tests_is_longer_than_120_lines() {
 
 #[test]
 fn a_long_function_is_measured_from_its_fn_line_to_its_closing_brace() {
-    let body: String = (0..130).map(|i| format!("        let x{i} = {i};\n")).collect();
+    let body: String = (0..130)
+        .map(|i| format!("        let x{i} = {i};\n"))
+        .collect();
     let text = format!(
         "trait T {{\n    fn declared(&self,\n        x: u8,\n    ) -> u8;\n}}\n\
          impl S {{\n    pub(crate) async fn long(&self) {{\n{body}    }}\n\n    fn short() {{}}\n}}\n\

@@ -172,7 +172,7 @@ fn not_live(
             if quiet < need {
                 return Err(format!(
                     "run {run_id} ran on {h}, not on this machine, and its journal was written {} ago: gameday cannot tell from here whether it is {live} If its process has stopped, give --older-than with less than that",
-                    gameday_engine::duration::spoken(quiet.num_milliseconds().max(0))
+                    gameday_engine::words::spoken(quiet.num_milliseconds().max(0))
                 ));
             }
             Ok(())

@@ -1,8 +1,8 @@
 //! Live progress on stderr while a run waits: what happened, and what is still pending
 //! with its deadline.
 
-use gameday_engine::duration::spoken;
 use gameday_engine::event::{Body, Event};
+use gameday_engine::words::{Lane, Narrator, actor, run_time, to_the_second};
 use std::collections::BTreeMap;
 use std::io::Write;
 
@@ -13,25 +13,50 @@ pub struct Progress {
     pending: BTreeMap<String, Option<u64>>,
     within: BTreeMap<String, u64>,
     triggers: BTreeMap<String, Vec<String>>,
-    last_t_ms: u64,
+    narrator: Narrator,
 }
 
-fn clock(ms: u64) -> String {
-    let s = ms / 1000;
-    format!("{:02}:{:02}:{:02}", s / 3600, s / 60 % 60, s % 60)
+/// Whether a line about `body` helps someone following a run: everything but a step's
+/// intent, each change it makes, each revert that worked and the simulator's bookkeeping.
+fn worth_a_line(body: &Body) -> bool {
+    !matches!(
+        body,
+        Body::StepStarted { .. }
+            | Body::ResourceCreated { .. }
+            | Body::Reverted { ok: true, .. }
+            | Body::SimTruth { .. }
+    )
 }
 
 impl Progress {
-    /// Prints what `event` means, if anything.
+    /// Prints what `event` means, if anything: the narrator's words, at the run time.
     pub fn event(&mut self, e: &Event, out: &mut impl Write) {
-        self.last_t_ms = e.t_ms;
-        let line = match &e.body {
-            Body::RunStarted {
-                run_id,
-                plan,
-                target,
-                ..
-            } => {
+        self.track(e);
+        let entry = self.narrator.narrate(e);
+        if let Body::RunStarted { run_id, plan, .. } = &e.body {
+            let sc = &plan.scenario;
+            let _ = writeln!(out, "run {run_id}: {} ({})", sc.id, sc.title);
+        }
+        if worth_a_line(&e.body) {
+            let indent = if entry.lane == Lane::Run { "" } else { "  " };
+            let mark = if entry.ok { "" } else { "✗ " };
+            let who = entry
+                .by
+                .map(|a| format!("{}: ", actor(a)))
+                .unwrap_or_default();
+            let _ = writeln!(
+                out,
+                "[{}] {indent}{mark}{who}{}",
+                run_time(e.t_ms),
+                entry.text
+            );
+        }
+    }
+
+    /// Follows what is still pending, and each deadline once its trigger ran.
+    fn track(&mut self, e: &Event) {
+        match &e.body {
+            Body::RunStarted { plan, .. } => {
                 let sc = &plan.scenario;
                 for d in &sc.detect {
                     self.pending.insert(d.id.clone(), None);
@@ -46,94 +71,20 @@ impl Progress {
                 for r in &sc.respond {
                     self.pending.insert(r.id.clone(), None);
                 }
-                Some(format!(
-                    "run {run_id}: {} on {} ({})",
-                    sc.id, target.name, sc.title
-                ))
             }
-            Body::PhaseStarted { phase } => Some(format!("{phase:?}").to_lowercase()),
             Body::StepCompleted { step, .. } => {
                 for d in self.triggers.remove(step).unwrap_or_default() {
                     let w = self.within.get(&d).copied().unwrap_or(0);
                     self.pending.insert(d, Some(e.t_ms + w));
                 }
-                Some(format!("  {step} done"))
             }
-            Body::StepFailed { step, error } => Some(format!("  {step} FAILED: {error}")),
-            Body::DetectionMet {
-                id, name, ttd_ms, ..
-            } => {
+            Body::DetectionMet { id, .. }
+            | Body::DetectionMissed { id, .. }
+            | Body::ContainmentMet { id, .. }
+            | Body::ContainmentMissed { id, .. } => {
                 self.pending.remove(id);
-                Some(format!("  detected {id} ({name}): TTD {}", spoken(*ttd_ms)))
             }
-            Body::DetectionMissed { id, reason, .. } => {
-                self.pending.remove(id);
-                Some(format!("  MISSED detection {id}: {reason}"))
-            }
-            Body::ContainmentMet { id, ttc_ms, .. } => {
-                self.pending.remove(id);
-                Some(format!("  contained {id}: TTC {}", spoken(*ttc_ms)))
-            }
-            Body::ContainmentMissed { id, reason } => {
-                self.pending.remove(id);
-                Some(format!("  MISSED containment {id}: {reason}"))
-            }
-            Body::ResponderAction {
-                by,
-                runbook_step,
-                action,
-                ok,
-                error,
-                ..
-            } => Some(format!(
-                "  {by:?} ran {runbook_step} ({action}){}",
-                if *ok {
-                    String::new()
-                } else {
-                    format!(" FAILED: {}", error.clone().unwrap_or_default())
-                }
-            )),
-            Body::RunbookStepDone { step, how, .. } => {
-                Some(format!("  runbook step {step} done ({how})"))
-            }
-            Body::MustNotBroken { step, action, .. } => {
-                Some(format!("  GUARD BROKEN: {action} before {step}"))
-            }
-            Body::Reverted {
-                resource,
-                ok: false,
-                error,
-                not_ours,
-                ..
-            } => Some(format!(
-                "  {} {resource}: {}",
-                if *not_ours {
-                    "not the run's, left alone:"
-                } else {
-                    "could not revert"
-                },
-                error.clone().unwrap_or_default()
-            )),
-            Body::CleanupFinished {
-                reverted,
-                failed,
-                not_ours,
-                remaining,
-            } => Some(format!(
-                "  {}",
-                gameday_engine::cleanup::finished_words(
-                    *reverted,
-                    *failed,
-                    *not_ours,
-                    remaining.as_deref(),
-                    true
-                )
-            )),
-            Body::RunEnded { outcome, reason } => Some(format!("{}: {reason}", outcome.as_str())),
-            _ => None,
-        };
-        if let Some(line) = line {
-            let _ = writeln!(out, "[{}] {line}", clock(e.t_ms));
+            _ => {}
         }
     }
 
@@ -146,17 +97,16 @@ impl Progress {
             .pending
             .iter()
             .map(|(id, deadline)| match deadline {
-                Some(d) if *d > elapsed_ms => format!(
-                    "{id} (deadline in {})",
-                    spoken(((d - elapsed_ms) / 1000 * 1000) as i64)
-                ),
+                Some(d) if *d > elapsed_ms => {
+                    format!("{id} (deadline in {})", to_the_second(d - elapsed_ms))
+                }
                 Some(_) => format!("{id} (past deadline)"),
                 None => id.clone(),
             })
             .collect();
         Some(format!(
             "[{}] waiting for: {}",
-            clock(elapsed_ms),
+            run_time(elapsed_ms),
             items.join(", ")
         ))
     }

@@ -9,9 +9,11 @@ mod junit;
 mod markdown;
 mod svg;
 
-use crate::event::{Actor, Body, Event, RunPhase};
+use crate::event::{Actor, Body};
 use crate::journal::Contents;
 use crate::score::Summary;
+use crate::words::seconds;
+pub use crate::words::{Lane, Narrator, TimelineEntry};
 use chrono::{DateTime, Utc};
 use schemars::JsonSchema;
 use serde::Serialize;
@@ -122,64 +124,6 @@ pub struct RunReport {
     pub notes: Vec<NoteEntry>,
 }
 
-/// Where an event belongs on the timeline.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Lane {
-    /// The run's own lifecycle.
-    Run,
-    /// Preparing the account.
-    Setup,
-    /// The simulated attacker.
-    Attack,
-    /// Detections arriving or missed.
-    Detection,
-    /// Containment reached or missed.
-    Containment,
-    /// What responders did.
-    Responder,
-    /// Reverting the run's changes.
-    Cleanup,
-}
-
-impl Lane {
-    /// A label for people.
-    pub fn title(self) -> &'static str {
-        match self {
-            Lane::Run => "Run",
-            Lane::Setup => "Setup",
-            Lane::Attack => "Attack",
-            Lane::Detection => "Detection",
-            Lane::Containment => "Containment",
-            Lane::Responder => "Responder",
-            Lane::Cleanup => "Clean-up",
-        }
-    }
-}
-
-/// One event of the journal, in words.
-#[derive(Debug, Clone, Serialize, JsonSchema)]
-pub struct TimelineEntry {
-    /// Its position in the journal.
-    pub seq: u64,
-    /// When (UTC).
-    pub at: DateTime<Utc>,
-    /// Run time since the start, in seconds.
-    pub t_seconds: f64,
-    /// The lifecycle phase the run was in.
-    pub phase: RunPhase,
-    /// Where it belongs.
-    pub lane: Lane,
-    /// The journal's event name.
-    pub event: String,
-    /// Who did it, for responder events.
-    pub by: Option<Actor>,
-    /// What happened.
-    pub text: String,
-    /// False for failures and misses.
-    pub ok: bool,
-}
-
 /// A runbook action a responder ran.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct ActionEntry {
@@ -238,22 +182,6 @@ pub struct NoteEntry {
     pub by: Actor,
     /// The note.
     pub text: String,
-}
-
-fn seconds(ms: u64) -> f64 {
-    ms as f64 / 1000.0
-}
-
-fn who(a: Actor) -> &'static str {
-    match a {
-        Actor::Autopilot => "autopilot",
-        Actor::Responder => "responder",
-        Actor::Engine => "engine",
-    }
-}
-
-fn took(ms: i64) -> String {
-    human(Some(ms.max(0) as f64 / 1000.0))
 }
 
 impl RunReport {
@@ -364,297 +292,6 @@ impl RunReport {
     /// The run time of a UTC instant of this run, in seconds.
     pub fn t_of(&self, at: DateTime<Utc>) -> f64 {
         (at - self.summary.started_at).num_milliseconds() as f64 / 1000.0
-    }
-}
-
-/// Turns a run's events, one at a time and in order, into timeline entries in words: the
-/// reports' timeline and the console's.
-#[derive(Debug)]
-pub struct Narrator {
-    phase: RunPhase,
-    step_titles: HashMap<String, String>,
-    step_actions: HashMap<String, String>,
-}
-
-impl Default for Narrator {
-    fn default() -> Self {
-        Narrator::new()
-    }
-}
-
-impl Narrator {
-    /// A narrator before the first event.
-    pub fn new() -> Self {
-        Narrator {
-            phase: RunPhase::Preflight,
-            step_titles: HashMap::new(),
-            step_actions: HashMap::new(),
-        }
-    }
-
-    /// The next event in words.
-    pub fn narrate(&mut self, e: &Event) -> TimelineEntry {
-        if let Body::RunStarted { plan, .. } = &e.body
-            && let Some(rb) = &plan.runbook
-        {
-            for (_, st, _) in rb.steps() {
-                self.step_titles.insert(st.id.clone(), st.title.clone());
-            }
-        }
-        let titles = &self.step_titles;
-        let title = |id: &str| titles.get(id).map_or(id, String::as_str).to_owned();
-        let step_lane = |phase: RunPhase| match phase {
-            RunPhase::Setup => Lane::Setup,
-            RunPhase::Attack => Lane::Attack,
-            RunPhase::Cleanup => Lane::Cleanup,
-            _ => Lane::Run,
-        };
-        let (lane, by, text, ok) = match &e.body {
-            Body::RunStarted {
-                target,
-                seed,
-                clock,
-                ..
-            } => (
-                Lane::Run,
-                None,
-                format!(
-                    "run started on {} ({}, account {}, {}), seed {seed}, {clock} clock",
-                    target.name, target.kind, target.account_id, target.region
-                ),
-                true,
-            ),
-            Body::PhaseStarted { phase: p } => {
-                self.phase = *p;
-                (Lane::Run, None, format!("{} phase", phase_name(*p)), true)
-            }
-            Body::StepStarted { step, action, .. } => {
-                self.step_actions.insert(step.clone(), action.clone());
-                (
-                    step_lane(self.phase),
-                    None,
-                    format!("step {step} ({action}) starts"),
-                    true,
-                )
-            }
-            Body::ResourceCreated { step, undo } => (
-                step_lane(self.phase),
-                None,
-                format!("step {step} changed {}", undo.resource),
-                true,
-            ),
-            Body::StepCompleted { step, .. } => (
-                step_lane(self.phase),
-                None,
-                match self.step_actions.get(step.as_str()) {
-                    Some(a) => format!("step {step} ({a}) done"),
-                    None => format!("step {step} done"),
-                },
-                true,
-            ),
-            Body::StepFailed { step, error } => (
-                step_lane(self.phase),
-                None,
-                format!("step {step} failed: {error}"),
-                false,
-            ),
-            Body::DetectionMet {
-                id,
-                source,
-                name,
-                ttd_ms,
-                title,
-                ..
-            } => (
-                Lane::Detection,
-                None,
-                format!(
-                    "{id} detected by {source} {name} after {}: {title}",
-                    took(*ttd_ms)
-                ),
-                true,
-            ),
-            Body::DetectionMissed { id, reason, .. } => (
-                Lane::Detection,
-                None,
-                format!("{id} missed: {reason}"),
-                false,
-            ),
-            Body::ContainmentMet {
-                id,
-                ttc_ms,
-                time_source,
-                ..
-            } => (
-                Lane::Containment,
-                None,
-                format!(
-                    "{id} contained after {} (timed by {})",
-                    took(*ttc_ms),
-                    match time_source {
-                        crate::event::TimeSource::Audit => "the audit log",
-                        crate::event::TimeSource::Poll => "a poll",
-                    }
-                ),
-                true,
-            ),
-            Body::ContainmentMissed { id, reason } => (
-                Lane::Containment,
-                None,
-                format!("{id} not contained: {reason}"),
-                false,
-            ),
-            Body::ResponderAction {
-                by,
-                runbook_step,
-                action,
-                ok,
-                error,
-                ..
-            } => (
-                Lane::Responder,
-                Some(*by),
-                match error {
-                    None => format!("ran {action} for “{}”", title(runbook_step)),
-                    Some(err) => {
-                        format!("ran {action} for “{}”: {err}", title(runbook_step))
-                    }
-                },
-                *ok,
-            ),
-            Body::RunbookStepDone { step, by, how } => (
-                Lane::Responder,
-                Some(*by),
-                format!("“{}” done ({how})", title(step)),
-                true,
-            ),
-            Body::HintTaken { step, by } => (
-                Lane::Responder,
-                Some(*by),
-                format!("hint taken on “{}”", title(step)),
-                true,
-            ),
-            Body::MustNotBroken {
-                step,
-                action,
-                reason,
-            } => (
-                Lane::Responder,
-                None,
-                format!("{action} ran before “{}”: {reason}", title(step)),
-                false,
-            ),
-            Body::DetectionAcknowledged { id, by } => (
-                Lane::Responder,
-                Some(*by),
-                format!("{id} acknowledged"),
-                true,
-            ),
-            Body::NoteAdded { text, by } => {
-                (Lane::Responder, Some(*by), format!("note: {text}"), true)
-            }
-            Body::Reverted {
-                resource,
-                action,
-                ok,
-                error,
-                not_ours,
-            } => (
-                Lane::Cleanup,
-                None,
-                match (error, not_ours) {
-                    (None, _) => format!("reverted {resource} ({action})"),
-                    (Some(err), true) => {
-                        format!("not the run's, left alone: {resource} ({action}): {err}")
-                    }
-                    (Some(err), false) => format!("could not revert {resource} ({action}): {err}"),
-                },
-                *ok,
-            ),
-            Body::CleanupFinished {
-                reverted,
-                failed,
-                not_ours,
-                remaining,
-            } => (
-                Lane::Cleanup,
-                None,
-                format!(
-                    "clean-up finished: {}",
-                    crate::cleanup::finished_words(
-                        *reverted,
-                        *failed,
-                        *not_ours,
-                        remaining.as_deref(),
-                        false
-                    )
-                ),
-                *failed == 0 && *not_ours == 0 && remaining.as_ref().is_none_or(Vec::is_empty),
-            ),
-            Body::SimTruth { detections } => (
-                Lane::Run,
-                None,
-                format!(
-                    "the simulator's ground truth: {} detection(s) scheduled",
-                    detections.len()
-                ),
-                true,
-            ),
-            Body::RunEnded { outcome, reason } => (
-                Lane::Run,
-                None,
-                format!("run {}: {reason}", outcome.as_str()),
-                matches!(outcome, crate::event::Outcome::Passed),
-            ),
-        };
-        TimelineEntry {
-            seq: e.seq,
-            at: e.at,
-            t_seconds: seconds(e.t_ms),
-            phase: self.phase,
-            lane,
-            event: event_name(&e.body).to_owned(),
-            by,
-            text,
-            ok,
-        }
-    }
-}
-
-fn phase_name(p: RunPhase) -> &'static str {
-    match p {
-        RunPhase::Preflight => "preflight",
-        RunPhase::Setup => "setup",
-        RunPhase::Attack => "attack",
-        RunPhase::Watch => "watch",
-        RunPhase::Cleanup => "clean-up",
-        RunPhase::Report => "report",
-    }
-}
-
-/// The journal's name of an event.
-fn event_name(b: &Body) -> &'static str {
-    match b {
-        Body::RunStarted { .. } => "run_started",
-        Body::PhaseStarted { .. } => "phase_started",
-        Body::StepStarted { .. } => "step_started",
-        Body::ResourceCreated { .. } => "resource_created",
-        Body::StepCompleted { .. } => "step_completed",
-        Body::StepFailed { .. } => "step_failed",
-        Body::DetectionMet { .. } => "detection_met",
-        Body::DetectionMissed { .. } => "detection_missed",
-        Body::ContainmentMet { .. } => "containment_met",
-        Body::ContainmentMissed { .. } => "containment_missed",
-        Body::ResponderAction { .. } => "responder_action",
-        Body::RunbookStepDone { .. } => "runbook_step_done",
-        Body::HintTaken { .. } => "hint_taken",
-        Body::MustNotBroken { .. } => "must_not_broken",
-        Body::DetectionAcknowledged { .. } => "detection_acknowledged",
-        Body::NoteAdded { .. } => "note_added",
-        Body::Reverted { .. } => "reverted",
-        Body::CleanupFinished { .. } => "cleanup_finished",
-        Body::SimTruth { .. } => "sim_truth",
-        Body::RunEnded { .. } => "run_ended",
     }
 }
 
@@ -772,17 +409,17 @@ pub(crate) fn time(t: Option<DateTime<Utc>>) -> String {
         .unwrap_or_else(|| "—".to_owned())
 }
 
-/// Seconds for people (see [`crate::duration::spoken`]), or a dash.
+/// Seconds for people (see [`crate::words::spoken`]), or a dash.
 pub fn human(s: Option<f64>) -> String {
     match s {
-        Some(s) => crate::duration::spoken((s * 1000.0).round() as i64),
+        Some(s) => crate::words::spoken((s * 1000.0).round() as i64),
         None => "—".to_owned(),
     }
 }
 
 /// Who did something, for people.
 pub(crate) fn by_name(a: Option<Actor>) -> &'static str {
-    a.map(who).unwrap_or("—")
+    a.map(crate::words::actor).unwrap_or("—")
 }
 
 /// What a clean-up's last look said, in words.

@@ -4,12 +4,12 @@
 
 use gameday_engine::event::{Actor, Body, Event, Outcome, RunPhase};
 use gameday_engine::library::Plan;
-use gameday_engine::report::{Narrator, TimelineEntry};
 use gameday_engine::runbook::NistPhase;
 use gameday_engine::sandbox::TargetInfo;
 use gameday_engine::score::Summary;
 use gameday_engine::template::{self, Reference, Scope};
 use gameday_engine::text::clean;
+use gameday_engine::words::{Narrator, TimelineEntry};
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 
@@ -409,39 +409,5 @@ impl Scope for RunScope<'_> {
                 }
             }
         }
-    }
-}
-
-/// Run time as `h:mm:ss`.
-pub fn clock(ms: u64) -> String {
-    let s = ms / 1000;
-    format!("{}:{:02}:{:02}", s / 3600, s / 60 % 60, s % 60)
-}
-
-/// A span of run time for people: `4m12s`, `45s`.
-pub fn span(ms: i64) -> String {
-    let neg = ms < 0;
-    let s = ms.unsigned_abs() / 1000;
-    let body = if s >= 3600 {
-        format!("{}h{:02}m", s / 3600, s / 60 % 60)
-    } else if s >= 60 {
-        format!("{}m{:02}s", s / 60, s % 60)
-    } else {
-        format!("{s}s")
-    };
-    if neg { format!("-{body}") } else { body }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn spans_and_clocks_read_well() {
-        assert_eq!(clock(3_725_000), "1:02:05");
-        assert_eq!(span(45_000), "45s");
-        assert_eq!(span(252_000), "4m12s");
-        assert_eq!(span(-61_000), "-1m01s");
-        assert_eq!(span(7_260_000), "2h01m");
     }
 }

@@ -1,10 +1,10 @@
 //! Drawing the console: a pure function of the model and the console's own state, so
 //! every screen can be tested on ratatui's TestBackend.
 
-use super::model::{Model, Status, StepView, clock, span};
+use super::model::{Model, Status, StepView};
 use super::{Modal, Mode, Ui};
 use gameday_engine::event::{Actor, Outcome, RunPhase};
-use gameday_engine::report::Lane;
+use gameday_engine::words::{Lane, actor, run_time, to_the_second};
 use ratatui::Frame;
 use ratatui::layout::{Alignment, Constraint, Layout, Rect};
 use ratatui::style::{Color, Modifier, Style};
@@ -138,7 +138,7 @@ fn draw_header(frame: &mut Frame<'_>, area: Rect, m: &Model, ui: &Ui) {
             speed,
             virtual_time,
         } => {
-            let mut s = format!("{} ", clock(ui.now_ms));
+            let mut s = format!("{} ", run_time(ui.now_ms));
             if *virtual_time {
                 s.push_str("virtual");
             } else {
@@ -151,7 +151,7 @@ fn draw_header(frame: &mut Frame<'_>, area: Rect, m: &Model, ui: &Ui) {
         }
         Mode::Replay(r) => format!(
             "{} REPLAY {} x{} event {}/{}",
-            clock(ui.now_ms),
+            run_time(ui.now_ms),
             if r.playing { "▶" } else { "⏸" },
             r.speed,
             r.cursor,
@@ -380,14 +380,14 @@ fn draw_details(frame: &mut Frame<'_>, area: Rect, m: &Model, ui: &Ui) {
                 "• {} {} within {}",
                 d.source,
                 d.name,
-                span(d.within_ms as i64)
+                to_the_second(d.within_ms)
             )));
         }
         for c in &m.containments {
             brief.push(Line::raw(format!(
                 "• contained ({}) within {} of the detection",
                 c.check,
-                span(c.within_ms as i64)
+                to_the_second(c.within_ms)
             )));
         }
         let brief = Text::from(brief);
@@ -405,7 +405,7 @@ fn draw_details(frame: &mut Frame<'_>, area: Rect, m: &Model, ui: &Ui) {
     ])];
     match &s.done {
         Some((by, how, at)) => lines.push(Line::styled(
-            format!("✓ done at {} by {} ({how})", clock(*at), actor(*by)),
+            format!("✓ done at {} by {} ({how})", run_time(*at), actor(*by)),
             t.ok,
         )),
         None => {
@@ -453,20 +453,12 @@ fn draw_details(frame: &mut Frame<'_>, area: Rect, m: &Model, ui: &Ui) {
     );
 }
 
-fn actor(a: Actor) -> &'static str {
-    match a {
-        Actor::Autopilot => "autopilot",
-        Actor::Responder => "you",
-        Actor::Engine => "the engine",
-    }
-}
-
-fn countdown(deadline: Option<u64>, within_ms: u64, now: u64, t: &Theme) -> Span<'static> {
+fn deadline_span(deadline: Option<u64>, within_ms: u64, now: u64, t: &Theme) -> Span<'static> {
     match deadline {
         None => Span::styled("waiting", t.dim),
-        Some(d) if now <= d => Span::styled(format!("due in {}", span((d - now) as i64)), t.accent),
+        Some(d) if now <= d => Span::styled(format!("due in {}", to_the_second(d - now)), t.accent),
         Some(d) if now <= d.saturating_add(within_ms) => {
-            Span::styled(format!("late {}", span((now - d) as i64)), t.warn)
+            Span::styled(format!("late {}", to_the_second(now - d)), t.warn)
         }
         Some(_) => Span::styled("overdue", t.bad),
     }
@@ -482,12 +474,18 @@ fn status_span(
 ) -> Span<'static> {
     match status {
         Status::Waiting => Span::styled(waiting_for, t.dim),
-        Status::Pending => countdown(deadline, within_ms, now, t),
+        Status::Pending => deadline_span(deadline, within_ms, now, t),
         Status::Met {
             took_ms,
             in_time: true,
-        } => Span::styled(format!("✓ {}", span(*took_ms)), t.ok),
-        Status::Met { took_ms, .. } => Span::styled(format!("✓ late {}", span(*took_ms)), t.warn),
+        } => Span::styled(
+            format!("✓ {}", to_the_second(took_ms.max(&0).unsigned_abs())),
+            t.ok,
+        ),
+        Status::Met { took_ms, .. } => Span::styled(
+            format!("✓ late {}", to_the_second(took_ms.max(&0).unsigned_abs())),
+            t.warn,
+        ),
         Status::Missed(_) => Span::styled("✗ missed", t.bad),
     }
 }
@@ -613,7 +611,7 @@ fn draw_timeline(frame: &mut Frame<'_>, area: Rect, m: &Model, ui: &Ui) {
         .map(|e| {
             let ms = (e.t_seconds * 1000.0) as u64;
             Line::from(vec![
-                Span::styled(format!("{} ", clock(ms)), t.dim),
+                Span::styled(format!("{} ", run_time(ms)), t.dim),
                 Span::styled(
                     format!("{:<12}", e.lane.title()),
                     lane_style(e.lane, e.ok, t),

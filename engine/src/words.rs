@@ -1,0 +1,464 @@
+//! The one wording of a run for people: events, durations, phases and actors, as the
+//! progress printer, the console and every report say them.
+
+use crate::event::{Actor, Body, Event, RunPhase};
+use chrono::{DateTime, Utc};
+use schemars::JsonSchema;
+use serde::Serialize;
+use std::collections::HashMap;
+
+/// A span of `ms` milliseconds as people read it, the one wording gameday uses wherever a
+/// person reads a duration (progress lines, the console's tables, reports, scores):
+/// `850ms`, `12.5s`, `12s`, `4m 12.5s`, `15m`, `1h 2m 3s`; a negative span gets a minus.
+/// (Scenario files keep their own compact form, [`Duration`]'s, which this one is not.)
+pub fn spoken(ms: i64) -> String {
+    let sign = if ms < 0 { "-" } else { "" };
+    let ms = ms.unsigned_abs();
+    if ms < 1000 {
+        return format!("{sign}{ms}ms");
+    }
+    // Tenths of a second, rounded; shown only under an hour, and only when not zero.
+    let tenths = (ms + 50) / 100;
+    let (h, m, s, t) = (
+        tenths / 36_000,
+        tenths / 600 % 60,
+        tenths / 10 % 60,
+        tenths % 10,
+    );
+    let secs = if h > 0 || t == 0 {
+        format!("{s}s")
+    } else {
+        format!("{s}.{t}s")
+    };
+    match (h, m) {
+        (0, 0) => format!("{sign}{secs}"),
+        (0, _) if s == 0 && t == 0 => format!("{sign}{m}m"),
+        (0, _) => format!("{sign}{m}m {secs}"),
+        _ if s == 0 => format!("{sign}{h}h {m}m"),
+        _ => format!("{sign}{h}h {m}m {secs}"),
+    }
+}
+
+/// [`spoken`] to the whole second (`ms` less its part of a second): for countdowns, which
+/// would flicker with tenths, and for the console's narrow columns.
+pub fn to_the_second(ms: u64) -> String {
+    spoken(i64::try_from(ms / 1000 * 1000).unwrap_or(i64::MAX))
+}
+
+/// Who did something, for people.
+pub fn actor(a: Actor) -> &'static str {
+    match a {
+        Actor::Autopilot => "autopilot",
+        Actor::Responder => "responder",
+        Actor::Engine => "engine",
+    }
+}
+
+/// Run time as `h:mm:ss`, for clocks that tick (the console's, the progress lines').
+pub fn run_time(ms: u64) -> String {
+    let s = ms / 1000;
+    format!("{}:{:02}:{:02}", s / 3600, s / 60 % 60, s % 60)
+}
+
+/// Run time in seconds, as reports carry it.
+pub(crate) fn seconds(ms: u64) -> f64 {
+    ms as f64 / 1000.0
+}
+
+/// A finished clean-up in words, as the progress printer, the console and the reports say
+/// it: `3 reverted, 0 failed, 1 not the run's (left alone); nothing of the run's remains`.
+/// What remains is named when `name_remaining`, else counted.
+pub fn cleanup_finished(
+    reverted: u32,
+    failed: u32,
+    not_ours: u32,
+    remaining: Option<&[String]>,
+    name_remaining: bool,
+) -> String {
+    let refused = if not_ours > 0 {
+        format!(", {not_ours} not the run's (left alone)")
+    } else {
+        String::new()
+    };
+    let left = match remaining {
+        Some([]) => "; nothing of the run's remains".to_owned(),
+        Some(r) if name_remaining => format!("; still there: {}", r.join(", ")),
+        Some(r) => format!("; {} of the run's remain", r.len()),
+        None => "; the account was not looked at again".to_owned(),
+    };
+    format!("{reverted} reverted, {failed} failed{refused}{left}")
+}
+
+/// Where an event belongs on the timeline.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Lane {
+    /// The run's own lifecycle.
+    Run,
+    /// Preparing the account.
+    Setup,
+    /// The simulated attacker.
+    Attack,
+    /// Detections arriving or missed.
+    Detection,
+    /// Containment reached or missed.
+    Containment,
+    /// What responders did.
+    Responder,
+    /// Reverting the run's changes.
+    Cleanup,
+}
+
+impl Lane {
+    /// A label for people.
+    pub fn title(self) -> &'static str {
+        match self {
+            Lane::Run => "Run",
+            Lane::Setup => "Setup",
+            Lane::Attack => "Attack",
+            Lane::Detection => "Detection",
+            Lane::Containment => "Containment",
+            Lane::Responder => "Responder",
+            Lane::Cleanup => "Clean-up",
+        }
+    }
+}
+
+/// One event of the journal, in words.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct TimelineEntry {
+    /// Its position in the journal.
+    pub seq: u64,
+    /// When (UTC).
+    pub at: DateTime<Utc>,
+    /// Run time since the start, in seconds.
+    pub t_seconds: f64,
+    /// The lifecycle phase the run was in.
+    pub phase: RunPhase,
+    /// Where it belongs.
+    pub lane: Lane,
+    /// The journal's event name.
+    pub event: String,
+    /// Who did it, for responder events.
+    pub by: Option<Actor>,
+    /// What happened.
+    pub text: String,
+    /// False for failures and misses.
+    pub ok: bool,
+}
+
+/// Turns a run's events, one at a time and in order, into timeline entries in words: the
+/// reports' timeline and the console's.
+#[derive(Debug)]
+pub struct Narrator {
+    phase: RunPhase,
+    step_titles: HashMap<String, String>,
+    step_actions: HashMap<String, String>,
+}
+
+impl Default for Narrator {
+    fn default() -> Self {
+        Narrator::new()
+    }
+}
+
+impl Narrator {
+    /// A narrator before the first event.
+    pub fn new() -> Self {
+        Narrator {
+            phase: RunPhase::Preflight,
+            step_titles: HashMap::new(),
+            step_actions: HashMap::new(),
+        }
+    }
+
+    /// The next event in words.
+    pub fn narrate(&mut self, e: &Event) -> TimelineEntry {
+        if let Body::RunStarted { plan, .. } = &e.body
+            && let Some(rb) = &plan.runbook
+        {
+            for (_, st, _) in rb.steps() {
+                self.step_titles.insert(st.id.clone(), st.title.clone());
+            }
+        }
+        let titles = &self.step_titles;
+        let title = |id: &str| titles.get(id).map_or(id, String::as_str).to_owned();
+        let step_lane = |phase: RunPhase| match phase {
+            RunPhase::Setup => Lane::Setup,
+            RunPhase::Attack => Lane::Attack,
+            RunPhase::Cleanup => Lane::Cleanup,
+            _ => Lane::Run,
+        };
+        let (lane, by, text, ok) = match &e.body {
+            Body::RunStarted {
+                target,
+                seed,
+                clock,
+                ..
+            } => (
+                Lane::Run,
+                None,
+                format!(
+                    "run started on {} ({}, account {}, {}), seed {seed}, {clock} clock",
+                    target.name, target.kind, target.account_id, target.region
+                ),
+                true,
+            ),
+            Body::PhaseStarted { phase: p } => {
+                self.phase = *p;
+                (Lane::Run, None, format!("{} phase", phase(*p)), true)
+            }
+            Body::StepStarted { step, action, .. } => {
+                self.step_actions.insert(step.clone(), action.clone());
+                (
+                    step_lane(self.phase),
+                    None,
+                    format!("step {step} ({action}) starts"),
+                    true,
+                )
+            }
+            Body::ResourceCreated { step, undo } => (
+                step_lane(self.phase),
+                None,
+                format!("step {step} changed {}", undo.resource),
+                true,
+            ),
+            Body::StepCompleted { step, .. } => (
+                step_lane(self.phase),
+                None,
+                match self.step_actions.get(step.as_str()) {
+                    Some(a) => format!("step {step} ({a}) done"),
+                    None => format!("step {step} done"),
+                },
+                true,
+            ),
+            Body::StepFailed { step, error } => (
+                step_lane(self.phase),
+                None,
+                format!("step {step} failed: {error}"),
+                false,
+            ),
+            Body::DetectionMet {
+                id,
+                source,
+                name,
+                ttd_ms,
+                title,
+                ..
+            } => (
+                Lane::Detection,
+                None,
+                format!(
+                    "{id} detected by {source} {name} after {}: {title}",
+                    spoken((*ttd_ms).max(0))
+                ),
+                true,
+            ),
+            Body::DetectionMissed { id, reason, .. } => (
+                Lane::Detection,
+                None,
+                format!("{id} missed: {reason}"),
+                false,
+            ),
+            Body::ContainmentMet {
+                id,
+                ttc_ms,
+                time_source,
+                ..
+            } => (
+                Lane::Containment,
+                None,
+                format!(
+                    "{id} contained after {} (timed by {})",
+                    spoken((*ttc_ms).max(0)),
+                    match time_source {
+                        crate::event::TimeSource::Audit => "the audit log",
+                        crate::event::TimeSource::Poll => "a poll",
+                    }
+                ),
+                true,
+            ),
+            Body::ContainmentMissed { id, reason } => (
+                Lane::Containment,
+                None,
+                format!("{id} not contained: {reason}"),
+                false,
+            ),
+            Body::ResponderAction {
+                by,
+                runbook_step,
+                action,
+                ok,
+                error,
+                ..
+            } => (
+                Lane::Responder,
+                Some(*by),
+                match error {
+                    None => format!("ran {action} for “{}”", title(runbook_step)),
+                    Some(err) => {
+                        format!("ran {action} for “{}”: {err}", title(runbook_step))
+                    }
+                },
+                *ok,
+            ),
+            Body::RunbookStepDone { step, by, how } => (
+                Lane::Responder,
+                Some(*by),
+                format!("“{}” done ({how})", title(step)),
+                true,
+            ),
+            Body::HintTaken { step, by } => (
+                Lane::Responder,
+                Some(*by),
+                format!("hint taken on “{}”", title(step)),
+                true,
+            ),
+            Body::MustNotBroken {
+                step,
+                action,
+                reason,
+            } => (
+                Lane::Responder,
+                None,
+                format!("{action} ran before “{}”: {reason}", title(step)),
+                false,
+            ),
+            Body::DetectionAcknowledged { id, by } => (
+                Lane::Responder,
+                Some(*by),
+                format!("{id} acknowledged"),
+                true,
+            ),
+            Body::NoteAdded { text, by } => {
+                (Lane::Responder, Some(*by), format!("note: {text}"), true)
+            }
+            Body::Reverted {
+                resource,
+                action,
+                ok,
+                error,
+                not_ours,
+            } => (
+                Lane::Cleanup,
+                None,
+                match (error, not_ours) {
+                    (None, _) => format!("reverted {resource} ({action})"),
+                    (Some(err), true) => {
+                        format!("not the run's, left alone: {resource} ({action}): {err}")
+                    }
+                    (Some(err), false) => format!("could not revert {resource} ({action}): {err}"),
+                },
+                *ok,
+            ),
+            Body::CleanupFinished {
+                reverted,
+                failed,
+                not_ours,
+                remaining,
+            } => (
+                Lane::Cleanup,
+                None,
+                format!(
+                    "clean-up finished: {}",
+                    cleanup_finished(*reverted, *failed, *not_ours, remaining.as_deref(), false)
+                ),
+                *failed == 0 && *not_ours == 0 && remaining.as_ref().is_none_or(Vec::is_empty),
+            ),
+            Body::SimTruth { detections } => (
+                Lane::Run,
+                None,
+                format!(
+                    "the simulator's ground truth: {} detection(s) scheduled",
+                    detections.len()
+                ),
+                true,
+            ),
+            Body::RunEnded { outcome, reason } => (
+                Lane::Run,
+                None,
+                format!("run {}: {reason}", outcome.as_str()),
+                matches!(outcome, crate::event::Outcome::Passed),
+            ),
+        };
+        TimelineEntry {
+            seq: e.seq,
+            at: e.at,
+            t_seconds: seconds(e.t_ms),
+            phase: self.phase,
+            lane,
+            event: event_name(&e.body).to_owned(),
+            by,
+            text,
+            ok,
+        }
+    }
+}
+
+/// A lifecycle phase, for people.
+pub fn phase(p: RunPhase) -> &'static str {
+    match p {
+        RunPhase::Preflight => "preflight",
+        RunPhase::Setup => "setup",
+        RunPhase::Attack => "attack",
+        RunPhase::Watch => "watch",
+        RunPhase::Cleanup => "clean-up",
+        RunPhase::Report => "report",
+    }
+}
+
+/// The journal's name of an event.
+pub fn event_name(b: &Body) -> &'static str {
+    match b {
+        Body::RunStarted { .. } => "run_started",
+        Body::PhaseStarted { .. } => "phase_started",
+        Body::StepStarted { .. } => "step_started",
+        Body::ResourceCreated { .. } => "resource_created",
+        Body::StepCompleted { .. } => "step_completed",
+        Body::StepFailed { .. } => "step_failed",
+        Body::DetectionMet { .. } => "detection_met",
+        Body::DetectionMissed { .. } => "detection_missed",
+        Body::ContainmentMet { .. } => "containment_met",
+        Body::ContainmentMissed { .. } => "containment_missed",
+        Body::ResponderAction { .. } => "responder_action",
+        Body::RunbookStepDone { .. } => "runbook_step_done",
+        Body::HintTaken { .. } => "hint_taken",
+        Body::MustNotBroken { .. } => "must_not_broken",
+        Body::DetectionAcknowledged { .. } => "detection_acknowledged",
+        Body::NoteAdded { .. } => "note_added",
+        Body::Reverted { .. } => "reverted",
+        Body::CleanupFinished { .. } => "cleanup_finished",
+        Body::SimTruth { .. } => "sim_truth",
+        Body::RunEnded { .. } => "run_ended",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn spans_are_spoken_one_way() {
+        for (ms, said) in [
+            (0, "0ms"),
+            (850, "850ms"),
+            (12_000, "12s"),
+            (12_460, "12.5s"),
+            (59_960, "1m"),
+            (92_374, "1m 32.4s"),
+            (260_000, "4m 20s"),
+            (900_000, "15m"),
+            (3_723_400, "1h 2m 3s"),
+            (7_200_000, "2h 0m"),
+            (-61_000, "-1m 1s"),
+        ] {
+            assert_eq!(super::spoken(ms), said, "{ms}");
+        }
+    }
+
+    #[test]
+    fn run_time_ticks_as_a_clock() {
+        assert_eq!(run_time(3_725_000), "1:02:05");
+        assert_eq!(run_time(999), "0:00:00");
+    }
+}

@@ -181,21 +181,19 @@ pub(crate) struct GameDay<'a> {
 }
 
 impl GameDay<'_> {
-    /// Runs it; `observe` gets the run's clock and may return where its events go. The
-    /// error is the exit code, the reason already printed.
+    /// Runs it: once the account is open and the journal claimed, `attach` gets the run's
+    /// clock and says where its events go and where responders' commands come from.
     pub(crate) async fn run(
         &self,
-        observe: impl FnOnce(
-            Arc<gameday_engine::clock::Clock>,
-        )
-            -> Option<tokio::sync::mpsc::UnboundedSender<gameday_engine::event::Event>>,
-    ) -> Result<(Summary, PathBuf), Exit> {
+        attach: impl FnOnce(Arc<gameday_engine::clock::Clock>) -> Attach,
+    ) -> Result<(Summary, PathBuf), NotRun> {
         let plan = plan_for(
             self.checked,
             self.run_id,
             self.place.prefix(),
             self.overrides,
-        )?;
+        )
+        .map_err(NotRun::Refused)?;
         // Preflight (on AWS) before the run directory exists: a refused account leaves
         // nothing behind, not even an empty run.
         let Opened { sandbox, clock } = self
@@ -208,7 +206,8 @@ impl GameDay<'_> {
                 self.pollers,
                 self.epoch.map_or_else(chrono::Utc::now, |c| c.now()),
             )
-            .await?;
+            .await
+            .map_err(NotRun::Refused)?;
         // Nothing the run would create may exist already: it would be adopted, changed and
         // deleted as the run's own.
         match gameday_engine::preflight::existing(&plan, sandbox.as_ref()).await {
@@ -218,17 +217,18 @@ impl GameDay<'_> {
                     eprintln!("error: {f} (input `{}`)", f.input);
                 }
                 eprintln!("nothing was changed");
-                return Err(Exit::BadInput);
+                return Err(NotRun::Refused(Exit::BadInput));
             }
             Err(e) => {
                 eprintln!(
                     "error: run {}: cannot tell whether what it creates exists already: {e}; nothing was changed",
                     self.run_id
                 );
-                return Err(Exit::Aborted);
+                return Err(NotRun::Refused(Exit::Aborted));
             }
         }
-        let (run_dir, mut journal) = open_journal(self.runs_dir, self.run_id)?;
+        let (run_dir, mut journal) =
+            open_journal(self.runs_dir, self.run_id).map_err(NotRun::Refused)?;
         let config = RunConfig {
             seed: self.seed,
             autopilot: self.autopilot,
@@ -236,8 +236,12 @@ impl GameDay<'_> {
         };
         let mut run = Run::new(&plan, sandbox.as_ref(), &clock, &mut journal, config)
             .abort_on(self.abort.clone());
-        if let Some(tx) = observe(clock.clone()) {
+        let Attach { events, commands } = attach(clock.clone());
+        if let Some(tx) = events {
             run = run.observe(tx);
+        }
+        if let Some(rx) = commands {
+            run = run.commands(rx);
         }
         match run.execute().await {
             Ok(finished) => {
@@ -245,9 +249,43 @@ impl GameDay<'_> {
                 let summary = write_run_reports(&run_dir, finished.events);
                 Ok((summary, run_dir))
             }
-            Err(e) => {
-                eprintln!("error: run {}: {e}", self.run_id);
-                Err(Exit::Aborted)
+            Err(e) => Err(NotRun::Failed {
+                run_id: self.run_id.to_owned(),
+                error: e.to_string(),
+            }),
+        }
+    }
+}
+
+/// Where a run's events go and where responders' commands come from: a front end's
+/// channels ([`GameDay::run`]).
+#[derive(Default)]
+pub(crate) struct Attach {
+    /// Every event, as the journal gets it.
+    pub events: Option<tokio::sync::mpsc::UnboundedSender<gameday_engine::event::Event>>,
+    /// Responders' commands; with them the watch phase lasts for the runbook.
+    pub commands: Option<tokio::sync::mpsc::UnboundedReceiver<gameday_engine::autopilot::Command>>,
+}
+
+/// Why a game day did not finish.
+#[derive(Debug)]
+pub(crate) enum NotRun {
+    /// Refused before it began (bad input, a refused account, a name taken); the reason
+    /// is already printed and nothing was changed.
+    Refused(Exit),
+    /// The run itself failed (its journal could not be written); not printed yet, so that
+    /// a front end can say it once the terminal is its own again.
+    Failed { run_id: String, error: String },
+}
+
+impl NotRun {
+    /// Says why (where not said already); the exit code.
+    pub(crate) fn say(self) -> Exit {
+        match self {
+            NotRun::Refused(code) => code,
+            NotRun::Failed { run_id, error } => {
+                eprintln!("error: run {run_id}: {error}");
+                Exit::Aborted
             }
         }
     }

@@ -1,7 +1,9 @@
 //! What each subcommand does: dispatch, and the commands that are not a game day's
 //! assembly (which is [`crate::assembly`]'s).
 
-use crate::assembly::{GameDay, install_signal_handlers, load, new_run_id, runtime, write_report};
+use crate::assembly::{
+    Attach, GameDay, install_signal_handlers, load, new_run_id, runtime, write_report,
+};
 use crate::cli::{Cli, Command, ReportFormat, RunArgs, SchemaKind, TargetArgs};
 use crate::exit::Exit;
 use crate::place::Place;
@@ -518,7 +520,10 @@ async fn run_all(
                             }
                         }
                     }));
-                    Some(tx)
+                    Attach {
+                        events: Some(tx),
+                        commands: None,
+                    }
                 })
                 .await;
             if let Some(p) = printer {
@@ -539,7 +544,7 @@ async fn run_all(
                     }
                     done.push(Done { summary, run_dir });
                 }
-                Err(code) => return code,
+                Err(not_run) => return not_run.say(),
             }
         }
     }

@@ -399,10 +399,13 @@ async fn execute(
                     epoch: Some(epoch.as_ref()),
                 };
                 let result = day
-                    .run(|_| None)
+                    .run(|_| assembly::Attach::default())
                     .await
                     .map(|(summary, _)| summary)
-                    .map_err(|code| format!("did not run (exit {code}); see the messages above"));
+                    .map_err(|not_run| {
+                        let code = not_run.say();
+                        format!("did not run (exit {code}); see the messages above")
+                    });
                 (job.clone(), result)
             }
         });

@@ -8,15 +8,17 @@
 pub mod model;
 pub mod ui;
 
-use crate::assembly;
+use crate::assembly::{self, Attach, GameDay};
 use crate::cli::{ConsoleArgs, ReplayArgs};
 use crate::exit::Exit;
+use crate::place::Place;
 use gameday_engine::autopilot::Command;
 use gameday_engine::clock::{Clock, ClockMode};
 use gameday_engine::event::{Event, RunPhase};
 use gameday_engine::journal;
-use gameday_engine::run::{AbortHandle, Run, RunConfig, abort_signal};
-use gameday_engine::sim::{DetectionModel, SimAccount};
+use gameday_engine::poller::Pollers;
+use gameday_engine::run::{AbortHandle, abort_signal};
+use gameday_engine::sim::DetectionModel;
 use gameday_engine::steps;
 use model::Model;
 use ratatui::crossterm::event::{
@@ -459,7 +461,8 @@ fn need_terminal(what: &str) -> Result<(), Exit> {
     }
 }
 
-/// `gameday console`.
+/// `gameday console`: a live game day on the simulator, assembled as every game day is
+/// ([`assembly::GameDay`]), with this terminal as its front end.
 pub fn live(args: ConsoleArgs) -> Exit {
     if let Err(code) = assembly::check_target(&args.target) {
         return code;
@@ -470,77 +473,68 @@ pub fn live(args: ConsoleArgs) -> Exit {
     };
     let overrides: BTreeMap<String, String> = args.params.iter().cloned().collect();
     let run_id = assembly::new_run_id(0);
-    let plan = match assembly::plan_for(
-        &checked,
-        &run_id,
-        gameday_engine::library::DEFAULT_PREFIX,
-        &overrides,
-    ) {
-        Ok(p) => p,
-        Err(code) => return code,
-    };
+    // Bad parameters are said before the terminal is taken over.
+    let prefix = Place::Sim.prefix();
+    if let Err(code) = assembly::plan_for(&checked, &run_id, prefix, &overrides) {
+        return code;
+    }
     if let Err(code) = need_terminal("console") {
         return code;
     }
-    let (run_dir, mut journal) = match assembly::open_journal(&args.runs_dir, &run_id) {
-        Ok(j) => j,
-        Err(code) => return code,
-    };
     let runtime = match assembly::runtime() {
         Ok(r) => r,
         Err(code) => return code,
     };
-    let clock = Arc::new(Clock::new(
-        ClockMode::Real { speed: args.speed },
-        chrono::Utc::now(),
-    ));
-    let sim = SimAccount::new(
-        args.seed,
-        Arc::new(DetectionModel::builtin()),
-        clock.clone(),
-    );
-    let outcome = runtime.block_on(async {
+    let ran = runtime.block_on(async {
         let (handle, abort) = abort_signal();
         let handle = Arc::new(handle);
         assembly::install_signal_handlers(handle.clone(), true);
-        let terminal = match ratatui::try_init() {
-            Ok(t) => t,
-            Err(e) => return Err(format!("cannot open the terminal: {e}")),
-        };
-        let _guard = TerminalGuard;
-        let (ev_tx, ev_rx) = tokio::sync::mpsc::unbounded_channel();
-        let (cmd_tx, cmd_rx) = tokio::sync::mpsc::unbounded_channel();
-        let config = RunConfig {
+        let model = Arc::new(DetectionModel::builtin());
+        let pollers = Pollers::new();
+        let day = GameDay {
+            place: &Place::Sim,
+            checked: &checked,
+            overrides: &overrides,
+            runs_dir: &args.runs_dir,
+            run_id: &run_id,
             seed: args.seed,
+            mode: ClockMode::Real { speed: args.speed },
             autopilot: None,
-            ..RunConfig::default()
+            model: &model,
+            pollers: &pollers,
+            abort: &abort,
+            epoch: None,
         };
-        let signalled = abort.clone();
-        let run = Run::new(&plan, &sim, &clock, &mut journal, config)
-            .observe(ev_tx)
-            .commands(cmd_rx)
-            .abort_on(abort)
-            .execute();
-        let screen = live_screen(
-            terminal,
-            Channels {
-                events: ev_rx,
-                commands: cmd_tx,
-                abort: &handle,
-                signalled,
-            },
-            &clock,
-            args.speed,
-        );
-        let (result, screen) = tokio::join!(run, screen);
-        if let Err(e) = screen {
-            handle.abort(format!("the console failed: {e}"));
+        let mut screen = None;
+        let ran = day
+            .run(|clock| {
+                let (events, events_rx) = tokio::sync::mpsc::unbounded_channel();
+                let (commands_tx, commands) = tokio::sync::mpsc::unbounded_channel();
+                let channels = Channels {
+                    events: events_rx,
+                    commands: commands_tx,
+                    abort: handle.clone(),
+                    signalled: abort.clone(),
+                };
+                screen = Some(tokio::spawn(live_screen(channels, clock, args.speed)));
+                Attach {
+                    events: Some(events),
+                    commands: Some(commands),
+                }
+            })
+            .await;
+        // The result stays on the screen until the responder leaves it.
+        if let Some(screen) = screen {
+            match screen.await {
+                Ok(Ok(())) => {}
+                Ok(Err(e)) => eprintln!("error: the console failed: {e}"),
+                Err(e) => eprintln!("error: the console failed: {e}"),
+            }
         }
-        result.map_err(|e| e.to_string())
+        ran
     });
-    match outcome {
-        Ok(finished) => {
-            let summary = assembly::write_run_reports(&run_dir, finished.events);
+    match ran {
+        Ok((summary, run_dir)) => {
             println!(
                 "run {}: {} — score {:.1} ({}); report: {}",
                 summary.run_id,
@@ -551,25 +545,42 @@ pub fn live(args: ConsoleArgs) -> Exit {
             );
             Exit::of(summary.outcome)
         }
-        Err(e) => {
-            eprintln!("error: run {run_id}: {e}");
-            Exit::Aborted
-        }
+        Err(not_run) => not_run.say(),
     }
 }
 
 /// How the screen talks to the run.
-struct Channels<'a> {
+struct Channels {
     events: tokio::sync::mpsc::UnboundedReceiver<Event>,
     commands: tokio::sync::mpsc::UnboundedSender<Command>,
-    abort: &'a AbortHandle,
+    abort: Arc<AbortHandle>,
     /// Fires on Ctrl-C or SIGTERM from outside the terminal.
     signalled: gameday_engine::run::Abort,
 }
 
-async fn live_screen(
+/// The live screen, from the run's start until the responder leaves it: takes over the
+/// terminal (and gives it back however it ends); a failure of the terminal ends the run
+/// into clean-up.
+async fn live_screen(channels: Channels, clock: Arc<Clock>, speed: f64) -> std::io::Result<()> {
+    let abort = channels.abort.clone();
+    let shown = match ratatui::try_init() {
+        Ok(terminal) => {
+            let _guard = TerminalGuard;
+            screen_loop(terminal, channels, &clock, speed).await
+        }
+        Err(e) => Err(std::io::Error::other(format!(
+            "cannot open the terminal: {e}"
+        ))),
+    };
+    if let Err(e) = &shown {
+        abort.abort(format!("the console failed: {e}"));
+    }
+    shown
+}
+
+async fn screen_loop(
     mut terminal: ratatui::DefaultTerminal,
-    channels: Channels<'_>,
+    channels: Channels,
     clock: &Clock,
     speed: f64,
 ) -> std::io::Result<()> {

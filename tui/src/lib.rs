@@ -13,6 +13,7 @@ mod term;
 
 mod analysis;
 mod assembly;
+mod catalogue;
 mod cleanup;
 mod cli;
 mod commands;
@@ -21,7 +22,10 @@ mod exit;
 #[cfg(test)]
 mod journal_props;
 mod place;
+mod plan_cmd;
+mod play;
 mod progress;
+mod report_cmd;
 mod schedule;
 #[cfg(test)]
 mod sim_day;

@@ -1,0 +1,144 @@
+//! What the library holds, and what scenarios may use: `validate`, `list`, `steps` and
+//! `schema`.
+
+use crate::cli::SchemaKind;
+use crate::exit::Exit;
+use crate::term::{self, print_table};
+use gameday_engine::library::{self};
+use gameday_engine::{checks, report, steps};
+use serde_json::json;
+use std::path::{Path, PathBuf};
+
+pub(crate) fn validate(paths: Vec<PathBuf>, library: &Path) -> Exit {
+    let paths = if paths.is_empty() {
+        vec![library.join("scenarios"), library.join("runbooks")]
+    } else {
+        paths
+    };
+    for p in &paths {
+        if !p.exists() {
+            eprintln!("error: {}: no such file or folder", p.display());
+            return Exit::BadInput;
+        }
+    }
+    let v = library::validate_paths(&paths, library);
+    if v.diagnostics.is_empty() {
+        println!(
+            "ok: {} scenario(s) and {} runbook(s) are valid",
+            v.scenarios, v.runbooks
+        );
+        Exit::Ok
+    } else {
+        eprintln!("{}", v.diagnostics);
+        eprintln!(
+            "{} problem(s) in {} scenario(s) and {} runbook(s)",
+            v.diagnostics.0.len(),
+            v.scenarios,
+            v.runbooks
+        );
+        Exit::BadInput
+    }
+}
+
+pub(crate) fn list(library: &Path, json: bool) -> Exit {
+    let files = library::yaml_files(&library.join("scenarios"));
+    if files.is_empty() {
+        eprintln!(
+            "error: no scenarios in {} (point at a library, the folder holding scenarios/ and runbooks/, with --library DIR or GAMEDAY_LIBRARY)",
+            library.join("scenarios").display()
+        );
+        return Exit::BadInput;
+    }
+    let mut code = Exit::Ok;
+    let mut rows = Vec::new();
+    for f in &files {
+        match library::load_checked(f, &library::runbooks_dir_for(f, library)) {
+            Ok(c) => {
+                let s = &c.scenario.value;
+                if json {
+                    println!(
+                        "{}",
+                        term::json(
+                            &json!({"id": s.id, "title": s.title, "severity": s.severity.as_str(), "mitre": s.mitre, "tags": s.tags, "runbook": s.runbook, "file": f})
+                        )
+                    );
+                } else {
+                    rows.push([
+                        s.id.clone(),
+                        s.severity.as_str().to_owned(),
+                        s.mitre.join(","),
+                        s.title.clone(),
+                    ]);
+                }
+            }
+            Err(d) => {
+                eprintln!("{d}");
+                code = Exit::BadInput;
+            }
+        }
+    }
+    if !json {
+        print_table(&["ID", "SEVERITY", "ATT&CK", "TITLE"], &rows);
+    }
+    code
+}
+
+pub(crate) fn steps_cmd(json: bool) -> Exit {
+    if json {
+        let kinds: Vec<_> = steps::REGISTRY.iter().map(|k| k.spec()).collect();
+        let checks: Vec<_> = checks::CHECKS.iter().collect();
+        println!(
+            "{}",
+            term::json_pretty(&json!({"steps": kinds, "checks": checks}))
+        );
+        return Exit::Ok;
+    }
+    println!("STEP KINDS (scenario `action`, runbook `action`)\n");
+    for k in steps::REGISTRY {
+        let s = k.spec();
+        println!("{}\n    {}", s.name, s.summary);
+        for f in s.inputs {
+            println!(
+                "    in   {:<30} {}{}: {}",
+                f.name,
+                f.ty.describe(),
+                if f.required { "" } else { ", optional" },
+                f.doc
+            );
+        }
+        for o in s.outputs {
+            println!(
+                "    out  {:<30} {}{}",
+                o.name,
+                o.doc,
+                if o.secret {
+                    " (secret: never journaled)"
+                } else {
+                    ""
+                }
+            );
+        }
+        println!("    calls  {}", s.calls.join(", "));
+        println!("    revert {}\n", s.revert);
+    }
+    println!("CONTAINMENT CHECKS (scenario `respond[].check`)\n");
+    for c in checks::CHECKS {
+        println!("{}\n    {}", c.name, c.summary);
+        for f in c.inputs {
+            println!("    in   {:<30} {}: {}", f.name, f.ty.describe(), f.doc);
+        }
+        println!("    value  {}", c.values);
+        println!("    calls  {}\n", c.calls.join(", "));
+    }
+    Exit::Ok
+}
+
+pub(crate) fn schema(kind: SchemaKind) -> Exit {
+    let s = match kind {
+        SchemaKind::Scenario => library::scenario_schema(),
+        SchemaKind::Runbook => library::runbook_schema(),
+        SchemaKind::Report => report::schema(),
+    };
+    println!("{}", term::json_pretty(&s));
+    Exit::Ok
+}

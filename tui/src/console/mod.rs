@@ -199,69 +199,83 @@ pub fn live_key(ui: &mut Ui, m: &Model, k: KeyEvent) -> Vec<Effect> {
         return vec![Effect::Abort];
     }
     ui.message = None;
-    let ended = m.ended.is_some();
-    match std::mem::replace(&mut ui.modal, Modal::None) {
-        Modal::None => {}
-        Modal::Help => {
-            if !matches!(k.code, KeyCode::Esc | KeyCode::Char('?' | 'q')) {
-                ui.modal = Modal::Help;
-            }
-            return Vec::new();
-        }
-        Modal::ConfirmEnd => {
-            return match k.code {
-                KeyCode::Char('y') | KeyCode::Enter => {
-                    ui.message = Some("ending the exercise: clean-up runs".to_owned());
-                    vec![Effect::Command(Command::End)]
-                }
-                _ => Vec::new(),
-            };
-        }
-        Modal::ConfirmHint(i) => {
-            if matches!(k.code, KeyCode::Char('y') | KeyCode::Enter)
-                && let Some(s) = m.steps.get(i)
-            {
-                return vec![Effect::Command(Command::Hint { step: s.id.clone() })];
-            }
-            return Vec::new();
-        }
-        Modal::ConfirmAction(p) => {
-            return match k.code {
-                KeyCode::Char('y') | KeyCode::Enter => {
-                    ui.message = Some(format!("running {}…", p.action));
-                    vec![Effect::Command(Command::RunAction { step: p.step })]
-                }
-                _ => Vec::new(),
-            };
-        }
-        Modal::Note(mut text) => {
-            match k.code {
-                KeyCode::Esc => {}
-                KeyCode::Enter => {
-                    let text = text.trim().to_owned();
-                    if !text.is_empty() {
-                        ui.message = Some("note journaled".to_owned());
-                        return vec![Effect::Command(Command::Note { text })];
-                    }
-                }
-                KeyCode::Backspace => {
-                    text.pop();
-                    ui.modal = Modal::Note(text);
-                }
-                KeyCode::Char(c) => {
-                    if text.chars().count() < 500 {
-                        text.push(c);
-                    }
-                    ui.modal = Modal::Note(text);
-                }
-                _ => ui.modal = Modal::Note(text),
-            }
-            return Vec::new();
-        }
+    if let Some(effects) = modal_key(ui, m, k) {
+        return effects;
     }
     if common_key(ui, m, k) {
         return Vec::new();
     }
+    match k.code {
+        KeyCode::Char('p' | ' ') => pause_key(ui),
+        KeyCode::Char(c @ ('+' | '=' | '-')) => speed_key(ui, c),
+        _ => exercise_key(ui, m, k),
+    }
+}
+
+/// A key while a dialog is open: the dialog takes it (and may close), or there is none.
+fn modal_key(ui: &mut Ui, m: &Model, k: KeyEvent) -> Option<Vec<Effect>> {
+    match std::mem::replace(&mut ui.modal, Modal::None) {
+        Modal::None => None,
+        Modal::Help => {
+            if !matches!(k.code, KeyCode::Esc | KeyCode::Char('?' | 'q')) {
+                ui.modal = Modal::Help;
+            }
+            Some(Vec::new())
+        }
+        Modal::ConfirmEnd => Some(match k.code {
+            KeyCode::Char('y') | KeyCode::Enter => {
+                ui.message = Some("ending the exercise: clean-up runs".to_owned());
+                vec![Effect::Command(Command::End)]
+            }
+            _ => Vec::new(),
+        }),
+        Modal::ConfirmHint(i) => Some(match m.steps.get(i) {
+            Some(s) if matches!(k.code, KeyCode::Char('y') | KeyCode::Enter) => {
+                vec![Effect::Command(Command::Hint { step: s.id.clone() })]
+            }
+            _ => Vec::new(),
+        }),
+        Modal::ConfirmAction(p) => Some(match k.code {
+            KeyCode::Char('y') | KeyCode::Enter => {
+                ui.message = Some(format!("running {}…", p.action));
+                vec![Effect::Command(Command::RunAction { step: p.step })]
+            }
+            _ => Vec::new(),
+        }),
+        Modal::Note(text) => Some(note_key(ui, text, k)),
+    }
+}
+
+/// A key while a note is being written.
+fn note_key(ui: &mut Ui, mut text: String, k: KeyEvent) -> Vec<Effect> {
+    match k.code {
+        KeyCode::Esc => {}
+        KeyCode::Enter => {
+            let text = text.trim().to_owned();
+            if !text.is_empty() {
+                ui.message = Some("note journaled".to_owned());
+                return vec![Effect::Command(Command::Note { text })];
+            }
+        }
+        KeyCode::Backspace => {
+            text.pop();
+            ui.modal = Modal::Note(text);
+        }
+        KeyCode::Char(c) => {
+            if text.chars().count() < 500 {
+                text.push(c);
+            }
+            ui.modal = Modal::Note(text);
+        }
+        _ => ui.modal = Modal::Note(text),
+    }
+    Vec::new()
+}
+
+/// A key of the exercise itself: the runbook's steps, hints, acknowledgements, notes and
+/// the end.
+fn exercise_key(ui: &mut Ui, m: &Model, k: KeyEvent) -> Vec<Effect> {
+    let ended = m.ended.is_some();
     let selected = m.steps.get(ui.selected);
     let not_over = |ui: &mut Ui| {
         if ended {
@@ -306,36 +320,42 @@ pub fn live_key(ui: &mut Ui, m: &Model, k: KeyEvent) -> Vec<Effect> {
             None => ui.message = Some("no detection waiting to be acknowledged".to_owned()),
         },
         KeyCode::Char('n') if not_over(ui) => ui.modal = Modal::Note(String::new()),
-        KeyCode::Char('p' | ' ') => {
-            if let Mode::Live {
-                paused,
-                virtual_time: false,
-                ..
-            } = &mut ui.mode
-            {
-                *paused = !*paused;
-                return vec![if *paused {
-                    Effect::Pause
-                } else {
-                    Effect::Resume
-                }];
-            }
-            ui.message = Some("a virtual clock cannot pause".to_owned());
-        }
-        KeyCode::Char(c @ ('+' | '=' | '-')) => {
-            if let Mode::Live {
-                speed,
-                virtual_time: false,
-                ..
-            } = &mut ui.mode
-            {
-                let next = if c == '-' { *speed / 2.0 } else { *speed * 2.0 };
-                *speed = next.clamp(0.25, 4096.0);
-                ui.message = Some(format!("game speed x{}", *speed));
-                return vec![Effect::Speed(*speed)];
-            }
-        }
         _ => {}
+    }
+    Vec::new()
+}
+
+/// Pause or resume the game clock.
+fn pause_key(ui: &mut Ui) -> Vec<Effect> {
+    if let Mode::Live {
+        paused,
+        virtual_time: false,
+        ..
+    } = &mut ui.mode
+    {
+        *paused = !*paused;
+        return vec![if *paused {
+            Effect::Pause
+        } else {
+            Effect::Resume
+        }];
+    }
+    ui.message = Some("a virtual clock cannot pause".to_owned());
+    Vec::new()
+}
+
+/// Halve or double the game speed.
+fn speed_key(ui: &mut Ui, c: char) -> Vec<Effect> {
+    if let Mode::Live {
+        speed,
+        virtual_time: false,
+        ..
+    } = &mut ui.mode
+    {
+        let next = if c == '-' { *speed / 2.0 } else { *speed * 2.0 };
+        *speed = next.clamp(0.25, 4096.0);
+        ui.message = Some(format!("game speed x{}", *speed));
+        return vec![Effect::Speed(*speed)];
     }
     Vec::new()
 }

@@ -174,100 +174,63 @@ impl Narrator {
 
     /// The next event in words.
     pub fn narrate(&mut self, e: &Event) -> TimelineEntry {
-        if let Body::RunStarted { plan, .. } = &e.body
-            && let Some(rb) = &plan.runbook
-        {
-            for (_, st, _) in rb.steps() {
-                self.step_titles.insert(st.id.clone(), st.title.clone());
-            }
-        }
-        let titles = &self.step_titles;
-        let title = |id: &str| titles.get(id).map_or(id, String::as_str).to_owned();
-        let step_lane = |phase: RunPhase| match phase {
-            RunPhase::Setup => Lane::Setup,
-            RunPhase::Attack => Lane::Attack,
-            RunPhase::Cleanup => Lane::Cleanup,
-            _ => Lane::Run,
+        self.learn(&e.body);
+        let step = step_lane(self.phase);
+        let title = |id: &str| {
+            let t = self.step_titles.get(id).map_or(id, String::as_str);
+            format!("“{t}”")
         };
-        let (lane, by, text, ok) = match &e.body {
+        let said = match &e.body {
             Body::RunStarted {
                 target,
                 seed,
                 clock,
                 ..
-            } => (
+            } => Said::ok(
                 Lane::Run,
-                None,
                 format!(
                     "run started on {} ({}, account {}, {}), seed {seed}, {clock} clock",
                     target.name, target.kind, target.account_id, target.region
                 ),
-                true,
             ),
-            Body::PhaseStarted { phase: p } => {
-                self.phase = *p;
-                (Lane::Run, None, format!("{} phase", phase(*p)), true)
+            Body::PhaseStarted { phase: p } => Said::ok(Lane::Run, format!("{} phase", phase(*p))),
+            Body::StepStarted {
+                step: id, action, ..
+            } => Said::ok(step, format!("step {id} ({action}) starts")),
+            Body::ResourceCreated { step: id, undo } => {
+                Said::ok(step, format!("step {id} changed {}", undo.resource))
             }
-            Body::StepStarted { step, action, .. } => {
-                self.step_actions.insert(step.clone(), action.clone());
-                (
-                    step_lane(self.phase),
-                    None,
-                    format!("step {step} ({action}) starts"),
-                    true,
-                )
+            Body::StepCompleted { step: id, .. } => match self.step_actions.get(id.as_str()) {
+                Some(a) => Said::ok(step, format!("step {id} ({a}) done")),
+                None => Said::ok(step, format!("step {id} done")),
+            },
+            Body::StepFailed { step: id, error } => {
+                Said::failed(step, format!("step {id} failed: {error}"))
             }
-            Body::ResourceCreated { step, undo } => (
-                step_lane(self.phase),
-                None,
-                format!("step {step} changed {}", undo.resource),
-                true,
-            ),
-            Body::StepCompleted { step, .. } => (
-                step_lane(self.phase),
-                None,
-                match self.step_actions.get(step.as_str()) {
-                    Some(a) => format!("step {step} ({a}) done"),
-                    None => format!("step {step} done"),
-                },
-                true,
-            ),
-            Body::StepFailed { step, error } => (
-                step_lane(self.phase),
-                None,
-                format!("step {step} failed: {error}"),
-                false,
-            ),
             Body::DetectionMet {
                 id,
                 source,
                 name,
                 ttd_ms,
-                title,
+                title: found,
                 ..
-            } => (
+            } => Said::ok(
                 Lane::Detection,
-                None,
                 format!(
-                    "{id} detected by {source} {name} after {}: {title}",
+                    "{id} detected by {source} {name} after {}: {found}",
                     spoken((*ttd_ms).max(0))
                 ),
-                true,
             ),
-            Body::DetectionMissed { id, reason, .. } => (
-                Lane::Detection,
-                None,
-                format!("{id} missed: {reason}"),
-                false,
-            ),
+            Body::DetectionMissed { id, reason, .. } => {
+                Said::failed(Lane::Detection, format!("{id} missed: {reason}"))
+            }
             Body::ContainmentMet {
                 id,
                 ttc_ms,
                 time_source,
                 ..
-            } => (
+            } => Said::ok(
                 Lane::Containment,
-                None,
                 format!(
                     "{id} contained after {} (timed by {})",
                     spoken((*ttc_ms).max(0)),
@@ -276,14 +239,10 @@ impl Narrator {
                         crate::event::TimeSource::Poll => "a poll",
                     }
                 ),
-                true,
             ),
-            Body::ContainmentMissed { id, reason } => (
-                Lane::Containment,
-                None,
-                format!("{id} not contained: {reason}"),
-                false,
-            ),
+            Body::ContainmentMissed { id, reason } => {
+                Said::failed(Lane::Containment, format!("{id} not contained: {reason}"))
+            }
             Body::ResponderAction {
                 by,
                 runbook_step,
@@ -291,107 +250,166 @@ impl Narrator {
                 ok,
                 error,
                 ..
-            } => (
-                Lane::Responder,
-                Some(*by),
-                match error {
-                    None => format!("ran {action} for “{}”", title(runbook_step)),
-                    Some(err) => {
-                        format!("ran {action} for “{}”: {err}", title(runbook_step))
-                    }
-                },
-                *ok,
-            ),
-            Body::RunbookStepDone { step, by, how } => (
-                Lane::Responder,
-                Some(*by),
-                format!("“{}” done ({how})", title(step)),
-                true,
-            ),
-            Body::HintTaken { step, by } => (
-                Lane::Responder,
-                Some(*by),
-                format!("hint taken on “{}”", title(step)),
-                true,
-            ),
+            } => {
+                let ran = format!("ran {action} for {}", title(runbook_step));
+                let text = match error {
+                    None => ran,
+                    Some(err) => format!("{ran}: {err}"),
+                };
+                Said::by(*by, text, *ok)
+            }
+            Body::RunbookStepDone { step: id, by, how } => {
+                Said::by(*by, format!("{} done ({how})", title(id)), true)
+            }
+            Body::HintTaken { step: id, by } => {
+                Said::by(*by, format!("hint taken on {}", title(id)), true)
+            }
             Body::MustNotBroken {
-                step,
+                step: id,
                 action,
                 reason,
-            } => (
+            } => Said::failed(
                 Lane::Responder,
-                None,
-                format!("{action} ran before “{}”: {reason}", title(step)),
-                false,
+                format!("{action} ran before {}: {reason}", title(id)),
             ),
-            Body::DetectionAcknowledged { id, by } => (
-                Lane::Responder,
-                Some(*by),
-                format!("{id} acknowledged"),
-                true,
-            ),
-            Body::NoteAdded { text, by } => {
-                (Lane::Responder, Some(*by), format!("note: {text}"), true)
+            Body::DetectionAcknowledged { id, by } => {
+                Said::by(*by, format!("{id} acknowledged"), true)
             }
-            Body::Reverted {
-                resource,
-                action,
-                ok,
-                error,
-                not_ours,
-            } => (
-                Lane::Cleanup,
-                None,
-                match (error, not_ours) {
-                    (None, _) => format!("reverted {resource} ({action})"),
-                    (Some(err), true) => {
-                        format!("not the run's, left alone: {resource} ({action}): {err}")
-                    }
-                    (Some(err), false) => format!("could not revert {resource} ({action}): {err}"),
-                },
-                *ok,
-            ),
-            Body::CleanupFinished {
-                reverted,
-                failed,
-                not_ours,
-                remaining,
-            } => (
-                Lane::Cleanup,
-                None,
-                format!(
-                    "clean-up finished: {}",
-                    cleanup_finished(*reverted, *failed, *not_ours, remaining.as_deref(), false)
-                ),
-                *failed == 0 && *not_ours == 0 && remaining.as_ref().is_none_or(Vec::is_empty),
-            ),
-            Body::SimTruth { detections } => (
+            Body::NoteAdded { text, by } => Said::by(*by, format!("note: {text}"), true),
+            Body::Reverted { .. } | Body::CleanupFinished { .. } => clean_up_said(&e.body),
+            Body::SimTruth { detections } => Said::ok(
                 Lane::Run,
-                None,
                 format!(
                     "the simulator's ground truth: {} detection(s) scheduled",
                     detections.len()
                 ),
-                true,
             ),
-            Body::RunEnded { outcome, reason } => (
-                Lane::Run,
-                None,
-                format!("run {}: {reason}", outcome.as_str()),
-                matches!(outcome, crate::event::Outcome::Passed),
-            ),
+            Body::RunEnded { outcome, reason } => Said {
+                lane: Lane::Run,
+                by: None,
+                text: format!("run {}: {reason}", outcome.as_str()),
+                ok: matches!(outcome, crate::event::Outcome::Passed),
+            },
         };
         TimelineEntry {
             seq: e.seq,
             at: e.at,
             t_seconds: seconds(e.t_ms),
             phase: self.phase,
-            lane,
+            lane: said.lane,
             event: event_name(&e.body).to_owned(),
-            by,
+            by: said.by,
+            text: said.text,
+            ok: said.ok,
+        }
+    }
+
+    /// What later events are worded with: the runbook's step titles, each step's action,
+    /// the phase the run is in.
+    fn learn(&mut self, body: &Body) {
+        match body {
+            Body::RunStarted { plan, .. } => {
+                for (_, st, _) in plan.runbook.iter().flat_map(|rb| rb.steps()) {
+                    self.step_titles.insert(st.id.clone(), st.title.clone());
+                }
+            }
+            Body::PhaseStarted { phase } => self.phase = *phase,
+            Body::StepStarted { step, action, .. } => {
+                self.step_actions.insert(step.clone(), action.clone());
+            }
+            _ => {}
+        }
+    }
+}
+
+/// An event in words, before it is placed on the timeline.
+struct Said {
+    lane: Lane,
+    by: Option<Actor>,
+    text: String,
+    ok: bool,
+}
+
+impl Said {
+    /// What went as it should.
+    fn ok(lane: Lane, text: String) -> Said {
+        Said {
+            lane,
+            by: None,
+            text,
+            ok: true,
+        }
+    }
+
+    /// A failure or a miss.
+    fn failed(lane: Lane, text: String) -> Said {
+        Said {
+            lane,
+            by: None,
+            text,
+            ok: false,
+        }
+    }
+
+    /// What a responder (or the autopilot, or the engine for them) did.
+    fn by(actor: Actor, text: String, ok: bool) -> Said {
+        Said {
+            lane: Lane::Responder,
+            by: Some(actor),
             text,
             ok,
         }
+    }
+}
+
+/// The lane of a step's events in `phase`.
+fn step_lane(phase: RunPhase) -> Lane {
+    match phase {
+        RunPhase::Setup => Lane::Setup,
+        RunPhase::Attack => Lane::Attack,
+        RunPhase::Cleanup => Lane::Cleanup,
+        _ => Lane::Run,
+    }
+}
+
+/// A revert, or the end of clean-up, in words.
+fn clean_up_said(body: &Body) -> Said {
+    match body {
+        Body::Reverted {
+            resource,
+            action,
+            ok,
+            error,
+            not_ours,
+        } => {
+            let text = match (error, not_ours) {
+                (None, _) => format!("reverted {resource} ({action})"),
+                (Some(err), true) => {
+                    format!("not the run's, left alone: {resource} ({action}): {err}")
+                }
+                (Some(err), false) => format!("could not revert {resource} ({action}): {err}"),
+            };
+            Said {
+                ok: *ok,
+                ..Said::ok(Lane::Cleanup, text)
+            }
+        }
+        Body::CleanupFinished {
+            reverted,
+            failed,
+            not_ours,
+            remaining,
+        } => Said {
+            ok: *failed == 0 && *not_ours == 0 && remaining.as_ref().is_none_or(Vec::is_empty),
+            ..Said::ok(
+                Lane::Cleanup,
+                format!(
+                    "clean-up finished: {}",
+                    cleanup_finished(*reverted, *failed, *not_ours, remaining.as_deref(), false)
+                ),
+            )
+        },
+        _ => Said::ok(Lane::Cleanup, event_name(body).to_owned()),
     }
 }
 

@@ -207,42 +207,10 @@ impl Narrator {
             Body::StepFailed { step: id, error } => {
                 Said::failed(step, format!("step {id} failed: {error}"))
             }
-            Body::DetectionMet {
-                id,
-                source,
-                name,
-                ttd_ms,
-                title: found,
-                ..
-            } => Said::ok(
-                Lane::Detection,
-                format!(
-                    "{id} detected by {source} {name} after {}: {found}",
-                    spoken((*ttd_ms).max(0))
-                ),
-            ),
-            Body::DetectionMissed { id, reason, .. } => {
-                Said::failed(Lane::Detection, format!("{id} missed: {reason}"))
-            }
-            Body::ContainmentMet {
-                id,
-                ttc_ms,
-                time_source,
-                ..
-            } => Said::ok(
-                Lane::Containment,
-                format!(
-                    "{id} contained after {} (timed by {})",
-                    spoken((*ttc_ms).max(0)),
-                    match time_source {
-                        crate::event::TimeSource::Audit => "the audit log",
-                        crate::event::TimeSource::Poll => "a poll",
-                    }
-                ),
-            ),
-            Body::ContainmentMissed { id, reason } => {
-                Said::failed(Lane::Containment, format!("{id} not contained: {reason}"))
-            }
+            Body::DetectionMet { .. }
+            | Body::DetectionMissed { .. }
+            | Body::ContainmentMet { .. }
+            | Body::ContainmentMissed { .. } => expectation_said(&e.body),
             Body::ResponderAction {
                 by,
                 runbook_step,
@@ -369,6 +337,49 @@ fn step_lane(phase: RunPhase) -> Lane {
         RunPhase::Attack => Lane::Attack,
         RunPhase::Cleanup => Lane::Cleanup,
         _ => Lane::Run,
+    }
+}
+
+/// A detection or a containment, met or missed, in words.
+fn expectation_said(body: &Body) -> Said {
+    match body {
+        Body::DetectionMet {
+            id,
+            source,
+            name,
+            ttd_ms,
+            title: found,
+            ..
+        } => Said::ok(
+            Lane::Detection,
+            format!(
+                "{id} detected by {source} {name} after {}: {found}",
+                spoken((*ttd_ms).max(0))
+            ),
+        ),
+        Body::DetectionMissed { id, reason, .. } => {
+            Said::failed(Lane::Detection, format!("{id} missed: {reason}"))
+        }
+        Body::ContainmentMet {
+            id,
+            ttc_ms,
+            time_source,
+            ..
+        } => Said::ok(
+            Lane::Containment,
+            format!(
+                "{id} contained after {} (timed by {})",
+                spoken((*ttc_ms).max(0)),
+                match time_source {
+                    crate::event::TimeSource::Audit => "the audit log",
+                    crate::event::TimeSource::Poll => "a poll",
+                }
+            ),
+        ),
+        Body::ContainmentMissed { id, reason } => {
+            Said::failed(Lane::Containment, format!("{id} not contained: {reason}"))
+        }
+        _ => Said::ok(Lane::Run, event_name(body).to_owned()),
     }
 }
 

@@ -2,7 +2,7 @@
 //! profile or an assumed role, with the regions to use and the allowlist of account ids
 //! it may touch; nothing runs against an account that is not on it.
 
-use crate::diag::{Diagnostics, suggest};
+use crate::diag::{Diagnostic, Diagnostics, suggest};
 use crate::duration::Duration;
 use crate::yamldoc::{self, Loaded};
 use schemars::JsonSchema;
@@ -333,140 +333,10 @@ pub fn parse(file: &Path, text: &str) -> Result<Loaded<Config>, Diagnostics> {
     let loaded: Loaded<Config> = yamldoc::load(file, text, &schema, &validator)?;
     let mut diags = Vec::new();
     for (i, t) in loaded.value.targets.iter().enumerate() {
-        if let Some(url) = &t.endpoint_url
-            && let Err(why) = check_endpoint(url)
-        {
-            diags.push(
-                loaded.at(
-                    &format!("targets[{i}].endpoint_url"),
-                    format!("`{}` is not an endpoint: {why}", mask_userinfo(url)),
-                    Some(
-                        "give an http or https URL with a host, such as http://localhost:4566"
-                            .to_owned(),
-                    ),
-                ),
-            );
-        }
-        if let Some(role) = &t.assume_role
-            && let Err((why, hint)) = check_session_name(&role.session_name)
-        {
-            diags.push(loaded.at(
-                &format!("targets[{i}].assume_role.session_name"),
-                format!("`{}` {why}", role.session_name),
-                Some(hint),
-            ));
-        }
-        if t.name == "sim" {
-            diags.push(loaded.at(
-                &format!("targets[{i}].name"),
-                "`sim` is the built-in simulator and cannot be redefined",
-                None,
-            ));
-        }
-        if t.kind == TargetKind::Sim {
-            let at = |field: &str| format!("targets[{i}].{field}");
-            if t.allowed_accounts.len() != 1 {
-                diags.push(loaded.at(
-                    &at("allowed_accounts"),
-                    "a simulated target is one account: give its id alone",
-                    None,
-                ));
-            }
-            for (field, set) in [
-                ("profile", t.profile.is_some()),
-                ("assume_role", t.assume_role.is_some()),
-                ("endpoint_url", t.endpoint_url.is_some()),
-                ("push", t.push),
-            ] {
-                if set {
-                    diags.push(loaded.at(
-                        &at(field),
-                        format!("a simulated target has no `{field}`: it makes no AWS call"),
-                        None,
-                    ));
-                }
-            }
-        }
-        if loaded.value.targets[..i].iter().any(|o| o.name == t.name) {
-            diags.push(loaded.at(
-                &format!("targets[{i}].name"),
-                format!("a second target named `{}`", t.name),
-                None,
-            ));
-        }
+        check_target(&loaded, i, t, &mut diags);
     }
-    let cfg = &loaded.value;
-    for (i, p) in cfg.plans.iter().enumerate() {
-        let at = |field: &str| format!("plans[{i}].{field}");
-        if cfg.plans[..i].iter().any(|o| o.name == p.name) {
-            diags.push(loaded.at(
-                &at("name"),
-                format!("a second plan named `{}`", p.name),
-                None,
-            ));
-        }
-        if let Err(e) = crate::schedule::Schedule::new(&p.schedule, &p.name) {
-            diags.push(loaded.at(&at("schedule"), e, None));
-        }
-        if p.scenarios.is_empty() && p.tags.is_empty() {
-            diags.push(loaded.at(
-                &at("scenarios"),
-                "a plan needs `scenarios`, `tags`, or both",
-                None,
-            ));
-        }
-        for (j, t) in p.targets.iter().enumerate() {
-            let path = at(&format!("targets[{j}]"));
-            if t.target == "sim" {
-                if t.regions.iter().any(|r| r != "us-east-1") {
-                    diags.push(loaded.at(
-                        &format!("{path}.regions"),
-                        "the simulator has one region, us-east-1",
-                        None,
-                    ));
-                }
-                continue;
-            }
-            match cfg.targets.iter().find(|x| x.name == t.target) {
-                None => diags.push(loaded.at(
-                    &format!("{path}.target"),
-                    format!("no target named `{}`", t.target),
-                    Some(suggest(
-                        &t.target,
-                        cfg.targets.iter().map(|x| x.name.as_str()).chain(["sim"]),
-                    )),
-                )),
-                Some(x) => {
-                    for (k, r) in t.regions.iter().enumerate() {
-                        if !x.regions.contains(r) {
-                            diags.push(loaded.at(
-                                &format!("{path}.regions[{k}]"),
-                                format!(
-                                    "target `{}` runs in {} only",
-                                    x.name,
-                                    x.regions.join(", ")
-                                ),
-                                None,
-                            ));
-                        }
-                    }
-                }
-            }
-        }
-        let simulated = |name: &str| {
-            name == "sim"
-                || cfg
-                    .targets
-                    .iter()
-                    .any(|x| x.name == name && x.kind == TargetKind::Sim)
-        };
-        if p.virtual_time && p.targets.iter().any(|t| !simulated(&t.target)) {
-            diags.push(loaded.at(
-                &at("virtual_time"),
-                "virtual time is for the simulator: AWS targets run in real time",
-                None,
-            ));
-        }
+    for (i, p) in loaded.value.plans.iter().enumerate() {
+        check_plan(&loaded, i, p, &mut diags);
     }
     if diags.is_empty() {
         Ok(loaded)
@@ -474,6 +344,151 @@ pub fn parse(file: &Path, text: &str) -> Result<Loaded<Config>, Diagnostics> {
         let mut d = Diagnostics(diags);
         d.sort();
         Err(d)
+    }
+}
+
+/// Target number `i`, `t`: its endpoint, role session name and name, what a simulated
+/// target may not have, and a name no earlier target has.
+fn check_target(loaded: &Loaded<Config>, i: usize, t: &Target, diags: &mut Vec<Diagnostic>) {
+    if let Some(url) = &t.endpoint_url
+        && let Err(why) = check_endpoint(url)
+    {
+        diags.push(loaded.at(
+            &format!("targets[{i}].endpoint_url"),
+            format!("`{}` is not an endpoint: {why}", mask_userinfo(url)),
+            Some("give an http or https URL with a host, such as http://localhost:4566".to_owned()),
+        ));
+    }
+    if let Some(role) = &t.assume_role
+        && let Err((why, hint)) = check_session_name(&role.session_name)
+    {
+        diags.push(loaded.at(
+            &format!("targets[{i}].assume_role.session_name"),
+            format!("`{}` {why}", role.session_name),
+            Some(hint),
+        ));
+    }
+    if t.name == "sim" {
+        diags.push(loaded.at(
+            &format!("targets[{i}].name"),
+            "`sim` is the built-in simulator and cannot be redefined",
+            None,
+        ));
+    }
+    if t.kind == TargetKind::Sim {
+        let at = |field: &str| format!("targets[{i}].{field}");
+        if t.allowed_accounts.len() != 1 {
+            diags.push(loaded.at(
+                &at("allowed_accounts"),
+                "a simulated target is one account: give its id alone",
+                None,
+            ));
+        }
+        for (field, set) in [
+            ("profile", t.profile.is_some()),
+            ("assume_role", t.assume_role.is_some()),
+            ("endpoint_url", t.endpoint_url.is_some()),
+            ("push", t.push),
+        ] {
+            if set {
+                diags.push(loaded.at(
+                    &at(field),
+                    format!("a simulated target has no `{field}`: it makes no AWS call"),
+                    None,
+                ));
+            }
+        }
+    }
+    if loaded.value.targets[..i].iter().any(|o| o.name == t.name) {
+        diags.push(loaded.at(
+            &format!("targets[{i}].name"),
+            format!("a second target named `{}`", t.name),
+            None,
+        ));
+    }
+}
+
+/// Plan number `i`, `p`: a name no earlier plan has, its schedule, what it runs, its
+/// targets, and virtual time only where every target is simulated.
+fn check_plan(loaded: &Loaded<Config>, i: usize, p: &PlanSpec, diags: &mut Vec<Diagnostic>) {
+    let cfg = &loaded.value;
+    let at = |field: &str| format!("plans[{i}].{field}");
+    if cfg.plans[..i].iter().any(|o| o.name == p.name) {
+        diags.push(loaded.at(
+            &at("name"),
+            format!("a second plan named `{}`", p.name),
+            None,
+        ));
+    }
+    if let Err(e) = crate::schedule::Schedule::new(&p.schedule, &p.name) {
+        diags.push(loaded.at(&at("schedule"), e, None));
+    }
+    if p.scenarios.is_empty() && p.tags.is_empty() {
+        diags.push(loaded.at(
+            &at("scenarios"),
+            "a plan needs `scenarios`, `tags`, or both",
+            None,
+        ));
+    }
+    check_plan_targets(loaded, i, p, diags);
+    let simulated = |name: &str| {
+        name == "sim"
+            || cfg
+                .targets
+                .iter()
+                .any(|x| x.name == name && x.kind == TargetKind::Sim)
+    };
+    if p.virtual_time && p.targets.iter().any(|t| !simulated(&t.target)) {
+        diags.push(loaded.at(
+            &at("virtual_time"),
+            "virtual time is for the simulator: AWS targets run in real time",
+            None,
+        ));
+    }
+}
+
+/// The targets of plan number `i`, `p`: each a target of the file (or the simulator), in
+/// regions it runs in.
+fn check_plan_targets(
+    loaded: &Loaded<Config>,
+    i: usize,
+    p: &PlanSpec,
+    diags: &mut Vec<Diagnostic>,
+) {
+    let cfg = &loaded.value;
+    for (j, t) in p.targets.iter().enumerate() {
+        let path = format!("plans[{i}].targets[{j}]");
+        if t.target == "sim" {
+            if t.regions.iter().any(|r| r != "us-east-1") {
+                diags.push(loaded.at(
+                    &format!("{path}.regions"),
+                    "the simulator has one region, us-east-1",
+                    None,
+                ));
+            }
+            continue;
+        }
+        match cfg.targets.iter().find(|x| x.name == t.target) {
+            None => diags.push(loaded.at(
+                &format!("{path}.target"),
+                format!("no target named `{}`", t.target),
+                Some(suggest(
+                    &t.target,
+                    cfg.targets.iter().map(|x| x.name.as_str()).chain(["sim"]),
+                )),
+            )),
+            Some(x) => {
+                for (k, r) in t.regions.iter().enumerate() {
+                    if !x.regions.contains(r) {
+                        diags.push(loaded.at(
+                            &format!("{path}.regions[{k}]"),
+                            format!("target `{}` runs in {} only", x.name, x.regions.join(", ")),
+                            None,
+                        ));
+                    }
+                }
+            }
+        }
     }
 }
 

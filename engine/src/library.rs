@@ -4,7 +4,7 @@
 use crate::diag::{Diagnostic, Diagnostics, suggest};
 use crate::runbook::Runbook;
 use crate::sandbox::FindingResource;
-use crate::scenario::{Scenario, Source};
+use crate::scenario::{Detect, Scenario, Source};
 use crate::steps::{self, FieldType};
 use crate::template::{self, Part, Reference};
 use crate::yamldoc::{self, Loaded};
@@ -181,12 +181,28 @@ pub fn check_scenario(sc: &Loaded<Scenario>) -> Vec<Diagnostic> {
             )),
         ));
     }
-    for (name, p) in &s.params {
+    check_param_defaults(sc, &mut out);
+    let all_ids: Vec<&str> = s.steps().map(|(_, st)| st.id.as_str()).collect();
+    let seen = check_steps(sc, &all_ids, &mut out);
+    let scope = RefScope {
+        earlier: &seen,
+        all: &all_ids,
+        params: &s.params,
+    };
+    let detect_ids = check_detections(sc, &scope, &mut out);
+    check_responses(sc, &scope, &detect_ids, &mut out);
+    check_created_names(sc, &mut out);
+    out
+}
+
+/// A parameter's default may use the run's fields, and no other reference.
+fn check_param_defaults(sc: &Loaded<Scenario>, out: &mut Vec<Diagnostic>) {
+    for (name, p) in &sc.value.params {
         let path = format!("params.{name}.default");
         let mut strings = Vec::new();
         template::strings(&path, &p.default, &mut strings);
         for (path, text) in strings {
-            for r in refs_in(sc, &path, text, &mut out) {
+            for r in refs_in(sc, &path, text, out) {
                 if !matches!(r, Reference::Run(ref f) if template::RUN_FIELDS.contains(&f.as_str()))
                 {
                     out.push(sc.at(
@@ -200,10 +216,18 @@ pub fn check_scenario(sc: &Loaded<Scenario>) -> Vec<Diagnostic> {
             }
         }
     }
-    // Steps: ids, kinds, inputs and references to earlier steps.
+}
+
+/// Steps: ids, kinds, inputs and references to earlier steps (`all_ids` are every
+/// step's). Returns the kind of each step whose kind is known, by id.
+fn check_steps<'s>(
+    sc: &'s Loaded<Scenario>,
+    all_ids: &[&str],
+    out: &mut Vec<Diagnostic>,
+) -> HashMap<&'s str, &'static dyn steps::StepKind> {
+    let s = &sc.value;
     let mut seen: HashMap<&str, &'static dyn steps::StepKind> = HashMap::new();
     let mut seen_unknown: HashSet<&str> = HashSet::new();
-    let all_ids: Vec<&str> = s.steps().map(|(_, st)| st.id.as_str()).collect();
     for (phase, (i, step)) in s
         .setup
         .iter()
@@ -237,7 +261,7 @@ pub fn check_scenario(sc: &Loaded<Scenario>) -> Vec<Diagnostic> {
         }
         let scope = RefScope {
             earlier: &seen,
-            all: &all_ids,
+            all: all_ids,
             params: &s.params,
         };
         check_inputs(
@@ -246,7 +270,7 @@ pub fn check_scenario(sc: &Loaded<Scenario>) -> Vec<Diagnostic> {
             kind.map(|k| k.spec().inputs),
             &step.with,
             &scope,
-            &mut out,
+            out,
         );
         match kind {
             Some(k) => seen.insert(&step.id, k),
@@ -256,12 +280,18 @@ pub fn check_scenario(sc: &Loaded<Scenario>) -> Vec<Diagnostic> {
             }
         };
     }
+    seen
+}
+
+/// Detections: ids, the fields of their source, match keys and references, and the
+/// attack step that triggers them. Returns their ids.
+fn check_detections<'s>(
+    sc: &'s Loaded<Scenario>,
+    scope: &RefScope<'_>,
+    out: &mut Vec<Diagnostic>,
+) -> HashSet<&'s str> {
+    let s = &sc.value;
     let attack_ids: Vec<&str> = s.attack.iter().map(|st| st.id.as_str()).collect();
-    let scope = RefScope {
-        earlier: &seen,
-        all: &all_ids,
-        params: &s.params,
-    };
     let mut detect_ids = HashSet::new();
     for (i, d) in s.detect.iter().enumerate() {
         let base = format!("detect[{i}]");
@@ -272,39 +302,7 @@ pub fn check_scenario(sc: &Loaded<Scenario>) -> Vec<Diagnostic> {
                 None,
             ));
         }
-        match d.source {
-            Source::Guardduty => {
-                if d.finding_type.is_none() {
-                    out.push(sc.at(&base, "a guardduty detection needs `finding_type`", None));
-                }
-                if d.alarm.is_some() {
-                    out.push(sc.at_key(
-                        &format!("{base}.alarm"),
-                        "`alarm` is for cloudwatch detections",
-                        Some("use finding_type".into()),
-                    ));
-                }
-            }
-            Source::Cloudwatch => {
-                if d.alarm.is_none() {
-                    out.push(sc.at(&base, "a cloudwatch detection needs `alarm`", None));
-                }
-                if d.finding_type.is_some() {
-                    out.push(sc.at_key(
-                        &format!("{base}.finding_type"),
-                        "`finding_type` is for guardduty detections",
-                        Some("use alarm".into()),
-                    ));
-                }
-                if !d.matches.is_empty() {
-                    out.push(sc.at_key(
-                        &format!("{base}.match"),
-                        "`match` is for guardduty detections",
-                        None,
-                    ));
-                }
-            }
-        }
+        check_source_fields(sc, &base, d, out);
         for (k, v) in &d.matches {
             let path = format!("{base}.match.{k}");
             if !FindingResource::KEYS.contains(&k.as_str()) {
@@ -314,8 +312,8 @@ pub fn check_scenario(sc: &Loaded<Scenario>) -> Vec<Diagnostic> {
                     Some(suggest(k, FindingResource::KEYS.iter().copied())),
                 ));
             }
-            for r in refs_in(sc, &path, v, &mut out) {
-                scope.check(sc, &path, &r, None, &mut out);
+            for r in refs_in(sc, &path, v, out) {
+                scope.check(sc, &path, &r, None, out);
             }
         }
         if let Some(t) = &d.trigger
@@ -328,6 +326,55 @@ pub fn check_scenario(sc: &Loaded<Scenario>) -> Vec<Diagnostic> {
             ));
         }
     }
+    detect_ids
+}
+
+/// A detection at `base` has the fields of its source, and none of the other's.
+fn check_source_fields(sc: &Loaded<Scenario>, base: &str, d: &Detect, out: &mut Vec<Diagnostic>) {
+    match d.source {
+        Source::Guardduty => {
+            if d.finding_type.is_none() {
+                out.push(sc.at(base, "a guardduty detection needs `finding_type`", None));
+            }
+            if d.alarm.is_some() {
+                out.push(sc.at_key(
+                    &format!("{base}.alarm"),
+                    "`alarm` is for cloudwatch detections",
+                    Some("use finding_type".into()),
+                ));
+            }
+        }
+        Source::Cloudwatch => {
+            if d.alarm.is_none() {
+                out.push(sc.at(base, "a cloudwatch detection needs `alarm`", None));
+            }
+            if d.finding_type.is_some() {
+                out.push(sc.at_key(
+                    &format!("{base}.finding_type"),
+                    "`finding_type` is for guardduty detections",
+                    Some("use alarm".into()),
+                ));
+            }
+            if !d.matches.is_empty() {
+                out.push(sc.at_key(
+                    &format!("{base}.match"),
+                    "`match` is for guardduty detections",
+                    None,
+                ));
+            }
+        }
+    }
+}
+
+/// Containment checks: ids (apart from the detections' `detect_ids` too), check kinds,
+/// inputs, the detection each is timed from, and that there is a detection at all.
+fn check_responses(
+    sc: &Loaded<Scenario>,
+    scope: &RefScope<'_>,
+    detect_ids: &HashSet<&str>,
+    out: &mut Vec<Diagnostic>,
+) {
+    let s = &sc.value;
     let mut respond_ids = HashSet::new();
     for (i, r) in s.respond.iter().enumerate() {
         let base = format!("respond[{i}]");
@@ -349,14 +396,7 @@ pub fn check_scenario(sc: &Loaded<Scenario>) -> Vec<Diagnostic> {
                 )),
             ));
         }
-        check_inputs(
-            sc,
-            &base,
-            check.map(|c| c.inputs),
-            &r.with,
-            &scope,
-            &mut out,
-        );
+        check_inputs(sc, &base, check.map(|c| c.inputs), &r.with, scope, out);
         if let Some(a) = &r.after
             && !detect_ids.contains(a.as_str())
         {
@@ -374,8 +414,6 @@ pub fn check_scenario(sc: &Loaded<Scenario>) -> Vec<Diagnostic> {
             Some("add a `detect` entry".into()),
         ));
     }
-    check_created_names(sc, &mut out);
-    out
 }
 
 /// What a run creates is named after it (`${run.prefix}-${run.id}-…`), with names its

@@ -541,53 +541,19 @@ impl<'a> Run<'a> {
             .collect()
     }
 
+    /// The watch phase: polls each expectation when due, lets the responders act, and
+    /// sleeps until the next thing is due; until every expectation is decided and the
+    /// autopilot has nothing left to do (with no console attached), the facilitator ends
+    /// the exercise, or the run aborts.
     async fn watch(&mut self) -> Result<WatchEnd, RunError> {
         let plan = self.plan;
-        let scenario = &plan.scenario;
-        let now = self.clock.elapsed();
-        let attack_end = self.clock.now();
-        let mut detections = Vec::new();
-        let mut matches = Vec::new();
-        for d in &scenario.detect {
-            let t0 = scenario
-                .trigger_of(d)
-                .and_then(|t| self.t0.get(t).copied())
-                .unwrap_or(attack_end);
-            detections.push(DetectState {
-                spec: d,
-                t0,
-                next_poll: now,
-                status: Status::Pending,
-                detected_at: None,
-            });
-            matches.push(self.resolve_match(d));
-        }
-        let mut containments = Vec::new();
-        for r in &scenario.respond {
-            let args = self.resolve_check_args(r);
-            containments.push(ContainState {
-                spec: r,
-                next_poll: now,
-                last_false: None,
-                seen: None,
-                status: Status::Pending,
-                args: args.as_ref().ok().cloned(),
-            });
-            if let Err(e) = args {
-                self.emit(Body::ContainmentMissed {
-                    id: r.id.clone(),
-                    reason: e,
-                })?;
-                if let Some(c) = containments.last_mut() {
-                    c.status = Status::Missed;
-                }
-            }
-        }
-        let mut w = Watch {
-            detections,
-            containments,
-            done: self.runbook_done.clone(),
-        };
+        let mut w = self.start_watch()?;
+        let matches: Vec<_> = plan
+            .scenario
+            .detect
+            .iter()
+            .map(|d| self.resolve_match(d))
+            .collect();
         let mut autopilot = match (&self.config.autopilot, &plan.runbook) {
             (Some(cfg), Some(rb)) => Some(Autopilot::new(rb, *cfg, self.config.seed)),
             _ => None,
@@ -613,21 +579,10 @@ impl<'a> Run<'a> {
                 Some(result) => result?,
                 None => continue,
             }
-            // Responders: the console's commands, then the autopilot's.
-            let mut pending: Vec<(Actor, Command)> = Vec::new();
-            if let Some(rx) = commands.as_mut() {
-                while let Ok(c) = rx.try_recv() {
-                    pending.push((Actor::Responder, c));
-                }
-            }
-            if let Some(ap) = autopilot.as_mut() {
-                pending.extend(ap.poll(now, &w).into_iter().map(|c| (Actor::Autopilot, c)));
-            }
-            let mut ended = false;
-            for (by, c) in pending {
-                ended |= self.handle(&mut w, by, c).await?;
-            }
-            if ended {
+            if self
+                .respond(&mut w, commands.as_mut(), autopilot.as_mut(), now)
+                .await?
+            {
                 self.resolve_all_pending(&mut w, "the facilitator ended the exercise")?;
                 break WatchEnd::Ended;
             }
@@ -646,34 +601,7 @@ impl<'a> Run<'a> {
             if next.is_none() && !console {
                 break WatchEnd::Complete;
             }
-            // Sleep until the next thing is due, waking early for a responder's command or
-            // an abort.
-            let wake = {
-                let sleep = async {
-                    match next {
-                        Some(next) => self.clock.sleep_until(next.max(now)).await,
-                        None => std::future::pending().await,
-                    }
-                };
-                let command = async {
-                    match commands.as_mut() {
-                        Some(rx) => rx.recv().await,
-                        None => std::future::pending().await,
-                    }
-                };
-                let aborted = async {
-                    match abort.as_mut() {
-                        Some(a) => a.wait().await,
-                        None => std::future::pending().await,
-                    }
-                };
-                tokio::select! {
-                    _ = sleep => Wake::Due,
-                    c = command => Wake::Command(c),
-                    _ = aborted => Wake::Due,
-                }
-            };
-            match wake {
+            match self.sleep(next, now, &mut commands, &mut abort).await {
                 Wake::Due => {}
                 // The console went away: go on without it.
                 Wake::Command(None) => commands = None,
@@ -690,6 +618,115 @@ impl<'a> Run<'a> {
         }
         self.runbook_done = w.done;
         Ok(end)
+    }
+
+    /// What the watch starts from: every expectation pending and due at once, each
+    /// detection timed from its trigger (or the end of the attack), and each containment
+    /// check with its inputs resolved; a check whose inputs do not resolve is missed at
+    /// once.
+    fn start_watch(&mut self) -> Result<Watch<'a>, RunError> {
+        let scenario = &self.plan.scenario;
+        let now = self.clock.elapsed();
+        let attack_end = self.clock.now();
+        let mut detections = Vec::new();
+        for d in &scenario.detect {
+            let t0 = scenario
+                .trigger_of(d)
+                .and_then(|t| self.t0.get(t).copied())
+                .unwrap_or(attack_end);
+            detections.push(DetectState {
+                spec: d,
+                t0,
+                next_poll: now,
+                status: Status::Pending,
+                detected_at: None,
+            });
+        }
+        let mut containments = Vec::new();
+        for r in &scenario.respond {
+            let args = self.resolve_check_args(r);
+            containments.push(ContainState {
+                spec: r,
+                next_poll: now,
+                last_false: None,
+                seen: None,
+                status: Status::Pending,
+                args: args.as_ref().ok().cloned(),
+            });
+            if let Err(e) = args {
+                self.emit(Body::ContainmentMissed {
+                    id: r.id.clone(),
+                    reason: e,
+                })?;
+                if let Some(c) = containments.last_mut() {
+                    c.status = Status::Missed;
+                }
+            }
+        }
+        Ok(Watch {
+            detections,
+            containments,
+            done: self.runbook_done.clone(),
+        })
+    }
+
+    /// Responders: the console's commands waiting, then the autopilot's due at `now`, each
+    /// carried out. Returns true when one of them ends the exercise.
+    async fn respond(
+        &mut self,
+        w: &mut Watch<'_>,
+        commands: Option<&mut mpsc::UnboundedReceiver<Command>>,
+        autopilot: Option<&mut Autopilot>,
+        now: Duration,
+    ) -> Result<bool, RunError> {
+        let mut pending: Vec<(Actor, Command)> = Vec::new();
+        if let Some(rx) = commands {
+            while let Ok(c) = rx.try_recv() {
+                pending.push((Actor::Responder, c));
+            }
+        }
+        if let Some(ap) = autopilot {
+            pending.extend(ap.poll(now, w).into_iter().map(|c| (Actor::Autopilot, c)));
+        }
+        let mut ended = false;
+        for (by, c) in pending {
+            ended |= self.handle(w, by, c).await?;
+        }
+        Ok(ended)
+    }
+
+    /// Sleeps until `next` (never before `now`; with nothing due, until woken), waking
+    /// early for a responder's command or an abort.
+    async fn sleep(
+        &self,
+        next: Option<Duration>,
+        now: Duration,
+        commands: &mut Option<mpsc::UnboundedReceiver<Command>>,
+        abort: &mut Option<Abort>,
+    ) -> Wake {
+        let sleep = async {
+            match next {
+                Some(next) => self.clock.sleep_until(next.max(now)).await,
+                None => std::future::pending().await,
+            }
+        };
+        let command = async {
+            match commands.as_mut() {
+                Some(rx) => rx.recv().await,
+                None => std::future::pending().await,
+            }
+        };
+        let aborted = async {
+            match abort.as_mut() {
+                Some(a) => a.wait().await,
+                None => std::future::pending().await,
+            }
+        };
+        tokio::select! {
+            _ = sleep => Wake::Due,
+            c = command => Wake::Command(c),
+            _ = aborted => Wake::Due,
+        }
     }
 
     fn next_wake(&self, w: &Watch<'_>, autopilot: Option<&Autopilot>) -> Option<Duration> {

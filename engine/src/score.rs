@@ -8,8 +8,9 @@
 
 use crate::event::{Actor, Body, Event, Outcome, TimeSource};
 use crate::library::Plan;
-use crate::runbook::NistPhase;
+use crate::runbook::{NistPhase, Runbook};
 use crate::sandbox::TargetInfo;
+use crate::scenario::{Detect, Respond};
 use chrono::{DateTime, Utc};
 use schemars::JsonSchema;
 use serde::Serialize;
@@ -317,226 +318,299 @@ impl Summary {
         let plan: &Plan = plan;
         let sc = &plan.scenario;
         let last = events.last().unwrap_or(first);
-
-        let (outcome, reason) = events
-            .iter()
-            .rev()
-            .find_map(|e| match &e.body {
-                Body::RunEnded { outcome, reason } => Some((*outcome, reason.clone())),
-                _ => None,
-            })
-            .unwrap_or((
-                Outcome::Interrupted,
-                "the journal ends before the run did: the process was interrupted".to_owned(),
-            ));
-
+        let (outcome, reason) = ending(events);
         let n_det = sc.detect.len().max(1) as f64;
         let detections: Vec<DetectionResult> = sc
             .detect
             .iter()
-            .map(|d| {
-                let max = DETECTION_POINTS / n_det;
-                let within_ms = d.within.as_millis();
-                let mut r = DetectionResult {
-                    id: d.id.clone(),
-                    source: d.source.as_str().to_owned(),
-                    name: d
-                        .finding_type
-                        .clone()
-                        .or_else(|| d.alarm.clone())
-                        .unwrap_or_default(),
-                    met: false,
-                    within_seconds: within_ms as f64 / 1000.0,
-                    t0: None,
-                    detected_at: None,
-                    observed_at: None,
-                    ttd_seconds: None,
-                    evidence: None,
-                    missed_reason: None,
-                    points: 0.0,
-                    max_points: max,
-                    explanation: "no detection recorded".to_owned(),
-                };
-                for e in events {
-                    match &e.body {
-                        Body::DetectionMet {
-                            id,
-                            t0,
-                            detected_at,
-                            observed_at,
-                            ttd_ms,
-                            evidence,
-                            ..
-                        } if id == &d.id => {
-                            let f = timeliness(*ttd_ms, within_ms);
-                            r.met = in_time(*ttd_ms, within_ms);
-                            r.t0 = Some(*t0);
-                            r.detected_at = Some(*detected_at);
-                            r.observed_at = Some(*observed_at);
-                            r.ttd_seconds = Some(secs(*ttd_ms));
-                            r.evidence = Some(evidence.clone());
-                            r.points = max * f;
-                            r.explanation = if r.met {
-                                format!(
-                                    "detected in {} (deadline {}): full {:.1}",
-                                    crate::words::spoken(*ttd_ms),
-                                    d.within,
-                                    max
-                                )
-                            } else {
-                                format!(
-                                    "detected late, in {} (deadline {}): {} of {:.1}",
-                                    crate::words::spoken(*ttd_ms),
-                                    d.within,
-                                    crate::share::percent(f),
-                                    max
-                                )
-                            };
-                        }
-                        Body::DetectionMissed { id, t0, reason, .. } if id == &d.id => {
-                            r.t0 = *t0;
-                            r.missed_reason = Some(reason.clone());
-                            r.explanation = format!("missed ({reason}): 0 of {max:.1}");
-                        }
-                        _ => {}
-                    }
-                }
-                r
-            })
+            .map(|d| DetectionResult::from_journal(d, DETECTION_POINTS / n_det, events))
             .collect();
-
         let n_con = sc.respond.len().max(1) as f64;
         let containments: Vec<ContainmentResult> = sc
             .respond
             .iter()
             .map(|c| {
-                let max = CONTAINMENT_POINTS / n_con;
-                let within_ms = c.within.as_millis();
-                let mut r = ContainmentResult {
-                    id: c.id.clone(),
-                    check: c.check.clone(),
-                    met: false,
-                    within_seconds: within_ms as f64 / 1000.0,
-                    reference_at: None,
-                    contained_at: None,
-                    ttc_seconds: None,
-                    time_source: None,
-                    last_seen_false: None,
-                    first_seen_true: None,
-                    missed_reason: None,
-                    points: 0.0,
-                    max_points: max,
-                    explanation: "no containment recorded".to_owned(),
-                };
-                for e in events {
-                    match &e.body {
-                        Body::ContainmentMet { id, reference_at, contained_at, time_source, last_seen_false, first_seen_true, ttc_ms } if id == &c.id => {
-                            let f = timeliness(*ttc_ms, within_ms);
-                            r.met = in_time(*ttc_ms, within_ms);
-                            r.reference_at = Some(*reference_at);
-                            r.contained_at = Some(*contained_at);
-                            r.ttc_seconds = Some(secs(*ttc_ms));
-                            r.time_source = Some(*time_source);
-                            r.last_seen_false = *last_seen_false;
-                            r.first_seen_true = Some(*first_seen_true);
-                            r.points = max * f;
-                            let took = crate::words::spoken(*ttc_ms);
-                            r.explanation = if r.met {
-                                format!("contained in {took} after detection (deadline {}): full {max:.1}", c.within)
-                            } else {
-                                format!("contained late, in {took} (deadline {}): {} of {max:.1}", c.within, crate::share::percent(f))
-                            };
-                        }
-                        Body::ContainmentMissed { id, reason } if id == &c.id => {
-                            r.missed_reason = Some(reason.clone());
-                            r.explanation = format!("missed ({reason}): 0 of {max:.1}");
-                        }
-                        _ => {}
-                    }
-                }
-                if r.reference_at.is_none() {
-                    // Missed or undecided: the clock ran from the detection it counts from.
-                    r.reference_at = match &c.after {
-                        Some(after) => detections
-                            .iter()
-                            .find(|d| &d.id == after)
-                            .and_then(|d| d.detected_at),
-                        None => detections.iter().filter_map(|d| d.detected_at).min(),
-                    };
-                }
-                r
+                ContainmentResult::from_journal(c, CONTAINMENT_POINTS / n_con, events, &detections)
             })
             .collect();
+        let (runbook, penalties) = match &plan.runbook {
+            Some(rb) => runbook_results(rb, events),
+            None => (Vec::new(), Vec::new()),
+        };
+        let score = Score::of(plan, &detections, &containments, &runbook, &penalties);
+        Some(Summary {
+            run_id: run_id.clone(),
+            scenario: sc.id.clone(),
+            title: sc.title.clone(),
+            target: target.clone(),
+            seed: *seed,
+            clock: clock.clone(),
+            autopilot: *autopilot,
+            outcome,
+            reason,
+            started_at: first.at,
+            ended_at: last.at,
+            score,
+            detections,
+            containments,
+            runbook,
+            penalties,
+            cleanup: Cleanup::finished(events).or_else(|| Cleanup::interrupted(events)),
+            torn_journal: false,
+        })
+    }
+}
 
-        let mut runbook = Vec::new();
-        let mut penalties = Vec::new();
-        if let Some(rb) = &plan.runbook {
-            let total_weight: f64 = rb
-                .steps()
-                .map(|(_, s, _)| f64::from(s.points))
-                .sum::<f64>()
-                .max(1.0);
-            let done: Vec<(String, u64, DateTime<Utc>, Actor)> = events
-                .iter()
-                .filter_map(|e| match &e.body {
-                    Body::RunbookStepDone { step, by, .. } => {
-                        Some((step.clone(), e.seq, e.at, *by))
-                    }
-                    _ => None,
-                })
-                .collect();
-            let order: Vec<&str> = rb.steps().map(|(_, s, _)| s.id.as_str()).collect();
-            for (i, (phase, s, _)) in rb.steps().enumerate() {
-                let max = RUNBOOK_POINTS * f64::from(s.points) / total_weight;
-                let mine = done.iter().find(|d| d.0 == s.id);
-                let in_order = mine.is_some_and(|m| {
-                    order[..i].iter().all(|earlier| {
-                        done.iter()
-                            .find(|d| d.0 == *earlier)
-                            .is_none_or(|d| d.1 < m.1)
-                    })
-                });
-                let hint_taken = events
-                    .iter()
-                    .any(|e| matches!(&e.body, Body::HintTaken { step, .. } if step == &s.id));
-                let points = match (mine, in_order) {
-                    (Some(_), true) => max,
-                    (Some(_), false) => max / 2.0,
-                    (None, _) => 0.0,
-                };
-                if hint_taken {
-                    penalties.push(Penalty {
-                        points: -HINT_COST,
-                        reason: format!("hint taken on `{}`", s.id),
-                    });
+/// How the run ended and why, from its last `run_ended` event; a journal without one
+/// ends before the run did.
+fn ending(events: &[Event]) -> (Outcome, String) {
+    events
+        .iter()
+        .rev()
+        .find_map(|e| match &e.body {
+            Body::RunEnded { outcome, reason } => Some((*outcome, reason.clone())),
+            _ => None,
+        })
+        .unwrap_or((
+            Outcome::Interrupted,
+            "the journal ends before the run did: the process was interrupted".to_owned(),
+        ))
+}
+
+impl DetectionResult {
+    /// The result of detection `d`, worth `max` points, from what the journal says of it.
+    fn from_journal(d: &Detect, max: f64, events: &[Event]) -> DetectionResult {
+        let within_ms = d.within.as_millis();
+        let mut r = DetectionResult {
+            id: d.id.clone(),
+            source: d.source.as_str().to_owned(),
+            name: d
+                .finding_type
+                .clone()
+                .or_else(|| d.alarm.clone())
+                .unwrap_or_default(),
+            met: false,
+            within_seconds: within_ms as f64 / 1000.0,
+            t0: None,
+            detected_at: None,
+            observed_at: None,
+            ttd_seconds: None,
+            evidence: None,
+            missed_reason: None,
+            points: 0.0,
+            max_points: max,
+            explanation: "no detection recorded".to_owned(),
+        };
+        for e in events {
+            match &e.body {
+                Body::DetectionMet {
+                    id,
+                    t0,
+                    detected_at,
+                    observed_at,
+                    ttd_ms,
+                    evidence,
+                    ..
+                } if id == &d.id => {
+                    let f = timeliness(*ttd_ms, within_ms);
+                    r.met = in_time(*ttd_ms, within_ms);
+                    r.t0 = Some(*t0);
+                    r.detected_at = Some(*detected_at);
+                    r.observed_at = Some(*observed_at);
+                    r.ttd_seconds = Some(secs(*ttd_ms));
+                    r.evidence = Some(evidence.clone());
+                    r.points = max * f;
+                    r.explanation = if r.met {
+                        format!(
+                            "detected in {} (deadline {}): full {:.1}",
+                            crate::words::spoken(*ttd_ms),
+                            d.within,
+                            max
+                        )
+                    } else {
+                        format!(
+                            "detected late, in {} (deadline {}): {} of {:.1}",
+                            crate::words::spoken(*ttd_ms),
+                            d.within,
+                            crate::share::percent(f),
+                            max
+                        )
+                    };
                 }
-                runbook.push(RunbookStepResult {
-                    id: s.id.clone(),
-                    title: s.title.clone(),
-                    phase,
-                    done_at: mine.map(|m| m.2),
-                    by: mine.map(|m| m.3),
-                    in_order,
-                    hint_taken,
-                    points,
-                    max_points: max,
-                });
-            }
-            for e in events {
-                if let Body::MustNotBroken {
-                    step,
-                    action,
-                    reason,
-                } = &e.body
-                {
-                    penalties.push(Penalty {
-                        points: -MUST_NOT_COST,
-                        reason: format!("`{action}` before `{step}` was done: {reason}"),
-                    });
+                Body::DetectionMissed { id, t0, reason, .. } if id == &d.id => {
+                    r.t0 = *t0;
+                    r.missed_reason = Some(reason.clone());
+                    r.explanation = format!("missed ({reason}): 0 of {max:.1}");
                 }
+                _ => {}
             }
         }
+        r
+    }
+}
 
+impl ContainmentResult {
+    /// The result of containment `c`, worth `max` points, from what the journal says of
+    /// it; timed from its detection among `detections`.
+    fn from_journal(
+        c: &Respond,
+        max: f64,
+        events: &[Event],
+        detections: &[DetectionResult],
+    ) -> ContainmentResult {
+        let within_ms = c.within.as_millis();
+        let mut r = ContainmentResult {
+            id: c.id.clone(),
+            check: c.check.clone(),
+            met: false,
+            within_seconds: within_ms as f64 / 1000.0,
+            reference_at: None,
+            contained_at: None,
+            ttc_seconds: None,
+            time_source: None,
+            last_seen_false: None,
+            first_seen_true: None,
+            missed_reason: None,
+            points: 0.0,
+            max_points: max,
+            explanation: "no containment recorded".to_owned(),
+        };
+        for e in events {
+            match &e.body {
+                Body::ContainmentMet {
+                    id,
+                    reference_at,
+                    contained_at,
+                    time_source,
+                    last_seen_false,
+                    first_seen_true,
+                    ttc_ms,
+                } if id == &c.id => {
+                    let f = timeliness(*ttc_ms, within_ms);
+                    r.met = in_time(*ttc_ms, within_ms);
+                    r.reference_at = Some(*reference_at);
+                    r.contained_at = Some(*contained_at);
+                    r.ttc_seconds = Some(secs(*ttc_ms));
+                    r.time_source = Some(*time_source);
+                    r.last_seen_false = *last_seen_false;
+                    r.first_seen_true = Some(*first_seen_true);
+                    r.points = max * f;
+                    let took = crate::words::spoken(*ttc_ms);
+                    r.explanation = if r.met {
+                        format!(
+                            "contained in {took} after detection (deadline {}): full {max:.1}",
+                            c.within
+                        )
+                    } else {
+                        format!(
+                            "contained late, in {took} (deadline {}): {} of {max:.1}",
+                            c.within,
+                            crate::share::percent(f)
+                        )
+                    };
+                }
+                Body::ContainmentMissed { id, reason } if id == &c.id => {
+                    r.missed_reason = Some(reason.clone());
+                    r.explanation = format!("missed ({reason}): 0 of {max:.1}");
+                }
+                _ => {}
+            }
+        }
+        if r.reference_at.is_none() {
+            // Missed or undecided: the clock ran from the detection it counts from.
+            r.reference_at = match &c.after {
+                Some(after) => detections
+                    .iter()
+                    .find(|d| &d.id == after)
+                    .and_then(|d| d.detected_at),
+                None => detections.iter().filter_map(|d| d.detected_at).min(),
+            };
+        }
+        r
+    }
+}
+
+/// The runbook's steps as the journal saw them done, and the deductions: the hints
+/// taken, in step order, then every broken `must_not` guard.
+fn runbook_results(rb: &Runbook, events: &[Event]) -> (Vec<RunbookStepResult>, Vec<Penalty>) {
+    let mut runbook = Vec::new();
+    let mut penalties = Vec::new();
+    let total_weight: f64 = rb
+        .steps()
+        .map(|(_, s, _)| f64::from(s.points))
+        .sum::<f64>()
+        .max(1.0);
+    let done: Vec<(String, u64, DateTime<Utc>, Actor)> = events
+        .iter()
+        .filter_map(|e| match &e.body {
+            Body::RunbookStepDone { step, by, .. } => Some((step.clone(), e.seq, e.at, *by)),
+            _ => None,
+        })
+        .collect();
+    let order: Vec<&str> = rb.steps().map(|(_, s, _)| s.id.as_str()).collect();
+    for (i, (phase, s, _)) in rb.steps().enumerate() {
+        let max = RUNBOOK_POINTS * f64::from(s.points) / total_weight;
+        let mine = done.iter().find(|d| d.0 == s.id);
+        let in_order = mine.is_some_and(|m| {
+            order[..i].iter().all(|earlier| {
+                done.iter()
+                    .find(|d| d.0 == *earlier)
+                    .is_none_or(|d| d.1 < m.1)
+            })
+        });
+        let hint_taken = events
+            .iter()
+            .any(|e| matches!(&e.body, Body::HintTaken { step, .. } if step == &s.id));
+        let points = match (mine, in_order) {
+            (Some(_), true) => max,
+            (Some(_), false) => max / 2.0,
+            (None, _) => 0.0,
+        };
+        if hint_taken {
+            penalties.push(Penalty {
+                points: -HINT_COST,
+                reason: format!("hint taken on `{}`", s.id),
+            });
+        }
+        runbook.push(RunbookStepResult {
+            id: s.id.clone(),
+            title: s.title.clone(),
+            phase,
+            done_at: mine.map(|m| m.2),
+            by: mine.map(|m| m.3),
+            in_order,
+            hint_taken,
+            points,
+            max_points: max,
+        });
+    }
+    for e in events {
+        if let Body::MustNotBroken {
+            step,
+            action,
+            reason,
+        } = &e.body
+        {
+            penalties.push(Penalty {
+                points: -MUST_NOT_COST,
+                reason: format!("`{action}` before `{step}` was done: {reason}"),
+            });
+        }
+    }
+    (runbook, penalties)
+}
+
+impl Score {
+    /// The points of each part and the total, out of what `plan` makes possible, with
+    /// its grade.
+    fn of(
+        plan: &Plan,
+        detections: &[DetectionResult],
+        containments: &[ContainmentResult],
+        runbook: &[RunbookStepResult],
+        penalties: &[Penalty],
+    ) -> Score {
+        let sc = &plan.scenario;
         let detection: f64 = detections.iter().map(|d| d.points).sum();
         let containment: f64 = containments.iter().map(|c| c.points).sum();
         let runbook_raw: f64 = runbook.iter().map(|r| r.points).sum();
@@ -564,8 +638,22 @@ impl Summary {
             p if p >= 60.0 => 'D',
             _ => 'F',
         };
+        Score {
+            total,
+            max,
+            grade,
+            detection: round1(detection),
+            containment: round1(containment),
+            runbook: round1(runbook_points),
+        }
+    }
+}
 
-        let cleanup = events.iter().rev().find_map(|e| match &e.body {
+impl Cleanup {
+    /// What the last clean-up of the journal did, if one finished: each resource's last
+    /// word, so that a failed revert made good later (the sweep) is not left behind.
+    fn finished(events: &[Event]) -> Option<Cleanup> {
+        let (mut c, remaining) = events.iter().rev().find_map(|e| match &e.body {
             Body::CleanupFinished {
                 reverted,
                 failed,
@@ -580,104 +668,71 @@ impl Summary {
                 remaining.clone(),
             )),
             _ => None,
-        });
-        let cleanup = cleanup.map(|(mut c, remaining)| {
-            // Each resource's last word: a failed revert made good later (the sweep) is
-            // not left behind.
-            let mut last: Vec<(&str, bool, bool, String)> = Vec::new();
-            for e in events {
-                if let Body::Reverted {
-                    resource,
-                    ok,
-                    error,
-                    not_ours,
-                    ..
-                } = &e.body
-                {
-                    last.retain(|(r, ..)| *r != resource.as_str());
-                    let why = format!("{resource}: {}", error.clone().unwrap_or_default());
-                    last.push((resource, *ok, *not_ours, why));
-                }
+        })?;
+        let mut last: Vec<(&str, bool, bool, String)> = Vec::new();
+        for e in events {
+            if let Body::Reverted {
+                resource,
+                ok,
+                error,
+                not_ours,
+                ..
+            } = &e.body
+            {
+                last.retain(|(r, ..)| *r != resource.as_str());
+                let why = format!("{resource}: {}", error.clone().unwrap_or_default());
+                last.push((resource, *ok, *not_ours, why));
             }
-            for (_, ok, not_ours, why) in last {
-                match (ok, not_ours) {
-                    (true, _) => {}
-                    (false, true) => c.not_ours.push(why),
-                    (false, false) => c.left_behind.push(why),
-                }
+        }
+        for (_, ok, not_ours, why) in last {
+            match (ok, not_ours) {
+                (true, _) => {}
+                (false, true) => c.not_ours.push(why),
+                (false, false) => c.left_behind.push(why),
             }
-            c.verified = remaining.as_ref().is_some_and(Vec::is_empty);
-            for r in remaining.into_iter().flatten() {
-                if !c.left_behind.iter().any(|l| l.starts_with(&r)) {
-                    c.left_behind
-                        .push(format!("{r}: still there after clean-up"));
-                }
+        }
+        c.verified = remaining.as_ref().is_some_and(Vec::is_empty);
+        for r in remaining.into_iter().flatten() {
+            if !c.left_behind.iter().any(|l| l.starts_with(&r)) {
+                c.left_behind
+                    .push(format!("{r}: still there after clean-up"));
             }
-            c
-        });
-        let cleanup = match cleanup {
-            Some(c) => Some(c),
-            // Interrupted before clean-up: every change journaled and not reverted remains.
-            None => {
-                let reverted: Vec<&str> = events
-                    .iter()
-                    .filter_map(|e| match &e.body {
-                        Body::Reverted {
-                            resource, ok: true, ..
-                        } => Some(resource.as_str()),
-                        _ => None,
-                    })
-                    .collect();
-                let created: Vec<String> = events
-                    .iter()
-                    .filter_map(|e| match &e.body {
-                        Body::ResourceCreated { undo, .. }
-                            if !reverted.contains(&undo.resource.as_str()) =>
-                        {
-                            Some(undo.resource.clone())
-                        }
-                        _ => None,
-                    })
-                    .fold(Vec::new(), |mut v, r| {
-                        // Two changes to one resource leave one thing behind.
-                        if !v.contains(&r) {
-                            v.push(r);
-                        }
-                        v
-                    });
-                (!created.is_empty()).then_some(Cleanup {
-                    left_behind: created,
-                    ..Cleanup::default()
-                })
-            }
-        };
+        }
+        Some(c)
+    }
 
-        Some(Summary {
-            run_id: run_id.clone(),
-            scenario: sc.id.clone(),
-            title: sc.title.clone(),
-            target: target.clone(),
-            seed: *seed,
-            clock: clock.clone(),
-            autopilot: *autopilot,
-            outcome,
-            reason,
-            started_at: first.at,
-            ended_at: last.at,
-            score: Score {
-                total,
-                max,
-                grade,
-                detection: round1(detection),
-                containment: round1(containment),
-                runbook: round1(runbook_points),
-            },
-            detections,
-            containments,
-            runbook,
-            penalties,
-            cleanup,
-            torn_journal: false,
+    /// A run interrupted before clean-up: every change journaled and not reverted
+    /// remains; `None` when there is none.
+    fn interrupted(events: &[Event]) -> Option<Cleanup> {
+        let reverted: Vec<&str> = events
+            .iter()
+            .filter_map(|e| match &e.body {
+                Body::Reverted {
+                    resource, ok: true, ..
+                } => Some(resource.as_str()),
+                _ => None,
+            })
+            .collect();
+        let created: Vec<String> = events
+            .iter()
+            .filter_map(|e| match &e.body {
+                Body::ResourceCreated { undo, .. }
+                    if !reverted.contains(&undo.resource.as_str()) =>
+                {
+                    Some(undo.resource.clone())
+                }
+                _ => None,
+            })
+            .fold(Vec::new(), |mut v, r| {
+                // Two changes to one resource leave one thing behind.
+                if !v.contains(&r) {
+                    v.push(r);
+                }
+                v
+            });
+        (!created.is_empty()).then_some(Cleanup {
+            left_behind: created,
+            ..Cleanup::default()
         })
     }
 }

@@ -95,7 +95,15 @@ pub fn load<T: DeserializeOwned>(
     let mut diags = Vec::new();
     for error in validator.iter_errors(&value) {
         let path = key_path(error.instance_path().iter());
-        schema_error(file, &index, schema, &path, &error, &value, &mut diags);
+        let refusal = Refusal {
+            file,
+            index: &index,
+            schema,
+            document: &value,
+            path: &path,
+            error: &error,
+        };
+        refusal.diagnose(&mut diags);
     }
     if !diags.is_empty() {
         // A value of the wrong type also fails its enum; the type error says it better.
@@ -220,137 +228,163 @@ fn lookup<'v>(value: &'v Value, path: &str) -> Option<&'v Value> {
     value.pointer(&pointer)
 }
 
-#[allow(clippy::too_many_arguments)]
-fn schema_error(
-    file: &Path,
-    index: &YamlIndex,
-    schema: &Value,
-    path: &str,
-    error: &jsonschema::ValidationError<'_>,
-    document: &Value,
-    out: &mut Vec<Diagnostic>,
-) {
-    let found = lookup(document, path).map(json_type).unwrap_or("nothing");
-    let at_value = |message: String, hint: Option<String>| {
-        diagnostic(file, path, index.value(path), message, hint)
-    };
-    match error.kind() {
-        ValidationErrorKind::AdditionalProperties { unexpected } => {
-            // The allowed keys are the `properties` of the schema object that refused them.
-            let schema_path = error.schema_path().as_str();
-            let object = schema_path
-                .strip_suffix("/additionalProperties")
-                .and_then(|p| schema.pointer(p));
-            let allowed: Vec<&str> = object
-                .and_then(|o| o.get("properties"))
-                .and_then(Value::as_object)
-                .map(|props| props.keys().map(String::as_str).collect())
-                .unwrap_or_default();
-            for key in unexpected {
-                let key_path = child(path, key);
-                out.push(diagnostic(
-                    file,
-                    &key_path,
-                    index.key(&key_path),
-                    format!("unknown key `{key}`"),
-                    Some(suggest(key, allowed.iter().copied())),
-                ));
+/// A value the schema refused, with what it takes to say why and where: the file, where
+/// each key path is in it, the schema, and the whole document.
+struct Refusal<'a> {
+    file: &'a Path,
+    index: &'a YamlIndex,
+    schema: &'a Value,
+    document: &'a Value,
+    /// The key path of the refused value.
+    path: &'a str,
+    error: &'a jsonschema::ValidationError<'a>,
+}
+
+impl Refusal<'_> {
+    /// The diagnostics of the refusal, in words a person writing the file understands.
+    fn diagnose(&self, out: &mut Vec<Diagnostic>) {
+        match self.error.kind() {
+            ValidationErrorKind::AdditionalProperties { unexpected } => {
+                self.unknown_keys(unexpected, out)
             }
+            ValidationErrorKind::Required { property } => out.push(self.missing(property)),
+            ValidationErrorKind::Type { kind } => out.push(self.wrong_type(kind)),
+            ValidationErrorKind::Enum { .. } | ValidationErrorKind::OneOfNotValid { .. } => {
+                out.push(self.not_one_of())
+            }
+            ValidationErrorKind::Pattern { pattern } => out.push(self.no_match(pattern)),
+            _ => out.push(self.at_value(self.error.to_string(), None)),
         }
-        ValidationErrorKind::Required { property } => {
-            let name = property.as_str().unwrap_or("?");
-            let where_ = if path.is_empty() {
-                "the document".to_owned()
-            } else {
-                format!("`{path}`")
-            };
+    }
+
+    /// A diagnostic at the refused value.
+    fn at_value(&self, message: String, hint: Option<String>) -> Diagnostic {
+        diagnostic(
+            self.file,
+            self.path,
+            self.index.value(self.path),
+            message,
+            hint,
+        )
+    }
+
+    /// Keys the mapping may not have, each at its key, with the nearest allowed one.
+    fn unknown_keys(&self, unexpected: &[String], out: &mut Vec<Diagnostic>) {
+        // The allowed keys are the `properties` of the schema object that refused them.
+        let schema_path = self.error.schema_path().as_str();
+        let object = schema_path
+            .strip_suffix("/additionalProperties")
+            .and_then(|p| self.schema.pointer(p));
+        let allowed: Vec<&str> = object
+            .and_then(|o| o.get("properties"))
+            .and_then(Value::as_object)
+            .map(|props| props.keys().map(String::as_str).collect())
+            .unwrap_or_default();
+        for key in unexpected {
+            let key_path = child(self.path, key);
             out.push(diagnostic(
-                file,
-                path,
-                index.value(path),
-                format!("missing required key `{name}` in {where_}"),
-                None,
+                self.file,
+                &key_path,
+                self.index.key(&key_path),
+                format!("unknown key `{key}`"),
+                Some(suggest(key, allowed.iter().copied())),
             ));
         }
-        ValidationErrorKind::Type { kind } => {
-            let expected = match kind {
-                TypeKind::Single(t) => type_name(&t.to_string()).to_owned(),
-                TypeKind::Multiple(set) => set
-                    .iter()
-                    .map(|t| type_name(&t.to_string()).to_owned())
-                    .collect::<Vec<_>>()
-                    .join(" or "),
-            };
-            let is_duration = error
-                .schema_path()
-                .as_str()
-                .strip_suffix("/type")
-                .and_then(|p| schema.pointer(p))
-                .and_then(|o| o.get("pattern"))
-                .is_some_and(|p| p == crate::duration::DURATION_PATTERN);
-            let hint =
-                is_duration.then(|| "write durations as text like 90s, 15m, 1h30m".to_owned());
-            out.push(at_value(
-                format!("expected {expected}, found {found}"),
-                hint,
-            ));
-        }
-        ValidationErrorKind::Enum { .. } | ValidationErrorKind::OneOfNotValid { .. } => {
-            // schemars writes documented enums as `oneOf` of `const`s: read the allowed
-            // values from the schema either way.
-            let schema_path = error.schema_path().as_str();
-            let options: Vec<&str> = match error.kind() {
-                ValidationErrorKind::Enum { options } => options
-                    .as_array()
-                    .map(|a| a.iter().filter_map(Value::as_str).collect())
-                    .unwrap_or_default(),
-                _ => schema
-                    .pointer(schema_path)
-                    .and_then(Value::as_array)
-                    .map(|alts| {
-                        alts.iter()
-                            .filter_map(|a| a.get("const").and_then(Value::as_str))
-                            .collect()
-                    })
-                    .unwrap_or_default(),
-            };
-            if options.is_empty() {
-                out.push(at_value(error.to_string(), None));
-                return;
-            }
-            let given = lookup(document, path)
-                .map(|v| {
-                    v.as_str()
-                        .map(str::to_owned)
-                        .unwrap_or_else(|| v.to_string())
+    }
+
+    /// A key the mapping must have.
+    fn missing(&self, property: &Value) -> Diagnostic {
+        let name = property.as_str().unwrap_or("?");
+        let where_ = if self.path.is_empty() {
+            "the document".to_owned()
+        } else {
+            format!("`{}`", self.path)
+        };
+        self.at_value(format!("missing required key `{name}` in {where_}"), None)
+    }
+
+    /// A value of the wrong type; a duration given as a number is told how to write it.
+    fn wrong_type(&self, kind: &TypeKind) -> Diagnostic {
+        let found = lookup(self.document, self.path)
+            .map(json_type)
+            .unwrap_or("nothing");
+        let expected = match kind {
+            TypeKind::Single(t) => type_name(&t.to_string()).to_owned(),
+            TypeKind::Multiple(set) => set
+                .iter()
+                .map(|t| type_name(&t.to_string()).to_owned())
+                .collect::<Vec<_>>()
+                .join(" or "),
+        };
+        let is_duration = self
+            .error
+            .schema_path()
+            .as_str()
+            .strip_suffix("/type")
+            .and_then(|p| self.schema.pointer(p))
+            .and_then(|o| o.get("pattern"))
+            .is_some_and(|p| p == crate::duration::DURATION_PATTERN);
+        let hint = is_duration.then(|| "write durations as text like 90s, 15m, 1h30m".to_owned());
+        self.at_value(format!("expected {expected}, found {found}"), hint)
+    }
+
+    /// A value that is none of those allowed, with the nearest of them.
+    fn not_one_of(&self) -> Diagnostic {
+        // schemars writes documented enums as `oneOf` of `const`s: read the allowed
+        // values from the schema either way.
+        let schema_path = self.error.schema_path().as_str();
+        let options: Vec<&str> = match self.error.kind() {
+            ValidationErrorKind::Enum { options } => options
+                .as_array()
+                .map(|a| a.iter().filter_map(Value::as_str).collect())
+                .unwrap_or_default(),
+            _ => self
+                .schema
+                .pointer(schema_path)
+                .and_then(Value::as_array)
+                .map(|alts| {
+                    alts.iter()
+                        .filter_map(|a| a.get("const").and_then(Value::as_str))
+                        .collect()
                 })
-                .unwrap_or_default();
-            out.push(at_value(
-                format!("`{given}` is not one of: {}", options.join(", ")),
-                crate::diag::closest(&given, options.iter().copied())
-                    .map(|c| format!("did you mean `{c}`?")),
-            ));
+                .unwrap_or_default(),
+        };
+        if options.is_empty() {
+            return self.at_value(self.error.to_string(), None);
         }
-        ValidationErrorKind::Pattern { pattern } => {
-            // A URL refused by its pattern (a webhook) may carry credentials.
-            let given = crate::secrets::mask_userinfo(
-                lookup(document, path)
-                    .and_then(Value::as_str)
-                    .unwrap_or_default(),
-            );
-            let message = if pattern == crate::duration::DURATION_PATTERN {
-                format!("`{given}` is not a duration")
-            } else {
-                format!("`{given}` does not match the pattern {pattern}")
-            };
-            let hint = (pattern == crate::duration::DURATION_PATTERN)
-                .then(|| "write durations like 90s, 15m, 1h30m".to_owned())
-                .or_else(|| {
-                    (pattern == crate::scenario::ID_PATTERN)
-                        .then(|| "ids use lowercase letters, digits and dashes".to_owned())
-                });
-            out.push(at_value(message, hint));
-        }
-        _ => out.push(at_value(error.to_string(), None)),
+        let given = lookup(self.document, self.path)
+            .map(|v| {
+                v.as_str()
+                    .map(str::to_owned)
+                    .unwrap_or_else(|| v.to_string())
+            })
+            .unwrap_or_default();
+        self.at_value(
+            format!("`{given}` is not one of: {}", options.join(", ")),
+            crate::diag::closest(&given, options.iter().copied())
+                .map(|c| format!("did you mean `{c}`?")),
+        )
+    }
+
+    /// Text that does not match its pattern; durations and ids say how to write them.
+    fn no_match(&self, pattern: &str) -> Diagnostic {
+        // A URL refused by its pattern (a webhook) may carry credentials.
+        let given = crate::secrets::mask_userinfo(
+            lookup(self.document, self.path)
+                .and_then(Value::as_str)
+                .unwrap_or_default(),
+        );
+        let message = if pattern == crate::duration::DURATION_PATTERN {
+            format!("`{given}` is not a duration")
+        } else {
+            format!("`{given}` does not match the pattern {pattern}")
+        };
+        let hint = (pattern == crate::duration::DURATION_PATTERN)
+            .then(|| "write durations like 90s, 15m, 1h30m".to_owned())
+            .or_else(|| {
+                (pattern == crate::scenario::ID_PATTERN)
+                    .then(|| "ids use lowercase letters, digits and dashes".to_owned())
+            });
+        self.at_value(message, hint)
     }
 }

@@ -308,112 +308,174 @@ async fn execute(
     })?;
     let dir = p.runs_dir.join(fanout::execution_id(&p.name, slot));
     notify(p, webhook_body("started", p, slot, shard, &jobs, None)).await;
-    let model = Arc::new(DetectionModel::builtin());
-    let pollers = Pollers::sharing(accounts.clone());
-    let limit = Arc::new(tokio::sync::Semaphore::new(p.concurrency.max(1) as usize));
-    let overrides = p.params.clone();
-    let autopilot = (p.responders == Responders::Autopilot).then(|| AutopilotConfig {
-        think_median: p.think_time,
-        think_p95: gameday_engine::duration::Duration::from_millis(
-            p.think_time.as_millis() * 10 / 3,
-        ),
-    });
-    // The execution's time: every run's clock, and the simulated accounts', start from it.
-    // In virtual time it starts at the moment itself.
-    let epoch = Clock::new(
-        ClockMode::Real { speed: 1.0 },
-        if p.virtual_time { slot } else { Utc::now() },
-    );
-    let epoch = Arc::new(epoch);
+    let batch = Batch {
+        p,
+        slot,
+        index,
+        abort,
+        dir,
+        model: Arc::new(DetectionModel::builtin()),
+        pollers: Pollers::sharing(accounts.clone()),
+        // The execution's time: every run's clock, and the simulated accounts', start
+        // from it. In virtual time it starts at the moment itself.
+        epoch: Arc::new(Clock::new(
+            ClockMode::Real { speed: 1.0 },
+            if p.virtual_time { slot } else { Utc::now() },
+        )),
+    };
     // Places first: a bad target or region stops the execution before anything runs.
-    let mut places = Vec::new();
-    let mut shared: BTreeMap<(String, String), Arc<SharedAccount>> = BTreeMap::new();
-    for job in &jobs {
-        let place = if job.target == "sim" {
-            Place::Sim
-        } else {
-            let Some(t) = cfg.targets.iter().find(|t| t.name == job.target) else {
-                eprintln!("error: plan {}: no target `{}`", p.name, job.target);
-                return Err(Exit::BadInput);
-            };
-            if t.kind == TargetKind::Sim {
-                let moment = slot.to_rfc3339();
-                let account = shared
-                    .entry((t.name.clone(), job.region.clone()))
-                    .or_insert_with(|| {
-                        let seed = fanout::stable_hash(&[&p.name, &moment, &t.name, &job.region]);
-                        Arc::new(SharedAccount::new(
-                            t,
-                            &job.region,
-                            seed,
-                            &model,
-                            epoch.clone(),
-                            &pollers,
-                        ))
-                    });
-                Place::Shared(account.clone())
-            } else {
-                Place::Aws {
-                    target: Box::new(t.clone()),
-                    region: job.region.clone(),
-                }
-            }
-        };
-        places.push(place);
+    let places = batch.places(cfg, &jobs)?;
+    let runs = batch.run(&jobs, &places).await;
+    let leftovers = leftovers(p, &runs, &places);
+    // Computed once from every call's log: for the summary and for calls.json.
+    let stats = batch.pollers.call_stats();
+    let done = Execution {
+        dir: batch.dir,
+        runs,
+        calls: busiest(&stats),
+        leftovers,
+    };
+    // The combined report of every run in the execution folder: with shards, whichever
+    // finishes last writes the report of all.
+    if done.dir.is_dir() {
+        write_calls(&done.dir, &stats, shard);
+        assembly::write_combined_report(&done.dir);
     }
-    // Virtual time is tokio's paused clock (see `run_now`): every run's clock is real
-    // time at speed 1 on it.
-    let mode = ClockMode::Real { speed: 1.0 };
-    let runs = jobs
-        .iter()
-        .zip(&places)
-        .enumerate()
-        .map(|(i, (job, place))| {
-            let limit = limit.clone();
-            let (model, pollers, overrides, dir, epoch) =
-                (&model, &pollers, &overrides, &dir, &epoch);
-            async move {
-                let _permit = limit.acquire().await;
-                if abort.reason().is_some() {
-                    return (
-                        job.clone(),
-                        Err("not started: the execution was stopped".to_owned()),
-                    );
+    notify(p, webhook_body("ended", p, slot, shard, &jobs, Some(&done))).await;
+    Ok(done)
+}
+
+/// The runs of one execution of plan `p` at moment `slot`, and what they share: the
+/// library, the stop signal, the execution folder, the detection model, one poller per
+/// account and region, and the execution's clock.
+struct Batch<'e> {
+    p: &'e PlanSpec,
+    slot: DateTime<Utc>,
+    index: &'e BTreeMap<String, Checked>,
+    abort: &'e Abort,
+    dir: PathBuf,
+    model: Arc<DetectionModel>,
+    pollers: Pollers,
+    epoch: Arc<Clock>,
+}
+
+impl Batch<'_> {
+    /// Where each job runs: the simulator, an AWS account, or a simulated account its
+    /// runs share (one per target and region). A target `cfg` does not have is exit 2.
+    fn places(&self, cfg: &Config, jobs: &[Job]) -> Result<Vec<Place>, Exit> {
+        let p = self.p;
+        let mut places = Vec::new();
+        let mut shared: BTreeMap<(String, String), Arc<SharedAccount>> = BTreeMap::new();
+        for job in jobs {
+            let place = if job.target == "sim" {
+                Place::Sim
+            } else {
+                let Some(t) = cfg.targets.iter().find(|t| t.name == job.target) else {
+                    eprintln!("error: plan {}: no target `{}`", p.name, job.target);
+                    return Err(Exit::BadInput);
+                };
+                if t.kind == TargetKind::Sim {
+                    let moment = self.slot.to_rfc3339();
+                    let account = shared
+                        .entry((t.name.clone(), job.region.clone()))
+                        .or_insert_with(|| {
+                            let seed =
+                                fanout::stable_hash(&[&p.name, &moment, &t.name, &job.region]);
+                            Arc::new(SharedAccount::new(
+                                t,
+                                &job.region,
+                                seed,
+                                &self.model,
+                                self.epoch.clone(),
+                                &self.pollers,
+                            ))
+                        });
+                    Place::Shared(account.clone())
+                } else {
+                    Place::Aws {
+                        target: Box::new(t.clone()),
+                        region: job.region.clone(),
+                    }
                 }
-                let Some(checked) = index.get(&job.scenario) else {
-                    return (job.clone(), Err(format!("no scenario `{}`", job.scenario)));
-                };
-                let run_id = assembly::new_run_id(i as u64 + 1);
-                let day = GameDay {
-                    place,
-                    checked,
-                    overrides,
-                    runs_dir: dir,
-                    run_id: &run_id,
-                    seed: i as u64 + 1,
-                    mode,
-                    autopilot,
-                    model,
-                    pollers,
-                    abort,
-                    epoch: Some(epoch.as_ref()),
-                };
-                let result = day
-                    .run(|_| assembly::Attach::default())
-                    .await
-                    .map(|(summary, _)| summary)
-                    .map_err(|not_run| {
-                        let code = not_run.say();
-                        format!("did not run (exit {code}); see the messages above")
-                    });
-                (job.clone(), result)
-            }
+            };
+            places.push(place);
+        }
+        Ok(places)
+    }
+
+    /// Runs every job in its place, `concurrency` at a time; a job not started before the
+    /// execution was stopped, or whose scenario the library lacks, says so instead.
+    async fn run(&self, jobs: &[Job], places: &[Place]) -> Vec<(Job, Result<Summary, String>)> {
+        let p = self.p;
+        let limit = Arc::new(tokio::sync::Semaphore::new(p.concurrency.max(1) as usize));
+        let overrides = p.params.clone();
+        let autopilot = (p.responders == Responders::Autopilot).then(|| AutopilotConfig {
+            think_median: p.think_time,
+            think_p95: gameday_engine::duration::Duration::from_millis(
+                p.think_time.as_millis() * 10 / 3,
+            ),
         });
-    let runs = futures_util::future::join_all(runs).await;
-    // A simulated account is the one place gameday can see everything: check that each
-    // run's clean-up left nothing with its tag.
+        // Virtual time is tokio's paused clock (see `run_now`): every run's clock is real
+        // time at speed 1 on it.
+        let mode = ClockMode::Real { speed: 1.0 };
+        let runs = jobs
+            .iter()
+            .zip(places)
+            .enumerate()
+            .map(|(i, (job, place))| {
+                let limit = limit.clone();
+                let overrides = &overrides;
+                async move {
+                    let _permit = limit.acquire().await;
+                    if self.abort.reason().is_some() {
+                        return (
+                            job.clone(),
+                            Err("not started: the execution was stopped".to_owned()),
+                        );
+                    }
+                    let Some(checked) = self.index.get(&job.scenario) else {
+                        return (job.clone(), Err(format!("no scenario `{}`", job.scenario)));
+                    };
+                    let run_id = assembly::new_run_id(i as u64 + 1);
+                    let day = GameDay {
+                        place,
+                        checked,
+                        overrides,
+                        runs_dir: &self.dir,
+                        run_id: &run_id,
+                        seed: i as u64 + 1,
+                        mode,
+                        autopilot,
+                        model: &self.model,
+                        pollers: &self.pollers,
+                        abort: self.abort,
+                        epoch: Some(self.epoch.as_ref()),
+                    };
+                    let result = day
+                        .run(|_| assembly::Attach::default())
+                        .await
+                        .map(|(summary, _)| summary)
+                        .map_err(|not_run| {
+                            let code = not_run.say();
+                            format!("did not run (exit {code}); see the messages above")
+                        });
+                    (job.clone(), result)
+                }
+            });
+        futures_util::future::join_all(runs).await
+    }
+}
+
+/// What the runs on simulated accounts left with their tag, by run id, each warned of: a
+/// simulated account is the one place gameday can see everything, so each run's clean-up
+/// is checked to have left nothing.
+fn leftovers(
+    p: &PlanSpec,
+    runs: &[(Job, Result<Summary, String>)],
+    places: &[Place],
+) -> BTreeMap<String, Vec<String>> {
     let mut leftovers = BTreeMap::new();
-    for ((job, r), place) in runs.iter().zip(&places) {
+    for ((job, r), place) in runs.iter().zip(places) {
         if let (Ok(s), Place::Shared(a)) = (r, place) {
             let left = a.tagged_resources(&s.run_id);
             if !left.is_empty() {
@@ -429,9 +491,13 @@ async fn execute(
             }
         }
     }
-    // Computed once from every call's log: for the summary and for calls.json.
-    let stats = pollers.call_stats();
-    let calls = stats
+    leftovers
+}
+
+/// By account: the calls made, and the family nearest its limit, in words, for the
+/// summary.
+fn busiest(stats: &[CallStats]) -> Vec<(String, u64, String)> {
+    stats
         .iter()
         .map(|(account, totals, families)| {
             let total = totals.calls;
@@ -460,21 +526,7 @@ async fn execute(
                 .unwrap_or_default();
             (account.clone(), total, busiest)
         })
-        .collect();
-    let done = Execution {
-        dir,
-        runs,
-        calls,
-        leftovers,
-    };
-    // The combined report of every run in the execution folder: with shards, whichever
-    // finishes last writes the report of all.
-    if done.dir.is_dir() {
-        write_calls(&done.dir, &stats, shard);
-        assembly::write_combined_report(&done.dir);
-    }
-    notify(p, webhook_body("ended", p, slot, shard, &jobs, Some(&done))).await;
-    Ok(done)
+        .collect()
 }
 
 /// The calls made in one account: all of them, and by family and region.
@@ -684,6 +736,8 @@ impl Log {
     }
 }
 
+/// `gameday schedule daemon`: runs the plans (all, or those in `names`) on their
+/// schedules until stopped, logging as `log` says.
 async fn daemon(names: &[String], library: &Library, config: &ConfigArg, log: LogFormat) -> Exit {
     let log = Log(log);
     let (file, cfg) = match read_config(config.config.as_deref()) {
@@ -694,10 +748,6 @@ async fn daemon(names: &[String], library: &Library, config: &ConfigArg, log: Lo
         Ok(i) => Arc::new(i),
         Err(code) => return code,
     };
-    let shared = Arc::new(cfg.clone());
-    // One set of rate-limit buckets per AWS account for every plan the daemon runs, so
-    // that plans running at once on one account keep to its limits together.
-    let accounts: Arc<Accounts> = Arc::default();
     let mut chosen = Vec::new();
     for p in &cfg.plans {
         if names.is_empty() || names.contains(&p.name) {
@@ -713,8 +763,37 @@ async fn daemon(names: &[String], library: &Library, config: &ConfigArg, log: Lo
     let handle = Arc::new(handle);
     // SIGTERM and Ctrl-C: no new game day starts; running ones end and clean up.
     assembly::install_signal_handlers(handle.clone(), true);
-    let start = Utc::now();
-    let mut cursors: Vec<(&PlanSpec, Schedule, DateTime<Utc>)> = Vec::new();
+    let (cursors, first) = schedules(chosen, Utc::now(), &log);
+    if cursors.is_empty() {
+        log.line(None, "no plans to run");
+        return Exit::Ok;
+    }
+    let daemon = Daemon {
+        log,
+        cfg: Arc::new(cfg.clone()),
+        index,
+        abort,
+        // One set of rate-limit buckets per AWS account for every plan the daemon runs,
+        // so that plans running at once on one account keep to its limits together.
+        accounts: Arc::default(),
+    };
+    daemon.serve(cursors, first).await;
+    daemon.log.line(None, "stopped");
+    Exit::Ok
+}
+
+/// A plan the daemon runs, its schedule, and the last moment it has started (or the
+/// daemon's start).
+type Cursor<'c> = (&'c PlanSpec, Schedule, DateTime<Utc>);
+
+/// The schedules of the `chosen` plans from `start`, each logged, and the moments they
+/// missed while the daemon was down that they want run at once.
+fn schedules<'c>(
+    chosen: Vec<&'c PlanSpec>,
+    start: DateTime<Utc>,
+    log: &Log,
+) -> (Vec<Cursor<'c>>, Vec<(&'c PlanSpec, DateTime<Utc>)>) {
+    let mut cursors = Vec::new();
     let mut first = Vec::new();
     for p in chosen {
         let Ok(s) = Schedule::new(&p.schedule, &p.name) else {
@@ -749,12 +828,66 @@ async fn daemon(names: &[String], library: &Library, config: &ConfigArg, log: Lo
         );
         cursors.push((p, s, start));
     }
-    if cursors.is_empty() {
-        log.line(None, "no plans to run");
-        return Exit::Ok;
+    (cursors, first)
+}
+
+/// The daemon: its log, and what its executions share: the configuration, the library,
+/// the stop signal, and the accounts' rate-limit buckets.
+struct Daemon {
+    log: Log,
+    cfg: Arc<Config>,
+    index: Arc<BTreeMap<String, Checked>>,
+    abort: Abort,
+    accounts: Arc<Accounts>,
+}
+
+impl Daemon {
+    /// Starts the `first` moments, then each plan's moments as they come due, until the
+    /// daemon is stopped or no plan has a moment left; then lets the running game days
+    /// end and clean up.
+    async fn serve(&self, mut cursors: Vec<Cursor<'_>>, first: Vec<(&PlanSpec, DateTime<Utc>)>) {
+        let mut running = tokio::task::JoinSet::new();
+        let local = tokio::task::LocalSet::new();
+        local
+            .run_until(async {
+                for (p, m) in first {
+                    self.spawn(&mut running, p, m);
+                }
+                loop {
+                    if self.abort.reason().is_some() {
+                        break;
+                    }
+                    let now = Utc::now();
+                    for (p, s, cursor) in &mut cursors {
+                        while let Some(due) = s.next_after(*cursor).filter(|t| *t <= now) {
+                            self.spawn(&mut running, p, due);
+                            *cursor = due;
+                        }
+                    }
+                    let wake = cursors
+                        .iter()
+                        .filter_map(|(_, s, c)| s.next_after(*c))
+                        .min();
+                    let Some(wake) = wake else { break };
+                    let wait = (wake - Utc::now()).to_std().unwrap_or_default();
+                    let mut stop = self.abort.clone();
+                    tokio::select! {
+                        _ = tokio::time::sleep(wait) => {}
+                        _ = stop.wait() => {}
+                        Some(_) = running.join_next(), if !running.is_empty() => {}
+                    }
+                }
+                self.log
+                    .line(None, "stopping: letting running game days clean up");
+                while running.join_next().await.is_some() {}
+            })
+            .await;
     }
-    let mut running = tokio::task::JoinSet::new();
-    let spawn = |running: &mut tokio::task::JoinSet<()>, p: &PlanSpec, slot: DateTime<Utc>| {
+
+    /// Starts plan `p`'s moment `slot` on `running`, once: not when another daemon holds
+    /// the plan, nor when the moment has run already.
+    fn spawn(&self, running: &mut tokio::task::JoinSet<()>, p: &PlanSpec, slot: DateTime<Utc>) {
+        let log = &self.log;
         let state = StateDir::new(&p.runs_dir);
         let Some(lock) = state.lock(&p.name, None) else {
             log.line(Some(&p.name), &format!("{slot}: another daemon runs it"));
@@ -774,19 +907,14 @@ async fn daemon(names: &[String], library: &Library, config: &ConfigArg, log: Lo
         log.line(Some(&p.name), &format!("{slot}: starting"));
         let (p, cfg, index, abort, accounts) = (
             Arc::new(p.clone()),
-            shared.clone(),
-            index.clone(),
-            abort.clone(),
-            accounts.clone(),
+            self.cfg.clone(),
+            self.index.clone(),
+            self.abort.clone(),
+            self.accounts.clone(),
         );
-        let json = matches!(log.0, LogFormat::Json);
+        let log = Log(log.0);
         running.spawn_local(async move {
             let _lock = lock;
-            let log = Log(if json {
-                LogFormat::Json
-            } else {
-                LogFormat::Text
-            });
             match execute_in_time(p.clone(), cfg, index, slot, None, abort.clone(), accounts).await
             {
                 Ok(e) => log.line(
@@ -800,41 +928,5 @@ async fn daemon(names: &[String], library: &Library, config: &ConfigArg, log: Lo
                 Err(code) => log.line(Some(&p.name), &format!("{slot}: failed, exit {code}")),
             }
         });
-    };
-    let local = tokio::task::LocalSet::new();
-    local
-        .run_until(async {
-            for (p, m) in first {
-                spawn(&mut running, p, m);
-            }
-            loop {
-                if abort.reason().is_some() {
-                    break;
-                }
-                let now = Utc::now();
-                for (p, s, cursor) in &mut cursors {
-                    while let Some(due) = s.next_after(*cursor).filter(|t| *t <= now) {
-                        spawn(&mut running, p, due);
-                        *cursor = due;
-                    }
-                }
-                let wake = cursors
-                    .iter()
-                    .filter_map(|(_, s, c)| s.next_after(*c))
-                    .min();
-                let Some(wake) = wake else { break };
-                let wait = (wake - Utc::now()).to_std().unwrap_or_default();
-                let mut stop = abort.clone();
-                tokio::select! {
-                    _ = tokio::time::sleep(wait) => {}
-                    _ = stop.wait() => {}
-                    Some(_) = running.join_next(), if !running.is_empty() => {}
-                }
-            }
-            log.line(None, "stopping: letting running game days clean up");
-            while running.join_next().await.is_some() {}
-        })
-        .await;
-    log.line(None, "stopped");
-    Exit::Ok
+    }
 }

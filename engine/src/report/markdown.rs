@@ -2,6 +2,7 @@
 
 use super::{Report, RunReport, by_name, human, time};
 use crate::event::TimeSource;
+use crate::score::Summary;
 use std::fmt::Write;
 
 /// Text from data (a title, an id, a reason, a note, an error) as inline Markdown that
@@ -147,6 +148,22 @@ pub fn render(r: &Report) -> String {
 /// One run's section; `h` is the heading level of its title.
 fn run(o: &mut String, r: &RunReport, h: &str) {
     let s = &r.summary;
+    overview(o, r, h);
+    detections(o, s, h);
+    containments(o, s, h);
+    runbook(o, r, h);
+    explanations(o, s, h);
+    actions(o, r, h);
+    acknowledgements(o, r, h);
+    hints(o, r, h);
+    notes(o, r, h);
+    timeline(o, r, h);
+    cleanup(o, s, h);
+}
+
+/// The run's title, what the scenario is about, and a list of what it was and how it went.
+fn overview(o: &mut String, r: &RunReport, h: &str) {
+    let s = &r.summary;
     let _ = writeln!(
         o,
         "{h} Game day: {} ({})\n",
@@ -209,7 +226,10 @@ fn run(o: &mut String, r: &RunReport, h: &str) {
         s.score.containment,
         s.score.runbook
     );
+}
 
+/// The detection table: each expectation, its deadline, times and points.
+fn detections(o: &mut String, s: &Summary, h: &str) {
     let _ = writeln!(o, "{h}# Detection\n");
     let _ = writeln!(
         o,
@@ -233,6 +253,11 @@ fn run(o: &mut String, r: &RunReport, h: &str) {
             d.max_points
         );
     }
+}
+
+/// The containment table: each expectation, its deadline, time, how it was timed and
+/// points.
+fn containments(o: &mut String, s: &Summary, h: &str) {
     let _ = writeln!(o, "\n{h}# Containment\n");
     let _ = writeln!(
         o,
@@ -263,6 +288,12 @@ fn run(o: &mut String, r: &RunReport, h: &str) {
             c.max_points
         );
     }
+}
+
+/// The runbook table, when the scenario has a runbook: each step, when and by whom it
+/// was done, and points.
+fn runbook(o: &mut String, r: &RunReport, h: &str) {
+    let s = &r.summary;
     if !s.runbook.is_empty() {
         let _ = writeln!(
             o,
@@ -296,6 +327,10 @@ fn run(o: &mut String, r: &RunReport, h: &str) {
             );
         }
     }
+}
+
+/// Where the points came from: each expectation's reason, the runbook, the deductions.
+fn explanations(o: &mut String, s: &Summary, h: &str) {
     let _ = writeln!(o, "\n{h}# Where the points came from\n");
     for d in &s.detections {
         let _ = writeln!(o, "- detection {}: {}", code(&d.id), text(&d.explanation));
@@ -315,7 +350,10 @@ fn run(o: &mut String, r: &RunReport, h: &str) {
     for p in &s.penalties {
         let _ = writeln!(o, "- deduction {:.0}: {}", p.points, text(&p.reason));
     }
+}
 
+/// The responders' actions, when there were any.
+fn actions(o: &mut String, r: &RunReport, h: &str) {
     if !r.actions.is_empty() {
         let _ = writeln!(o, "\n{h}# Responder actions\n");
         let _ = writeln!(o, "| at | by | runbook step | action | result |");
@@ -335,6 +373,10 @@ fn run(o: &mut String, r: &RunReport, h: &str) {
             );
         }
     }
+}
+
+/// The detections the responders acknowledged, when they did.
+fn acknowledgements(o: &mut String, r: &RunReport, h: &str) {
     if !r.acknowledgements.is_empty() {
         let _ = writeln!(o, "\n{h}# Acknowledgements\n");
         for a in &r.acknowledgements {
@@ -348,6 +390,10 @@ fn run(o: &mut String, r: &RunReport, h: &str) {
             );
         }
     }
+}
+
+/// The hints taken, when there were any.
+fn hints(o: &mut String, r: &RunReport, h: &str) {
     if !r.hints.is_empty() {
         let _ = writeln!(o, "\n{h}# Hints\n");
         for x in &r.hints {
@@ -361,6 +407,10 @@ fn run(o: &mut String, r: &RunReport, h: &str) {
             );
         }
     }
+}
+
+/// The responders' notes, when there are any.
+fn notes(o: &mut String, r: &RunReport, h: &str) {
     if !r.notes.is_empty() {
         let _ = writeln!(o, "\n{h}# Notes\n");
         for n in &r.notes {
@@ -373,7 +423,10 @@ fn run(o: &mut String, r: &RunReport, h: &str) {
             );
         }
     }
+}
 
+/// Every event of the run, in order, as a table.
+fn timeline(o: &mut String, r: &RunReport, h: &str) {
     let _ = writeln!(o, "\n{h}# Timeline\n");
     let _ = writeln!(o, "| run time | at | lane | by | what |");
     let _ = writeln!(o, "|---|---|---|---|---|");
@@ -389,7 +442,11 @@ fn run(o: &mut String, r: &RunReport, h: &str) {
             text(&e.text)
         );
     }
+}
 
+/// What clean-up reverted, what may remain in the account, and what it refused to touch
+/// as not the run's.
+fn cleanup(o: &mut String, s: &Summary, h: &str) {
     let _ = writeln!(o, "\n{h}# Clean-up\n");
     match &s.cleanup {
         Some(c) if c.left_behind.is_empty() => {

@@ -89,41 +89,51 @@ struct Span {
     what: String,
 }
 
-/// The timeline drawing of run number `i` of a report.
-pub fn timeline(r: &RunReport, i: usize) -> Markup {
-    let s = &r.summary;
-    let duration = r.duration_seconds.max(1.0);
-    let scale = Scale { duration };
+/// What the run's events put on the fixed lanes: the setup and clean-up bands (run time
+/// from, to), the attack steps, the responders' actions, and what failed.
+#[derive(Default)]
+struct Lanes {
+    setup: Option<(f64, f64)>,
+    cleanup: Option<(f64, f64)>,
+    attack: Vec<(f64, String)>,
+    responder: Vec<(f64, String)>,
+    problems: Vec<(f64, String)>,
+}
 
-    let mut setup: Option<(f64, f64)> = None;
-    let mut cleanup: Option<(f64, f64)> = None;
-    let mut attack = Vec::new();
-    let mut responder = Vec::new();
-    let mut problems = Vec::new();
-    for e in &r.timeline {
-        match e.phase {
-            RunPhase::Setup => {
-                let start = setup.map_or(e.t_seconds, |(a, _)| a);
-                setup = Some((start, e.t_seconds));
+impl Lanes {
+    /// The lanes of a run, from its timeline.
+    fn of(r: &RunReport) -> Lanes {
+        let mut lanes = Lanes::default();
+        for e in &r.timeline {
+            match e.phase {
+                RunPhase::Setup => {
+                    let start = lanes.setup.map_or(e.t_seconds, |(a, _)| a);
+                    lanes.setup = Some((start, e.t_seconds));
+                }
+                RunPhase::Cleanup => {
+                    let start = lanes.cleanup.map_or(e.t_seconds, |(a, _)| a);
+                    lanes.cleanup = Some((start, e.t_seconds));
+                }
+                _ => {}
             }
-            RunPhase::Cleanup => {
-                let start = cleanup.map_or(e.t_seconds, |(a, _)| a);
-                cleanup = Some((start, e.t_seconds));
+            match e.lane {
+                Lane::Attack if e.event == "step_completed" => {
+                    lanes.attack.push((e.t_seconds, e.text.clone()))
+                }
+                Lane::Responder => lanes.responder.push((e.t_seconds, e.text.clone())),
+                _ => {}
             }
-            _ => {}
-        }
-        match e.lane {
-            Lane::Attack if e.event == "step_completed" => {
-                attack.push((e.t_seconds, e.text.clone()))
+            if !e.ok && matches!(e.lane, Lane::Attack | Lane::Setup | Lane::Cleanup) {
+                lanes.problems.push((e.t_seconds, e.text.clone()));
             }
-            Lane::Responder => responder.push((e.t_seconds, e.text.clone())),
-            _ => {}
         }
-        if !e.ok && matches!(e.lane, Lane::Attack | Lane::Setup | Lane::Cleanup) {
-            problems.push((e.t_seconds, e.text.clone()));
-        }
+        lanes
     }
+}
 
+/// A span for each detection, then for each containment, of a run.
+fn spans(r: &RunReport) -> Vec<Span> {
+    let s = &r.summary;
     let mut spans = Vec::new();
     for d in &s.detections {
         let start = d.t0.map(|t| r.t_of(t));
@@ -157,16 +167,27 @@ pub fn timeline(r: &RunReport, i: usize) -> Markup {
             },
         });
     }
+    spans
+}
+
+/// The timeline drawing of run number `i` of a report.
+pub fn timeline(r: &RunReport, i: usize) -> Markup {
+    let s = &r.summary;
+    let duration = r.duration_seconds.max(1.0);
+    let scale = Scale { duration };
+    let Lanes {
+        setup,
+        cleanup,
+        attack,
+        responder,
+        problems,
+    } = Lanes::of(r);
+    let spans = spans(r);
 
     let rows = 3 + spans.len();
     let axis_y = TOP + rows as f64 * ROW + 4.0;
     let height = axis_y + 22.0;
     let row_y = |k: usize| TOP + k as f64 * ROW + ROW / 2.0;
-    let step = tick_step(duration);
-    let ticks: Vec<f64> = (0..)
-        .map(|k| k as f64 * step)
-        .take_while(|t| *t <= duration + 1e-9)
-        .collect();
     let id = format!("timeline-{i}");
     let desc = describe(r);
     let spans_y0 = 1;
@@ -180,11 +201,7 @@ pub fn timeline(r: &RunReport, i: usize) -> Markup {
                 aria-labelledby=(format!("{id}-title {id}-desc")) {
                 title id=(format!("{id}-title")) { "Timeline of run " (s.run_id) }
                 desc id=(format!("{id}-desc")) { (desc) }
-                @for t in &ticks {
-                    line.grid x1=(f(scale.x(*t))) x2=(f(scale.x(*t))) y1=(f(TOP)) y2=(f(axis_y)) {}
-                    text x=(f(scale.x(*t))) y=(f(axis_y + 14.0)) text-anchor="middle" { (human(Some(*t))) }
-                }
-                line.axis x1=(f(LABEL)) x2=(f(WIDTH - RIGHT)) y1=(f(axis_y)) y2=(f(axis_y)) {}
+                (axis(&scale, axis_y))
 
                 text x="4" y=(f(row_y(0) + 4.0)) { "Attack" }
                 @if let Some((a, b)) = setup {
@@ -196,27 +213,7 @@ pub fn timeline(r: &RunReport, i: usize) -> Markup {
                 (marks(&problems, &scale, row_y(0), "mark-bad"))
 
                 @for (k, sp) in spans.iter().enumerate() {
-                    @let y = row_y(spans_y0 + k);
-                    text x="4" y=(f(y + 4.0)) {
-                        title { (sp.label) }
-                        (cut(&sp.label))
-                    }
-                    @if let Some(a) = sp.start {
-                        @let b = sp.end.unwrap_or(duration);
-                        rect class=(sp.class) x=(f(scale.x(a))) y=(f(y - 7.0))
-                            width=(f((scale.x(b) - scale.x(a)).max(2.0))) height="14" rx="3" {
-                            title { (sp.what) }
-                        }
-                        @if let Some(dl) = sp.deadline {
-                            @if dl <= duration {
-                                line.deadline x1=(f(scale.x(dl))) x2=(f(scale.x(dl))) y1=(f(y - 10.0)) y2=(f(y + 10.0)) {
-                                    title { "deadline at " (human(Some(dl))) }
-                                }
-                            }
-                        }
-                    } @else {
-                        text.muted x=(f(LABEL + 4.0)) y=(f(y + 4.0)) { "never started" }
-                    }
+                    (span_row(sp, row_y(spans_y0 + k), &scale))
                 }
 
                 text x="4" y=(f(responder_y + 4.0)) { "Responder" }
@@ -233,6 +230,49 @@ pub fn timeline(r: &RunReport, i: usize) -> Markup {
                 "Run time from the start. Spans run from the attack step (detections) or the detection (containment) "
                 "to when it was reached: green within the deadline (dashed line), amber late, red missed, grey undecided."
             }
+        }
+    }
+}
+
+/// The time axis at height `axis_y`: a grid line and a label at each tick, and the axis.
+fn axis(scale: &Scale, axis_y: f64) -> Markup {
+    let step = tick_step(scale.duration);
+    let ticks: Vec<f64> = (0..)
+        .map(|k| k as f64 * step)
+        .take_while(|t| *t <= scale.duration + 1e-9)
+        .collect();
+    html! {
+        @for t in &ticks {
+            line.grid x1=(f(scale.x(*t))) x2=(f(scale.x(*t))) y1=(f(TOP)) y2=(f(axis_y)) {}
+            text x=(f(scale.x(*t))) y=(f(axis_y + 14.0)) text-anchor="middle" { (human(Some(*t))) }
+        }
+        line.axis x1=(f(LABEL)) x2=(f(WIDTH - RIGHT)) y1=(f(axis_y)) y2=(f(axis_y)) {}
+    }
+}
+
+/// One expectation's row at height `y`: its label, and its span with the deadline marked,
+/// or that it never started.
+fn span_row(sp: &Span, y: f64, scale: &Scale) -> Markup {
+    html! {
+        text x="4" y=(f(y + 4.0)) {
+            title { (sp.label) }
+            (cut(&sp.label))
+        }
+        @if let Some(a) = sp.start {
+            @let b = sp.end.unwrap_or(scale.duration);
+            rect class=(sp.class) x=(f(scale.x(a))) y=(f(y - 7.0))
+                width=(f((scale.x(b) - scale.x(a)).max(2.0))) height="14" rx="3" {
+                title { (sp.what) }
+            }
+            @if let Some(dl) = sp.deadline {
+                @if dl <= scale.duration {
+                    line.deadline x1=(f(scale.x(dl))) x2=(f(scale.x(dl))) y1=(f(y - 10.0)) y2=(f(y + 10.0)) {
+                        title { "deadline at " (human(Some(dl))) }
+                    }
+                }
+            }
+        } @else {
+            text.muted x=(f(LABEL + 4.0)) y=(f(y + 4.0)) { "never started" }
         }
     }
 }

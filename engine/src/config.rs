@@ -128,18 +128,7 @@ pub enum Missed {
     RunOnce,
 }
 
-/// The kinds of target a configuration can name.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum TargetKind {
-    /// An AWS account, through the AWS SDK.
-    Aws,
-    /// An account of the built-in simulator, with the id `allowed_accounts` gives, for
-    /// plans: every run of a plan execution on it shares one simulated account per region,
-    /// its poller and its rate limits, as runs share an AWS account. Rehearses a plan's
-    /// fan-out offline, in virtual time if the plan asks.
-    Sim,
-}
+pub use crate::sandbox::TargetKind;
 
 /// A role to assume for the game day.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]

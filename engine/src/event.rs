@@ -4,6 +4,7 @@
 
 use crate::library::Plan;
 use crate::sandbox::TargetInfo;
+use crate::scenario::Source;
 use crate::steps::Undo;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -121,6 +122,104 @@ pub enum TimeSource {
     Poll,
 }
 
+/// The clock a run kept: virtual time, or real time at a speed. Journaled as `virtual` or
+/// `real x30`.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub enum RunClock {
+    /// Virtual time: the run waits for nothing.
+    Virtual,
+    /// Real time, `speed` times faster (1: wall-clock time).
+    Real {
+        /// The speed.
+        speed: f64,
+    },
+}
+
+impl From<crate::clock::ClockMode> for RunClock {
+    fn from(mode: crate::clock::ClockMode) -> Self {
+        match mode {
+            crate::clock::ClockMode::Virtual => RunClock::Virtual,
+            crate::clock::ClockMode::Real { speed } => RunClock::Real { speed },
+        }
+    }
+}
+
+impl std::fmt::Display for RunClock {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            RunClock::Virtual => f.write_str("virtual"),
+            RunClock::Real { speed } => write!(f, "real x{speed}"),
+        }
+    }
+}
+
+impl From<RunClock> for String {
+    fn from(c: RunClock) -> String {
+        c.to_string()
+    }
+}
+
+impl TryFrom<String> for RunClock {
+    type Error = String;
+    fn try_from(s: String) -> Result<Self, String> {
+        if s == "virtual" {
+            return Ok(RunClock::Virtual);
+        }
+        s.strip_prefix("real x")
+            .and_then(|n| n.parse::<f64>().ok())
+            .filter(|speed| speed.is_finite() && *speed > 0.0)
+            .map(|speed| RunClock::Real { speed })
+            .ok_or_else(|| format!("`{s}` is not a clock: `virtual` or `real xN`"))
+    }
+}
+
+/// How a runbook step got done. Journaled as `ticked`, `action` or `verified: ID`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub enum Completion {
+    /// A responder ticked it off.
+    Ticked,
+    /// Its action ran and succeeded.
+    Action,
+    /// The engine saw the expectation it verifies met.
+    Verified(String),
+}
+
+impl std::fmt::Display for Completion {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Completion::Ticked => f.write_str("ticked"),
+            Completion::Action => f.write_str("action"),
+            Completion::Verified(id) => write!(f, "verified: {id}"),
+        }
+    }
+}
+
+impl From<Completion> for String {
+    fn from(c: Completion) -> String {
+        c.to_string()
+    }
+}
+
+impl TryFrom<String> for Completion {
+    type Error = String;
+    fn try_from(s: String) -> Result<Self, String> {
+        match s.as_str() {
+            "ticked" => Ok(Completion::Ticked),
+            "action" => Ok(Completion::Action),
+            _ => s
+                .strip_prefix("verified: ")
+                .map(|id| Completion::Verified(id.to_owned()))
+                .ok_or_else(|| {
+                    format!(
+                        "`{s}` is not how a step gets done: `ticked`, `action` or `verified: ID`"
+                    )
+                }),
+        }
+    }
+}
+
 fn is_zero(n: &u32) -> bool {
     *n == 0
 }
@@ -137,7 +236,7 @@ pub enum Body {
         version: String,
         target: TargetInfo,
         seed: u64,
-        clock: String,
+        clock: RunClock,
         autopilot: bool,
         plan: Box<Plan>,
         /// The machine the run's process ran on (absent in older journals).
@@ -165,7 +264,7 @@ pub enum Body {
     /// A detection arrived. `detected_at` is the provider's own timestamp.
     DetectionMet {
         id: String,
-        source: String,
+        source: Source,
         name: String,
         t0: DateTime<Utc>,
         detected_at: DateTime<Utc>,
@@ -177,7 +276,7 @@ pub enum Body {
     /// A detection did not arrive by twice its deadline (or the run ended first).
     DetectionMissed {
         id: String,
-        source: String,
+        source: Source,
         t0: Option<DateTime<Utc>>,
         reason: String,
     },
@@ -206,7 +305,7 @@ pub enum Body {
     RunbookStepDone {
         step: String,
         by: Actor,
-        how: String,
+        how: Completion,
     },
     /// A responder asked for a hint.
     HintTaken { step: String, by: Actor },
@@ -246,4 +345,43 @@ pub enum Body {
     },
     /// The run ended.
     RunEnded { outcome: Outcome, reason: String },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn typed_fields_keep_the_journals_text() {
+        for (clock, text) in [
+            (RunClock::Virtual, "virtual"),
+            (RunClock::Real { speed: 30.0 }, "real x30"),
+            (RunClock::Real { speed: 0.5 }, "real x0.5"),
+        ] {
+            let json = serde_json::to_string(&clock).expect("serialises");
+            assert_eq!(json, format!("\"{text}\""));
+            assert_eq!(serde_json::from_str::<RunClock>(&json).ok(), Some(clock));
+        }
+        for (how, text) in [
+            (Completion::Ticked, "ticked"),
+            (Completion::Action, "action"),
+            (Completion::Verified("key-off".into()), "verified: key-off"),
+        ] {
+            let json = serde_json::to_string(&how).expect("serialises");
+            assert_eq!(json, format!("\"{text}\""));
+            assert_eq!(serde_json::from_str::<Completion>(&json).ok(), Some(how));
+        }
+    }
+
+    #[test]
+    fn a_field_the_journal_never_wrote_is_refused_with_what_it_may_hold() {
+        let e = serde_json::from_str::<RunClock>("\"real x0\"").expect_err("no speed 0");
+        assert!(e.to_string().contains("`virtual` or `real xN`"), "{e}");
+        let e = serde_json::from_str::<Completion>("\"guessed\"").expect_err("not a way");
+        assert!(
+            e.to_string()
+                .contains("`ticked`, `action` or `verified: ID`"),
+            "{e}"
+        );
+    }
 }

@@ -10,7 +10,7 @@ use crate::autopilot::{Autopilot, AutopilotConfig, Command, Status, View};
 use crate::checks;
 use crate::clock::Clock;
 use crate::duration::Duration;
-use crate::event::{Actor, Body, Event, Outcome, RunPhase, TimeSource};
+use crate::event::{Actor, Body, Completion, Event, Outcome, RunPhase, TimeSource};
 use crate::journal::Journal;
 use crate::library::Plan;
 use crate::sandbox::{
@@ -295,16 +295,12 @@ impl<'a> Run<'a> {
     /// other failure is an outcome.
     pub async fn execute(mut self) -> Result<Finished, RunError> {
         let plan = self.plan;
-        let clock_desc = match self.clock.mode() {
-            crate::clock::ClockMode::Virtual => "virtual".to_owned(),
-            crate::clock::ClockMode::Real { speed } => format!("real x{speed}"),
-        };
         self.emit(Body::RunStarted {
             run_id: plan.run_id.clone(),
             version: crate::VERSION.to_owned(),
             target: self.sandbox.target(),
             seed: self.config.seed,
-            clock: clock_desc,
+            clock: self.clock.mode().into(),
             autopilot: self.config.autopilot.is_some(),
             plan: Box::new(plan.clone()),
             host: Some(crate::live::this_host()),
@@ -757,7 +753,7 @@ impl<'a> Run<'a> {
             d.status = Status::Missed;
             self.emit(Body::DetectionMissed {
                 id: d.spec.id.clone(),
-                source: d.spec.source.as_str().to_owned(),
+                source: d.spec.source,
                 t0: Some(d.t0),
                 reason: reason.to_owned(),
             })?;
@@ -804,7 +800,7 @@ impl<'a> Run<'a> {
                     d.detected_at = Some(hit.at);
                     self.emit(Body::DetectionMet {
                         id: d.spec.id.clone(),
-                        source: d.spec.source.as_str().to_owned(),
+                        source: d.spec.source,
                         name: d
                             .spec
                             .finding_type
@@ -829,7 +825,7 @@ impl<'a> Run<'a> {
                     d.status = Status::Missed;
                     self.emit(Body::DetectionMissed {
                         id: d.spec.id.clone(),
-                        source: d.spec.source.as_str().to_owned(),
+                        source: d.spec.source,
                         t0: Some(d.t0),
                         reason: e.to_string(),
                     })?;
@@ -838,7 +834,7 @@ impl<'a> Run<'a> {
                     d.status = Status::Missed;
                     self.emit(Body::DetectionMissed {
                         id: d.spec.id.clone(),
-                        source: d.spec.source.as_str().to_owned(),
+                        source: d.spec.source,
                         t0: Some(d.t0),
                         reason: format!(
                             "nothing by twice the deadline ({})",
@@ -1002,7 +998,7 @@ impl<'a> Run<'a> {
             self.emit(Body::RunbookStepDone {
                 step,
                 by: Actor::Engine,
-                how: format!("verified: {id}"),
+                how: Completion::Verified(id.to_owned()),
             })?;
         }
         Ok(())
@@ -1029,7 +1025,7 @@ impl<'a> Run<'a> {
                     self.emit(Body::RunbookStepDone {
                         step,
                         by,
-                        how: "ticked".to_owned(),
+                        how: Completion::Ticked,
                     })?;
                 }
             }
@@ -1085,7 +1081,7 @@ impl<'a> Run<'a> {
                     self.emit(Body::RunbookStepDone {
                         step,
                         by,
-                        how: "action".to_owned(),
+                        how: Completion::Action,
                     })?;
                 }
             }

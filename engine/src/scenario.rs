@@ -115,6 +115,12 @@ pub enum Source {
     Cloudwatch,
 }
 
+impl std::fmt::Display for Source {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 impl Source {
     /// The lowercase name.
     pub fn as_str(self) -> &'static str {

@@ -262,7 +262,8 @@ impl Summary {
             title: String::new(),
             target: TargetInfo {
                 name: String::new(),
-                kind: String::new(),
+                // A placeholder, as every field here: the journal does not say.
+                kind: crate::sandbox::TargetKind::Sim,
                 account_id: String::new(),
                 region: String::new(),
             },
@@ -344,7 +345,7 @@ impl Summary {
             title: sc.title.clone(),
             target: target.clone(),
             seed: *seed,
-            clock: clock.clone(),
+            clock: clock.to_string(),
             autopilot: *autopilot,
             outcome,
             reason,

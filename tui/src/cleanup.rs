@@ -61,7 +61,7 @@ async fn run_dir(dir: &Path, args: &CleanupArgs) -> Exit {
         eprintln!("error: --run {}: {why}", dir.display());
         return Exit::BadInput;
     }
-    if target.kind == "sim" {
+    if target.kind == gameday_engine::config::TargetKind::Sim {
         println!(
             "run {run_id} ran on the simulator: its account lived and ended with the process, nothing to clean up"
         );

@@ -335,7 +335,7 @@ impl AwsSandbox {
         let sandbox = AwsSandbox {
             info: TargetInfo {
                 name: target.name.clone(),
-                kind: "aws".to_owned(),
+                kind: crate::sandbox::TargetKind::Aws,
                 account_id: account.clone(),
                 region: region.to_owned(),
             },

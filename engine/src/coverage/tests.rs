@@ -28,7 +28,7 @@ fn run(id: &str, scenario: &str, minute: u32, met: bool, outcome: Outcome) -> Su
         title: String::new(),
         target: TargetInfo {
             name: "sim".to_owned(),
-            kind: "sim".to_owned(),
+            kind: crate::sandbox::TargetKind::Sim,
             account_id: "111122223333".to_owned(),
             region: "us-east-1".to_owned(),
         },

@@ -178,7 +178,7 @@ fn overview(o: &mut String, r: &RunReport, h: &str) {
         o,
         "- **Target**: {} ({}, account {}, {})",
         text(&s.target.name),
-        text(&s.target.kind),
+        text(s.target.kind.as_str()),
         text(&s.target.account_id),
         text(&s.target.region)
     );

@@ -594,13 +594,42 @@ pub trait Push: Send + Sync {
     async fn tags(&self, name: &str) -> Result<Tags>;
 }
 
+/// The kinds of target: what a configuration can name, and what a run's journal says it ran on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum TargetKind {
+    /// An AWS account, through the AWS SDK.
+    Aws,
+    /// An account of the built-in simulator, with the id `allowed_accounts` gives, for
+    /// plans: every run of a plan execution on it shares one simulated account per region,
+    /// its poller and its rate limits, as runs share an AWS account. Rehearses a plan's
+    /// fan-out offline, in virtual time if the plan asks.
+    Sim,
+}
+
+impl TargetKind {
+    /// The lowercase name, as the journal and the configuration write it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TargetKind::Aws => "aws",
+            TargetKind::Sim => "sim",
+        }
+    }
+}
+
+impl fmt::Display for TargetKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// What a sandbox is.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct TargetInfo {
     /// The target's name (`sim`, or a target from the config).
     pub name: String,
-    /// `sim` or `aws`.
-    pub kind: String,
+    /// The simulator or AWS.
+    pub kind: TargetKind,
     /// The account id.
     pub account_id: String,
     /// The region.
@@ -665,8 +694,8 @@ pub fn gone_is_fine(r: Result<()>) -> Result<()> {
 /// against.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TruthEvent {
-    /// `guardduty` or `cloudwatch`.
-    pub source: String,
+    /// The detector.
+    pub source: crate::scenario::Source,
     /// The finding type or the alarm name.
     pub name: String,
     /// What the finding is about (empty for alarms).

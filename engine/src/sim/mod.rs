@@ -129,7 +129,7 @@ impl SimAccount {
                 all.push((
                     b.cause.seq,
                     TruthEvent {
-                        source: "cloudwatch".to_owned(),
+                        source: crate::scenario::Source::Cloudwatch,
                         name: rule.name.clone(),
                         resource: FindingResource::default(),
                         caused_by: b.cause.event.clone(),
@@ -400,7 +400,7 @@ impl Sandbox for SimAccount {
     fn target(&self) -> TargetInfo {
         TargetInfo {
             name: "sim".to_owned(),
-            kind: "sim".to_owned(),
+            kind: crate::sandbox::TargetKind::Sim,
             account_id: self.account.clone(),
             region: self.region.clone(),
         }

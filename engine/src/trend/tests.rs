@@ -71,7 +71,7 @@ fn run(
         title: format!("{scenario} title"),
         target: TargetInfo {
             name: "sim".to_owned(),
-            kind: "sim".to_owned(),
+            kind: crate::sandbox::TargetKind::Sim,
             account_id: "111122223333".to_owned(),
             region: "us-east-1".to_owned(),
         },

@@ -2,7 +2,7 @@
 //! its journal draw the same screens. Every text is cleaned of terminal control sequences
 //! when it comes in: finding titles and step outputs come from the cloud.
 
-use gameday_engine::event::{Actor, Body, Event, Outcome, RunPhase};
+use gameday_engine::event::{Actor, Body, Event, Outcome, RunClock, RunPhase};
 use gameday_engine::library::Plan;
 use gameday_engine::runbook::NistPhase;
 use gameday_engine::sandbox::TargetInfo;
@@ -172,39 +172,7 @@ impl Model {
                 }
             }
             Body::ResourceCreated { .. } => self.created += 1,
-            Body::DetectionMet {
-                id,
-                t0,
-                detected_at,
-                ttd_ms,
-                title,
-                ..
-            } => {
-                let start = self.start_utc(e);
-                let detected_ms = (*detected_at - start).num_milliseconds().max(0) as u64;
-                if let Some(d) = self.detections.iter_mut().find(|d| &d.id == id) {
-                    d.t0_ms = Some((*t0 - start).num_milliseconds().max(0) as u64);
-                    d.detected_ms = Some(detected_ms);
-                    d.status = Status::Met {
-                        took_ms: *ttd_ms,
-                        in_time: i128::from(*ttd_ms) <= i128::from(d.within_ms),
-                    };
-                    d.title = clean(title, false);
-                }
-                let first = self.detections.iter().filter_map(|d| d.detected_ms).min();
-                for c in &mut self.containments {
-                    if c.reference_ms.is_none() {
-                        c.reference_ms = match &c.after {
-                            Some(a) if a == id => Some(detected_ms),
-                            Some(_) => None,
-                            None => first,
-                        };
-                        if c.reference_ms.is_some() {
-                            c.status = Status::Pending;
-                        }
-                    }
-                }
-            }
+            Body::DetectionMet { .. } => self.detection_met(e),
             Body::DetectionMissed { id, reason, .. } => {
                 if let Some(d) = self.detections.iter_mut().find(|d| &d.id == id) {
                     d.status = Status::Missed(clean(reason, false));
@@ -225,7 +193,8 @@ impl Model {
             }
             Body::RunbookStepDone { step, by, how } => {
                 if let Some(s) = self.steps.iter_mut().find(|s| &s.id == step) {
-                    s.done.get_or_insert((*by, clean(how, false), e.t_ms));
+                    s.done
+                        .get_or_insert((*by, clean(&how.to_string(), false), e.t_ms));
                 }
             }
             Body::HintTaken { step, .. } => {
@@ -268,6 +237,46 @@ impl Model {
         self.dirty = true;
     }
 
+    /// A detection arrived: its expectation is met, and the containments timed from it
+    /// start their clocks.
+    fn detection_met(&mut self, e: &Event) {
+        let Body::DetectionMet {
+            id,
+            t0,
+            detected_at,
+            ttd_ms,
+            title,
+            ..
+        } = &e.body
+        else {
+            return;
+        };
+        let start = self.start_utc(e);
+        let detected_ms = (*detected_at - start).num_milliseconds().max(0) as u64;
+        if let Some(d) = self.detections.iter_mut().find(|d| &d.id == id) {
+            d.t0_ms = Some((*t0 - start).num_milliseconds().max(0) as u64);
+            d.detected_ms = Some(detected_ms);
+            d.status = Status::Met {
+                took_ms: *ttd_ms,
+                in_time: i128::from(*ttd_ms) <= i128::from(d.within_ms),
+            };
+            d.title = clean(title, false);
+        }
+        let first = self.detections.iter().filter_map(|d| d.detected_ms).min();
+        for c in &mut self.containments {
+            if c.reference_ms.is_none() {
+                c.reference_ms = match &c.after {
+                    Some(a) if a == id => Some(detected_ms),
+                    Some(_) => None,
+                    None => first,
+                };
+                if c.reference_ms.is_some() {
+                    c.status = Status::Pending;
+                }
+            }
+        }
+    }
+
     /// Recomputes the score if events came in since the last time.
     pub fn refresh(&mut self) {
         if self.dirty {
@@ -289,7 +298,14 @@ impl Model {
         }
     }
 
-    fn start(&mut self, run_id: &str, target: &TargetInfo, seed: u64, clock: &str, plan: &Plan) {
+    fn start(
+        &mut self,
+        run_id: &str,
+        target: &TargetInfo,
+        seed: u64,
+        clock: &RunClock,
+        plan: &Plan,
+    ) {
         let sc = &plan.scenario;
         self.run_id = clean(run_id, false);
         self.scenario = clean(&sc.id, false);
@@ -297,7 +313,7 @@ impl Model {
         self.summary = clean(&sc.summary, true);
         self.target = Some(target.clone());
         self.seed = seed;
-        self.clock = clean(clock, false);
+        self.clock = clock.to_string();
         self.detections = sc
             .detect
             .iter()

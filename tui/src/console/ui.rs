@@ -168,7 +168,7 @@ fn draw_header(frame: &mut Frame<'_>, area: Rect, m: &Model, ui: &Ui) {
         .target
         .as_ref()
         .map(|tg| {
-            let kind = if tg.kind == tg.name {
+            let kind = if tg.kind.as_str() == tg.name {
                 String::new()
             } else {
                 format!(" ({})", tg.kind)

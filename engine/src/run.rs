@@ -181,7 +181,7 @@ impl<'a> Run<'a> {
         config: RunConfig,
     ) -> Self {
         // The target's own tags first: gameday's cannot be overridden.
-        let mut tags = sandbox.extra_tags();
+        let mut tags = sandbox.policy().extra_tags();
         tags.extend([
             (RUN_TAG.to_owned(), plan.run_id.clone()),
             (SCENARIO_TAG.to_owned(), plan.scenario.id.clone()),
@@ -253,7 +253,7 @@ impl<'a> Run<'a> {
     /// `interval`, spread by the sandbox's jitter so that concurrent runs do not poll in
     /// step: deterministic, from the run id, the poll's index and the time.
     fn jitter(&self, interval: Duration, i: usize) -> Duration {
-        let spread = self.sandbox.poll_jitter();
+        let spread = self.sandbox.policy().poll_jitter();
         if spread <= 0.0 {
             return interval;
         }
@@ -273,7 +273,7 @@ impl<'a> Run<'a> {
         if let Some(reason) = self.aborted() {
             return Some(reason);
         }
-        let names = self.sandbox.stop_alarms();
+        let names = self.sandbox.policy().stop_alarms();
         let now = self.clock.elapsed();
         if names.is_empty() || now < self.next_stop_check {
             return None;
@@ -736,7 +736,8 @@ impl<'a> Run<'a> {
             .iter()
             .filter(|c| c.status == Status::Pending && c.seen.is_none())
             .map(|c| c.next_poll);
-        let stop_check = (!self.sandbox.stop_alarms().is_empty()).then_some(self.next_stop_check);
+        let stop_check =
+            (!self.sandbox.policy().stop_alarms().is_empty()).then_some(self.next_stop_check);
         detections
             .chain(containments)
             .chain(autopilot.and_then(Autopilot::next_due))
@@ -891,7 +892,7 @@ impl<'a> Run<'a> {
             // Poll for the condition until it is first seen to hold, within the account's
             // budget of probes (shared by every run there): over it, try again shortly.
             let due = c.seen.is_none() && c.next_poll <= now;
-            if due && !self.sandbox.try_probe() {
+            if due && !self.sandbox.policy().try_probe() {
                 let retry = Duration::from_millis(self.config.poll.containment.as_millis() / 5);
                 w.containments[i].next_poll = now.saturating_add(self.jitter(retry, i));
             } else if due {

@@ -11,6 +11,7 @@ use super::s3::AwsS3;
 use super::{Preflight, PreflightError, preflight, sandbox_error, sdk_config};
 use crate::config::Target;
 use crate::poller::{Poller, Pollers};
+use crate::sandbox::TargetPolicy;
 use crate::sandbox::{
     Actor, Alarm, AlarmTransition, CloudTrail, CloudWatch, Ec2, ErrorKind, Finding, GuardDuty, Iam,
     Push, Result, S3, Sandbox, SandboxError, Tags, TargetInfo,
@@ -408,16 +409,22 @@ impl Sandbox for AwsSandbox {
         &self.actor
     }
 
+    fn push(&self) -> Option<&dyn Push> {
+        Some(&self.push)
+    }
+
+    fn policy(&self) -> &dyn TargetPolicy {
+        self
+    }
+}
+
+impl TargetPolicy for AwsSandbox {
     fn stop_alarms(&self) -> &[String] {
         &self.stop_alarms
     }
 
     fn try_probe(&self) -> bool {
         self.poller.try_probe()
-    }
-
-    fn push(&self) -> Option<&dyn Push> {
-        Some(&self.push)
     }
 
     fn poll_jitter(&self) -> f64 {

@@ -636,6 +636,34 @@ pub struct TargetInfo {
     pub region: String,
 }
 
+/// What a target asks of every run on it: not a cloud service, but the rules a run keeps
+/// there (from the target's configuration, and from the other runs sharing its account).
+pub trait TargetPolicy: Send + Sync {
+    /// Alarms that abort a run when they go into ALARM.
+    fn stop_alarms(&self) -> &[String] {
+        &[]
+    }
+    /// Whether a containment probe may be made now, within the account's budget of
+    /// probes shared by every run there.
+    fn try_probe(&self) -> bool {
+        true
+    }
+    /// How much poll intervals are spread (0.1: ±10 %) so concurrent runs do not poll in
+    /// step; the simulator keeps them exact.
+    fn poll_jitter(&self) -> f64 {
+        0.0
+    }
+    /// Tags put on every resource, beside gameday's own.
+    fn extra_tags(&self) -> Tags {
+        Tags::new()
+    }
+}
+
+/// A target that asks nothing of its runs: one simulated account, one run.
+pub struct NoPolicy;
+
+impl TargetPolicy for NoPolicy {}
+
 /// A sandbox account: every service gameday touches.
 pub trait Sandbox: Send + Sync {
     /// What this sandbox is.
@@ -654,27 +682,13 @@ pub trait Sandbox: Send + Sync {
     fn cloudwatch(&self) -> &dyn CloudWatch;
     /// Calls as another principal.
     fn actor(&self) -> &dyn Actor;
-    /// Alarms that abort a run when they go into ALARM.
-    fn stop_alarms(&self) -> &[String] {
-        &[]
-    }
     /// Pushed detections, where the target can have them.
     fn push(&self) -> Option<&dyn Push> {
         None
     }
-    /// Whether a containment probe may be made now, within the account's budget of
-    /// probes shared by every run there.
-    fn try_probe(&self) -> bool {
-        true
-    }
-    /// How much poll intervals are spread (0.1: ±10 %) so concurrent runs do not poll in
-    /// step; the simulator keeps them exact.
-    fn poll_jitter(&self) -> f64 {
-        0.0
-    }
-    /// Tags put on every resource, beside gameday's own.
-    fn extra_tags(&self) -> Tags {
-        Tags::new()
+    /// What the target asks of every run on it, beside its services.
+    fn policy(&self) -> &dyn TargetPolicy {
+        &NoPolicy
     }
     /// The simulator's ground truth of what it scheduled; `None` for real accounts.
     fn ground_truth(&self) -> Option<Vec<TruthEvent>> {

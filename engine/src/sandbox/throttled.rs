@@ -11,6 +11,7 @@ use super::{
     Credentials, Ec2, Finding, GroupRules, GuardDuty, Iam, Instance, KeyStatus, PasswordPolicy,
     PublicAccessBlock, Push, Resource, Result, Rule, S3, Sandbox, Tags, TargetInfo,
 };
+use crate::sandbox::TargetPolicy;
 use crate::throttle::Gate;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -272,24 +273,12 @@ impl<S: Sandbox> Sandbox for Throttled<S> {
         self
     }
 
-    fn stop_alarms(&self) -> &[String] {
-        self.inner.stop_alarms()
-    }
-
     fn push(&self) -> Option<&dyn Push> {
         self.inner.push()
     }
 
-    fn try_probe(&self) -> bool {
-        self.inner.try_probe()
-    }
-
-    fn poll_jitter(&self) -> f64 {
-        self.inner.poll_jitter()
-    }
-
-    fn extra_tags(&self) -> Tags {
-        self.inner.extra_tags()
+    fn policy(&self) -> &dyn TargetPolicy {
+        self.inner.policy()
     }
 
     fn ground_truth(&self) -> Option<Vec<crate::sandbox::TruthEvent>> {

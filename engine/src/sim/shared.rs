@@ -5,6 +5,7 @@
 
 use super::SimAccount;
 use crate::poller::Poller;
+use crate::sandbox::TargetPolicy;
 use crate::sandbox::{
     Actor, Alarm, AlarmTransition, CloudTrail, CloudWatch, Ec2, Finding, GuardDuty, Iam, Result,
     S3, Sandbox, Tags, TargetInfo,
@@ -124,6 +125,14 @@ impl Sandbox for SharedSim {
         self.polled.account.as_ref()
     }
 
+    fn policy(&self) -> &dyn TargetPolicy {
+        self
+    }
+
+    // No ground truth: the account's holds every run's detections, not one run's.
+}
+
+impl TargetPolicy for SharedSim {
     fn try_probe(&self) -> bool {
         self.polled.poller.try_probe()
     }
@@ -132,6 +141,4 @@ impl Sandbox for SharedSim {
     fn poll_jitter(&self) -> f64 {
         0.1
     }
-
-    // No ground truth: the account's holds every run's detections, not one run's.
 }

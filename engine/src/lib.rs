@@ -5,48 +5,61 @@
 //! [`sandbox::Sandbox`] (the simulator in [`sim`], or AWS); the [`run`] module drives the
 //! lifecycle and emits [`event::Event`]s that the [`journal`] records and the front ends
 //! display; [`score`] and [`report`] read the journal alone, and [`trend`] follows many
-//! runs over time. [`coverage`] maps the library onto ATT&CK. [`text`] cleans what comes
-//! from outside the program before any front end shows it.
+//! runs over time. [`coverage`] maps the library onto ATT&CK. [`words`] says each event,
+//! duration, phase and actor one way for every front end and report; [`text`] cleans what
+//! comes from outside the program before any front end shows it. Only what the command
+//! line, the tests and the benchmarks use is public.
 
-pub mod abort;
-pub mod autopilot;
-pub mod aws;
-pub mod checks;
-pub mod cleanup;
-pub mod clock;
+// What a game day is made of: scenarios, runbooks, the library, plans and schedules.
 pub mod config;
 pub mod coverage;
-pub mod diag;
 pub mod duration;
-pub mod event;
-pub mod fanout;
-pub mod file;
-pub mod journal;
 pub mod library;
-pub mod live;
-pub mod locate;
-pub mod names;
-pub mod ownership;
-pub mod poller;
-pub mod preflight;
-pub mod recover;
-pub mod report;
-pub mod run;
 pub mod runbook;
-pub mod sandbox;
 pub mod scenario;
 pub mod schedule;
-pub mod score;
-pub mod secrets;
-pub mod share;
-pub mod sim;
-pub mod steps;
 pub mod template;
-pub mod text;
+
+// Running one: the lifecycle, its clock and its events, the step kinds and checks.
+pub mod autopilot;
+pub mod checks;
+pub mod clock;
+pub mod event;
+pub mod fanout;
+pub mod journal;
+pub mod live;
+pub mod poller;
+pub mod preflight;
+pub mod run;
+pub mod steps;
 pub mod throttle;
+
+// Where it runs: the sandbox account, the simulator and AWS, and clean-up after them.
+pub mod aws;
+pub mod cleanup;
+pub mod recover;
+pub mod sandbox;
+pub mod sim;
+
+// What it says afterwards: scores, reports, trends, and the words for all of them.
+pub mod report;
+pub mod score;
+pub mod share;
 pub mod trend;
 pub mod words;
-pub mod yamldoc;
+
+// Text from outside the program, errors with their place, files written whole.
+pub mod diag;
+pub mod file;
+pub mod secrets;
+pub mod text;
+
+// The engine's own machinery, not part of its interface.
+mod abort;
+mod locate;
+mod names;
+mod ownership;
+mod yamldoc;
 
 /// The version, as in `gameday/<version>` user agents.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -10,16 +10,8 @@ use std::path::{Path, PathBuf};
 
 const LIMIT: usize = 120;
 
-fn files(dir: &Path, out: &mut Vec<PathBuf>) {
-    for entry in std::fs::read_dir(dir).expect("src").flatten() {
-        let p = entry.path();
-        if p.is_dir() {
-            files(&p, out);
-        } else if p.extension().is_some_and(|e| e == "rs") {
-            out.push(p);
-        }
-    }
-}
+mod source;
+use source::files;
 
 /// A function: where it is and how many lines it spans.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]

@@ -4,18 +4,10 @@
 //! every `crate::MODULE` a module names outside its tests is an arrow to `MODULE`.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-fn files(dir: &Path, out: &mut Vec<PathBuf>) {
-    for entry in std::fs::read_dir(dir).expect("src").flatten() {
-        let p = entry.path();
-        if p.is_dir() {
-            files(&p, out);
-        } else if p.extension().is_some_and(|e| e == "rs") {
-            out.push(p);
-        }
-    }
-}
+mod source;
+use source::files;
 
 /// The top-level module a file of `src` belongs to.
 fn module_of(src: &Path, file: &Path) -> String {

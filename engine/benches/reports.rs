@@ -49,12 +49,15 @@ fn long_journal(dir: &Path, n: usize) -> PathBuf {
             0 | 1 => Body::NoteAdded {
                 text: format!("checked CloudTrail for the key's calls, batch {i}: nothing new"),
                 by: Actor::Responder,
+                who: Some(format!("responder-{}", i % 3)),
+                answers: None,
             },
             2 | 3 => {
                 let mut with = Map::new();
                 with.insert("user_name".into(), Value::from("gameday-bench-ci-deploy"));
                 Body::ResponderAction {
                     by: Actor::Responder,
+                    who: Some(format!("responder-{}", i % 3)),
                     runbook_step: "scope".into(),
                     action: "iam.list_access_keys".into(),
                     with,
@@ -65,6 +68,7 @@ fn long_journal(dir: &Path, n: usize) -> PathBuf {
             _ => Body::DetectionAcknowledged {
                 id: "guardduty-pentest".into(),
                 by: Actor::Responder,
+                who: Some(format!("responder-{}", i % 3)),
             },
         };
         events.push(Event {

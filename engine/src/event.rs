@@ -300,15 +300,27 @@ pub enum Body {
         with: Map<String, Value>,
         ok: bool,
         error: Option<String>,
+        /// The participant, when a team plays (absent when one person plays alone).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        who: Option<String>,
     },
     /// A runbook step is done.
     RunbookStepDone {
         step: String,
         by: Actor,
         how: Completion,
+        /// The participant, when a team plays (absent when one person plays alone).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        who: Option<String>,
     },
     /// A responder asked for a hint.
-    HintTaken { step: String, by: Actor },
+    HintTaken {
+        step: String,
+        by: Actor,
+        /// The participant, when a team plays (absent when one person plays alone).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        who: Option<String>,
+    },
     /// An action ran before the step that guards against it was done.
     MustNotBroken {
         step: String,
@@ -316,9 +328,47 @@ pub enum Body {
         reason: String,
     },
     /// A responder acknowledged a detection.
-    DetectionAcknowledged { id: String, by: Actor },
+    DetectionAcknowledged {
+        id: String,
+        by: Actor,
+        /// The participant, when a team plays (absent when one person plays alone).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        who: Option<String>,
+    },
     /// A responder's note.
-    NoteAdded { text: String, by: Actor },
+    NoteAdded {
+        text: String,
+        by: Actor,
+        /// The participant, when a team plays (absent when one person plays alone).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        who: Option<String>,
+        /// The inject this note answers.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        answers: Option<String>,
+    },
+    /// A message to the team: pressure beyond the technical, from the scenario or typed
+    /// by the facilitator (`who`). `to`: the role it is addressed to (none: everyone);
+    /// `answer`: it asks for a note as its answer.
+    InjectSent {
+        id: String,
+        text: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        to: Option<crate::team::Role>,
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        answer: bool,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        who: Option<String>,
+    },
+    /// A participant joined the game day: `via` is `host`, `socket` or the peer's address.
+    ParticipantJoined {
+        name: String,
+        role: crate::team::Role,
+        via: String,
+    },
+    /// A participant left (or their connection was lost); the game day goes on.
+    ParticipantLeft { name: String, reason: String },
+    /// An attempt to join was refused (a wrong token, a name taken…).
+    JoinRefused { from: String, reason: String },
     /// One undo at clean-up. `not_ours`: refused, because what it would delete or change
     /// does not carry the run's tag (`error` says why); left alone.
     Reverted {

@@ -385,6 +385,8 @@ mod tests {
             Body::NoteAdded {
                 text: "key wJalrXUtnFEMI/K7MDENG".into(),
                 by: crate::event::Actor::Responder,
+                who: None,
+                answers: None,
             },
         ))
         .expect("append");

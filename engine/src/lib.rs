@@ -26,12 +26,14 @@ pub mod checks;
 pub mod clock;
 pub mod event;
 pub mod fanout;
+pub mod injects;
 pub mod journal;
 pub mod live;
 pub mod poller;
 pub mod preflight;
 pub mod run;
 pub mod steps;
+pub mod team;
 pub mod throttle;
 
 // Where it runs: the sandbox account, the simulator and AWS, and clean-up after them.

@@ -191,6 +191,7 @@ pub fn check_scenario(sc: &Loaded<Scenario>) -> Vec<Diagnostic> {
     };
     let detect_ids = check_detections(sc, &scope, &mut out);
     check_responses(sc, &scope, &detect_ids, &mut out);
+    check_injects(sc, &mut out);
     check_created_names(sc, &mut out);
     out
 }
@@ -413,6 +414,45 @@ fn check_responses(
             "containment is timed from a detection, and this scenario has none",
             Some("add a `detect` entry".into()),
         ));
+    }
+}
+
+/// Injects: unique ids, a message, and an `after` that names a detection or a
+/// containment of the scenario.
+fn check_injects(sc: &Loaded<Scenario>, out: &mut Vec<Diagnostic>) {
+    let s = &sc.value;
+    let expectations: Vec<&str> = s
+        .detect
+        .iter()
+        .map(|d| d.id.as_str())
+        .chain(s.respond.iter().map(|r| r.id.as_str()))
+        .collect();
+    let mut ids = HashSet::new();
+    for (i, inj) in s.injects.iter().enumerate() {
+        let base = format!("injects[{i}]");
+        if !ids.insert(inj.id.as_str()) {
+            out.push(sc.at(
+                &format!("{base}.id"),
+                format!("duplicate inject id `{}`", inj.id),
+                None,
+            ));
+        }
+        if inj.message.trim().is_empty() {
+            out.push(sc.at(
+                &format!("{base}.message"),
+                "an inject's message is what the team reads: it cannot be empty".to_owned(),
+                None,
+            ));
+        }
+        if let Some(a) = &inj.after
+            && !expectations.contains(&a.as_str())
+        {
+            out.push(sc.at(
+                &format!("{base}.after"),
+                format!("`{a}` is not a detection or containment of this scenario"),
+                Some(suggest(a, expectations.iter().copied())),
+            ));
+        }
     }
 }
 

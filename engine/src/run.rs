@@ -11,6 +11,7 @@ use crate::checks;
 use crate::clock::Clock;
 use crate::duration::Duration;
 use crate::event::{Actor, Body, Completion, Event, Outcome, RunPhase, TimeSource};
+use crate::injects::Injects;
 use crate::journal::Journal;
 use crate::library::Plan;
 use crate::sandbox::{
@@ -18,6 +19,7 @@ use crate::sandbox::{
 };
 use crate::scenario::{Detect, Respond, Source};
 use crate::steps::{self, Applied, Args, StepContext};
+use crate::team::{Order, Roster};
 use crate::template::{self, Reference, Scope};
 use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
@@ -79,8 +81,12 @@ pub struct Run<'a> {
     journal: &'a mut Journal,
     config: RunConfig,
     observer: Option<mpsc::UnboundedSender<Event>>,
-    commands: Option<mpsc::UnboundedReceiver<Command>>,
+    commands: Option<mpsc::UnboundedReceiver<Order>>,
     abort: Option<Abort>,
+    /// Who has joined, and as what.
+    team: Roster,
+    /// The scenario's injects not sent yet.
+    injects: Injects<'a>,
     events: Vec<Event>,
     tags: Tags,
     outputs: StepOutputs,
@@ -201,6 +207,8 @@ impl<'a> Run<'a> {
             observer: None,
             commands: None,
             abort: None,
+            team: Roster::default(),
+            injects: Injects::none(),
             events: Vec::new(),
             tags,
             outputs: HashMap::new(),
@@ -216,9 +224,9 @@ impl<'a> Run<'a> {
         self
     }
 
-    /// Takes responders' commands from `rx` (the console). The watch phase then lasts,
+    /// Takes responders' orders from `rx` (the consoles). The watch phase then lasts,
     /// for the rest of the runbook, until a [`Command::End`] or until the sender is dropped.
-    pub fn commands(mut self, rx: mpsc::UnboundedReceiver<Command>) -> Self {
+    pub fn commands(mut self, rx: mpsc::UnboundedReceiver<Order>) -> Self {
         self.commands = Some(rx);
         self
     }
@@ -556,6 +564,7 @@ impl<'a> Run<'a> {
         };
         let mut commands = self.commands.take();
         let mut abort = self.abort.clone();
+        self.injects = Injects::new(&plan.scenario.injects, self.clock.elapsed());
         let end = loop {
             // An abort wins over whatever the loop awaits: a stop alarm's check or a poll
             // waiting on the account's rate limits or the SDK's retries. Those only read,
@@ -582,6 +591,7 @@ impl<'a> Run<'a> {
                 self.resolve_all_pending(&mut w, "the facilitator ended the exercise")?;
                 break WatchEnd::Ended;
             }
+            self.send_injects(&w, now)?;
             let expectations_done = w.detections.iter().all(|d| d.status != Status::Pending)
                 && w.containments.iter().all(|c| c.status != Status::Pending);
             let autopilot_done = autopilot
@@ -593,7 +603,10 @@ impl<'a> Run<'a> {
             if expectations_done && autopilot_done && !console {
                 break WatchEnd::Complete;
             }
-            let next = self.next_wake(&w, autopilot.as_ref());
+            let next = [self.next_wake(&w, autopilot.as_ref()), self.injects.next()]
+                .into_iter()
+                .flatten()
+                .min();
             if next.is_none() && !console {
                 break WatchEnd::Complete;
             }
@@ -601,8 +614,8 @@ impl<'a> Run<'a> {
                 Wake::Due => {}
                 // The console went away: go on without it.
                 Wake::Command(None) => commands = None,
-                Wake::Command(Some(c)) => {
-                    if self.handle(&mut w, Actor::Responder, c).await? {
+                Wake::Command(Some(order)) => {
+                    if self.handle(&mut w, Actor::Responder, order).await? {
                         self.resolve_all_pending(&mut w, "the facilitator ended the exercise")?;
                         break WatchEnd::Ended;
                     }
@@ -671,18 +684,22 @@ impl<'a> Run<'a> {
     async fn respond(
         &mut self,
         w: &mut Watch<'_>,
-        commands: Option<&mut mpsc::UnboundedReceiver<Command>>,
+        commands: Option<&mut mpsc::UnboundedReceiver<Order>>,
         autopilot: Option<&mut Autopilot>,
         now: Duration,
     ) -> Result<bool, RunError> {
-        let mut pending: Vec<(Actor, Command)> = Vec::new();
+        let mut pending: Vec<(Actor, Order)> = Vec::new();
         if let Some(rx) = commands {
-            while let Ok(c) = rx.try_recv() {
-                pending.push((Actor::Responder, c));
+            while let Ok(order) = rx.try_recv() {
+                pending.push((Actor::Responder, order));
             }
         }
         if let Some(ap) = autopilot {
-            pending.extend(ap.poll(now, w).into_iter().map(|c| (Actor::Autopilot, c)));
+            pending.extend(
+                ap.poll(now, w)
+                    .into_iter()
+                    .map(|c| (Actor::Autopilot, Order::from(c))),
+            );
         }
         let mut ended = false;
         for (by, c) in pending {
@@ -697,7 +714,7 @@ impl<'a> Run<'a> {
         &self,
         next: Option<Duration>,
         now: Duration,
-        commands: &mut Option<mpsc::UnboundedReceiver<Command>>,
+        commands: &mut Option<mpsc::UnboundedReceiver<Order>>,
         abort: &mut Option<Abort>,
     ) -> Wake {
         let sleep = async {
@@ -743,6 +760,20 @@ impl<'a> Run<'a> {
             .chain(autopilot.and_then(Autopilot::next_due))
             .chain(stop_check)
             .min()
+    }
+
+    /// Sends the scenario's injects due at run time `now`.
+    fn send_injects(&mut self, w: &Watch<'_>, now: Duration) -> Result<(), RunError> {
+        for spec in self.injects.due(now, |id| w.expectation(id)) {
+            self.emit(Body::InjectSent {
+                id: spec.id.clone(),
+                text: spec.message.clone(),
+                to: spec.to,
+                answer: spec.answer,
+                who: None,
+            })?;
+        }
+        Ok(())
     }
 
     fn resolve_all_pending(&mut self, w: &mut Watch<'_>, reason: &str) -> Result<(), RunError> {
@@ -999,95 +1030,143 @@ impl<'a> Run<'a> {
             self.emit(Body::RunbookStepDone {
                 step,
                 by: Actor::Engine,
+                who: None,
                 how: Completion::Verified(id.to_owned()),
             })?;
         }
         Ok(())
     }
 
-    /// Carries out a responder's command. Returns true when the exercise should end.
+    /// Carries out an order of a responder (or of the autopilot). Returns true when the
+    /// exercise should end. An order from someone who has not joined, or that their role
+    /// does not allow, is not carried out (their console already said why).
     async fn handle(
         &mut self,
         w: &mut Watch<'_>,
         by: Actor,
-        command: Command,
+        order: Order,
     ) -> Result<bool, RunError> {
-        let plan = self.plan;
+        let Order { who, command } = order;
+        if let Some(name) = &who
+            && !self.team.allows(name, &command)
+        {
+            return Ok(false);
+        }
         match command {
             Command::End => return Ok(true),
-            Command::Note { text } => self.emit(Body::NoteAdded { text, by })?,
-            Command::Acknowledge { detection } => {
-                self.emit(Body::DetectionAcknowledged { id: detection, by })?
-            }
-            Command::Hint { step } => self.emit(Body::HintTaken { step, by })?,
+            Command::Note { text, answers } => self.emit(Body::NoteAdded {
+                text,
+                by,
+                who,
+                answers,
+            })?,
+            Command::Acknowledge { detection } => self.emit(Body::DetectionAcknowledged {
+                id: detection,
+                by,
+                who,
+            })?,
+            Command::Hint { step } => self.emit(Body::HintTaken { step, by, who })?,
             Command::TickStep { step } => {
                 if !w.done.contains_key(&step) {
                     w.done.insert(step.clone(), by);
                     self.emit(Body::RunbookStepDone {
                         step,
                         by,
+                        who,
                         how: Completion::Ticked,
                     })?;
                 }
             }
-            Command::RunAction { step } => {
-                let Some(rs) = plan.runbook.as_ref().and_then(|rb| rb.step(&step)) else {
-                    return Ok(false);
-                };
-                let Some(action) = rs.action.clone() else {
-                    return Ok(false);
-                };
-                // Guards: this action must not come before the steps that forbid it.
-                if let Some(rb) = &plan.runbook {
-                    for (_, s, _) in rb.steps() {
-                        if w.done.contains_key(&s.id) {
-                            continue;
-                        }
-                        for g in s.must_not.iter().filter(|g| g.action == action) {
-                            self.emit(Body::MustNotBroken {
-                                step: s.id.clone(),
-                                action: action.clone(),
-                                reason: g.reason.clone(),
-                            })?;
-                        }
-                    }
-                }
-                let mark = self.events.len();
-                let result = self
-                    .run_step(
-                        RunPhase::Watch,
-                        &format!("runbook.{step}"),
-                        &action,
-                        &rs.with,
-                    )
-                    .await?;
-                // The inputs as evaluated; none when the step failed before it started.
-                let values = self.events[mark..]
-                    .iter()
-                    .find_map(|e| match &e.body {
-                        Body::StepStarted { with, .. } => Some(with.clone()),
-                        _ => None,
-                    })
-                    .unwrap_or_default();
-                self.emit(Body::ResponderAction {
-                    by,
-                    runbook_step: step.clone(),
-                    action,
-                    with: values,
-                    ok: result.is_ok(),
-                    error: result.as_ref().err().cloned(),
+            Command::RunAction { step } => self.run_action(w, by, who, step).await?,
+            Command::Inject { text, to, answer } => {
+                let id = self.injects.live_id();
+                self.emit(Body::InjectSent {
+                    id,
+                    text,
+                    to,
+                    answer,
+                    who,
                 })?;
-                if result.is_ok() && rs.verify.is_none() && !w.done.contains_key(&step) {
-                    w.done.insert(step.clone(), by);
-                    self.emit(Body::RunbookStepDone {
-                        step,
-                        by,
-                        how: Completion::Action,
+            }
+            Command::Joined { name, role, via } => {
+                self.team.join(&name, role);
+                self.emit(Body::ParticipantJoined { name, role, via })?;
+            }
+            Command::Left { name, reason } => {
+                self.team.leave(&name);
+                self.emit(Body::ParticipantLeft { name, reason })?;
+            }
+            Command::Refused { from, reason } => self.emit(Body::JoinRefused { from, reason })?,
+        }
+        Ok(false)
+    }
+
+    /// Runs the action of runbook step `step`, minding the steps that guard against it.
+    async fn run_action(
+        &mut self,
+        w: &mut Watch<'_>,
+        by: Actor,
+        who: Option<String>,
+        step: String,
+    ) -> Result<(), RunError> {
+        let plan = self.plan;
+        let Some(rs) = plan.runbook.as_ref().and_then(|rb| rb.step(&step)) else {
+            return Ok(());
+        };
+        let Some(action) = rs.action.clone() else {
+            return Ok(());
+        };
+        // Guards: this action must not come before the steps that forbid it.
+        if let Some(rb) = &plan.runbook {
+            for (_, s, _) in rb.steps() {
+                if w.done.contains_key(&s.id) {
+                    continue;
+                }
+                for g in s.must_not.iter().filter(|g| g.action == action) {
+                    self.emit(Body::MustNotBroken {
+                        step: s.id.clone(),
+                        action: action.clone(),
+                        reason: g.reason.clone(),
                     })?;
                 }
             }
         }
-        Ok(false)
+        let mark = self.events.len();
+        let result = self
+            .run_step(
+                RunPhase::Watch,
+                &format!("runbook.{step}"),
+                &action,
+                &rs.with,
+            )
+            .await?;
+        // The inputs as evaluated; none when the step failed before it started.
+        let values = self.events[mark..]
+            .iter()
+            .find_map(|e| match &e.body {
+                Body::StepStarted { with, .. } => Some(with.clone()),
+                _ => None,
+            })
+            .unwrap_or_default();
+        self.emit(Body::ResponderAction {
+            by,
+            who: who.clone(),
+            runbook_step: step.clone(),
+            action,
+            with: values,
+            ok: result.is_ok(),
+            error: result.as_ref().err().cloned(),
+        })?;
+        if result.is_ok() && rs.verify.is_none() && !w.done.contains_key(&step) {
+            w.done.insert(step.clone(), by);
+            self.emit(Body::RunbookStepDone {
+                step,
+                by,
+                who,
+                how: Completion::Action,
+            })?;
+        }
+        Ok(())
     }
 }
 
@@ -1095,8 +1174,8 @@ impl<'a> Run<'a> {
 enum Wake {
     /// Something is due (or an abort, checked at the top of the loop).
     Due,
-    /// A responder's command; `None` when the console went away.
-    Command(Option<Command>),
+    /// A responder's order; `None` when the consoles went away.
+    Command(Option<Order>),
 }
 
 enum WatchEnd {

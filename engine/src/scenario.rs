@@ -47,6 +47,9 @@ pub struct Scenario {
     /// Containment responders must reach.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub respond: Vec<Respond>,
+    /// Messages to the team during the exercise: pressure beyond the technical.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub injects: Vec<Inject>,
 }
 
 /// Severity of the real attack.
@@ -182,6 +185,37 @@ pub struct Respond {
     /// What this containment means.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
+}
+
+/// A message to the team during the exercise, such as a question from Legal or a
+/// journalist's call, sent `at` after the end of the attack or, with `after`, after a
+/// detection or containment is met.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Inject {
+    /// Unique id within the scenario's injects.
+    #[schemars(regex(pattern = "^[a-z0-9][a-z0-9-]*$"))]
+    pub id: String,
+    /// What the team is told.
+    pub message: String,
+    /// How long after the end of the attack (or after `after` is met) it is sent;
+    /// default: at once.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub at: Duration,
+    /// A detection or containment of this scenario: the inject waits until it is met
+    /// (and is never sent when it is missed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub after: Option<String>,
+    /// The role it is addressed to; default: everyone.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub to: Option<crate::team::Role>,
+    /// It asks for an answer: a note written in reply, whose time is reported.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub answer: bool,
+}
+
+fn is_zero(d: &Duration) -> bool {
+    *d == Duration::ZERO
 }
 
 impl Scenario {

@@ -109,6 +109,9 @@ pub struct RunbookStepResult {
     pub done_at: Option<DateTime<Utc>>,
     /// Who did it.
     pub by: Option<Actor>,
+    /// The participant who did it, when a team played.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub who: Option<String>,
     /// Done after every earlier step that was done.
     pub in_order: bool,
     /// The hint was taken.
@@ -541,10 +544,13 @@ fn runbook_results(rb: &Runbook, events: &[Event]) -> (Vec<RunbookStepResult>, V
         .map(|(_, s, _)| f64::from(s.points))
         .sum::<f64>()
         .max(1.0);
-    let done: Vec<(String, u64, DateTime<Utc>, Actor)> = events
+    type Done = (String, u64, DateTime<Utc>, Actor, Option<String>);
+    let done: Vec<Done> = events
         .iter()
         .filter_map(|e| match &e.body {
-            Body::RunbookStepDone { step, by, .. } => Some((step.clone(), e.seq, e.at, *by)),
+            Body::RunbookStepDone { step, by, who, .. } => {
+                Some((step.clone(), e.seq, e.at, *by, who.clone()))
+            }
             _ => None,
         })
         .collect();
@@ -579,6 +585,7 @@ fn runbook_results(rb: &Runbook, events: &[Event]) -> (Vec<RunbookStepResult>, V
             phase,
             done_at: mine.map(|m| m.2),
             by: mine.map(|m| m.3),
+            who: mine.and_then(|m| m.4.clone()),
             in_order,
             hint_taken,
             points,

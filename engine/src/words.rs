@@ -45,6 +45,11 @@ pub fn to_the_second(ms: u64) -> String {
     spoken(i64::try_from(ms / 1000 * 1000).unwrap_or(i64::MAX))
 }
 
+/// Who did something: the participant's name when a team played, else the actor.
+pub fn doer(a: Actor, who: Option<&str>) -> &str {
+    who.unwrap_or(actor(a))
+}
+
 /// Who did something, for people.
 pub fn actor(a: Actor) -> &'static str {
     match a {
@@ -141,6 +146,9 @@ pub struct TimelineEntry {
     pub event: String,
     /// Who did it, for responder events.
     pub by: Option<Actor>,
+    /// The participant who did it, when a team played.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub who: Option<String>,
     /// What happened.
     pub text: String,
     /// False for failures and misses.
@@ -213,6 +221,7 @@ impl Narrator {
             | Body::ContainmentMissed { .. } => expectation_said(&e.body),
             Body::ResponderAction {
                 by,
+                who,
                 runbook_step,
                 action,
                 ok,
@@ -224,13 +233,16 @@ impl Narrator {
                     None => ran,
                     Some(err) => format!("{ran}: {err}"),
                 };
-                Said::by(*by, text, *ok)
+                Said::by_whom(*by, who, text, *ok)
             }
-            Body::RunbookStepDone { step: id, by, how } => {
-                Said::by(*by, format!("{} done ({how})", title(id)), true)
-            }
-            Body::HintTaken { step: id, by } => {
-                Said::by(*by, format!("hint taken on {}", title(id)), true)
+            Body::RunbookStepDone {
+                step: id,
+                by,
+                who,
+                how,
+            } => Said::by_whom(*by, who, format!("{} done ({how})", title(id)), true),
+            Body::HintTaken { step: id, by, who } => {
+                Said::by_whom(*by, who, format!("hint taken on {}", title(id)), true)
             }
             Body::MustNotBroken {
                 step: id,
@@ -240,10 +252,25 @@ impl Narrator {
                 Lane::Responder,
                 format!("{action} ran before {}: {reason}", title(id)),
             ),
-            Body::DetectionAcknowledged { id, by } => {
-                Said::by(*by, format!("{id} acknowledged"), true)
+            Body::DetectionAcknowledged { id, by, who } => {
+                Said::by_whom(*by, who, format!("{id} acknowledged"), true)
             }
-            Body::NoteAdded { text, by } => Said::by(*by, format!("note: {text}"), true),
+            Body::NoteAdded {
+                text,
+                by,
+                who,
+                answers,
+            } => {
+                let text = match answers {
+                    Some(inject) => format!("note, answering {inject}: {text}"),
+                    None => format!("note: {text}"),
+                };
+                Said::by_whom(*by, who, text, true)
+            }
+            Body::InjectSent { .. }
+            | Body::ParticipantJoined { .. }
+            | Body::ParticipantLeft { .. }
+            | Body::JoinRefused { .. } => team_said(&e.body),
             Body::Reverted { .. } | Body::CleanupFinished { .. } => clean_up_said(&e.body),
             Body::SimTruth { detections } => Said::ok(
                 Lane::Run,
@@ -255,6 +282,7 @@ impl Narrator {
             Body::RunEnded { outcome, reason } => Said {
                 lane: Lane::Run,
                 by: None,
+                who: None,
                 text: format!("run {}: {reason}", outcome.as_str()),
                 ok: matches!(outcome, crate::event::Outcome::Passed),
             },
@@ -267,6 +295,7 @@ impl Narrator {
             lane: said.lane,
             event: event_name(&e.body).to_owned(),
             by: said.by,
+            who: said.who,
             text: said.text,
             ok: said.ok,
         }
@@ -294,6 +323,7 @@ impl Narrator {
 struct Said {
     lane: Lane,
     by: Option<Actor>,
+    who: Option<String>,
     text: String,
     ok: bool,
 }
@@ -304,6 +334,7 @@ impl Said {
         Said {
             lane,
             by: None,
+            who: None,
             text,
             ok: true,
         }
@@ -314,6 +345,7 @@ impl Said {
         Said {
             lane,
             by: None,
+            who: None,
             text,
             ok: false,
         }
@@ -324,9 +356,52 @@ impl Said {
         Said {
             lane: Lane::Responder,
             by: Some(actor),
+            who: None,
             text,
             ok,
         }
+    }
+
+    /// What participant `who` (if named) did as `actor`.
+    fn by_whom(actor: Actor, who: &Option<String>, text: String, ok: bool) -> Said {
+        Said {
+            who: who.clone(),
+            ..Said::by(actor, text, ok)
+        }
+    }
+}
+
+/// The team's events in words: injects, joins and leaves.
+fn team_said(b: &Body) -> Said {
+    match b {
+        Body::InjectSent {
+            id,
+            text,
+            to,
+            answer,
+            who,
+        } => {
+            let to = to.map_or("the team".to_owned(), |r| format!("the {r}"));
+            let ask = if *answer { " (answer in a note)" } else { "" };
+            let from = who
+                .as_deref()
+                .map_or("the scenario".to_owned(), str::to_owned);
+            Said::ok(
+                Lane::Run,
+                format!("inject {id} to {to}, from {from}: {text}{ask}"),
+            )
+        }
+        Body::ParticipantJoined { name, role, via } => {
+            Said::ok(Lane::Run, format!("{name} joined as {role} ({via})"))
+        }
+        Body::ParticipantLeft { name, reason } => {
+            Said::ok(Lane::Run, format!("{name} left: {reason}"))
+        }
+        Body::JoinRefused { from, reason } => Said::failed(
+            Lane::Run,
+            format!("a join from {from} was refused: {reason}"),
+        ),
+        _ => Said::ok(Lane::Run, event_name(b).to_owned()),
     }
 }
 
@@ -458,6 +533,10 @@ pub fn event_name(b: &Body) -> &'static str {
         Body::Reverted { .. } => "reverted",
         Body::CleanupFinished { .. } => "cleanup_finished",
         Body::SimTruth { .. } => "sim_truth",
+        Body::InjectSent { .. } => "inject_sent",
+        Body::ParticipantJoined { .. } => "participant_joined",
+        Body::ParticipantLeft { .. } => "participant_left",
+        Body::JoinRefused { .. } => "join_refused",
         Body::RunEnded { .. } => "run_ended",
     }
 }

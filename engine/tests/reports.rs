@@ -225,6 +225,8 @@ fn long_journals_keep_the_html_small_but_every_failure_and_note() {
             body: Body::NoteAdded {
                 text: format!("note {i}"),
                 by: Actor::Responder,
+                who: None,
+                answers: None,
             },
         });
     }
@@ -277,8 +279,31 @@ fn hostile_journal() -> Contents {
             step: format!("step {HOSTILE}"),
             error: format!("error {HOSTILE}"),
         },
+        Body::ParticipantJoined {
+            name: format!("ana {HOSTILE}"),
+            role: gameday_engine::team::Role::Responder,
+            via: format!("socket {HOSTILE}"),
+        },
+        Body::InjectSent {
+            id: "legal".into(),
+            text: format!("Legal asks {HOSTILE}"),
+            to: Some(gameday_engine::team::Role::Commander),
+            answer: true,
+            who: Some(format!("fay {HOSTILE}")),
+        },
+        Body::NoteAdded {
+            text: format!("no data left {HOSTILE}"),
+            by: Actor::Responder,
+            who: Some(format!("ana {HOSTILE}")),
+            answers: Some("legal".into()),
+        },
+        Body::JoinRefused {
+            from: format!("127.0.0.1:1 {HOSTILE}"),
+            reason: format!("wrong token {HOSTILE}"),
+        },
         Body::ResponderAction {
             by: Actor::Responder,
+            who: Some(format!("ana {HOSTILE}")),
             runbook_step: "deactivate-key".into(),
             action: format!("iam.update_access_key {HOSTILE}"),
             with,

@@ -694,6 +694,8 @@ mod tests {
             Body::NoteAdded {
                 text: "late".into(),
                 by: Actor::Responder,
+                who: None,
+                answers: None,
             },
         ));
         let p = refused(&e);

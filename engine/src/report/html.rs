@@ -322,7 +322,7 @@ fn runbook(r: &RunReport, alone: bool) -> Markup {
                             th scope="row" { (st.title) }
                             td { (st.phase.title()) }
                             td.t { (clock(st.done_at)) }
-                            td { (by_name(st.by)) }
+                            td { (by_name(st.by, st.who.as_deref())) }
                             td { @if st.done_at.is_none() { "—" } @else if st.in_order { "yes" } @else { span.late { "no" } } }
                             td { @if st.hint_taken { span.late { "taken" } } @else { "—" } }
                             td.num { (format!("{:.1} / {:.1}", st.points, st.max_points)) }
@@ -368,7 +368,7 @@ fn responders(r: &RunReport, alone: bool) -> Markup {
                         let a = &r.actions[i];
                         html! {
                             tr {
-                                td.t { (clock(Some(a.at))) } td { (by_name(Some(a.by))) }
+                                td.t { (clock(Some(a.at))) } td { (by_name(Some(a.by), a.who.as_deref())) }
                                 td { code { (a.runbook_step) } } td { code { (a.action) } }
                                 td { @match &a.error { None => span.ok { "ok" }, Some(e) => span.bad { "failed: " (e) } } }
                             }
@@ -390,7 +390,7 @@ fn responders(r: &RunReport, alone: bool) -> Markup {
                         let a = &r.acknowledgements[i];
                         html! {
                             tr {
-                                th scope="row" { code { (a.detection) } } td { (by_name(Some(a.by))) }
+                                th scope="row" { code { (a.detection) } } td { (by_name(Some(a.by), a.who.as_deref())) }
                                 td.t { (clock(Some(a.at))) } td.num { (human(a.tta_seconds)) }
                             }
                         }
@@ -402,7 +402,7 @@ fn responders(r: &RunReport, alone: bool) -> Markup {
             (h(alone, "Hints"))
             ul {
                 @for x in &r.hints {
-                    li { code { (x.step) } " at " (clock(Some(x.at))) " by " (by_name(Some(x.by))) ": " (x.text) }
+                    li { code { (x.step) } " at " (clock(Some(x.at))) " by " (by_name(Some(x.by), x.who.as_deref())) ": " (x.text) }
                 }
             }
         }
@@ -410,7 +410,7 @@ fn responders(r: &RunReport, alone: bool) -> Markup {
             (h(alone, "Notes"))
             ul {
                 @for n in &r.notes {
-                    li { (clock(Some(n.at))) " (" (by_name(Some(n.by))) "): " (n.text) }
+                    li { (clock(Some(n.at))) " (" (by_name(Some(n.by), n.who.as_deref())) "): " (n.text) }
                 }
             }
         }
@@ -502,7 +502,7 @@ fn timeline_table(r: &RunReport, alone: bool) -> Markup {
                             td { (human(Some(e.t_seconds))) }
                             td { (e.at.format("%H:%M:%S%.3f").to_string()) }
                             td { (e.lane.title()) }
-                            td { (by_name(e.by)) }
+                            td { (by_name(e.by, e.who.as_deref())) }
                             @if e.ok { td { (e.text) } } @else { td.bad { "✗ " (e.text) } }
                         }
                     }

@@ -315,7 +315,7 @@ fn runbook(o: &mut String, r: &RunReport, h: &str) {
                 text(&st.title),
                 st.phase.title(),
                 time(st.done_at),
-                by_name(st.by),
+                by_name(st.by, st.who.as_deref()),
                 if st.done_at.is_some() {
                     yes(st.in_order)
                 } else {
@@ -363,7 +363,7 @@ fn actions(o: &mut String, r: &RunReport, h: &str) {
                 o,
                 "| {} | {} | {} | {} | {} |",
                 time(Some(a.at)),
-                by_name(Some(a.by)),
+                by_name(Some(a.by), a.who.as_deref()),
                 text(&a.runbook_step),
                 code_cell(&a.action),
                 match &a.error {
@@ -384,7 +384,7 @@ fn acknowledgements(o: &mut String, r: &RunReport, h: &str) {
                 o,
                 "- {} acknowledged by {} at {}, {} after it was seen",
                 code(&a.detection),
-                by_name(Some(a.by)),
+                by_name(Some(a.by), a.who.as_deref()),
                 time(Some(a.at)),
                 human(a.tta_seconds)
             );
@@ -402,7 +402,7 @@ fn hints(o: &mut String, r: &RunReport, h: &str) {
                 "- {} at {} by {}: {}",
                 code(&x.step),
                 time(Some(x.at)),
-                by_name(Some(x.by)),
+                by_name(Some(x.by), x.who.as_deref()),
                 text(&x.text)
             );
         }
@@ -418,7 +418,7 @@ fn notes(o: &mut String, r: &RunReport, h: &str) {
                 o,
                 "- {} ({}): {}",
                 time(Some(n.at)),
-                by_name(Some(n.by)),
+                by_name(Some(n.by), n.who.as_deref()),
                 text(&n.text)
             );
         }
@@ -437,7 +437,7 @@ fn timeline(o: &mut String, r: &RunReport, h: &str) {
             human(Some(e.t_seconds)),
             time(Some(e.at)),
             e.lane.title(),
-            by_name(e.by),
+            by_name(e.by, e.who.as_deref()),
             if e.ok { "" } else { "**✗** " },
             text(&e.text)
         );

@@ -8,6 +8,7 @@ pub mod html;
 mod junit;
 mod markdown;
 mod svg;
+pub mod team;
 
 use crate::event::{Actor, Body};
 use crate::journal::Contents;
@@ -122,6 +123,10 @@ pub struct RunReport {
     pub hints: Vec<HintEntry>,
     /// Notes written during the run.
     pub notes: Vec<NoteEntry>,
+    /// Injects sent to the team, and their answers.
+    pub injects: Vec<team::InjectEntry>,
+    /// Who took part, when a team played: each person's actions and times.
+    pub participants: Vec<team::Participant>,
 }
 
 /// A runbook action a responder ran.
@@ -133,6 +138,9 @@ pub struct ActionEntry {
     pub t_seconds: f64,
     /// Who.
     pub by: Actor,
+    /// The participant, when a team played.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub who: Option<String>,
     /// The runbook step.
     pub runbook_step: String,
     /// The step kind run.
@@ -154,6 +162,9 @@ pub struct Acknowledgement {
     pub at: DateTime<Utc>,
     /// Who.
     pub by: Actor,
+    /// The participant, when a team played.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub who: Option<String>,
     /// Time from gameday seeing the detection to the acknowledgement, in seconds.
     pub tta_seconds: Option<f64>,
 }
@@ -167,6 +178,9 @@ pub struct HintEntry {
     pub at: DateTime<Utc>,
     /// Who.
     pub by: Actor,
+    /// The participant, when a team played.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub who: Option<String>,
     /// The hint's text, from the runbook.
     pub text: String,
 }
@@ -180,8 +194,14 @@ pub struct NoteEntry {
     pub t_seconds: f64,
     /// Who.
     pub by: Actor,
+    /// The participant, when a team played.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub who: Option<String>,
     /// The note.
     pub text: String,
+    /// The inject it answers.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub answers: Option<String>,
 }
 
 impl RunReport {
@@ -221,58 +241,20 @@ impl RunReport {
 
         let mut narrator = Narrator::new();
         let mut timeline = Vec::with_capacity(events.len());
-        let mut actions = Vec::new();
-        let mut acknowledgements = Vec::new();
-        let mut hints = Vec::new();
-        let mut notes = Vec::new();
+        let mut responses = team::Responses::new(&hint_texts, &observed);
         for e in events {
-            let t_seconds = seconds(e.t_ms);
-            match &e.body {
-                Body::ResponderAction {
-                    by,
-                    runbook_step,
-                    action,
-                    with,
-                    ok,
-                    error,
-                } => actions.push(ActionEntry {
-                    at: e.at,
-                    t_seconds,
-                    by: *by,
-                    runbook_step: runbook_step.clone(),
-                    action: action.clone(),
-                    with: with.clone(),
-                    ok: *ok,
-                    error: error.clone(),
-                }),
-                Body::HintTaken { step, by } => hints.push(HintEntry {
-                    step: step.clone(),
-                    at: e.at,
-                    by: *by,
-                    text: hint_texts
-                        .get(step.as_str())
-                        .copied()
-                        .unwrap_or("")
-                        .to_owned(),
-                }),
-                Body::DetectionAcknowledged { id, by } => acknowledgements.push(Acknowledgement {
-                    detection: id.clone(),
-                    at: e.at,
-                    by: *by,
-                    tta_seconds: observed
-                        .get(id.as_str())
-                        .map(|o| (e.at - *o).num_milliseconds().max(0) as f64 / 1000.0),
-                }),
-                Body::NoteAdded { text, by } => notes.push(NoteEntry {
-                    at: e.at,
-                    t_seconds,
-                    by: *by,
-                    text: text.clone(),
-                }),
-                _ => {}
-            }
+            responses.take(e);
             timeline.push(narrator.narrate(e));
         }
+        let team::Responses {
+            actions,
+            acknowledgements,
+            hints,
+            notes,
+            injects,
+            ..
+        } = responses;
+        let participants = team::participants(events, &actions, &acknowledgements, &notes);
         let duration_seconds = events.last().map(|e| seconds(e.t_ms)).unwrap_or(0.0);
         RunReport {
             summary,
@@ -286,6 +268,8 @@ impl RunReport {
             acknowledgements,
             hints,
             notes,
+            injects,
+            participants,
         }
     }
 
@@ -418,8 +402,11 @@ pub fn human(s: Option<f64>) -> String {
 }
 
 /// Who did something, for people.
-pub(crate) fn by_name(a: Option<Actor>) -> &'static str {
-    a.map(crate::words::actor).unwrap_or("—")
+pub(crate) fn by_name(a: Option<Actor>, who: Option<&str>) -> &str {
+    match a {
+        Some(a) => crate::words::doer(a, who),
+        None => "—",
+    }
 }
 
 /// What a clean-up's last look said, in words.

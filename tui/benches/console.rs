@@ -44,6 +44,8 @@ fn events(n: usize) -> Vec<Event> {
             body: Body::NoteAdded {
                 text: format!("looked at CloudTrail event history, page {i}: nothing new"),
                 by: Actor::Responder,
+                who: None,
+                answers: None,
             },
         });
     }

@@ -60,18 +60,6 @@ pub(crate) fn load(arg: &str, library: &Path) -> Result<Checked, Exit> {
     })
 }
 
-pub(crate) fn check_target(target: &str) -> Result<(), Exit> {
-    if target == "sim" {
-        Ok(())
-    } else {
-        eprintln!(
-            "error: --target {target}: the console runs against `sim`, the built-in simulator, so far; \
-             on an AWS target use `gameday run SCENARIO --target {target}` (with --autopilot, or responders acting in the account)"
-        );
-        Err(Exit::BadInput)
-    }
-}
-
 /// The plan of a run of `checked`, its resources named with `prefix`: exit 2 when a parameter override does not fit.
 pub(crate) fn plan_for(
     checked: &Checked,
@@ -182,10 +170,11 @@ pub(crate) struct GameDay<'a> {
 
 impl GameDay<'_> {
     /// Runs it: once the account is open and the journal claimed, `attach` gets the run's
-    /// clock and says where its events go and where responders' commands come from.
+    /// clock and directory and says where its events go and where responders' orders
+    /// come from.
     pub(crate) async fn run(
         &self,
-        attach: impl FnOnce(Arc<gameday_engine::clock::Clock>) -> Attach,
+        attach: impl FnOnce(Arc<gameday_engine::clock::Clock>, &Path) -> Attach,
     ) -> Result<(Summary, PathBuf), NotRun> {
         let plan = plan_for(
             self.checked,
@@ -236,7 +225,7 @@ impl GameDay<'_> {
         };
         let mut run = Run::new(&plan, sandbox.as_ref(), &clock, &mut journal, config)
             .abort_on(self.abort.clone());
-        let Attach { events, commands } = attach(clock.clone());
+        let Attach { events, commands } = attach(clock.clone(), &run_dir);
         if let Some(tx) = events {
             run = run.observe(tx);
         }
@@ -263,8 +252,8 @@ impl GameDay<'_> {
 pub(crate) struct Attach {
     /// Every event, as the journal gets it.
     pub events: Option<tokio::sync::mpsc::UnboundedSender<gameday_engine::event::Event>>,
-    /// Responders' commands; with them the watch phase lasts for the runbook.
-    pub commands: Option<tokio::sync::mpsc::UnboundedReceiver<gameday_engine::autopilot::Command>>,
+    /// Responders' orders; with them the watch phase lasts for the runbook.
+    pub commands: Option<tokio::sync::mpsc::UnboundedReceiver<gameday_engine::team::Order>>,
 }
 
 /// Why a game day did not finish.

@@ -59,8 +59,12 @@ pub enum Command {
     /// Run game days.
     Run(RunArgs),
     /// Run a game day in the responder console: the attack unfolds, findings arrive, the
-    /// runbook says what to do next, and every response is journaled and scored.
+    /// runbook says what to do next, and every response is journaled and scored. The
+    /// console hosts the game day: others join it with `gameday join`.
     Console(ConsoleArgs),
+    /// Join a game day another console hosts: through its run directory on this
+    /// machine, or over the network at the address its `--listen` gave, with its token.
+    Join(JoinArgs),
     /// Replay a finished or interrupted run in the console, from its journal alone.
     Replay(ReplayArgs),
     /// Targets from gameday.yaml: list them, or check one before a game day.
@@ -413,9 +417,15 @@ pub struct ConsoleArgs {
     pub scenario: String,
     #[command(flatten)]
     pub library: Library,
-    /// Where to run: `sim`, the built-in simulator of a sandbox account.
-    #[arg(long, default_value = "sim")]
-    pub target: String,
+    #[command(flatten)]
+    pub target: TargetArgs,
+    /// Your name in the game day's journal and reports (default: your login name).
+    #[arg(long = "as", value_name = "NAME")]
+    pub name: Option<String>,
+    /// Let others join over TCP at ADDR (such as 0.0.0.0:7420), with the token the
+    /// console shows; plain TCP: put TLS in front beyond a trusted network.
+    #[arg(long, value_name = "ADDR")]
+    pub listen: Option<String>,
     /// Seed of the simulator; the same seed gives the same attack and detections.
     #[arg(long, default_value_t = 1, allow_negative_numbers = true, value_parser = parse_seed)]
     pub seed: u64,
@@ -428,6 +438,29 @@ pub struct ConsoleArgs {
     /// Override a scenario parameter (repeatable).
     #[arg(long = "param", value_name = "NAME=VALUE", value_parser = parse_param)]
     pub params: Vec<(String, String)>,
+}
+
+#[derive(Debug, Args)]
+pub struct JoinArgs {
+    /// The run directory of a game day hosted on this machine, or HOST:PORT of one
+    /// hosted with `--listen`.
+    #[arg(value_name = "RUN_DIR|HOST:PORT")]
+    pub place: String,
+    /// Your name in the game day's journal and reports (default: your login name).
+    #[arg(long = "as", value_name = "NAME")]
+    pub name: Option<String>,
+    /// What you may do: a facilitator pauses, injects and ends; a commander and a
+    /// responder act; an observer watches.
+    #[arg(long, value_name = "ROLE", default_value = "responder")]
+    pub role: gameday_engine::team::Role,
+    /// The token the host's console shows (for HOST:PORT).
+    #[arg(
+        long,
+        value_name = "TOKEN",
+        env = "GAMEDAY_JOIN_TOKEN",
+        hide_env_values = true
+    )]
+    pub token: Option<String>,
 }
 
 #[derive(Debug, Args)]

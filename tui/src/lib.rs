@@ -30,6 +30,7 @@ mod schedule;
 #[cfg(test)]
 mod sim_day;
 mod target;
+mod team;
 
 use clap::Parser;
 

@@ -121,7 +121,7 @@ async fn run_all(
             };
             let mut printer = None;
             let result = day
-                .run(|clock| {
+                .run(|clock, _| {
                     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
                     let realtime = !matches!(mode, ClockMode::Virtual);
                     printer = Some(tokio::spawn(async move {

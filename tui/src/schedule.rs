@@ -452,7 +452,7 @@ impl Batch<'_> {
                         epoch: Some(self.epoch.as_ref()),
                     };
                     let result = day
-                        .run(|_| assembly::Attach::default())
+                        .run(|_, _| assembly::Attach::default())
                         .await
                         .map(|(summary, _)| summary)
                         .map_err(|not_run| {

@@ -6,20 +6,23 @@
 //! another. Every input a responder makes becomes a journal event with its time.
 
 pub mod model;
+pub(crate) mod seat;
 pub mod ui;
 
 use crate::assembly::{self, Attach, GameDay};
 use crate::cli::{ConsoleArgs, ReplayArgs};
 use crate::exit::Exit;
 use crate::place::Place;
+use crate::team::{self, host::Hub};
 use gameday_engine::autopilot::Command;
 use gameday_engine::clock::{Clock, ClockMode};
-use gameday_engine::event::{Event, RunPhase};
+use gameday_engine::event::Event;
 use gameday_engine::journal;
 use gameday_engine::poller::Pollers;
 use gameday_engine::run::{AbortHandle, abort_signal};
 use gameday_engine::sim::DetectionModel;
 use gameday_engine::steps;
+use gameday_engine::team::Role;
 use model::Model;
 use ratatui::crossterm::event::{
     self, Event as TermEvent, KeyCode, KeyEvent, KeyEventKind, KeyModifiers,
@@ -51,6 +54,8 @@ pub enum Modal {
     ConfirmEnd,
     ConfirmHint(usize),
     Note(String),
+    /// The facilitator types an inject for the team.
+    Inject(String),
     ConfirmAction(ActionPreview),
 }
 
@@ -92,6 +97,19 @@ pub struct Ui {
     pub result_hidden: bool,
     /// The responder moved through the runbook (the briefing gives way to the step).
     pub browsed: bool,
+    /// Who sits at this console, when a team plays.
+    pub me: Option<Me>,
+    /// The game clock cannot pause or change speed (an AWS account's).
+    pub fixed_clock: bool,
+}
+
+/// The participant at a console.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Me {
+    pub name: String,
+    pub role: Role,
+    /// This console hosts the game day: leaving it ends the exercise.
+    pub host: bool,
 }
 
 impl Ui {
@@ -107,6 +125,8 @@ impl Ui {
             theme: Theme::new(no_color),
             result_hidden: false,
             browsed: false,
+            me: None,
+            fixed_clock: false,
         }
     }
 }
@@ -195,6 +215,10 @@ pub fn live_key(ui: &mut Ui, m: &Model, k: KeyEvent) -> Vec<Effect> {
         return Vec::new();
     }
     if k.modifiers.contains(KeyModifiers::CONTROL) && k.code == KeyCode::Char('c') {
+        if ui.me.as_ref().is_some_and(|me| !me.host) {
+            // A joiner leaves; the game day goes on for the others.
+            return vec![Effect::Quit];
+        }
         ui.message = Some("interrupted: cleaning up…".to_owned());
         return vec![Effect::Abort];
     }
@@ -206,9 +230,56 @@ pub fn live_key(ui: &mut Ui, m: &Model, k: KeyEvent) -> Vec<Effect> {
         return Vec::new();
     }
     match k.code {
+        KeyCode::Char('p' | ' ' | '+' | '=' | '-') if clock_refused(ui) => Vec::new(),
         KeyCode::Char('p' | ' ') => pause_key(ui),
         KeyCode::Char(c @ ('+' | '=' | '-')) => speed_key(ui, c),
-        _ => exercise_key(ui, m, k),
+        _ => team_key(ui, m, k).unwrap_or_else(|| exercise_key(ui, m, k)),
+    }
+}
+
+/// The pause and speed keys are not this console's to use (an AWS account's clock, or
+/// a participant other than the facilitator): says why.
+fn clock_refused(ui: &mut Ui) -> bool {
+    let why = if ui.fixed_clock {
+        Some(crate::team::host::NOT_ON_AWS.to_owned())
+    } else {
+        ui.me
+            .as_ref()
+            .filter(|me| !me.role.runs_the_clock())
+            .map(|me| {
+                format!(
+                    "only the facilitator can pause or change the speed; you are {}",
+                    me.role
+                )
+            })
+    };
+    let refused = why.is_some();
+    if why.is_some() {
+        ui.message = why;
+    }
+    refused
+}
+
+/// The keys that depend on who sits at the console: a joiner leaves with q, an
+/// observer acts on nothing, the facilitator alone ends the exercise and sends injects.
+fn team_key(ui: &mut Ui, m: &Model, k: KeyEvent) -> Option<Vec<Effect>> {
+    let me = ui.me.clone()?;
+    let over = m.ended.is_some();
+    match k.code {
+        KeyCode::Char('q') if !me.host && !over => Some(vec![Effect::Quit]),
+        KeyCode::Char('e' | 'q') if me.role != Role::Facilitator && !over => {
+            ui.message = Some("only the facilitator can end the exercise".to_owned());
+            Some(Vec::new())
+        }
+        KeyCode::Char('I') if me.role == Role::Facilitator && !over => {
+            ui.modal = Modal::Inject(String::new());
+            Some(Vec::new())
+        }
+        KeyCode::Char('r' | 't' | 'h' | 'a' | 'n' | 'I') if me.role == Role::Observer => {
+            ui.message = Some("you are an observer: you watch, and cannot act".to_owned());
+            Some(Vec::new())
+        }
+        _ => None,
     }
 }
 
@@ -242,34 +313,57 @@ fn modal_key(ui: &mut Ui, m: &Model, k: KeyEvent) -> Option<Vec<Effect>> {
             }
             _ => Vec::new(),
         }),
-        Modal::Note(text) => Some(note_key(ui, text, k)),
+        Modal::Note(text) => Some(match typed(ui, text, k, Modal::Note) {
+            Some(text) => {
+                let answers = m
+                    .awaiting_answer(ui.me.as_ref().map(|me| me.role))
+                    .map(|i| i.id.clone());
+                ui.message = Some(match &answers {
+                    Some(id) => format!("note journaled, answering {id}"),
+                    None => "note journaled".to_owned(),
+                });
+                vec![Effect::Command(Command::Note { text, answers })]
+            }
+            None => Vec::new(),
+        }),
+        Modal::Inject(text) => Some(match typed(ui, text, k, Modal::Inject) {
+            Some(text) => {
+                ui.message = Some("inject sent to the team".to_owned());
+                vec![Effect::Command(Command::Inject {
+                    text,
+                    to: None,
+                    answer: true,
+                })]
+            }
+            None => Vec::new(),
+        }),
     }
 }
 
-/// A key while a note is being written.
-fn note_key(ui: &mut Ui, mut text: String, k: KeyEvent) -> Vec<Effect> {
+/// A key while text is being typed into the dialog `modal`: the text once Enter is
+/// pressed on some, none while typing (the dialog stays open) or after Esc.
+fn typed(ui: &mut Ui, mut text: String, k: KeyEvent, modal: fn(String) -> Modal) -> Option<String> {
     match k.code {
         KeyCode::Esc => {}
         KeyCode::Enter => {
             let text = text.trim().to_owned();
             if !text.is_empty() {
-                ui.message = Some("note journaled".to_owned());
-                return vec![Effect::Command(Command::Note { text })];
+                return Some(text);
             }
         }
         KeyCode::Backspace => {
             text.pop();
-            ui.modal = Modal::Note(text);
+            ui.modal = modal(text);
         }
         KeyCode::Char(c) => {
             if text.chars().count() < 500 {
                 text.push(c);
             }
-            ui.modal = Modal::Note(text);
+            ui.modal = modal(text);
         }
-        _ => ui.modal = Modal::Note(text),
+        _ => ui.modal = modal(text),
     }
-    Vec::new()
+    None
 }
 
 /// A key of the exercise itself: the runbook's steps, hints, acknowledgements, notes and
@@ -470,7 +564,7 @@ fn spawn_input() -> tokio::sync::mpsc::UnboundedReceiver<TermEvent> {
     clippy::disallowed_methods,
     reason = "asks whether standard output is a terminal; prints nothing through it"
 )]
-fn need_terminal(what: &str) -> Result<(), Exit> {
+pub(crate) fn need_terminal(what: &str) -> Result<(), Exit> {
     if std::io::stdin().is_terminal() && std::io::stdout().is_terminal() {
         Ok(())
     } else {
@@ -481,29 +575,42 @@ fn need_terminal(what: &str) -> Result<(), Exit> {
     }
 }
 
-/// `gameday console`: a live game day on the simulator, assembled as every game day is
-/// ([`assembly::GameDay`]), with this terminal as its front end.
+/// `gameday console`: a live game day on the simulator or an AWS target, assembled as
+/// every game day is ([`assembly::GameDay`]), with this terminal as its front end. The
+/// console hosts the game day: others join it through the run directory's socket and,
+/// with `--listen`, over TCP with the token it shows.
 pub fn live(args: ConsoleArgs) -> Exit {
-    if let Err(code) = assembly::check_target(&args.target) {
-        return code;
-    }
+    let mode = ClockMode::Real { speed: args.speed };
+    let place = match Place::resolve(&args.target, mode) {
+        Ok(p) => p,
+        Err(code) => return code,
+    };
     let checked = match assembly::load(&args.scenario, &args.library.library) {
         Ok(c) => c,
         Err(code) => return code,
     };
     let overrides: BTreeMap<String, String> = args.params.iter().cloned().collect();
     let run_id = assembly::new_run_id(0);
-    // Bad parameters are said before the terminal is taken over.
-    let prefix = Place::Sim.prefix();
-    if let Err(code) = assembly::plan_for(&checked, &run_id, prefix, &overrides) {
+    // Bad parameters, a taken address and a missing terminal are said before the
+    // terminal is taken over.
+    if let Err(code) = assembly::plan_for(&checked, &run_id, place.prefix(), &overrides) {
         return code;
     }
+    let listen = match args.listen.as_deref().map(listen_on).transpose() {
+        Ok(l) => l,
+        Err(code) => return code,
+    };
     if let Err(code) = need_terminal("console") {
         return code;
     }
     let runtime = match assembly::runtime() {
         Ok(r) => r,
         Err(code) => return code,
+    };
+    let host = Host {
+        name: args.name.clone().unwrap_or_else(team::default_name),
+        listen,
+        simulated: matches!(place, Place::Sim),
     };
     let ran = runtime.block_on(async {
         let (handle, abort) = abort_signal();
@@ -512,13 +619,13 @@ pub fn live(args: ConsoleArgs) -> Exit {
         let model = Arc::new(DetectionModel::builtin());
         let pollers = Pollers::new();
         let day = GameDay {
-            place: &Place::Sim,
+            place: &place,
             checked: &checked,
             overrides: &overrides,
             runs_dir: &args.runs_dir,
             run_id: &run_id,
             seed: args.seed,
-            mode: ClockMode::Real { speed: args.speed },
+            mode,
             autopilot: None,
             model: &model,
             pollers: &pollers,
@@ -527,20 +634,11 @@ pub fn live(args: ConsoleArgs) -> Exit {
         };
         let mut screen = None;
         let ran = day
-            .run(|clock| {
-                let (events, events_rx) = tokio::sync::mpsc::unbounded_channel();
-                let (commands_tx, commands) = tokio::sync::mpsc::unbounded_channel();
-                let channels = Channels {
-                    events: events_rx,
-                    commands: commands_tx,
-                    abort: handle.clone(),
-                    signalled: abort.clone(),
-                };
-                screen = Some(tokio::spawn(live_screen(channels, clock, args.speed)));
-                Attach {
-                    events: Some(events),
-                    commands: Some(commands),
-                }
+            .run(|clock, run_dir| {
+                let (attach, feeds, seat, ui) =
+                    host.open(&run_id, run_dir, clock, &handle, &abort, args.speed);
+                screen = Some(tokio::spawn(seat::live_screen(feeds, seat, ui)));
+                attach
             })
             .await;
         // The result stays on the screen until the responder leaves it.
@@ -553,6 +651,7 @@ pub fn live(args: ConsoleArgs) -> Exit {
         }
         ran
     });
+    let _ = std::fs::remove_file(args.runs_dir.join(&run_id).join(team::SOCKET));
     match ran {
         Ok((summary, run_dir)) => {
             println!(
@@ -569,116 +668,121 @@ pub fn live(args: ConsoleArgs) -> Exit {
     }
 }
 
-/// How the screen talks to the run.
-struct Channels {
-    events: tokio::sync::mpsc::UnboundedReceiver<Event>,
-    commands: tokio::sync::mpsc::UnboundedSender<Command>,
-    abort: Arc<AbortHandle>,
-    /// Fires on Ctrl-C or SIGTERM from outside the terminal.
-    signalled: gameday_engine::run::Abort,
-}
-
-/// The live screen, from the run's start until the responder leaves it: takes over the
-/// terminal (and gives it back however it ends); a failure of the terminal ends the run
-/// into clean-up.
-async fn live_screen(channels: Channels, clock: Arc<Clock>, speed: f64) -> std::io::Result<()> {
-    let abort = channels.abort.clone();
-    let shown = match ratatui::try_init() {
-        Ok(terminal) => {
-            let _guard = TerminalGuard;
-            screen_loop(terminal, channels, &clock, speed).await
+/// `--listen ADDR`: the address bound now, so that a taken or wrong one exits 2 before
+/// anything changes, and the token joiners must give.
+fn listen_on(addr: &str) -> Result<(std::net::TcpListener, String), Exit> {
+    let bound = std::net::TcpListener::bind(addr).and_then(|l| {
+        l.set_nonblocking(true)?;
+        Ok(l)
+    });
+    match (bound, team::new_token()) {
+        (Ok(l), Ok(token)) => Ok((l, token)),
+        (Err(e), _) => {
+            eprintln!("error: --listen {addr}: cannot listen there: {e}");
+            Err(Exit::BadInput)
         }
-        Err(e) => Err(std::io::Error::other(format!(
-            "cannot open the terminal: {e}"
-        ))),
-    };
-    if let Err(e) = &shown {
-        abort.abort(format!("the console failed: {e}"));
+        (_, Err(e)) => {
+            eprintln!("error: --listen {addr}: cannot make a token: {e}");
+            Err(Exit::Aborted)
+        }
     }
-    shown
 }
 
-async fn screen_loop(
-    mut terminal: ratatui::DefaultTerminal,
-    channels: Channels,
-    clock: &Clock,
-    speed: f64,
-) -> std::io::Result<()> {
-    let Channels {
-        mut events,
-        commands,
-        abort,
-        signalled,
-    } = channels;
-    let mut keys = spawn_input();
-    let mut model = Model::default();
-    let mut ui = Ui::new(
-        Mode::Live {
-            paused: false,
-            speed,
-            virtual_time: false,
-        },
-        no_color(),
-    );
-    let mut tick = tokio::time::interval(Duration::from_millis(250));
-    let mut run_over = false;
-    loop {
-        ui.now_ms = if model.ended.is_some() {
-            model.last_t_ms
-        } else {
-            clock.elapsed().as_millis()
-        };
-        model.refresh();
-        terminal.draw(|f| ui::draw(f, &model, &ui))?;
-        tokio::select! {
-            e = events.recv(), if !run_over => match e {
-                Some(e) => {
-                    let was_done = model.steps.get(ui.selected).is_some_and(|s| s.done.is_some());
-                    model.apply(&e);
-                    while let Ok(e) = events.try_recv() {
-                        model.apply(&e);
-                    }
-                    follow(&mut ui, &model, was_done);
-                }
-                None => {
-                    run_over = true;
-                    // Stopped by a signal: nobody may be at the keyboard to read the result.
-                    if signalled.reason().is_some() && model.ended.is_some() {
-                        return Ok(());
-                    }
-                }
+/// The console that hosts a game day.
+struct Host {
+    name: String,
+    listen: Option<(std::net::TcpListener, String)>,
+    simulated: bool,
+}
+
+impl Host {
+    /// Opens the game day to the team once the run has its clock and directory: the
+    /// hub relaying the run's events, the socket in `run_dir`, the TCP listener; the
+    /// run's channels, and the host's screen with its seat.
+    fn open(
+        &self,
+        run_id: &str,
+        run_dir: &std::path::Path,
+        clock: Arc<Clock>,
+        handle: &Arc<AbortHandle>,
+        abort: &gameday_engine::run::Abort,
+        speed: f64,
+    ) -> (Attach, seat::Feeds, seat::HostSeat, Ui) {
+        let (events, from_run) = tokio::sync::mpsc::unbounded_channel();
+        let (to_screen, screen_events) = tokio::sync::mpsc::unbounded_channel();
+        let (orders, commands) = tokio::sync::mpsc::unbounded_channel();
+        let token = self.listen.as_ref().map(|(_, t)| t.clone());
+        let hub = Hub::new(run_id, clock.clone(), orders.clone(), &self.name, token);
+        tokio::spawn(hub.clone().relay(from_run, to_screen));
+        tokio::spawn(hub.clone().tick());
+        let mut ui = Ui::new(
+            Mode::Live {
+                paused: false,
+                speed,
+                virtual_time: false,
             },
-            k = keys.recv() => match k {
-                Some(TermEvent::Key(k)) => {
-                    for effect in live_key(&mut ui, &model, k) {
-                        match effect {
-                            Effect::Command(c) => {
-                                if commands.send(c).is_err() {
-                                    ui.message = Some("the run has ended".to_owned());
-                                }
-                            }
-                            Effect::Pause => clock.pause(),
-                            Effect::Resume => clock.resume(),
-                            Effect::Speed(s) => clock.set_speed(s),
-                            Effect::Abort => abort.abort("interrupted (Ctrl-C)"),
-                            Effect::Quit => return Ok(()),
-                            Effect::Seek(_) => {}
-                        }
-                    }
-                }
-                Some(_) => {}
-                None => return Err(std::io::Error::other("the keyboard went away")),
-            },
-            _ = tick.tick() => {}
+            no_color(),
+        );
+        ui.fixed_clock = !self.simulated;
+        ui.me = Some(Me {
+            name: self.name.clone(),
+            role: Role::Facilitator,
+            host: true,
+        });
+        let mut joining = Vec::new();
+        match host_socket(run_dir) {
+            Ok(socket) => {
+                tokio::spawn(hub.clone().serve(socket, self.simulated));
+                joining.push(format!("gameday join {}", run_dir.display()));
+            }
+            Err(e) => tracing::warn!("nobody can join through {}: {e}", run_dir.display()),
         }
-        // A paused clock must not hold up clean-up once the exercise is over.
-        if clock.is_paused() && matches!(model.phase, Some(RunPhase::Cleanup | RunPhase::Report)) {
-            clock.resume();
-            if let Mode::Live { paused, .. } = &mut ui.mode {
-                *paused = false;
+        if let Some((l, token)) = &self.listen {
+            match l.try_clone().and_then(tokio::net::TcpListener::from_std) {
+                Ok(tcp) => {
+                    let addr = tcp.local_addr().map(|a| a.to_string()).unwrap_or_default();
+                    tokio::spawn(hub.clone().serve(tcp, self.simulated));
+                    joining.push(format!("gameday join {addr} --token {token}"));
+                }
+                Err(e) => tracing::warn!("nobody can join over TCP: {e}"),
             }
         }
+        ui.message =
+            (!joining.is_empty()).then(|| format!("others join: {}", joining.join("  or  ")));
+        let (_said_tx, said) = tokio::sync::mpsc::unbounded_channel();
+        let feeds = seat::Feeds {
+            events: screen_events,
+            said,
+            signalled: Some(abort.clone()),
+            lost: None,
+        };
+        let seat = seat::HostSeat {
+            orders,
+            me: Some(self.name.clone()),
+            clock,
+            abort: handle.clone(),
+        };
+        let attach = Attach {
+            events: Some(events),
+            commands: Some(commands),
+        };
+        (attach, feeds, seat, ui)
     }
+}
+
+/// The run directory's socket, which only its owner (the owner of the journal) may open.
+#[cfg(unix)]
+fn host_socket(run_dir: &std::path::Path) -> std::io::Result<crate::team::host::OwnerSocket> {
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
+    let path = run_dir.join(team::SOCKET);
+    let owner = std::fs::metadata(run_dir.join("journal.jsonl"))?.uid();
+    let listener = std::os::unix::net::UnixListener::bind(&path)?;
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600))?;
+    listener.set_nonblocking(true)?;
+    Ok(crate::team::host::OwnerSocket {
+        listener: tokio::net::UnixListener::from_std(listener)?,
+        owner,
+    })
 }
 
 /// `gameday replay`.

@@ -7,6 +7,7 @@ use gameday_engine::library::Plan;
 use gameday_engine::runbook::NistPhase;
 use gameday_engine::sandbox::TargetInfo;
 use gameday_engine::score::Summary;
+use gameday_engine::team::Role;
 use gameday_engine::template::{self, Reference, Scope};
 use gameday_engine::text::clean;
 use gameday_engine::words::{Narrator, TimelineEntry};
@@ -55,6 +56,21 @@ impl DetectionView {
     pub fn deadline_ms(&self) -> Option<u64> {
         self.t0_ms.map(|t| t.saturating_add(self.within_ms))
     }
+}
+
+/// An inject as shown.
+#[derive(Debug, Clone, PartialEq)]
+pub struct InjectView {
+    pub id: String,
+    pub text: String,
+    /// The role it is addressed to; none: everyone.
+    pub to: Option<Role>,
+    /// It asks for a note as its answer.
+    pub answer: bool,
+    /// Someone answered it.
+    pub answered: bool,
+    /// Run time it was sent.
+    pub t_ms: u64,
 }
 
 /// A containment expectation as shown.
@@ -122,6 +138,11 @@ pub struct Model {
     pub last_t_ms: u64,
     /// The score so far; refreshed by [`Model::refresh`].
     pub score: Option<Summary>,
+    /// The participant this console is (a team's game day): their acknowledgements are
+    /// theirs alone.
+    pub me: Option<String>,
+    /// The injects sent so far, newest last.
+    pub injects: Vec<InjectView>,
     events: Vec<Event>,
     plan: Option<Plan>,
     outputs: BTreeMap<String, Map<String, Value>>,
@@ -150,7 +171,11 @@ impl Model {
     pub fn apply(&mut self, e: &Event) {
         self.last_t_ms = e.t_ms;
         let mut entry = self.narrator.narrate(e);
-        entry.text = clean(&entry.text, false);
+        entry.text = match &entry.who {
+            // A team's game day: who did it, first.
+            Some(who) => clean(&format!("{who}: {}", entry.text), false),
+            None => clean(&entry.text, false),
+        };
         self.timeline.push(entry);
         match &e.body {
             Body::RunStarted {
@@ -191,7 +216,7 @@ impl Model {
                     c.status = Status::Missed(clean(reason, false));
                 }
             }
-            Body::RunbookStepDone { step, by, how } => {
+            Body::RunbookStepDone { step, by, how, .. } => {
                 if let Some(s) = self.steps.iter_mut().find(|s| &s.id == step) {
                     s.done
                         .get_or_insert((*by, clean(&how.to_string(), false), e.t_ms));
@@ -202,12 +227,38 @@ impl Model {
                     s.hint_taken = true;
                 }
             }
-            Body::DetectionAcknowledged { id, .. } => {
-                if let Some(d) = self.detections.iter_mut().find(|d| &d.id == id) {
+            Body::DetectionAcknowledged { id, who, .. } => {
+                let mine = self.me.is_none() || who == &self.me;
+                if let Some(d) = self.detections.iter_mut().find(|d| &d.id == id)
+                    && mine
+                {
                     d.acknowledged = true;
                 }
             }
-            Body::NoteAdded { text, .. } => self.notes.push((e.t_ms, clean(text, false))),
+            Body::InjectSent {
+                id,
+                text,
+                to,
+                answer,
+                ..
+            } => self.injects.push(InjectView {
+                id: id.clone(),
+                text: clean(text, false),
+                to: *to,
+                answer: *answer,
+                answered: false,
+                t_ms: e.t_ms,
+            }),
+            Body::NoteAdded { text, answers, .. } => {
+                if let Some(i) = self
+                    .injects
+                    .iter_mut()
+                    .find(|i| Some(&i.id) == answers.as_ref())
+                {
+                    i.answered = true;
+                }
+                self.notes.push((e.t_ms, clean(text, false)))
+            }
             Body::Reverted { ok, .. } => {
                 if *ok {
                     self.reverted += 1;
@@ -231,7 +282,10 @@ impl Model {
             | Body::StepFailed { .. }
             | Body::ResponderAction { .. }
             | Body::MustNotBroken { .. }
-            | Body::SimTruth { .. } => {}
+            | Body::SimTruth { .. }
+            | Body::ParticipantJoined { .. }
+            | Body::ParticipantLeft { .. }
+            | Body::JoinRefused { .. } => {}
         }
         self.events.push(e.clone());
         self.dirty = true;
@@ -383,6 +437,15 @@ impl Model {
     /// Index of the first step not done yet.
     pub fn current_step(&self) -> Option<usize> {
         self.steps.iter().position(|s| s.done.is_none())
+    }
+
+    /// The newest inject for `role` (everyone's, or addressed to it) that asks for an
+    /// answer nobody has given yet.
+    pub fn awaiting_answer(&self, role: Option<Role>) -> Option<&InjectView> {
+        self.injects
+            .iter()
+            .rev()
+            .find(|i| i.answer && !i.answered && (i.to.is_none() || i.to == role))
     }
 
     /// The first detection that arrived and is not acknowledged yet.

@@ -266,7 +266,8 @@ fn keys_become_journaled_commands() {
             KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE)
         ),
         vec![Effect::Command(Command::Note {
-            text: "paged owner".into()
+            text: "paged owner".into(),
+            answers: None,
         })]
     );
     ui.selected = 0;

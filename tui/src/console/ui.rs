@@ -770,8 +770,12 @@ fn draw_modal(frame: &mut Frame<'_>, m: &Model, ui: &Ui) {
                 6,
             )
         }
-        Modal::Note(text) => (
-            "Note for the journal",
+        Modal::Note(text) | Modal::Inject(text) => (
+            if matches!(ui.modal, Modal::Inject(_)) {
+                "Inject for the team (asks for an answer)"
+            } else {
+                "Note for the journal"
+            },
             vec![
                 Line::from(vec![Span::raw(text.clone()), Span::styled("█", t.accent)]),
                 Line::raw(""),

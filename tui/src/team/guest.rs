@@ -1,0 +1,175 @@
+//! `gameday join`: a console joined to a game day another console hosts, through its
+//! run directory on this machine or over TCP with the host's token.
+
+use super::wire::{self, GameTime, ToGuest, ToHost};
+use crate::cli::JoinArgs;
+use crate::console::seat::{Feeds, GuestSeat, live_screen};
+use crate::console::{Me, Mode, Ui, no_color};
+use crate::exit::Exit;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt, BufReader};
+use tokio::sync::mpsc;
+
+/// `gameday join WHERE`.
+pub(crate) fn join(args: JoinArgs) -> Exit {
+    if let Err(code) = crate::console::need_terminal("join") {
+        return code;
+    }
+    let runtime = match crate::assembly::runtime() {
+        Ok(r) => r,
+        Err(code) => return code,
+    };
+    runtime.block_on(async {
+        let dir = std::path::Path::new(&args.place);
+        if dir.is_dir() {
+            let socket = dir.join(super::SOCKET);
+            match connect_socket(&socket).await {
+                Ok(s) => play(s, &args).await,
+                Err(e) => {
+                    eprintln!(
+                        "error: {}: cannot join the game day there: {e} (is its console still running?)",
+                        dir.display()
+                    );
+                    Exit::BadInput
+                }
+            }
+        } else {
+            match tokio::net::TcpStream::connect(&args.place).await {
+                Ok(s) => {
+                    let _ = s.set_nodelay(true);
+                    play(s, &args).await
+                }
+                Err(e) => {
+                    eprintln!(
+                        "error: {}: not a run directory, and cannot connect to it as HOST:PORT: {e}",
+                        args.place
+                    );
+                    Exit::BadInput
+                }
+            }
+        }
+    })
+}
+
+#[cfg(unix)]
+async fn connect_socket(path: &std::path::Path) -> std::io::Result<tokio::net::UnixStream> {
+    tokio::net::UnixStream::connect(path).await
+}
+
+/// Says who joins, and plays the game day on this terminal once welcomed.
+async fn play<S: AsyncRead + AsyncWrite + Send + 'static>(stream: S, args: &JoinArgs) -> Exit {
+    let (r, mut w) = tokio::io::split(stream);
+    let mut r = BufReader::new(r);
+    let name = args.name.clone().unwrap_or_else(super::default_name);
+    let hello = ToHost::Join {
+        name,
+        role: args.role,
+        token: args.token.clone(),
+    };
+    if let Err(e) = w.write_all(wire::line(&hello).as_bytes()).await {
+        eprintln!("error: {}: {e}", args.place);
+        return Exit::BadInput;
+    }
+    let mut buf = String::new();
+    let answer = tokio::time::timeout(Duration::from_secs(15), wire::read(&mut r, &mut buf)).await;
+    let (me, simulated) = match answer {
+        Ok(Ok(Some(ToGuest::Welcome {
+            name,
+            role,
+            simulated,
+            ..
+        }))) => (
+            Me {
+                name,
+                role,
+                host: false,
+            },
+            simulated,
+        ),
+        Ok(Ok(Some(ToGuest::Refused(why)))) => {
+            eprintln!(
+                "error: {}: the host refused to let you join: {why}",
+                args.place
+            );
+            return Exit::BadInput;
+        }
+        Ok(Ok(_)) => {
+            eprintln!(
+                "error: {}: the host closed the connection without an answer",
+                args.place
+            );
+            return Exit::BadInput;
+        }
+        Ok(Err(e)) => {
+            eprintln!("error: {}: {e}", args.place);
+            return Exit::BadInput;
+        }
+        Err(_) => {
+            eprintln!("error: {}: no answer from the host within 15s", args.place);
+            return Exit::BadInput;
+        }
+    };
+    let (events_tx, events) = mpsc::unbounded_channel();
+    let (said_tx, said) = mpsc::unbounded_channel();
+    let (out, mut out_rx) = mpsc::unbounded_channel::<String>();
+    let time = Arc::new(Mutex::new((
+        GameTime {
+            t_ms: 0,
+            paused: false,
+            speed: 1.0,
+        },
+        Instant::now(),
+    )));
+    let clock = time.clone();
+    tokio::spawn(async move {
+        let mut buf = String::new();
+        while let Ok(Some(msg)) = wire::read::<ToGuest>(&mut r, &mut buf).await {
+            match msg {
+                ToGuest::Event(e) => {
+                    if events_tx.send(*e).is_err() {
+                        return;
+                    }
+                }
+                ToGuest::Clock(t) => {
+                    *clock.lock().unwrap_or_else(|p| p.into_inner()) = (t, Instant::now());
+                }
+                ToGuest::Said(s) => {
+                    let _ = said_tx.send(s);
+                }
+                ToGuest::Welcome { .. } | ToGuest::Refused(_) => {}
+            }
+        }
+    });
+    tokio::spawn(async move {
+        while let Some(line) = out_rx.recv().await {
+            if w.write_all(line.as_bytes()).await.is_err() || w.flush().await.is_err() {
+                return;
+            }
+        }
+    });
+    let mut ui = Ui::new(
+        Mode::Live {
+            paused: false,
+            speed: 1.0,
+            virtual_time: false,
+        },
+        no_color(),
+    );
+    ui.fixed_clock = !simulated;
+    ui.message = Some(format!("joined as {} ({})", me.name, me.role));
+    ui.me = Some(me);
+    let feeds = Feeds {
+        events,
+        said,
+        signalled: None,
+        lost: Some("the host has gone: the game day is over for this console (q leaves)"),
+    };
+    match live_screen(feeds, GuestSeat { out, time }, ui).await {
+        Ok(()) => Exit::Ok,
+        Err(e) => {
+            eprintln!("error: the console failed: {e}");
+            Exit::Aborted
+        }
+    }
+}

@@ -400,3 +400,38 @@ fn a_replay_with_a_deadline_past_any_clock_does_not_panic() {
     r.seek(recon + 2);
     screen(&r.model, &r.ui, 100, 30);
 }
+
+/// Everything on a screen, row after row.
+fn shown(term: &Terminal<TestBackend>) -> String {
+    let buffer = term.backend().buffer();
+    let w = usize::from(buffer.area.width);
+    let cells: Vec<&str> = buffer.content().iter().map(|c| c.symbol()).collect();
+    cells.chunks(w).map(|row| row.concat() + "\n").collect()
+}
+
+#[test]
+fn a_dialog_taller_than_the_screen_keeps_its_keys() {
+    let events = game_day("compromised-access-key");
+    let mut ui = live_ui();
+    let at = upto(&events, |b| matches!(b, Body::RunbookStepDone { .. }));
+    let m = live_at(at, &mut ui);
+    ui.selected = m
+        .steps
+        .iter()
+        .position(|s| s.id == "deactivate-key")
+        .unwrap();
+    live_key(&mut ui, &m, key('r'));
+    let text = shown(&screen(&m, &ui, 60, 10));
+    assert!(text.contains("y run it"), "{text}");
+    assert!(text.contains("│…"), "what gave way says so: {text}");
+}
+
+#[test]
+fn a_narrow_status_line_keeps_the_help_key() {
+    let events = game_day("compromised-access-key");
+    let mut ui = live_ui();
+    let m = live_at(&events[..2], &mut ui);
+    let text = shown(&screen(&m, &ui, 50, 24));
+    let status = text.lines().last().unwrap();
+    assert!(status.contains(" … ? help"), "{status}");
+}

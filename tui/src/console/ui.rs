@@ -1,6 +1,8 @@
 //! Drawing the console: a pure function of the model and the console's own state, so
 //! every screen can be tested on ratatui's TestBackend.
 
+mod fit;
+
 use super::model::{Model, Status, StepView};
 use super::{Modal, Mode, Ui};
 use gameday_engine::event::{Actor, Outcome, RunPhase};
@@ -86,7 +88,8 @@ pub fn draw(frame: &mut Frame<'_>, m: &Model, ui: &Ui) {
     }
     draw_status(frame, status, ui);
     if let Some(line) = &ui.message {
-        let w = (line.chars().count() as u16 + 4).min(frame.area().width);
+        let line = fit::cut(line, usize::from(frame.area().width).saturating_sub(4));
+        let w = (fit::width(&line) as u16 + 4).min(frame.area().width);
         let area = Rect {
             x: frame.area().width.saturating_sub(w) / 2,
             y: status.y.saturating_sub(1),
@@ -198,10 +201,20 @@ fn draw_header(frame: &mut Frame<'_>, area: Rect, m: &Model, ui: &Ui) {
     );
 }
 
-fn block<'a>(title: &'a str, ui: &Ui) -> Block<'a> {
-    Block::default()
-        .borders(Borders::ALL)
-        .title(Span::styled(format!(" {title} "), ui.theme.title))
+/// A box around `area` titled `title` (cut to fit).
+fn block(title: &str, area: Rect, ui: &Ui) -> Block<'static> {
+    // The corners, and a space either side of the title.
+    let room = usize::from(area.width).saturating_sub(4);
+    Block::default().borders(Borders::ALL).title(Span::styled(
+        format!(" {} ", fit::cut(title, room)),
+        ui.theme.title,
+    ))
+}
+
+/// Lines in a box, each cut to the box's width: for panels whose lines do not wrap.
+fn boxed<'a>(lines: Vec<Line<'a>>, title: &str, area: Rect, ui: &Ui) -> Paragraph<'a> {
+    let inner = usize::from(area.width).saturating_sub(2);
+    Paragraph::new(fit::lines(lines, inner)).block(block(title, area, ui))
 }
 
 fn step_mark(s: &StepView) -> (&'static str, bool) {
@@ -215,6 +228,7 @@ fn step_mark(s: &StepView) -> (&'static str, bool) {
 
 fn draw_runbook(frame: &mut Frame<'_>, area: Rect, m: &Model, ui: &Ui) {
     let t = &ui.theme;
+    let width = usize::from(area.width).saturating_sub(2);
     let mut lines: Vec<Line<'_>> = Vec::new();
     let mut selected_line = 0;
     let mut phase = None;
@@ -224,17 +238,21 @@ fn draw_runbook(frame: &mut Frame<'_>, area: Rect, m: &Model, ui: &Ui) {
             lines.push(Line::styled(s.phase.title().to_owned(), t.accent));
         }
         let (mark, done) = step_mark(s);
+        let mut marks = Vec::new();
+        if s.verify.is_some() && !done {
+            marks.push(Span::styled(" ◎", t.dim));
+        }
+        if s.hint_taken {
+            marks.push(Span::styled(" ?", t.warn));
+        }
+        // The title gives way to the marks after it: they say how the step gets done.
+        let room = width.saturating_sub(3 + Line::from(marks.clone()).width());
         let mut spans = vec![
             Span::raw(if i == ui.selected { "›" } else { " " }),
             Span::styled(format!("{mark} "), if done { t.ok } else { t.dim }),
-            Span::raw(s.title.clone()),
+            Span::raw(fit::cut(&s.title, room)),
         ];
-        if s.verify.is_some() && !done {
-            spans.push(Span::styled(" ◎", t.dim));
-        }
-        if s.hint_taken {
-            spans.push(Span::styled(" ?", t.warn));
-        }
+        spans.extend(marks);
         let mut line = Line::from(spans);
         if i == ui.selected {
             line = line.style(t.selected);
@@ -249,12 +267,7 @@ fn draw_runbook(frame: &mut Frame<'_>, area: Rect, m: &Model, ui: &Ui) {
     let scroll = selected_line.saturating_sub(inner.saturating_sub(1)) as u16;
     let done = m.steps.iter().filter(|s| s.done.is_some()).count();
     let title = format!("Runbook {done}/{}", m.steps.len());
-    frame.render_widget(
-        Paragraph::new(lines)
-            .block(block(&title, ui))
-            .scroll((scroll, 0)),
-        area,
-    );
+    frame.render_widget(boxed(lines, &title, area, ui).scroll((scroll, 0)), area);
 }
 
 /// Markdown for a terminal: paragraphs flowed, headings bold, bullets as •, fenced code
@@ -393,7 +406,7 @@ fn draw_details(frame: &mut Frame<'_>, area: Rect, m: &Model, ui: &Ui) {
         let brief = Text::from(brief);
         frame.render_widget(
             Paragraph::new(brief)
-                .block(block("Briefing", ui))
+                .block(block("Briefing", area, ui))
                 .wrap(Wrap { trim: false }),
             area,
         );
@@ -447,7 +460,7 @@ fn draw_details(frame: &mut Frame<'_>, area: Rect, m: &Model, ui: &Ui) {
     }
     frame.render_widget(
         Paragraph::new(lines)
-            .block(block("Step", ui))
+            .block(block("Step", area, ui))
             .wrap(Wrap { trim: false }),
         area,
     );
@@ -552,7 +565,7 @@ fn draw_expectations(frame: &mut Frame<'_>, area: Rect, m: &Model, ui: &Ui) {
         ]));
         lines.push(Line::styled(format!("        {}", c.check), t.dim));
     }
-    frame.render_widget(Paragraph::new(lines).block(block("Expectations", ui)), area);
+    frame.render_widget(boxed(lines, "Expectations", area, ui), area);
 }
 
 fn draw_score(frame: &mut Frame<'_>, area: Rect, m: &Model, ui: &Ui) {
@@ -583,7 +596,7 @@ fn draw_score(frame: &mut Frame<'_>, area: Rect, m: &Model, ui: &Ui) {
         ],
         None => vec![Line::styled("—", t.dim)],
     };
-    frame.render_widget(Paragraph::new(lines).block(block("Score", ui)), area);
+    frame.render_widget(boxed(lines, "Score", area, ui), area);
 }
 
 fn lane_style(lane: Lane, ok: bool, t: &Theme) -> Style {
@@ -625,7 +638,7 @@ fn draw_timeline(frame: &mut Frame<'_>, area: Rect, m: &Model, ui: &Ui) {
     } else {
         format!("Timeline {total}")
     };
-    frame.render_widget(Paragraph::new(lines).block(block(&title, ui)), area);
+    frame.render_widget(boxed(lines, &title, area, ui), area);
 }
 
 fn draw_status(frame: &mut Frame<'_>, area: Rect, ui: &Ui) {
@@ -655,14 +668,37 @@ fn draw_status(frame: &mut Frame<'_>, area: Rect, ui: &Ui) {
             ("q", "quit"),
         ],
     };
-    let mut spans = Vec::new();
-    for (k, what) in keys {
-        spans.push(Span::styled(format!(" {k}"), t.accent));
+    let item = |(k, what): &(&str, &str)| {
+        let mut spans = vec![Span::styled(format!(" {k}"), t.accent)];
         if !what.is_empty() {
             spans.push(Span::raw(format!(" {what}")));
         }
+        spans
+    };
+    let width = usize::from(area.width);
+    let all = Line::from(keys.iter().flat_map(item).collect::<Vec<_>>());
+    if all.width() <= width {
+        frame.render_widget(Paragraph::new(all), area);
+        return;
     }
-    frame.render_widget(Paragraph::new(Line::from(spans)), area);
+    // Whole keys while they fit, then `…`; the help's key, which lists them all, stays.
+    let (help, rest): (Vec<_>, Vec<_>) = keys.iter().partition(|(k, _)| *k == "?");
+    let help: Vec<Span<'_>> = help.into_iter().flat_map(item).collect();
+    let more = Span::styled(" …", t.dim);
+    let mut room = width.saturating_sub(Line::from(help.clone()).width() + more.width());
+    let mut spans = Vec::new();
+    for key in rest {
+        let key = item(key);
+        let w = Line::from(key.clone()).width();
+        if w > room {
+            break;
+        }
+        room -= w;
+        spans.extend(key);
+    }
+    spans.push(more);
+    spans.extend(help);
+    frame.render_widget(Paragraph::new(fit::line(Line::from(spans), width)), area);
 }
 
 /// A rectangle of at most `w`×`h` centred in `area`.
@@ -681,7 +717,7 @@ fn draw_cleanup(frame: &mut Frame<'_>, m: &Model, ui: &Ui) {
     let t = &ui.theme;
     let area = centered(frame.area(), 64, 9);
     frame.render_widget(Clear, area);
-    let outer = block("Clean-up", ui);
+    let outer = block("Clean-up", area, ui);
     let inner = outer.inner(area);
     frame.render_widget(outer, area);
     let [gauge, text] = Layout::vertical([Constraint::Length(1), Constraint::Min(1)]).areas(inner);
@@ -833,18 +869,44 @@ fn draw_modal(frame: &mut Frame<'_>, m: &Model, ui: &Ui) {
     };
     // Tall enough for every line once wrapped, so the keys at the bottom always show.
     let inner = w.min(frame.area().width).saturating_sub(2).max(1) as usize;
-    let wrapped: usize = lines.iter().map(|l| l.width().div_ceil(inner).max(1)).sum();
-    // Word wrapping can take a line more than the characters alone.
-    let slack = usize::from(wrapped > lines.len());
-    let h = h.max((wrapped + slack) as u16 + 2);
+    let room = usize::from(frame.area().height).saturating_sub(2);
+    let lines = dialog_lines(lines, inner, room, t);
+    let h = h.max(wrapped_rows(&lines, inner) as u16 + 2);
     let area = centered(frame.area(), w, h);
     frame.render_widget(Clear, area);
     frame.render_widget(
         Paragraph::new(lines)
-            .block(block(title, ui))
+            .block(block(title, area, ui))
             .wrap(Wrap { trim: false }),
         area,
     );
+}
+
+/// The rows `lines` take wrapped to `width` columns.
+fn wrapped_rows(lines: &[Line<'_>], width: usize) -> usize {
+    let wrapped: usize = lines.iter().map(|l| l.width().div_ceil(width).max(1)).sum();
+    // Word wrapping can take a line more than the characters alone.
+    wrapped + usize::from(wrapped > lines.len())
+}
+
+/// A dialog's lines in at most `rows` rows of `width` columns: when they take more, the
+/// last two (a blank and the keys) stay and the lines before them give way to `…`.
+fn dialog_lines<'a>(
+    mut lines: Vec<Line<'a>>,
+    width: usize,
+    rows: usize,
+    t: &Theme,
+) -> Vec<Line<'a>> {
+    if wrapped_rows(&lines, width) <= rows || lines.len() <= 2 {
+        return lines;
+    }
+    let mut tail = lines.split_off(lines.len() - 2);
+    tail.insert(0, Line::styled("…", t.dim));
+    while !lines.is_empty() && wrapped_rows(&lines, width) + wrapped_rows(&tail, width) > rows {
+        lines.pop();
+    }
+    lines.extend(tail);
+    lines
 }
 
 fn help_lines(ui: &Ui) -> Vec<Line<'static>> {

@@ -435,3 +435,63 @@ fn a_narrow_status_line_keeps_the_help_key() {
     let status = text.lines().last().unwrap();
     assert!(status.contains(" … ? help"), "{status}");
 }
+
+#[test]
+fn the_header_at_80_by_24_while_paused() {
+    let events = game_day("compromised-access-key");
+    let mut ui = live_ui();
+    ui.mode = Mode::Live {
+        paused: true,
+        speed: 60.0,
+        virtual_time: false,
+    };
+    let at = upto(&events, |b| matches!(b, Body::RunbookStepDone { .. }));
+    let m = live_at(at, &mut ui);
+    ui.now_ms = 13 * 60_000 + 27_000;
+    assert_eq!(m.target.as_ref().unwrap().account_id.len(), 12);
+    let term = screen(&m, &ui, 80, 24);
+    let text = shown(&term);
+    let header = text.lines().nth(1).unwrap();
+    assert!(header.contains("account 111122223333"), "{header}");
+    assert!(
+        header.contains("us-east-1  "),
+        "apart from the clock: {header}"
+    );
+    insta::assert_snapshot!(term.backend());
+}
+
+#[test]
+fn the_header_drops_or_elides_fields_but_never_runs_them_together() {
+    let events = game_day("compromised-access-key");
+    let mut ui = live_ui();
+    ui.mode = Mode::Live {
+        paused: true,
+        speed: 60.0,
+        virtual_time: false,
+    };
+    let at = upto(&events, |b| matches!(b, Body::RunbookStepDone { .. }));
+    let m = live_at(at, &mut ui);
+    for w in 20..=160 {
+        let term = screen(&m, &ui, w, 24);
+        let text = shown(&term);
+        let header: String = text.lines().take(2).collect::<Vec<_>>().join("\n");
+        // The account whole, elided visibly, or not at all.
+        let digits: Vec<&str> = header
+            .split(|c: char| !c.is_ascii_digit())
+            .filter(|d| d.starts_with("1111") || d.ends_with("3333"))
+            .collect();
+        assert!(
+            header.contains("111122223333") || header.contains("1111…3333") || digits.is_empty(),
+            "{w} columns: {header}"
+        );
+        for glued in ["us-east-1⏱", "1⏱", "3333⏱", ")⏱"] {
+            assert!(!header.contains(glued), "{w} columns: {header}");
+        }
+        assert!(header.contains("PAUSED"), "{w} columns: {header}");
+        // Whatever was cut says so.
+        let title = &m.title;
+        if !header.contains(title.as_str()) && header.contains(&title[..12]) {
+            assert!(header.contains('…'), "{w} columns: {header}");
+        }
+    }
+}

@@ -5,10 +5,11 @@ mod fit;
 
 use super::model::{Model, Status, StepView};
 use super::{Modal, Mode, Ui};
+use fit::Field;
 use gameday_engine::event::{Actor, Outcome, RunPhase};
 use gameday_engine::words::{Lane, actor, run_time, to_the_second};
 use ratatui::Frame;
-use ratatui::layout::{Alignment, Constraint, Layout, Rect};
+use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span, Text};
 use ratatui::widgets::{Block, Borders, Clear, Gauge, Paragraph, Wrap};
@@ -135,70 +136,99 @@ fn state_text(m: &Model, ui: &Ui) -> (String, Style) {
 fn draw_header(frame: &mut Frame<'_>, area: Rect, m: &Model, ui: &Ui) {
     let t = &ui.theme;
     let (state, style) = state_text(m, ui);
-    let clock_part = match &ui.mode {
+    let width = usize::from(area.width);
+    // Row 1: what is played, and where the run stands.
+    let title = [
+        Field::new(" gameday ", t.selected, 9),
+        Field::new(m.title.clone(), t.title, 5)
+            .after(" ")
+            .elastic(12)
+            .droppable(),
+        Field::new(format!("({})", m.scenario), t.dim, 1)
+            .after(" ")
+            .droppable(),
+    ];
+    let state = [Field::new(
+        format!(" {state} "),
+        style.add_modifier(Modifier::BOLD),
+        8,
+    )];
+    let row1 = fit::row(&title, &state, t.dim, width.saturating_sub(1));
+    // Row 2: where it is played, and its clock.
+    let row2 = fit::row(
+        &target_fields(m, t),
+        &clock_fields(ui),
+        t.dim,
+        width.saturating_sub(2),
+    );
+    let mut row2_spans = vec![Span::raw(" ")];
+    row2_spans.extend(row2.spans);
+    frame.render_widget(Paragraph::new(vec![row1, Line::from(row2_spans)]), area);
+}
+
+/// The run and its target: the account id whole or visibly elided (`1111…3333`), never
+/// cut into another account's.
+fn target_fields(m: &Model, t: &Theme) -> Vec<Field> {
+    let mut fields = vec![Field::new(format!("run {}", m.run_id), t.dim, 1).droppable()];
+    if let Some(tg) = &m.target {
+        let mut target = Field::new(format!("target {}", tg.name), Style::default(), 3);
+        if tg.kind.as_str() != tg.name {
+            target = Field::new(
+                format!("target {} ({})", tg.name, tg.kind),
+                Style::default(),
+                3,
+            )
+            .or(format!("target {}", tg.name));
+        }
+        let elided = fit::elide_middle(&tg.account_id, 4, 4);
+        fields.extend([
+            target.or(tg.name.clone()).droppable(),
+            Field::new(format!("account {}", tg.account_id), Style::default(), 6)
+                .or(format!("account {elided}"))
+                .or(elided)
+                .droppable(),
+            Field::new(tg.region.clone(), Style::default(), 2).droppable(),
+        ]);
+    }
+    fields
+}
+
+/// The game clock: its time, speed and whether it is paused, or where a replay stands.
+fn clock_fields(ui: &Ui) -> Vec<Field> {
+    let t = &ui.theme;
+    let time = Field::new(format!("⏱ {}", run_time(ui.now_ms)), t.accent, 9);
+    match &ui.mode {
         Mode::Live {
             paused,
             speed,
             virtual_time,
         } => {
-            let mut s = format!("{} ", run_time(ui.now_ms));
-            if *virtual_time {
-                s.push_str("virtual");
+            let speed = if *virtual_time {
+                "virtual".to_owned()
             } else {
-                s.push_str(&format!("x{speed}"));
-            }
-            if *paused {
-                s.push_str(" PAUSED");
-            }
-            s
-        }
-        Mode::Replay(r) => format!(
-            "{} REPLAY {} x{} event {}/{}",
-            run_time(ui.now_ms),
-            if r.playing { "▶" } else { "⏸" },
-            r.speed,
-            r.cursor,
-            r.total
-        ),
-    };
-    let line1 = Line::from(vec![
-        Span::styled(" gameday ", t.selected),
-        Span::raw(" "),
-        Span::styled(m.title.clone(), t.title),
-        Span::styled(format!(" ({})", m.scenario), t.dim),
-    ]);
-    let target = m
-        .target
-        .as_ref()
-        .map(|tg| {
-            let kind = if tg.kind.as_str() == tg.name {
-                String::new()
-            } else {
-                format!(" ({})", tg.kind)
+                format!("x{speed}")
             };
-            format!(
-                "target {}{kind} · account {} · {}",
-                tg.name, tg.account_id, tg.region
-            )
-        })
-        .unwrap_or_default();
-    let line2 = Line::from(vec![
-        Span::styled(format!(" run {} ", m.run_id), t.dim),
-        Span::raw(target),
-    ]);
-    let right = Line::from(vec![
-        Span::styled(format!(" {state} "), style.add_modifier(Modifier::BOLD)),
-        Span::raw(" "),
-    ]);
-    let right2 = Line::from(Span::styled(format!("⏱ {clock_part} "), t.accent));
-    let w = right.width().max(right2.width()) as u16;
-    let [left_area, right_area] =
-        Layout::horizontal([Constraint::Min(0), Constraint::Length(w)]).areas(area);
-    frame.render_widget(Paragraph::new(vec![line1, line2]), left_area);
-    frame.render_widget(
-        Paragraph::new(vec![right, right2]).alignment(Alignment::Right),
-        right_area,
-    );
+            let mut fields = vec![time, Field::new(speed, t.accent, 4).after(" ").droppable()];
+            if *paused {
+                fields
+                    .push(Field::new("PAUSED", t.warn.add_modifier(Modifier::BOLD), 7).after(" "));
+            }
+            fields
+        }
+        Mode::Replay(r) => vec![
+            time,
+            Field::new("REPLAY", t.accent, 8).after(" "),
+            Field::new(if r.playing { "▶" } else { "⏸" }, t.accent, 7)
+                .after(" ")
+                .droppable(),
+            Field::new(format!("x{}", r.speed), t.accent, 3)
+                .after(" ")
+                .droppable(),
+            Field::new(format!("event {}/{}", r.cursor, r.total), t.accent, 5)
+                .after(" ")
+                .droppable(),
+        ],
+    }
 }
 
 /// A box around `area` titled `title` (cut to fit).

@@ -1,6 +1,7 @@
 //! Text cut to fit a width, by display width (a CJK character or an emoji can take two
 //! columns): whatever is cut ends with `…`, so nothing shortened reads as something else.
 
+use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
@@ -42,6 +43,18 @@ fn shorten(s: &str, max: usize) -> String {
     out
 }
 
+/// `s` with its middle given way to `…`, its first `head` and last `tail` characters kept
+/// (`1234…9012`): for ids, which must not be cut into another id.
+pub fn elide_middle(s: &str, head: usize, tail: usize) -> String {
+    let n = s.chars().count();
+    if n <= head + tail + 1 {
+        return s.to_owned();
+    }
+    let start: String = s.chars().take(head).collect();
+    let end: String = s.chars().skip(n - tail).collect();
+    format!("{start}{ELLIPSIS}{end}")
+}
+
 /// `line` in at most `max` columns: whole when it fits, else its spans kept while they fit
 /// and the first that does not cut and ended with `…` (in that span's style).
 pub fn line<'a>(line: Line<'a>, max: usize) -> Line<'a> {
@@ -78,6 +91,156 @@ pub fn lines<'a>(lines: Vec<Line<'a>>, max: usize) -> Vec<Line<'a>> {
     lines.into_iter().map(|l| line(l, max)).collect()
 }
 
+/// A field of a row that shares its width with others (the header's): the forms it can
+/// take, longest first (an empty last form drops it), and how readily it gives way when
+/// the row is too narrow (a lower `give` gives way first).
+#[derive(Debug, Clone)]
+pub struct Field {
+    forms: Vec<String>,
+    style: Style,
+    give: u8,
+    /// Cut to the room left (with `…`), before its next form, when at least this many
+    /// columns would remain.
+    elastic: Option<usize>,
+    /// What stands between it and the field before it.
+    sep: &'static str,
+}
+
+impl Field {
+    /// A field of `text`, which gives way at `give`, after ` · `.
+    pub fn new(text: impl Into<String>, style: Style, give: u8) -> Field {
+        Field {
+            forms: vec![text.into()],
+            style,
+            give,
+            elastic: None,
+            sep: " · ",
+        }
+    }
+
+    /// A shorter form, taken when the longer ones do not fit.
+    pub fn or(mut self, shorter: impl Into<String>) -> Field {
+        self.forms.push(shorter.into());
+        self
+    }
+
+    /// Dropped when even its shortest form does not fit.
+    pub fn droppable(self) -> Field {
+        self.or("")
+    }
+
+    /// Cut with `…` to the room left rather than take its next form, while `min` columns of
+    /// it remain.
+    pub fn elastic(mut self, min: usize) -> Field {
+        self.elastic = Some(min);
+        self
+    }
+
+    /// Stands after `sep` rather than ` · `.
+    pub fn after(mut self, sep: &'static str) -> Field {
+        self.sep = sep;
+        self
+    }
+}
+
+/// Columns between the left and the right part of a row.
+const GAP: usize = 2;
+
+/// A field as fitted: which form, and the cut of an elastic one.
+struct Fitted {
+    form: usize,
+    cut: Option<String>,
+}
+
+impl Fitted {
+    fn text<'f>(&'f self, f: &'f Field) -> &'f str {
+        self.cut.as_deref().unwrap_or(&f.forms[self.form])
+    }
+}
+
+/// The width of a group of fields as fitted (separators only between fields shown).
+fn group_width(fields: &[Field], fitted: &[Fitted]) -> usize {
+    let mut total = 0;
+    let mut first = true;
+    for (f, s) in fields.iter().zip(fitted) {
+        let w = width(s.text(f));
+        if w == 0 {
+            continue;
+        }
+        if !first {
+            total += width(f.sep);
+        }
+        total += w;
+        first = false;
+    }
+    total
+}
+
+/// A row of `width` columns: the `left` fields from the left, the `right` ones against the
+/// right edge, at least two columns apart. While the row is too wide, the field that gives
+/// way most readily takes its next form (or its cut); if even that is not enough, the row
+/// is cut with `…`.
+pub fn row(left: &[Field], right: &[Field], sep_style: Style, max: usize) -> Line<'static> {
+    let all: Vec<&Field> = left.iter().chain(right).collect();
+    let mut fitted: Vec<Fitted> = all.iter().map(|_| Fitted { form: 0, cut: None }).collect();
+    let measure = |fitted: &[Fitted]| {
+        let (l, r) = fitted.split_at(left.len());
+        let (lw, rw) = (group_width(left, l), group_width(right, r));
+        lw + rw + if lw > 0 && rw > 0 { GAP } else { 0 }
+    };
+    loop {
+        let total = measure(&fitted);
+        if total <= max {
+            break;
+        }
+        let next = (0..all.len())
+            .filter(|&i| fitted[i].form + 1 < all[i].forms.len() || can_cut(all[i], &fitted[i]))
+            .min_by_key(|&i| all[i].give);
+        let Some(i) = next else { break };
+        let (f, s) = (all[i], &mut fitted[i]);
+        if can_cut(f, s) {
+            let room = width(s.text(f)).saturating_sub(total - max);
+            if f.elastic.is_some_and(|min| room >= min) {
+                s.cut = Some(cut(s.text(f), room));
+                continue;
+            }
+        }
+        s.cut = None;
+        s.form += 1;
+    }
+    let (l, r) = fitted.split_at(left.len());
+    let mut spans = group_spans(left, l, sep_style);
+    let right = group_spans(right, r, sep_style);
+    // The room left, and the gap when there is something on both sides.
+    let mut pad = max.saturating_sub(measure(&fitted));
+    if !spans.is_empty() && !right.is_empty() {
+        pad += GAP;
+    }
+    spans.push(Span::raw(" ".repeat(pad)));
+    spans.extend(right);
+    line(Line::from(spans), max)
+}
+
+/// An elastic field not cut yet, in a form with text.
+fn can_cut(f: &Field, s: &Fitted) -> bool {
+    f.elastic.is_some() && s.cut.is_none() && !f.forms[s.form].is_empty()
+}
+
+fn group_spans(fields: &[Field], fitted: &[Fitted], sep_style: Style) -> Vec<Span<'static>> {
+    let mut spans = Vec::new();
+    for (f, s) in fields.iter().zip(fitted) {
+        let text = s.text(f);
+        if text.is_empty() {
+            continue;
+        }
+        if !spans.is_empty() {
+            spans.push(Span::styled(f.sep, sep_style));
+        }
+        spans.push(Span::styled(text.to_owned(), f.style));
+    }
+    spans
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -99,6 +262,12 @@ mod tests {
     }
 
     #[test]
+    fn ids_lose_their_middle_not_their_end() {
+        assert_eq!(elide_middle("123456789012", 4, 4), "1234…9012");
+        assert_eq!(elide_middle("123456789", 4, 4), "123456789");
+    }
+
+    #[test]
     fn a_line_keeps_its_spans_while_they_fit() {
         let l = Line::from(vec![Span::raw("abc"), Span::raw("def"), Span::raw("ghi")]);
         assert_eq!(text(&line(l.clone(), 9)), "abcdefghi");
@@ -106,5 +275,36 @@ mod tests {
         // A span that fills the width exactly still gives way to the ellipsis.
         assert_eq!(text(&line(l.clone(), 6)), "abcde…");
         assert_eq!(text(&line(l, 3)), "ab…");
+    }
+
+    #[test]
+    fn a_row_gives_way_field_by_field() {
+        let left = [
+            Field::new("run 42", Style::default(), 1).droppable(),
+            Field::new("a long title here", Style::default(), 5)
+                .elastic(6)
+                .droppable(),
+            Field::new("account 123456789012", Style::default(), 7)
+                .or("account 1234…9012")
+                .droppable(),
+        ];
+        let right = [Field::new("PAUSED", Style::default(), 9)];
+        let at = |w: usize| text(&row(&left, &right, Style::default(), w));
+        assert_eq!(
+            at(57),
+            "run 42 · a long title here · account 123456789012  PAUSED"
+        );
+        assert_eq!(
+            at(51),
+            "a long title here · account 123456789012     PAUSED"
+        );
+        assert_eq!(at(40), "a long t… · account 123456789012  PAUSED");
+        assert_eq!(at(30), "account 123456789012    PAUSED");
+        assert_eq!(at(26), "account 1234…9012   PAUSED");
+        assert_eq!(at(6), "PAUSED");
+        assert_eq!(at(4), "PAU…");
+        for w in 0..70 {
+            assert!(width(&at(w)) <= w, "{w}");
+        }
     }
 }

@@ -25,6 +25,7 @@ use ratatui::crossterm::event::{
     self, Event as TermEvent, KeyCode, KeyEvent, KeyEventKind, KeyModifiers,
 };
 use serde_json::{Map, Value};
+use std::cell::Cell;
 use std::collections::BTreeMap;
 use std::io::IsTerminal;
 use std::sync::Arc;
@@ -92,6 +93,13 @@ pub struct Ui {
     pub result_hidden: bool,
     /// The responder moved through the runbook (the briefing gives way to the step).
     pub browsed: bool,
+    /// Rows the step panel (the briefing, or the selected step's details) is scrolled.
+    pub details_scroll: u16,
+    /// The step panel shows the step's hint once it is there (a hint was just taken).
+    pub details_to_hint: bool,
+    /// The step panel as last drawn: rows scrolled, the most it can scroll, rows shown; so
+    /// that scrolling keys move from what the responder sees.
+    pub details_view: Cell<(u16, u16, u16)>,
 }
 
 impl Ui {
@@ -107,7 +115,16 @@ impl Ui {
             theme: Theme::new(no_color),
             result_hidden: false,
             browsed: false,
+            details_scroll: 0,
+            details_to_hint: false,
+            details_view: Cell::new((0, 0, 0)),
         }
+    }
+
+    /// The step panel back at its top (another step is shown).
+    fn details_from_top(&mut self) {
+        self.details_scroll = 0;
+        self.details_to_hint = false;
     }
 }
 
@@ -164,16 +181,37 @@ fn move_selection(ui: &mut Ui, m: &Model, down: bool) {
     if n == 0 {
         return;
     }
-    ui.selected = if down {
+    let next = if down {
         (ui.selected + 1).min(n - 1)
     } else {
         ui.selected.saturating_sub(1)
+    };
+    if next != ui.selected {
+        ui.selected = next;
+        ui.details_from_top();
+    }
+}
+
+/// Scrolls the step panel half its height down or up, from where it is seen.
+fn scroll_details(ui: &mut Ui, down: bool) {
+    let (shown, most, rows) = ui.details_view.get();
+    let by = (rows / 2).max(1);
+    ui.details_to_hint = false;
+    ui.details_scroll = if down {
+        shown.saturating_add(by).min(most)
+    } else {
+        shown.saturating_sub(by)
     };
 }
 
 /// Keys that mean the same in both modes; true when handled.
 fn common_key(ui: &mut Ui, m: &Model, k: KeyEvent) -> bool {
+    let shift = k.modifiers.contains(KeyModifiers::SHIFT);
     match k.code {
+        KeyCode::Char('J') => scroll_details(ui, true),
+        KeyCode::Char('K') => scroll_details(ui, false),
+        KeyCode::Down if shift => scroll_details(ui, true),
+        KeyCode::Up if shift => scroll_details(ui, false),
         KeyCode::Up | KeyCode::Char('k') => move_selection(ui, m, false),
         KeyCode::Down | KeyCode::Char('j') => move_selection(ui, m, true),
         KeyCode::PageUp if matches!(ui.mode, Mode::Live { .. }) => {
@@ -231,6 +269,8 @@ fn modal_key(ui: &mut Ui, m: &Model, k: KeyEvent) -> Option<Vec<Effect>> {
         }),
         Modal::ConfirmHint(i) => Some(match m.steps.get(i) {
             Some(s) if matches!(k.code, KeyCode::Char('y') | KeyCode::Enter) => {
+                // Shown as soon as it comes, wherever the step panel was scrolled.
+                ui.details_to_hint = true;
                 vec![Effect::Command(Command::Hint { step: s.id.clone() })]
             }
             _ => Vec::new(),
@@ -306,6 +346,7 @@ fn exercise_key(ui: &mut Ui, m: &Model, k: KeyEvent) -> Vec<Effect> {
                 ui.modal = Modal::ConfirmHint(ui.selected)
             }
             Some(s) if s.hint_taken => {
+                ui.details_to_hint = true;
                 ui.message = Some("the hint is in the step's details".to_owned())
             }
             _ => ui.message = Some("this step has no hint".to_owned()),
@@ -428,6 +469,7 @@ fn follow(ui: &mut Ui, m: &Model, was_done: bool) {
         .map(|(i, _)| i);
     if let Some(next) = after.or_else(|| m.current_step()) {
         ui.selected = next;
+        ui.details_from_top();
     }
 }
 

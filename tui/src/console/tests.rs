@@ -495,3 +495,77 @@ fn the_header_drops_or_elides_fields_but_never_runs_them_together() {
         }
     }
 }
+
+/// A malicious-ip-caller game day in its watch phase, the responder on its first step,
+/// whose command is long and whose hint was just taken.
+fn hint_taken() -> (Model, Ui) {
+    let events = game_day("malicious-ip-caller");
+    let at = upto(
+        &events,
+        |b| matches!(b, Body::PhaseStarted { phase } if *phase == RunPhase::Watch),
+    );
+    let mut events = at.to_vec();
+    let mut taken = events.last().unwrap().clone();
+    taken.seq += 1;
+    taken.body = Body::HintTaken {
+        step: "confirm-finding".into(),
+        by: gameday_engine::event::Actor::Responder,
+    };
+    events.push(taken);
+    let mut ui = live_ui();
+    let m = live_at(&events, &mut ui);
+    ui.browsed = true;
+    assert!(m.steps[0].hint_taken && m.steps[0].cli.is_some());
+    (m, ui)
+}
+
+#[test]
+fn a_long_step_says_more_is_below_and_scrolls_to_its_hint() {
+    let (m, mut ui) = hint_taken();
+    let term = screen(&m, &ui, 80, 24);
+    let text = shown(&term);
+    assert!(text.contains("J ↓ more"), "{text}");
+    assert!(!text.contains("Hint:"), "{text}");
+    insta::assert_snapshot!("a_long_step_unscrolled", term.backend());
+
+    // Taking the hint shows it, once it comes.
+    ui.details_to_hint = true;
+    let term = screen(&m, &ui, 80, 24);
+    let text = shown(&term);
+    assert!(text.contains("│Hint:"), "{text}");
+    assert!(text.contains("resource.accessKeyDetails."), "{text}");
+    insta::assert_snapshot!("a_long_step_scrolled_to_its_hint", term.backend());
+}
+
+#[test]
+fn j_and_k_scroll_the_step_through_its_command_to_its_end() {
+    let (m, mut ui) = hint_taken();
+    let mut seen = String::new();
+    let mut last = None;
+    // Down to the end, reading every screen.
+    for _ in 0..20 {
+        let text = shown(&screen(&m, &ui, 80, 24));
+        seen.push_str(&text);
+        if last == Some(ui.details_view.get().0) {
+            break;
+        }
+        last = Some(ui.details_view.get().0);
+        assert!(live_key(&mut ui, &m, key('J')).is_empty());
+    }
+    let (at, most, rows) = ui.details_view.get();
+    assert!(most > 0 && at == most, "at the end: {:?}", ui.details_view);
+    assert!(rows > 0);
+    for what in ["Command to copy:", "aws guardduty list-findings", "Hint:"] {
+        assert!(seen.contains(what), "`{what}` never showed");
+    }
+    assert!(shown(&screen(&m, &ui, 80, 24)).contains("K ↑"));
+    // Back up with shift+↑, and a step of its own starts at its top.
+    live_key(&mut ui, &m, KeyEvent::new(KeyCode::Up, KeyModifiers::SHIFT));
+    assert!(ui.details_scroll < most);
+    assert_eq!(ui.selected, 0, "shift+↑ scrolls, it does not choose a step");
+    live_key(&mut ui, &m, key('j'));
+    assert_eq!((ui.selected, ui.details_scroll), (1, 0));
+    // The help lists the keys.
+    live_key(&mut ui, &m, key('?'));
+    assert!(shown(&screen(&m, &ui, 80, 24)).contains("J/K"));
+}

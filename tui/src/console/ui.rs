@@ -11,7 +11,7 @@ use gameday_engine::words::{Lane, actor, run_time, to_the_second};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Color, Modifier, Style};
-use ratatui::text::{Line, Span, Text};
+use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Gauge, Paragraph, Wrap};
 
 /// Styles, in colour or (with `NO_COLOR`) in bold, dim and reverse only.
@@ -410,38 +410,44 @@ fn inline(s: &str, t: &Theme) -> Vec<Span<'static>> {
 }
 
 fn draw_details(frame: &mut Frame<'_>, area: Rect, m: &Model, ui: &Ui) {
-    let t = &ui.theme;
     let briefing =
         !ui.browsed && matches!(m.phase, None | Some(RunPhase::Preflight | RunPhase::Setup));
-    let step = m.steps.get(ui.selected).filter(|_| !briefing);
-    let Some(s) = step else {
-        let mut brief = markdown(&m.summary, t);
-        brief.push(Line::raw(""));
-        brief.push(Line::styled("What the run expects:", t.dim));
-        for d in &m.detections {
-            brief.push(Line::raw(format!(
-                "• {} {} within {}",
-                d.source,
-                d.name,
-                to_the_second(d.within_ms)
-            )));
+    match m.steps.get(ui.selected).filter(|_| !briefing) {
+        Some(s) => {
+            let (lines, hint_at) = step_lines(s, &ui.theme);
+            draw_scrolled(frame, area, "Step", lines, hint_at, ui);
         }
-        for c in &m.containments {
-            brief.push(Line::raw(format!(
-                "• contained ({}) within {} of the detection",
-                c.check,
-                to_the_second(c.within_ms)
-            )));
-        }
-        let brief = Text::from(brief);
-        frame.render_widget(
-            Paragraph::new(brief)
-                .block(block("Briefing", area, ui))
-                .wrap(Wrap { trim: false }),
-            area,
-        );
-        return;
-    };
+        None => draw_scrolled(frame, area, "Briefing", briefing_lines(m, ui), None, ui),
+    }
+}
+
+/// The scenario's summary and what the run expects.
+fn briefing_lines(m: &Model, ui: &Ui) -> Vec<Line<'static>> {
+    let t = &ui.theme;
+    let mut brief = markdown(&m.summary, t);
+    brief.push(Line::raw(""));
+    brief.push(Line::styled("What the run expects:", t.dim));
+    for d in &m.detections {
+        brief.push(Line::raw(format!(
+            "• {} {} within {}",
+            d.source,
+            d.name,
+            to_the_second(d.within_ms)
+        )));
+    }
+    for c in &m.containments {
+        brief.push(Line::raw(format!(
+            "• contained ({}) within {} of the detection",
+            c.check,
+            to_the_second(c.within_ms)
+        )));
+    }
+    brief
+}
+
+/// A step's details: its title, state, instructions, the command to copy, its action and
+/// its hint; and the line where the hint begins, once taken.
+fn step_lines(s: &StepView, t: &Theme) -> (Vec<Line<'static>>, Option<usize>) {
     let mut lines = vec![Line::from(vec![
         Span::styled(s.title.clone(), t.title),
         Span::styled(format!("  {} · {} pt", s.phase.title(), s.points), t.dim),
@@ -476,9 +482,11 @@ fn draw_details(frame: &mut Frame<'_>, area: Rect, m: &Model, ui: &Ui) {
             Span::raw(format!(" runs {a} for you, after you confirm")),
         ]));
     }
+    let mut hint_at = None;
     match (&s.hint, s.hint_taken) {
         (Some(h), true) => {
             lines.push(Line::raw(""));
+            hint_at = Some(lines.len());
             lines.push(Line::styled("Hint:", t.warn));
             lines.extend(markdown(h, t));
         }
@@ -488,10 +496,47 @@ fn draw_details(frame: &mut Frame<'_>, area: Rect, m: &Model, ui: &Ui) {
         ])),
         _ => {}
     }
+    (lines, hint_at)
+}
+
+/// Wrapped lines in a box that scrolls (`ui.details_scroll`, or to the line `hint_at` when
+/// `ui.details_to_hint`), saying at its foot when there is more above or below.
+fn draw_scrolled(
+    frame: &mut Frame<'_>,
+    area: Rect,
+    title: &str,
+    lines: Vec<Line<'static>>,
+    hint_at: Option<usize>,
+    ui: &Ui,
+) {
+    let t = &ui.theme;
+    let outer = block(title, area, ui);
+    let inner = outer.inner(area);
+    let rows_of = |lines: Vec<Line<'static>>| {
+        let rows = Paragraph::new(lines)
+            .wrap(Wrap { trim: false })
+            .line_count(inner.width);
+        u16::try_from(rows).unwrap_or(u16::MAX)
+    };
+    let most = rows_of(lines.clone()).saturating_sub(inner.height);
+    let wanted = match hint_at {
+        Some(i) if ui.details_to_hint => rows_of(lines[..i].to_vec()),
+        _ => ui.details_scroll,
+    };
+    let scroll = wanted.min(most);
+    ui.details_view.set((scroll, most, inner.height));
+    let more = match (scroll > 0, scroll < most) {
+        (true, true) => " K ↑ · J ↓ more ",
+        (false, true) => " J ↓ more ",
+        (true, false) => " K ↑ ",
+        (false, false) => "",
+    };
+    let outer = outer.title_bottom(Line::styled(more, t.accent).right_aligned());
     frame.render_widget(
         Paragraph::new(lines)
-            .block(block("Step", area, ui))
-            .wrap(Wrap { trim: false }),
+            .block(outer)
+            .wrap(Wrap { trim: false })
+            .scroll((scroll, 0)),
         area,
     );
 }
@@ -951,6 +996,7 @@ fn help_lines(ui: &Ui) -> Vec<Line<'static>> {
             ("n", "write a note into the journal"),
             ("p / space", "pause or resume the game clock (simulator)"),
             ("+ / -", "double or halve the game speed"),
+            ("J/K", "scroll the step's details (also shift+↓/↑)"),
             ("PgUp/PgDn", "scroll the timeline; End follows it again"),
             ("e", "end the exercise: clean-up runs"),
             ("q", "quit (ends the exercise first)"),
@@ -964,6 +1010,7 @@ fn help_lines(ui: &Ui) -> Vec<Line<'static>> {
             ("Home / End", "the first or the last event"),
             ("+ / -", "play faster or slower"),
             ("↑/↓ k/j", "choose a runbook step"),
+            ("J/K", "scroll the step's details (also shift+↓/↑)"),
             ("q", "quit"),
             ("?", "this help; Esc closes it"),
         ],

@@ -55,6 +55,15 @@ pub enum Modal {
     ConfirmAction(ActionPreview),
 }
 
+/// What a message waits for: the event that answers it changes or clears it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Awaiting {
+    /// A step's action, asked for when the model knew `seen` actions run.
+    Action { step: String, seen: usize },
+    /// The end of the exercise: clean-up, then the run's end.
+    End,
+}
+
 /// Where a replay stands.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ReplayState {
@@ -83,8 +92,11 @@ pub struct Ui {
     /// Entries from the newest the timeline is scrolled back (0: follows the newest).
     pub timeline_scroll: usize,
     pub modal: Modal,
-    /// A line of feedback, shown above the keys until the next key.
+    /// A line of feedback, shown above the keys until the next key, or until what it
+    /// waits for comes.
     pub message: Option<String>,
+    /// What the message waits for.
+    pub awaiting: Option<Awaiting>,
     pub mode: Mode,
     /// The game time shown.
     pub now_ms: u64,
@@ -110,6 +122,7 @@ impl Ui {
             timeline_scroll: 0,
             modal: Modal::None,
             message: None,
+            awaiting: None,
             mode,
             now_ms: 0,
             theme: Theme::new(no_color),
@@ -118,6 +131,45 @@ impl Ui {
             details_scroll: 0,
             details_to_hint: false,
             details_view: Cell::new((0, 0, 0)),
+        }
+    }
+
+    /// A message that lasts until `awaiting` comes (or the next key).
+    fn say_until(&mut self, text: String, awaiting: Awaiting) {
+        self.message = Some(text);
+        self.awaiting = Some(awaiting);
+    }
+
+    /// No message.
+    fn quiet(&mut self) {
+        self.message = None;
+        self.awaiting = None;
+    }
+
+    /// The message as the run now answers it: an action's result once its
+    /// `responder_action` came, and nothing once the run is past what it waited for.
+    pub fn message_now(&self, m: &Model) -> Option<String> {
+        let over = m.ended.is_some();
+        match &self.awaiting {
+            None => self.message.clone(),
+            Some(Awaiting::Action { step, seen }) => {
+                let ran = m.actions.iter().skip(*seen).find(|a| &a.step == step);
+                match ran {
+                    Some(a) => Some(match &a.error {
+                        None => format!("{}: done", a.action),
+                        Some(e) => format!("{} failed: {e}", a.action),
+                    }),
+                    // Past the watch phase, the action will not run.
+                    None if over
+                        || matches!(m.phase, Some(RunPhase::Cleanup | RunPhase::Report)) =>
+                    {
+                        None
+                    }
+                    None => self.message.clone(),
+                }
+            }
+            Some(Awaiting::End) if over || m.cleanup.is_some() => None,
+            Some(Awaiting::End) => self.message.clone(),
         }
     }
 
@@ -233,10 +285,10 @@ pub fn live_key(ui: &mut Ui, m: &Model, k: KeyEvent) -> Vec<Effect> {
         return Vec::new();
     }
     if k.modifiers.contains(KeyModifiers::CONTROL) && k.code == KeyCode::Char('c') {
-        ui.message = Some("interrupted: cleaning up…".to_owned());
+        ui.say_until("interrupted: cleaning up…".to_owned(), Awaiting::End);
         return vec![Effect::Abort];
     }
-    ui.message = None;
+    ui.quiet();
     if let Some(effects) = modal_key(ui, m, k) {
         return effects;
     }
@@ -262,7 +314,10 @@ fn modal_key(ui: &mut Ui, m: &Model, k: KeyEvent) -> Option<Vec<Effect>> {
         }
         Modal::ConfirmEnd => Some(match k.code {
             KeyCode::Char('y') | KeyCode::Enter => {
-                ui.message = Some("ending the exercise: clean-up runs".to_owned());
+                ui.say_until(
+                    "ending the exercise: clean-up runs".to_owned(),
+                    Awaiting::End,
+                );
                 vec![Effect::Command(Command::End)]
             }
             _ => Vec::new(),
@@ -277,7 +332,12 @@ fn modal_key(ui: &mut Ui, m: &Model, k: KeyEvent) -> Option<Vec<Effect>> {
         }),
         Modal::ConfirmAction(p) => Some(match k.code {
             KeyCode::Char('y') | KeyCode::Enter => {
-                ui.message = Some(format!("running {}…", p.action));
+                let seen = m.actions.len();
+                let step = p.step.clone();
+                ui.say_until(
+                    format!("running {}…", p.action),
+                    Awaiting::Action { step, seen },
+                );
                 vec![Effect::Command(Command::RunAction { step: p.step })]
             }
             _ => Vec::new(),
@@ -406,7 +466,7 @@ pub fn replay_key(ui: &mut Ui, m: &Model, k: KeyEvent) -> Vec<Effect> {
     if k.kind == KeyEventKind::Release {
         return Vec::new();
     }
-    ui.message = None;
+    ui.quiet();
     if ui.modal == Modal::Help {
         if matches!(k.code, KeyCode::Esc | KeyCode::Char('?' | 'q')) {
             ui.modal = Modal::None;

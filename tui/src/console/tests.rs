@@ -569,3 +569,44 @@ fn j_and_k_scroll_the_step_through_its_command_to_its_end() {
     live_key(&mut ui, &m, key('?'));
     assert!(shown(&screen(&m, &ui, 80, 24)).contains("J/K"));
 }
+
+#[test]
+fn a_message_gives_way_when_the_event_that_answers_it_comes() {
+    let events = game_day("compromised-access-key");
+    let answered = |b: &Body| matches!(b, Body::ResponderAction { runbook_step, .. } if runbook_step == "deny-user");
+    let i = events.iter().position(|e| answered(&e.body)).unwrap();
+    let mut ui = live_ui();
+    let before = live_at(&events[..i], &mut ui);
+    ui.selected = before
+        .steps
+        .iter()
+        .position(|s| s.id == "deny-user")
+        .unwrap();
+    live_key(&mut ui, &before, key('r'));
+    live_key(&mut ui, &before, key('y'));
+    let running = "running iam.put_user_policy…";
+    assert_eq!(ui.message_now(&before).as_deref(), Some(running));
+    assert!(shown(&screen(&before, &ui, 80, 24)).contains(running));
+    // Its responder_action arrives: the message says how it went.
+    let after = live_at(&events[..=i], &mut ui);
+    assert_eq!(
+        ui.message_now(&after).as_deref(),
+        Some("iam.put_user_policy: done")
+    );
+    assert!(!shown(&screen(&after, &ui, 80, 24)).contains(running));
+
+    // Ending: the message lasts while clean-up runs, and goes when it has ended.
+    let m = live_at(&events[..i], &mut ui);
+    live_key(&mut ui, &m, key('e'));
+    live_key(&mut ui, &m, key('y'));
+    let ending = "ending the exercise: clean-up runs";
+    let cleaning = live_at(
+        upto(&events, |b| matches!(b, Body::Reverted { .. })),
+        &mut ui,
+    );
+    assert_eq!(ui.message_now(&cleaning).as_deref(), Some(ending));
+    let ended = live_at(&events, &mut ui);
+    assert_eq!(ui.message_now(&ended), None);
+    ui.result_hidden = true;
+    assert!(!shown(&screen(&ended, &ui, 80, 24)).contains(ending));
+}

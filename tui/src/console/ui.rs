@@ -88,8 +88,8 @@ pub fn draw(frame: &mut Frame<'_>, m: &Model, ui: &Ui) {
         draw_right(frame, right, m, ui);
     }
     draw_status(frame, status, ui);
-    if let Some(line) = &ui.message {
-        let line = fit::cut(line, usize::from(frame.area().width).saturating_sub(4));
+    if let Some(line) = ui.message_now(m) {
+        let line = fit::cut(&line, usize::from(frame.area().width).saturating_sub(4));
         let w = (fit::width(&line) as u16 + 4).min(frame.area().width);
         let area = Rect {
             x: frame.area().width.saturating_sub(w) / 2,

@@ -79,8 +79,8 @@ fn detection_arrived() {
     insta::assert_snapshot!(screen(&m, &ui, 100, 30).backend());
 }
 
-#[test]
-fn step_running_asks_first_and_shows_what_will_be_called() {
+/// A live screen once the detection came, the step that deactivates the key chosen.
+fn on_deactivate_key() -> (Model, Ui) {
     let events = game_day("compromised-access-key");
     let mut ui = live_ui();
     let at = upto(&events, |b| matches!(b, Body::RunbookStepDone { .. }));
@@ -90,6 +90,12 @@ fn step_running_asks_first_and_shows_what_will_be_called() {
         .iter()
         .position(|s| s.id == "deactivate-key")
         .unwrap();
+    (m, ui)
+}
+
+#[test]
+fn step_running_asks_first_and_shows_what_will_be_called() {
+    let (m, mut ui) = on_deactivate_key();
     assert!(live_key(&mut ui, &m, key('r')).is_empty());
     let Modal::ConfirmAction(p) = &ui.modal else {
         panic!("r opens the confirmation, got {:?}", ui.modal);
@@ -411,15 +417,7 @@ fn shown(term: &Terminal<TestBackend>) -> String {
 
 #[test]
 fn a_dialog_taller_than_the_screen_keeps_its_keys() {
-    let events = game_day("compromised-access-key");
-    let mut ui = live_ui();
-    let at = upto(&events, |b| matches!(b, Body::RunbookStepDone { .. }));
-    let m = live_at(at, &mut ui);
-    ui.selected = m
-        .steps
-        .iter()
-        .position(|s| s.id == "deactivate-key")
-        .unwrap();
+    let (m, mut ui) = on_deactivate_key();
     live_key(&mut ui, &m, key('r'));
     let text = shown(&screen(&m, &ui, 60, 10));
     assert!(text.contains("y run it"), "{text}");
@@ -436,8 +434,8 @@ fn a_narrow_status_line_keeps_the_help_key() {
     assert!(status.contains(" … ? help"), "{status}");
 }
 
-#[test]
-fn the_header_at_80_by_24_while_paused() {
+/// A live screen once the detection came, the clock paused at x60.
+fn paused_after_the_detection() -> (Model, Ui) {
     let events = game_day("compromised-access-key");
     let mut ui = live_ui();
     ui.mode = Mode::Live {
@@ -447,6 +445,12 @@ fn the_header_at_80_by_24_while_paused() {
     };
     let at = upto(&events, |b| matches!(b, Body::RunbookStepDone { .. }));
     let m = live_at(at, &mut ui);
+    (m, ui)
+}
+
+#[test]
+fn the_header_at_80_by_24_while_paused() {
+    let (m, mut ui) = paused_after_the_detection();
     ui.now_ms = 13 * 60_000 + 27_000;
     assert_eq!(m.target.as_ref().unwrap().account_id.len(), 12);
     let term = screen(&m, &ui, 80, 24);
@@ -462,15 +466,7 @@ fn the_header_at_80_by_24_while_paused() {
 
 #[test]
 fn the_header_drops_or_elides_fields_but_never_runs_them_together() {
-    let events = game_day("compromised-access-key");
-    let mut ui = live_ui();
-    ui.mode = Mode::Live {
-        paused: true,
-        speed: 60.0,
-        virtual_time: false,
-    };
-    let at = upto(&events, |b| matches!(b, Body::RunbookStepDone { .. }));
-    let m = live_at(at, &mut ui);
+    let (m, ui) = paused_after_the_detection();
     for w in 20..=160 {
         let term = screen(&m, &ui, w, 24);
         let text = shown(&term);

@@ -16,7 +16,7 @@ use crate::place::Place;
 use crate::team::{self, host::Hub};
 use gameday_engine::autopilot::Command;
 use gameday_engine::clock::{Clock, ClockMode};
-use gameday_engine::event::Event;
+use gameday_engine::event::{Event, RunPhase};
 use gameday_engine::journal;
 use gameday_engine::poller::Pollers;
 use gameday_engine::run::{AbortHandle, abort_signal};
@@ -28,6 +28,7 @@ use ratatui::crossterm::event::{
     self, Event as TermEvent, KeyCode, KeyEvent, KeyEventKind, KeyModifiers,
 };
 use serde_json::{Map, Value};
+use std::cell::Cell;
 use std::collections::BTreeMap;
 use std::io::IsTerminal;
 use std::sync::Arc;
@@ -59,6 +60,15 @@ pub enum Modal {
     ConfirmAction(ActionPreview),
 }
 
+/// What a message waits for: the event that answers it changes or clears it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Awaiting {
+    /// A step's action, asked for when the model knew `seen` actions run.
+    Action { step: String, seen: usize },
+    /// The end of the exercise: clean-up, then the run's end.
+    End,
+}
+
 /// Where a replay stands.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ReplayState {
@@ -87,8 +97,11 @@ pub struct Ui {
     /// Entries from the newest the timeline is scrolled back (0: follows the newest).
     pub timeline_scroll: usize,
     pub modal: Modal,
-    /// A line of feedback, shown above the keys until the next key.
+    /// A line of feedback, shown above the keys until the next key, or until what it
+    /// waits for comes.
     pub message: Option<String>,
+    /// What the message waits for.
+    pub awaiting: Option<Awaiting>,
     pub mode: Mode,
     /// The game time shown.
     pub now_ms: u64,
@@ -97,6 +110,13 @@ pub struct Ui {
     pub result_hidden: bool,
     /// The responder moved through the runbook (the briefing gives way to the step).
     pub browsed: bool,
+    /// Rows the step panel (the briefing, or the selected step's details) is scrolled.
+    pub details_scroll: u16,
+    /// The step panel shows the step's hint once it is there (a hint was just taken).
+    pub details_to_hint: bool,
+    /// The step panel as last drawn: rows scrolled, the most it can scroll, rows shown; so
+    /// that scrolling keys move from what the responder sees.
+    pub details_view: Cell<(u16, u16, u16)>,
     /// Who sits at this console, when a team plays.
     pub me: Option<Me>,
     /// The game clock cannot pause or change speed (an AWS account's).
@@ -120,14 +140,63 @@ impl Ui {
             timeline_scroll: 0,
             modal: Modal::None,
             message: None,
+            awaiting: None,
             mode,
             now_ms: 0,
             theme: Theme::new(no_color),
             result_hidden: false,
             browsed: false,
+            details_scroll: 0,
+            details_to_hint: false,
+            details_view: Cell::new((0, 0, 0)),
             me: None,
             fixed_clock: false,
         }
+    }
+
+    /// A message that lasts until `awaiting` comes (or the next key).
+    fn say_until(&mut self, text: String, awaiting: Awaiting) {
+        self.message = Some(text);
+        self.awaiting = Some(awaiting);
+    }
+
+    /// No message.
+    fn quiet(&mut self) {
+        self.message = None;
+        self.awaiting = None;
+    }
+
+    /// The message as the run now answers it: an action's result once its
+    /// `responder_action` came, and nothing once the run is past what it waited for.
+    pub fn message_now(&self, m: &Model) -> Option<String> {
+        let over = m.ended.is_some();
+        match &self.awaiting {
+            None => self.message.clone(),
+            Some(Awaiting::Action { step, seen }) => {
+                let ran = m.actions.iter().skip(*seen).find(|a| &a.step == step);
+                match ran {
+                    Some(a) => Some(match &a.error {
+                        None => format!("{}: done", a.action),
+                        Some(e) => format!("{} failed: {e}", a.action),
+                    }),
+                    // Past the watch phase, the action will not run.
+                    None if over
+                        || matches!(m.phase, Some(RunPhase::Cleanup | RunPhase::Report)) =>
+                    {
+                        None
+                    }
+                    None => self.message.clone(),
+                }
+            }
+            Some(Awaiting::End) if over || m.cleanup.is_some() => None,
+            Some(Awaiting::End) => self.message.clone(),
+        }
+    }
+
+    /// The step panel back at its top (another step is shown).
+    fn details_from_top(&mut self) {
+        self.details_scroll = 0;
+        self.details_to_hint = false;
     }
 }
 
@@ -184,16 +253,37 @@ fn move_selection(ui: &mut Ui, m: &Model, down: bool) {
     if n == 0 {
         return;
     }
-    ui.selected = if down {
+    let next = if down {
         (ui.selected + 1).min(n - 1)
     } else {
         ui.selected.saturating_sub(1)
+    };
+    if next != ui.selected {
+        ui.selected = next;
+        ui.details_from_top();
+    }
+}
+
+/// Scrolls the step panel half its height down or up, from where it is seen.
+fn scroll_details(ui: &mut Ui, down: bool) {
+    let (shown, most, rows) = ui.details_view.get();
+    let by = (rows / 2).max(1);
+    ui.details_to_hint = false;
+    ui.details_scroll = if down {
+        shown.saturating_add(by).min(most)
+    } else {
+        shown.saturating_sub(by)
     };
 }
 
 /// Keys that mean the same in both modes; true when handled.
 fn common_key(ui: &mut Ui, m: &Model, k: KeyEvent) -> bool {
+    let shift = k.modifiers.contains(KeyModifiers::SHIFT);
     match k.code {
+        KeyCode::Char('J') => scroll_details(ui, true),
+        KeyCode::Char('K') => scroll_details(ui, false),
+        KeyCode::Down if shift => scroll_details(ui, true),
+        KeyCode::Up if shift => scroll_details(ui, false),
         KeyCode::Up | KeyCode::Char('k') => move_selection(ui, m, false),
         KeyCode::Down | KeyCode::Char('j') => move_selection(ui, m, true),
         KeyCode::PageUp if matches!(ui.mode, Mode::Live { .. }) => {
@@ -219,10 +309,10 @@ pub fn live_key(ui: &mut Ui, m: &Model, k: KeyEvent) -> Vec<Effect> {
             // A joiner leaves; the game day goes on for the others.
             return vec![Effect::Quit];
         }
-        ui.message = Some("interrupted: cleaning up…".to_owned());
+        ui.say_until("interrupted: cleaning up…".to_owned(), Awaiting::End);
         return vec![Effect::Abort];
     }
-    ui.message = None;
+    ui.quiet();
     if let Some(effects) = modal_key(ui, m, k) {
         return effects;
     }
@@ -295,20 +385,30 @@ fn modal_key(ui: &mut Ui, m: &Model, k: KeyEvent) -> Option<Vec<Effect>> {
         }
         Modal::ConfirmEnd => Some(match k.code {
             KeyCode::Char('y') | KeyCode::Enter => {
-                ui.message = Some("ending the exercise: clean-up runs".to_owned());
+                ui.say_until(
+                    "ending the exercise: clean-up runs".to_owned(),
+                    Awaiting::End,
+                );
                 vec![Effect::Command(Command::End)]
             }
             _ => Vec::new(),
         }),
         Modal::ConfirmHint(i) => Some(match m.steps.get(i) {
             Some(s) if matches!(k.code, KeyCode::Char('y') | KeyCode::Enter) => {
+                // Shown as soon as it comes, wherever the step panel was scrolled.
+                ui.details_to_hint = true;
                 vec![Effect::Command(Command::Hint { step: s.id.clone() })]
             }
             _ => Vec::new(),
         }),
         Modal::ConfirmAction(p) => Some(match k.code {
             KeyCode::Char('y') | KeyCode::Enter => {
-                ui.message = Some(format!("running {}…", p.action));
+                let seen = m.actions.len();
+                let step = p.step.clone();
+                ui.say_until(
+                    format!("running {}…", p.action),
+                    Awaiting::Action { step, seen },
+                );
                 vec![Effect::Command(Command::RunAction { step: p.step })]
             }
             _ => Vec::new(),
@@ -400,6 +500,7 @@ fn exercise_key(ui: &mut Ui, m: &Model, k: KeyEvent) -> Vec<Effect> {
                 ui.modal = Modal::ConfirmHint(ui.selected)
             }
             Some(s) if s.hint_taken => {
+                ui.details_to_hint = true;
                 ui.message = Some("the hint is in the step's details".to_owned())
             }
             _ => ui.message = Some("this step has no hint".to_owned()),
@@ -459,7 +560,7 @@ pub fn replay_key(ui: &mut Ui, m: &Model, k: KeyEvent) -> Vec<Effect> {
     if k.kind == KeyEventKind::Release {
         return Vec::new();
     }
-    ui.message = None;
+    ui.quiet();
     if ui.modal == Modal::Help {
         if matches!(k.code, KeyCode::Esc | KeyCode::Char('?' | 'q')) {
             ui.modal = Modal::None;
@@ -522,6 +623,7 @@ fn follow(ui: &mut Ui, m: &Model, was_done: bool) {
         .map(|(i, _)| i);
     if let Some(next) = after.or_else(|| m.current_step()) {
         ui.selected = next;
+        ui.details_from_top();
     }
 }
 

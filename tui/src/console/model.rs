@@ -111,6 +111,17 @@ pub struct StepView {
     pub hint_taken: bool,
 }
 
+/// A runbook step's action as it ran (a `responder_action` event).
+#[derive(Debug, Clone)]
+pub struct ActionRun {
+    /// The runbook step.
+    pub step: String,
+    /// The action it ran.
+    pub action: String,
+    /// Why it failed, cleaned; `None` when it worked.
+    pub error: Option<String>,
+}
+
 /// Everything the console shows about a run.
 #[derive(Debug, Default)]
 pub struct Model {
@@ -127,6 +138,8 @@ pub struct Model {
     pub containments: Vec<ContainmentView>,
     pub steps: Vec<StepView>,
     pub notes: Vec<(u64, String)>,
+    /// Every step's action run so far, in order.
+    pub actions: Vec<ActionRun>,
     /// Changes made that clean-up must revert.
     pub created: usize,
     pub reverted: usize,
@@ -278,9 +291,19 @@ impl Model {
             Body::RunEnded { outcome, reason } => {
                 self.ended = Some((*outcome, clean(reason, false)));
             }
+            Body::ResponderAction {
+                runbook_step,
+                action,
+                ok,
+                error,
+                ..
+            } => self.actions.push(ActionRun {
+                step: runbook_step.clone(),
+                action: clean(action, false),
+                error: (!ok).then(|| clean(error.as_deref().unwrap_or("failed"), false)),
+            }),
             Body::StepStarted { .. }
             | Body::StepFailed { .. }
-            | Body::ResponderAction { .. }
             | Body::MustNotBroken { .. }
             | Body::SimTruth { .. }
             | Body::ParticipantJoined { .. }

@@ -79,8 +79,8 @@ fn detection_arrived() {
     insta::assert_snapshot!(screen(&m, &ui, 100, 30).backend());
 }
 
-#[test]
-fn step_running_asks_first_and_shows_what_will_be_called() {
+/// A live screen once the detection came, the step that deactivates the key chosen.
+fn on_deactivate_key() -> (Model, Ui) {
     let events = game_day("compromised-access-key");
     let mut ui = live_ui();
     let at = upto(&events, |b| matches!(b, Body::RunbookStepDone { .. }));
@@ -90,6 +90,12 @@ fn step_running_asks_first_and_shows_what_will_be_called() {
         .iter()
         .position(|s| s.id == "deactivate-key")
         .unwrap();
+    (m, ui)
+}
+
+#[test]
+fn step_running_asks_first_and_shows_what_will_be_called() {
+    let (m, mut ui) = on_deactivate_key();
     assert!(live_key(&mut ui, &m, key('r')).is_empty());
     let Modal::ConfirmAction(p) = &ui.modal else {
         panic!("r opens the confirmation, got {:?}", ui.modal);
@@ -400,4 +406,205 @@ fn a_replay_with_a_deadline_past_any_clock_does_not_panic() {
     let mut r = Replay::new(&events, 1.0, true);
     r.seek(recon + 2);
     screen(&r.model, &r.ui, 100, 30);
+}
+
+/// Everything on a screen, row after row.
+fn shown(term: &Terminal<TestBackend>) -> String {
+    let buffer = term.backend().buffer();
+    let w = usize::from(buffer.area.width);
+    let cells: Vec<&str> = buffer.content().iter().map(|c| c.symbol()).collect();
+    cells.chunks(w).map(|row| row.concat() + "\n").collect()
+}
+
+#[test]
+fn a_dialog_taller_than_the_screen_keeps_its_keys() {
+    let (m, mut ui) = on_deactivate_key();
+    live_key(&mut ui, &m, key('r'));
+    let text = shown(&screen(&m, &ui, 60, 10));
+    assert!(text.contains("y run it"), "{text}");
+    assert!(text.contains("│…"), "what gave way says so: {text}");
+}
+
+#[test]
+fn a_narrow_status_line_keeps_the_help_key() {
+    let events = game_day("compromised-access-key");
+    let mut ui = live_ui();
+    let m = live_at(&events[..2], &mut ui);
+    let text = shown(&screen(&m, &ui, 50, 24));
+    let status = text.lines().last().unwrap();
+    assert!(status.contains(" … ? help"), "{status}");
+}
+
+/// A live screen once the detection came, the clock paused at x60.
+fn paused_after_the_detection() -> (Model, Ui) {
+    let events = game_day("compromised-access-key");
+    let mut ui = live_ui();
+    ui.mode = Mode::Live {
+        paused: true,
+        speed: 60.0,
+        virtual_time: false,
+    };
+    let at = upto(&events, |b| matches!(b, Body::RunbookStepDone { .. }));
+    let m = live_at(at, &mut ui);
+    (m, ui)
+}
+
+#[test]
+fn the_header_at_80_by_24_while_paused() {
+    let (m, mut ui) = paused_after_the_detection();
+    ui.now_ms = 13 * 60_000 + 27_000;
+    assert_eq!(m.target.as_ref().unwrap().account_id.len(), 12);
+    let term = screen(&m, &ui, 80, 24);
+    let text = shown(&term);
+    let header = text.lines().nth(1).unwrap();
+    assert!(header.contains("account 111122223333"), "{header}");
+    assert!(
+        header.contains("us-east-1  "),
+        "apart from the clock: {header}"
+    );
+    insta::assert_snapshot!(term.backend());
+}
+
+#[test]
+fn the_header_drops_or_elides_fields_but_never_runs_them_together() {
+    let (m, ui) = paused_after_the_detection();
+    for w in 20..=160 {
+        let term = screen(&m, &ui, w, 24);
+        let text = shown(&term);
+        let header: String = text.lines().take(2).collect::<Vec<_>>().join("\n");
+        // The account whole, elided visibly, or not at all.
+        let digits: Vec<&str> = header
+            .split(|c: char| !c.is_ascii_digit())
+            .filter(|d| d.starts_with("1111") || d.ends_with("3333"))
+            .collect();
+        assert!(
+            header.contains("111122223333") || header.contains("1111…3333") || digits.is_empty(),
+            "{w} columns: {header}"
+        );
+        for glued in ["us-east-1⏱", "1⏱", "3333⏱", ")⏱"] {
+            assert!(!header.contains(glued), "{w} columns: {header}");
+        }
+        assert!(header.contains("PAUSED"), "{w} columns: {header}");
+        // Whatever was cut says so.
+        let title = &m.title;
+        if !header.contains(title.as_str()) && header.contains(&title[..12]) {
+            assert!(header.contains('…'), "{w} columns: {header}");
+        }
+    }
+}
+
+/// A malicious-ip-caller game day in its watch phase, the responder on its first step,
+/// whose command is long and whose hint was just taken.
+fn hint_taken() -> (Model, Ui) {
+    let events = game_day("malicious-ip-caller");
+    let at = upto(
+        &events,
+        |b| matches!(b, Body::PhaseStarted { phase } if *phase == RunPhase::Watch),
+    );
+    let mut events = at.to_vec();
+    let mut taken = events.last().unwrap().clone();
+    taken.seq += 1;
+    taken.body = Body::HintTaken {
+        step: "confirm-finding".into(),
+        by: gameday_engine::event::Actor::Responder,
+        who: None,
+    };
+    events.push(taken);
+    let mut ui = live_ui();
+    let m = live_at(&events, &mut ui);
+    ui.browsed = true;
+    assert!(m.steps[0].hint_taken && m.steps[0].cli.is_some());
+    (m, ui)
+}
+
+#[test]
+fn a_long_step_says_more_is_below_and_scrolls_to_its_hint() {
+    let (m, mut ui) = hint_taken();
+    let term = screen(&m, &ui, 80, 24);
+    let text = shown(&term);
+    assert!(text.contains("J ↓ more"), "{text}");
+    assert!(!text.contains("Hint:"), "{text}");
+    insta::assert_snapshot!("a_long_step_unscrolled", term.backend());
+
+    // Taking the hint shows it, once it comes.
+    ui.details_to_hint = true;
+    let term = screen(&m, &ui, 80, 24);
+    let text = shown(&term);
+    assert!(text.contains("│Hint:"), "{text}");
+    assert!(text.contains("resource.accessKeyDetails."), "{text}");
+    insta::assert_snapshot!("a_long_step_scrolled_to_its_hint", term.backend());
+}
+
+#[test]
+fn j_and_k_scroll_the_step_through_its_command_to_its_end() {
+    let (m, mut ui) = hint_taken();
+    let mut seen = String::new();
+    let mut last = None;
+    // Down to the end, reading every screen.
+    for _ in 0..20 {
+        let text = shown(&screen(&m, &ui, 80, 24));
+        seen.push_str(&text);
+        if last == Some(ui.details_view.get().0) {
+            break;
+        }
+        last = Some(ui.details_view.get().0);
+        assert!(live_key(&mut ui, &m, key('J')).is_empty());
+    }
+    let (at, most, rows) = ui.details_view.get();
+    assert!(most > 0 && at == most, "at the end: {:?}", ui.details_view);
+    assert!(rows > 0);
+    for what in ["Command to copy:", "aws guardduty list-findings", "Hint:"] {
+        assert!(seen.contains(what), "`{what}` never showed");
+    }
+    assert!(shown(&screen(&m, &ui, 80, 24)).contains("K ↑"));
+    // Back up with shift+↑, and a step of its own starts at its top.
+    live_key(&mut ui, &m, KeyEvent::new(KeyCode::Up, KeyModifiers::SHIFT));
+    assert!(ui.details_scroll < most);
+    assert_eq!(ui.selected, 0, "shift+↑ scrolls, it does not choose a step");
+    live_key(&mut ui, &m, key('j'));
+    assert_eq!((ui.selected, ui.details_scroll), (1, 0));
+    // The help lists the keys.
+    live_key(&mut ui, &m, key('?'));
+    assert!(shown(&screen(&m, &ui, 80, 24)).contains("J/K"));
+}
+
+#[test]
+fn a_message_gives_way_when_the_event_that_answers_it_comes() {
+    let events = game_day("compromised-access-key");
+    let answered = |b: &Body| matches!(b, Body::ResponderAction { runbook_step, .. } if runbook_step == "deny-user");
+    let i = events.iter().position(|e| answered(&e.body)).unwrap();
+    let mut ui = live_ui();
+    let before = live_at(&events[..i], &mut ui);
+    ui.selected = before
+        .steps
+        .iter()
+        .position(|s| s.id == "deny-user")
+        .unwrap();
+    live_key(&mut ui, &before, key('r'));
+    live_key(&mut ui, &before, key('y'));
+    let running = "running iam.put_user_policy…";
+    assert_eq!(ui.message_now(&before).as_deref(), Some(running));
+    assert!(shown(&screen(&before, &ui, 80, 24)).contains(running));
+    // Its responder_action arrives: the message says how it went.
+    let after = live_at(&events[..=i], &mut ui);
+    assert_eq!(
+        ui.message_now(&after).as_deref(),
+        Some("iam.put_user_policy: done")
+    );
+    assert!(!shown(&screen(&after, &ui, 80, 24)).contains(running));
+
+    // Ending: the message lasts while clean-up runs, and goes when it has ended.
+    let m = live_at(&events[..i], &mut ui);
+    live_key(&mut ui, &m, key('e'));
+    live_key(&mut ui, &m, key('y'));
+    let ending = "ending the exercise: clean-up runs";
+    let cleaning = live_at(
+        upto(&events, |b| matches!(b, Body::Reverted { .. })),
+        &mut ui,
+    );
+    assert_eq!(ui.message_now(&cleaning).as_deref(), Some(ending));
+    let ended = live_at(&events, &mut ui);
+    assert_eq!(ui.message_now(&ended), None);
+    ui.result_hidden = true;
+    assert!(!shown(&screen(&ended, &ui, 80, 24)).contains(ending));
 }

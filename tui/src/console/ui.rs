@@ -1,14 +1,17 @@
 //! Drawing the console: a pure function of the model and the console's own state, so
 //! every screen can be tested on ratatui's TestBackend.
 
+mod fit;
+
 use super::model::{Model, Status, StepView};
 use super::{Modal, Mode, Ui};
+use fit::Field;
 use gameday_engine::event::{Actor, Outcome, RunPhase};
 use gameday_engine::words::{Lane, actor, run_time, to_the_second};
 use ratatui::Frame;
-use ratatui::layout::{Alignment, Constraint, Layout, Rect};
+use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Color, Modifier, Style};
-use ratatui::text::{Line, Span, Text};
+use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Gauge, Paragraph, Wrap};
 
 /// Styles, in colour or (with `NO_COLOR`) in bold, dim and reverse only.
@@ -85,8 +88,9 @@ pub fn draw(frame: &mut Frame<'_>, m: &Model, ui: &Ui) {
         draw_right(frame, right, m, ui);
     }
     draw_status(frame, status, ui);
-    if let Some(line) = &ui.message {
-        let w = (line.chars().count() as u16 + 4).min(frame.area().width);
+    if let Some(line) = ui.message_now(m) {
+        let line = fit::cut(&line, usize::from(frame.area().width).saturating_sub(4));
+        let w = (fit::width(&line) as u16 + 4).min(frame.area().width);
         let area = Rect {
             x: frame.area().width.saturating_sub(w) / 2,
             y: status.y.saturating_sub(1),
@@ -132,76 +136,115 @@ fn state_text(m: &Model, ui: &Ui) -> (String, Style) {
 fn draw_header(frame: &mut Frame<'_>, area: Rect, m: &Model, ui: &Ui) {
     let t = &ui.theme;
     let (state, style) = state_text(m, ui);
-    let clock_part = match &ui.mode {
+    let width = usize::from(area.width);
+    // Row 1: what is played, and where the run stands.
+    let title = [
+        Field::new(" gameday ", t.selected, 9),
+        Field::new(m.title.clone(), t.title, 5)
+            .after(" ")
+            .elastic(12)
+            .droppable(),
+        Field::new(format!("({})", m.scenario), t.dim, 1)
+            .after(" ")
+            .droppable(),
+    ];
+    let state = [Field::new(
+        format!(" {state} "),
+        style.add_modifier(Modifier::BOLD),
+        8,
+    )];
+    let row1 = fit::row(&title, &state, t.dim, width.saturating_sub(1));
+    // Row 2: where it is played, and its clock.
+    let row2 = fit::row(
+        &target_fields(m, t),
+        &clock_fields(ui),
+        t.dim,
+        width.saturating_sub(2),
+    );
+    let mut row2_spans = vec![Span::raw(" ")];
+    row2_spans.extend(row2.spans);
+    frame.render_widget(Paragraph::new(vec![row1, Line::from(row2_spans)]), area);
+}
+
+/// The run and its target: the account id whole or visibly elided (`1111…3333`), never
+/// cut into another account's.
+fn target_fields(m: &Model, t: &Theme) -> Vec<Field> {
+    let mut fields = vec![Field::new(format!("run {}", m.run_id), t.dim, 1).droppable()];
+    if let Some(tg) = &m.target {
+        let mut target = Field::new(format!("target {}", tg.name), Style::default(), 3);
+        if tg.kind.as_str() != tg.name {
+            target = Field::new(
+                format!("target {} ({})", tg.name, tg.kind),
+                Style::default(),
+                3,
+            )
+            .or(format!("target {}", tg.name));
+        }
+        let elided = fit::elide_middle(&tg.account_id, 4, 4);
+        fields.extend([
+            target.or(tg.name.clone()).droppable(),
+            Field::new(format!("account {}", tg.account_id), Style::default(), 6)
+                .or(format!("account {elided}"))
+                .or(elided)
+                .droppable(),
+            Field::new(tg.region.clone(), Style::default(), 2).droppable(),
+        ]);
+    }
+    fields
+}
+
+/// The game clock: its time, speed and whether it is paused, or where a replay stands.
+fn clock_fields(ui: &Ui) -> Vec<Field> {
+    let t = &ui.theme;
+    let time = Field::new(format!("⏱ {}", run_time(ui.now_ms)), t.accent, 9);
+    match &ui.mode {
         Mode::Live {
             paused,
             speed,
             virtual_time,
         } => {
-            let mut s = format!("{} ", run_time(ui.now_ms));
-            if *virtual_time {
-                s.push_str("virtual");
+            let speed = if *virtual_time {
+                "virtual".to_owned()
             } else {
-                s.push_str(&format!("x{speed}"));
-            }
-            if *paused {
-                s.push_str(" PAUSED");
-            }
-            s
-        }
-        Mode::Replay(r) => format!(
-            "{} REPLAY {} x{} event {}/{}",
-            run_time(ui.now_ms),
-            if r.playing { "▶" } else { "⏸" },
-            r.speed,
-            r.cursor,
-            r.total
-        ),
-    };
-    let line1 = Line::from(vec![
-        Span::styled(" gameday ", t.selected),
-        Span::raw(" "),
-        Span::styled(m.title.clone(), t.title),
-        Span::styled(format!(" ({})", m.scenario), t.dim),
-    ]);
-    let target = m
-        .target
-        .as_ref()
-        .map(|tg| {
-            let kind = if tg.kind.as_str() == tg.name {
-                String::new()
-            } else {
-                format!(" ({})", tg.kind)
+                format!("x{speed}")
             };
-            format!(
-                "target {}{kind} · account {} · {}",
-                tg.name, tg.account_id, tg.region
-            )
-        })
-        .unwrap_or_default();
-    let line2 = Line::from(vec![
-        Span::styled(format!(" run {} ", m.run_id), t.dim),
-        Span::raw(target),
-    ]);
-    let right = Line::from(vec![
-        Span::styled(format!(" {state} "), style.add_modifier(Modifier::BOLD)),
-        Span::raw(" "),
-    ]);
-    let right2 = Line::from(Span::styled(format!("⏱ {clock_part} "), t.accent));
-    let w = right.width().max(right2.width()) as u16;
-    let [left_area, right_area] =
-        Layout::horizontal([Constraint::Min(0), Constraint::Length(w)]).areas(area);
-    frame.render_widget(Paragraph::new(vec![line1, line2]), left_area);
-    frame.render_widget(
-        Paragraph::new(vec![right, right2]).alignment(Alignment::Right),
-        right_area,
-    );
+            let mut fields = vec![time, Field::new(speed, t.accent, 4).after(" ").droppable()];
+            if *paused {
+                fields
+                    .push(Field::new("PAUSED", t.warn.add_modifier(Modifier::BOLD), 7).after(" "));
+            }
+            fields
+        }
+        Mode::Replay(r) => vec![
+            time,
+            Field::new("REPLAY", t.accent, 8).after(" "),
+            Field::new(if r.playing { "▶" } else { "⏸" }, t.accent, 7)
+                .after(" ")
+                .droppable(),
+            Field::new(format!("x{}", r.speed), t.accent, 3)
+                .after(" ")
+                .droppable(),
+            Field::new(format!("event {}/{}", r.cursor, r.total), t.accent, 5)
+                .after(" ")
+                .droppable(),
+        ],
+    }
 }
 
-fn block<'a>(title: &'a str, ui: &Ui) -> Block<'a> {
-    Block::default()
-        .borders(Borders::ALL)
-        .title(Span::styled(format!(" {title} "), ui.theme.title))
+/// A box around `area` titled `title` (cut to fit).
+fn block(title: &str, area: Rect, ui: &Ui) -> Block<'static> {
+    // The corners, and a space either side of the title.
+    let room = usize::from(area.width).saturating_sub(4);
+    Block::default().borders(Borders::ALL).title(Span::styled(
+        format!(" {} ", fit::cut(title, room)),
+        ui.theme.title,
+    ))
+}
+
+/// Lines in a box, each cut to the box's width: for panels whose lines do not wrap.
+fn boxed<'a>(lines: Vec<Line<'a>>, title: &str, area: Rect, ui: &Ui) -> Paragraph<'a> {
+    let inner = usize::from(area.width).saturating_sub(2);
+    Paragraph::new(fit::lines(lines, inner)).block(block(title, area, ui))
 }
 
 fn step_mark(s: &StepView) -> (&'static str, bool) {
@@ -215,6 +258,7 @@ fn step_mark(s: &StepView) -> (&'static str, bool) {
 
 fn draw_runbook(frame: &mut Frame<'_>, area: Rect, m: &Model, ui: &Ui) {
     let t = &ui.theme;
+    let width = usize::from(area.width).saturating_sub(2);
     let mut lines: Vec<Line<'_>> = Vec::new();
     let mut selected_line = 0;
     let mut phase = None;
@@ -224,17 +268,21 @@ fn draw_runbook(frame: &mut Frame<'_>, area: Rect, m: &Model, ui: &Ui) {
             lines.push(Line::styled(s.phase.title().to_owned(), t.accent));
         }
         let (mark, done) = step_mark(s);
+        let mut marks = Vec::new();
+        if s.verify.is_some() && !done {
+            marks.push(Span::styled(" ◎", t.dim));
+        }
+        if s.hint_taken {
+            marks.push(Span::styled(" ?", t.warn));
+        }
+        // The title gives way to the marks after it: they say how the step gets done.
+        let room = width.saturating_sub(3 + Line::from(marks.clone()).width());
         let mut spans = vec![
             Span::raw(if i == ui.selected { "›" } else { " " }),
             Span::styled(format!("{mark} "), if done { t.ok } else { t.dim }),
-            Span::raw(s.title.clone()),
+            Span::raw(fit::cut(&s.title, room)),
         ];
-        if s.verify.is_some() && !done {
-            spans.push(Span::styled(" ◎", t.dim));
-        }
-        if s.hint_taken {
-            spans.push(Span::styled(" ?", t.warn));
-        }
+        spans.extend(marks);
         let mut line = Line::from(spans);
         if i == ui.selected {
             line = line.style(t.selected);
@@ -249,12 +297,7 @@ fn draw_runbook(frame: &mut Frame<'_>, area: Rect, m: &Model, ui: &Ui) {
     let scroll = selected_line.saturating_sub(inner.saturating_sub(1)) as u16;
     let done = m.steps.iter().filter(|s| s.done.is_some()).count();
     let title = format!("Runbook {done}/{}", m.steps.len());
-    frame.render_widget(
-        Paragraph::new(lines)
-            .block(block(&title, ui))
-            .scroll((scroll, 0)),
-        area,
-    );
+    frame.render_widget(boxed(lines, &title, area, ui).scroll((scroll, 0)), area);
 }
 
 /// Markdown for a terminal: paragraphs flowed, headings bold, bullets as •, fenced code
@@ -367,38 +410,44 @@ fn inline(s: &str, t: &Theme) -> Vec<Span<'static>> {
 }
 
 fn draw_details(frame: &mut Frame<'_>, area: Rect, m: &Model, ui: &Ui) {
-    let t = &ui.theme;
     let briefing =
         !ui.browsed && matches!(m.phase, None | Some(RunPhase::Preflight | RunPhase::Setup));
-    let step = m.steps.get(ui.selected).filter(|_| !briefing);
-    let Some(s) = step else {
-        let mut brief = markdown(&m.summary, t);
-        brief.push(Line::raw(""));
-        brief.push(Line::styled("What the run expects:", t.dim));
-        for d in &m.detections {
-            brief.push(Line::raw(format!(
-                "• {} {} within {}",
-                d.source,
-                d.name,
-                to_the_second(d.within_ms)
-            )));
+    match m.steps.get(ui.selected).filter(|_| !briefing) {
+        Some(s) => {
+            let (lines, hint_at) = step_lines(s, &ui.theme);
+            draw_scrolled(frame, area, "Step", lines, hint_at, ui);
         }
-        for c in &m.containments {
-            brief.push(Line::raw(format!(
-                "• contained ({}) within {} of the detection",
-                c.check,
-                to_the_second(c.within_ms)
-            )));
-        }
-        let brief = Text::from(brief);
-        frame.render_widget(
-            Paragraph::new(brief)
-                .block(block("Briefing", ui))
-                .wrap(Wrap { trim: false }),
-            area,
-        );
-        return;
-    };
+        None => draw_scrolled(frame, area, "Briefing", briefing_lines(m, ui), None, ui),
+    }
+}
+
+/// The scenario's summary and what the run expects.
+fn briefing_lines(m: &Model, ui: &Ui) -> Vec<Line<'static>> {
+    let t = &ui.theme;
+    let mut brief = markdown(&m.summary, t);
+    brief.push(Line::raw(""));
+    brief.push(Line::styled("What the run expects:", t.dim));
+    for d in &m.detections {
+        brief.push(Line::raw(format!(
+            "• {} {} within {}",
+            d.source,
+            d.name,
+            to_the_second(d.within_ms)
+        )));
+    }
+    for c in &m.containments {
+        brief.push(Line::raw(format!(
+            "• contained ({}) within {} of the detection",
+            c.check,
+            to_the_second(c.within_ms)
+        )));
+    }
+    brief
+}
+
+/// A step's details: its title, state, instructions, the command to copy, its action and
+/// its hint; and the line where the hint begins, once taken.
+fn step_lines(s: &StepView, t: &Theme) -> (Vec<Line<'static>>, Option<usize>) {
     let mut lines = vec![Line::from(vec![
         Span::styled(s.title.clone(), t.title),
         Span::styled(format!("  {} · {} pt", s.phase.title(), s.points), t.dim),
@@ -433,9 +482,11 @@ fn draw_details(frame: &mut Frame<'_>, area: Rect, m: &Model, ui: &Ui) {
             Span::raw(format!(" runs {a} for you, after you confirm")),
         ]));
     }
+    let mut hint_at = None;
     match (&s.hint, s.hint_taken) {
         (Some(h), true) => {
             lines.push(Line::raw(""));
+            hint_at = Some(lines.len());
             lines.push(Line::styled("Hint:", t.warn));
             lines.extend(markdown(h, t));
         }
@@ -445,10 +496,47 @@ fn draw_details(frame: &mut Frame<'_>, area: Rect, m: &Model, ui: &Ui) {
         ])),
         _ => {}
     }
+    (lines, hint_at)
+}
+
+/// Wrapped lines in a box that scrolls (`ui.details_scroll`, or to the line `hint_at` when
+/// `ui.details_to_hint`), saying at its foot when there is more above or below.
+fn draw_scrolled(
+    frame: &mut Frame<'_>,
+    area: Rect,
+    title: &str,
+    lines: Vec<Line<'static>>,
+    hint_at: Option<usize>,
+    ui: &Ui,
+) {
+    let t = &ui.theme;
+    let outer = block(title, area, ui);
+    let inner = outer.inner(area);
+    let rows_of = |lines: Vec<Line<'static>>| {
+        let rows = Paragraph::new(lines)
+            .wrap(Wrap { trim: false })
+            .line_count(inner.width);
+        u16::try_from(rows).unwrap_or(u16::MAX)
+    };
+    let most = rows_of(lines.clone()).saturating_sub(inner.height);
+    let wanted = match hint_at {
+        Some(i) if ui.details_to_hint => rows_of(lines[..i].to_vec()),
+        _ => ui.details_scroll,
+    };
+    let scroll = wanted.min(most);
+    ui.details_view.set((scroll, most, inner.height));
+    let more = match (scroll > 0, scroll < most) {
+        (true, true) => " K ↑ · J ↓ more ",
+        (false, true) => " J ↓ more ",
+        (true, false) => " K ↑ ",
+        (false, false) => "",
+    };
+    let outer = outer.title_bottom(Line::styled(more, t.accent).right_aligned());
     frame.render_widget(
         Paragraph::new(lines)
-            .block(block("Step", ui))
-            .wrap(Wrap { trim: false }),
+            .block(outer)
+            .wrap(Wrap { trim: false })
+            .scroll((scroll, 0)),
         area,
     );
 }
@@ -552,7 +640,7 @@ fn draw_expectations(frame: &mut Frame<'_>, area: Rect, m: &Model, ui: &Ui) {
         ]));
         lines.push(Line::styled(format!("        {}", c.check), t.dim));
     }
-    frame.render_widget(Paragraph::new(lines).block(block("Expectations", ui)), area);
+    frame.render_widget(boxed(lines, "Expectations", area, ui), area);
 }
 
 fn draw_score(frame: &mut Frame<'_>, area: Rect, m: &Model, ui: &Ui) {
@@ -583,7 +671,7 @@ fn draw_score(frame: &mut Frame<'_>, area: Rect, m: &Model, ui: &Ui) {
         ],
         None => vec![Line::styled("—", t.dim)],
     };
-    frame.render_widget(Paragraph::new(lines).block(block("Score", ui)), area);
+    frame.render_widget(boxed(lines, "Score", area, ui), area);
 }
 
 fn lane_style(lane: Lane, ok: bool, t: &Theme) -> Style {
@@ -625,7 +713,7 @@ fn draw_timeline(frame: &mut Frame<'_>, area: Rect, m: &Model, ui: &Ui) {
     } else {
         format!("Timeline {total}")
     };
-    frame.render_widget(Paragraph::new(lines).block(block(&title, ui)), area);
+    frame.render_widget(boxed(lines, &title, area, ui), area);
 }
 
 fn draw_status(frame: &mut Frame<'_>, area: Rect, ui: &Ui) {
@@ -655,14 +743,37 @@ fn draw_status(frame: &mut Frame<'_>, area: Rect, ui: &Ui) {
             ("q", "quit"),
         ],
     };
-    let mut spans = Vec::new();
-    for (k, what) in keys {
-        spans.push(Span::styled(format!(" {k}"), t.accent));
+    let item = |(k, what): &(&str, &str)| {
+        let mut spans = vec![Span::styled(format!(" {k}"), t.accent)];
         if !what.is_empty() {
             spans.push(Span::raw(format!(" {what}")));
         }
+        spans
+    };
+    let width = usize::from(area.width);
+    let all = Line::from(keys.iter().flat_map(item).collect::<Vec<_>>());
+    if all.width() <= width {
+        frame.render_widget(Paragraph::new(all), area);
+        return;
     }
-    frame.render_widget(Paragraph::new(Line::from(spans)), area);
+    // Whole keys while they fit, then `…`; the help's key, which lists them all, stays.
+    let (help, rest): (Vec<_>, Vec<_>) = keys.iter().partition(|(k, _)| *k == "?");
+    let help: Vec<Span<'_>> = help.into_iter().flat_map(item).collect();
+    let more = Span::styled(" …", t.dim);
+    let mut room = width.saturating_sub(Line::from(help.clone()).width() + more.width());
+    let mut spans = Vec::new();
+    for key in rest {
+        let key = item(key);
+        let w = Line::from(key.clone()).width();
+        if w > room {
+            break;
+        }
+        room -= w;
+        spans.extend(key);
+    }
+    spans.push(more);
+    spans.extend(help);
+    frame.render_widget(Paragraph::new(fit::line(Line::from(spans), width)), area);
 }
 
 /// A rectangle of at most `w`×`h` centred in `area`.
@@ -681,7 +792,7 @@ fn draw_cleanup(frame: &mut Frame<'_>, m: &Model, ui: &Ui) {
     let t = &ui.theme;
     let area = centered(frame.area(), 64, 9);
     frame.render_widget(Clear, area);
-    let outer = block("Clean-up", ui);
+    let outer = block("Clean-up", area, ui);
     let inner = outer.inner(area);
     frame.render_widget(outer, area);
     let [gauge, text] = Layout::vertical([Constraint::Length(1), Constraint::Min(1)]).areas(inner);
@@ -837,18 +948,44 @@ fn draw_modal(frame: &mut Frame<'_>, m: &Model, ui: &Ui) {
     };
     // Tall enough for every line once wrapped, so the keys at the bottom always show.
     let inner = w.min(frame.area().width).saturating_sub(2).max(1) as usize;
-    let wrapped: usize = lines.iter().map(|l| l.width().div_ceil(inner).max(1)).sum();
-    // Word wrapping can take a line more than the characters alone.
-    let slack = usize::from(wrapped > lines.len());
-    let h = h.max((wrapped + slack) as u16 + 2);
+    let room = usize::from(frame.area().height).saturating_sub(2);
+    let lines = dialog_lines(lines, inner, room, t);
+    let h = h.max(wrapped_rows(&lines, inner) as u16 + 2);
     let area = centered(frame.area(), w, h);
     frame.render_widget(Clear, area);
     frame.render_widget(
         Paragraph::new(lines)
-            .block(block(title, ui))
+            .block(block(title, area, ui))
             .wrap(Wrap { trim: false }),
         area,
     );
+}
+
+/// The rows `lines` take wrapped to `width` columns.
+fn wrapped_rows(lines: &[Line<'_>], width: usize) -> usize {
+    let wrapped: usize = lines.iter().map(|l| l.width().div_ceil(width).max(1)).sum();
+    // Word wrapping can take a line more than the characters alone.
+    wrapped + usize::from(wrapped > lines.len())
+}
+
+/// A dialog's lines in at most `rows` rows of `width` columns: when they take more, the
+/// last two (a blank and the keys) stay and the lines before them give way to `…`.
+fn dialog_lines<'a>(
+    mut lines: Vec<Line<'a>>,
+    width: usize,
+    rows: usize,
+    t: &Theme,
+) -> Vec<Line<'a>> {
+    if wrapped_rows(&lines, width) <= rows || lines.len() <= 2 {
+        return lines;
+    }
+    let mut tail = lines.split_off(lines.len() - 2);
+    tail.insert(0, Line::styled("…", t.dim));
+    while !lines.is_empty() && wrapped_rows(&lines, width) + wrapped_rows(&tail, width) > rows {
+        lines.pop();
+    }
+    lines.extend(tail);
+    lines
 }
 
 fn help_lines(ui: &Ui) -> Vec<Line<'static>> {
@@ -863,6 +1000,7 @@ fn help_lines(ui: &Ui) -> Vec<Line<'static>> {
             ("n", "write a note into the journal"),
             ("p / space", "pause or resume the game clock (simulator)"),
             ("+ / -", "double or halve the game speed"),
+            ("J/K", "scroll the step's details (also shift+↓/↑)"),
             ("PgUp/PgDn", "scroll the timeline; End follows it again"),
             ("e", "end the exercise: clean-up runs"),
             ("q", "quit (ends the exercise first)"),
@@ -876,6 +1014,7 @@ fn help_lines(ui: &Ui) -> Vec<Line<'static>> {
             ("Home / End", "the first or the last event"),
             ("+ / -", "play faster or slower"),
             ("↑/↓ k/j", "choose a runbook step"),
+            ("J/K", "scroll the step's details (also shift+↓/↑)"),
             ("q", "quit"),
             ("?", "this help; Esc closes it"),
         ],

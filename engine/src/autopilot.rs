@@ -25,73 +25,7 @@ impl Default for AutopilotConfig {
     }
 }
 
-/// What a responder asks the engine to do (as a console sends it to the host of a game
-/// day: JSON tagged with `command`).
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(tag = "command", rename_all = "snake_case")]
-pub enum Command {
-    /// Run the action of a runbook step.
-    RunAction {
-        /// The runbook step.
-        step: String,
-    },
-    /// Mark a runbook step done by hand.
-    TickStep {
-        /// The runbook step.
-        step: String,
-    },
-    /// Ask for a step's hint.
-    Hint {
-        /// The runbook step.
-        step: String,
-    },
-    /// Acknowledge a detection.
-    Acknowledge {
-        /// The detection id.
-        detection: String,
-    },
-    /// Write a note into the journal.
-    Note {
-        /// The text.
-        text: String,
-        /// The inject it answers, if any.
-        answers: Option<String>,
-    },
-    /// Send an inject to the team (the facilitator).
-    Inject {
-        /// The message.
-        text: String,
-        /// The role it is addressed to; none: everyone.
-        to: Option<crate::team::Role>,
-        /// Whether it asks for a note as its answer.
-        answer: bool,
-    },
-    /// A participant joined the game day (journaled by the host).
-    Joined {
-        /// Their name.
-        name: String,
-        /// Their role.
-        role: crate::team::Role,
-        /// How they joined: `host`, `socket` or the TCP peer's address.
-        via: String,
-    },
-    /// A participant left, or their connection was lost.
-    Left {
-        /// Their name.
-        name: String,
-        /// Why.
-        reason: String,
-    },
-    /// Someone tried to join and was refused.
-    Refused {
-        /// Where the attempt came from.
-        from: String,
-        /// Why it was refused.
-        reason: String,
-    },
-    /// End the exercise now (clean-up follows).
-    End,
-}
+pub use crate::team::Command;
 
 /// The state of an expectation, as the autopilot sees it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -172,6 +172,18 @@ impl Session {
         String::from_utf8_lossy(&out.stdout).into_owned()
     }
 
+    /// The process id of the program (the child of the shell that runs it).
+    pub fn program_pid(&self) -> Option<u32> {
+        let out = output(
+            self.tmux()
+                .args(["display-message", "-p", "-t", NAME, "#{pane_pid}"]),
+        );
+        let shell = String::from_utf8_lossy(&out.stdout).trim().to_owned();
+        let children =
+            std::fs::read_to_string(format!("/proc/{shell}/task/{shell}/children")).ok()?;
+        children.split_whitespace().next()?.parse().ok()
+    }
+
     /// The program's exit status, once it has exited.
     pub fn exit_status(&self) -> Option<i32> {
         std::fs::read_to_string(&self.status_file)

@@ -22,7 +22,7 @@ pub fn dispatch(cli: Cli) -> Exit {
         } => crate::plan_cmd::plan(&scenario, &library.library, params, &target),
         Command::Run(args) => crate::play::run(args),
         Command::Console(args) => crate::console::live(args),
-        Command::Join(args) => crate::team::guest::join(args),
+        Command::Join(args) => crate::console::join::join(args),
         Command::Replay(args) => crate::console::replay(args),
         Command::Target(cmd) => crate::target::run(cmd),
         Command::Cleanup(args) => crate::cleanup::run(args),

@@ -186,6 +186,7 @@ fn run(r: &RunReport, i: usize, alone: bool) -> Markup {
             (runbook(r, alone))
             (points(s, alone))
             (responders(r, alone))
+            (team(r, alone))
             (cleanup(s, alone))
             (timeline_table(r, alone))
         }
@@ -411,6 +412,42 @@ fn responders(r: &RunReport, alone: bool) -> Markup {
             ul {
                 @for n in &r.notes {
                     li { (clock(Some(n.at))) " (" (by_name(Some(n.by), n.who.as_deref())) "): " (n.text) }
+                }
+            }
+        }
+    }
+}
+
+/// Who took part and the injects they were sent, when a team played or injects came.
+fn team(r: &RunReport, alone: bool) -> Markup {
+    html! {
+        @if !r.participants.is_empty() {
+            (h(alone, "Participants"))
+            table {
+                thead { tr { th { "Who" } th { "Role" } th { "Joined" } th.num { "Actions" } th.num { "Steps" } th.num { "Hints" } th.num { "Notes" } th { "Time to acknowledge" } } }
+                tbody {
+                    @for p in &r.participants {
+                        tr {
+                            th scope="row" { (p.name) } td { (p.role.as_str()) " (" (p.via) ")" }
+                            td.t { (clock(Some(p.joined_at))) @if let Some(l) = p.left_at { " – left " (clock(Some(l))) } }
+                            td.num { (p.actions) } td.num { (p.steps_done) } td.num { (p.hints) } td.num { (p.notes) }
+                            td { @if p.acknowledgements.is_empty() { "—" } @for a in &p.acknowledgements { code { (a.detection) } " " (human(a.tta_seconds)) " " } }
+                        }
+                    }
+                }
+            }
+        }
+        @if !r.injects.is_empty() {
+            (h(alone, "Injects"))
+            ul {
+                @for i in &r.injects {
+                    li {
+                        code { (i.id) } " at " (clock(Some(i.at))) " to " (i.to.map_or("everyone", |r| r.as_str()))
+                        " from " (i.from.as_deref().unwrap_or("the scenario")) ": " (i.text)
+                        @if let Some(a) = &i.answer {
+                            " — answered by " (a.by) " after " (human(Some(a.after_seconds))) ": " (a.text)
+                        } @else if i.answer_asked { " — " span.late { "not answered" } }
+                    }
                 }
             }
         }

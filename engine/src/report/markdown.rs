@@ -157,6 +157,7 @@ fn run(o: &mut String, r: &RunReport, h: &str) {
     acknowledgements(o, r, h);
     hints(o, r, h);
     notes(o, r, h);
+    team(o, r, h);
     timeline(o, r, h);
     cleanup(o, s, h);
 }
@@ -315,7 +316,7 @@ fn runbook(o: &mut String, r: &RunReport, h: &str) {
                 text(&st.title),
                 st.phase.title(),
                 time(st.done_at),
-                by_name(st.by, st.who.as_deref()),
+                text(by_name(st.by, st.who.as_deref())),
                 if st.done_at.is_some() {
                     yes(st.in_order)
                 } else {
@@ -363,7 +364,7 @@ fn actions(o: &mut String, r: &RunReport, h: &str) {
                 o,
                 "| {} | {} | {} | {} | {} |",
                 time(Some(a.at)),
-                by_name(Some(a.by), a.who.as_deref()),
+                text(by_name(Some(a.by), a.who.as_deref())),
                 text(&a.runbook_step),
                 code_cell(&a.action),
                 match &a.error {
@@ -384,7 +385,7 @@ fn acknowledgements(o: &mut String, r: &RunReport, h: &str) {
                 o,
                 "- {} acknowledged by {} at {}, {} after it was seen",
                 code(&a.detection),
-                by_name(Some(a.by), a.who.as_deref()),
+                text(by_name(Some(a.by), a.who.as_deref())),
                 time(Some(a.at)),
                 human(a.tta_seconds)
             );
@@ -402,7 +403,7 @@ fn hints(o: &mut String, r: &RunReport, h: &str) {
                 "- {} at {} by {}: {}",
                 code(&x.step),
                 time(Some(x.at)),
-                by_name(Some(x.by), x.who.as_deref()),
+                text(by_name(Some(x.by), x.who.as_deref())),
                 text(&x.text)
             );
         }
@@ -418,8 +419,68 @@ fn notes(o: &mut String, r: &RunReport, h: &str) {
                 o,
                 "- {} ({}): {}",
                 time(Some(n.at)),
-                by_name(Some(n.by), n.who.as_deref()),
+                text(by_name(Some(n.by), n.who.as_deref())),
                 text(&n.text)
+            );
+        }
+    }
+}
+
+/// Who took part and the injects they were sent, when a team played or injects came.
+fn team(o: &mut String, r: &RunReport, h: &str) {
+    if !r.participants.is_empty() {
+        let _ = writeln!(o, "\n{h}# Participants\n");
+        let _ = writeln!(
+            o,
+            "| who | role | joined | actions | steps | hints | notes | time to acknowledge |"
+        );
+        let _ = writeln!(o, "|---|---|---|---:|---:|---:|---:|---|");
+        for p in &r.participants {
+            let acks: Vec<String> = p
+                .acknowledgements
+                .iter()
+                .map(|a| format!("`{}` {}", text(&a.detection), super::human(a.tta_seconds)))
+                .collect();
+            let _ = writeln!(
+                o,
+                "| {} | {} ({}) | {} | {} | {} | {} | {} | {} |",
+                text(&p.name),
+                p.role.as_str(),
+                text(&p.via),
+                time(Some(p.joined_at)),
+                p.actions,
+                p.steps_done,
+                p.hints,
+                p.notes,
+                if acks.is_empty() {
+                    "—".to_owned()
+                } else {
+                    acks.join(", ")
+                }
+            );
+        }
+    }
+    if !r.injects.is_empty() {
+        let _ = writeln!(o, "\n{h}# Injects\n");
+        for i in &r.injects {
+            let answer = match &i.answer {
+                Some(a) => format!(
+                    " — answered by {} after {}: {}",
+                    text(&a.by),
+                    super::human(Some(a.after_seconds)),
+                    text(&a.text)
+                ),
+                None if i.answer_asked => " — not answered".to_owned(),
+                None => String::new(),
+            };
+            let _ = writeln!(
+                o,
+                "- `{}` at {} to {} from {}: {}{answer}",
+                text(&i.id),
+                time(Some(i.at)),
+                i.to.map_or("everyone", |r| r.as_str()),
+                text(i.from.as_deref().unwrap_or("the scenario")),
+                text(&i.text)
             );
         }
     }
@@ -437,7 +498,7 @@ fn timeline(o: &mut String, r: &RunReport, h: &str) {
             human(Some(e.t_seconds)),
             time(Some(e.at)),
             e.lane.title(),
-            by_name(e.by, e.who.as_deref()),
+            text(by_name(e.by, e.who.as_deref())),
             if e.ok { "" } else { "**✗** " },
             text(&e.text)
         );

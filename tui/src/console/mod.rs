@@ -5,6 +5,7 @@
 //! channel into a [`model::Model`], and sends responders' [`Command`]s back through
 //! another. Every input a responder makes becomes a journal event with its time.
 
+pub(crate) mod join;
 pub mod model;
 pub(crate) mod seat;
 pub mod ui;
@@ -831,14 +832,8 @@ impl Host {
             role: Role::Facilitator,
             host: true,
         });
+        // Over the network first: the token is shown once, and must not be cut off.
         let mut joining = Vec::new();
-        match host_socket(run_dir) {
-            Ok(socket) => {
-                tokio::spawn(hub.clone().serve(socket, self.simulated));
-                joining.push(format!("gameday join {}", run_dir.display()));
-            }
-            Err(e) => tracing::warn!("nobody can join through {}: {e}", run_dir.display()),
-        }
         if let Some((l, token)) = &self.listen {
             match l.try_clone().and_then(tokio::net::TcpListener::from_std) {
                 Ok(tcp) => {
@@ -848,6 +843,13 @@ impl Host {
                 }
                 Err(e) => tracing::warn!("nobody can join over TCP: {e}"),
             }
+        }
+        match host_socket(run_dir) {
+            Ok(socket) => {
+                tokio::spawn(hub.clone().serve(socket, self.simulated));
+                joining.push(format!("gameday join {}", run_dir.display()));
+            }
+            Err(e) => tracing::warn!("nobody can join through {}: {e}", run_dir.display()),
         }
         ui.message =
             (!joining.is_empty()).then(|| format!("others join: {}", joining.join("  or  ")));

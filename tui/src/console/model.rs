@@ -240,38 +240,9 @@ impl Model {
                     s.hint_taken = true;
                 }
             }
-            Body::DetectionAcknowledged { id, who, .. } => {
-                let mine = self.me.is_none() || who == &self.me;
-                if let Some(d) = self.detections.iter_mut().find(|d| &d.id == id)
-                    && mine
-                {
-                    d.acknowledged = true;
-                }
-            }
-            Body::InjectSent {
-                id,
-                text,
-                to,
-                answer,
-                ..
-            } => self.injects.push(InjectView {
-                id: id.clone(),
-                text: clean(text, false),
-                to: *to,
-                answer: *answer,
-                answered: false,
-                t_ms: e.t_ms,
-            }),
-            Body::NoteAdded { text, answers, .. } => {
-                if let Some(i) = self
-                    .injects
-                    .iter_mut()
-                    .find(|i| Some(&i.id) == answers.as_ref())
-                {
-                    i.answered = true;
-                }
-                self.notes.push((e.t_ms, clean(text, false)))
-            }
+            Body::DetectionAcknowledged { .. }
+            | Body::InjectSent { .. }
+            | Body::NoteAdded { .. } => self.team_event(e),
             Body::Reverted { ok, .. } => {
                 if *ok {
                     self.reverted += 1;
@@ -460,6 +431,46 @@ impl Model {
     /// Index of the first step not done yet.
     pub fn current_step(&self) -> Option<usize> {
         self.steps.iter().position(|s| s.done.is_none())
+    }
+
+    /// The events of the people responding: acknowledgements (each person's own), the
+    /// injects sent to them and the notes that answer them.
+    fn team_event(&mut self, e: &Event) {
+        match &e.body {
+            Body::DetectionAcknowledged { id, who, .. } => {
+                let mine = self.me.is_none() || who == &self.me;
+                if let Some(d) = self.detections.iter_mut().find(|d| &d.id == id)
+                    && mine
+                {
+                    d.acknowledged = true;
+                }
+            }
+            Body::InjectSent {
+                id,
+                text,
+                to,
+                answer,
+                ..
+            } => self.injects.push(InjectView {
+                id: id.clone(),
+                text: clean(text, false),
+                to: *to,
+                answer: *answer,
+                answered: false,
+                t_ms: e.t_ms,
+            }),
+            Body::NoteAdded { text, answers, .. } => {
+                if let Some(i) = self
+                    .injects
+                    .iter_mut()
+                    .find(|i| Some(&i.id) == answers.as_ref())
+                {
+                    i.answered = true;
+                }
+                self.notes.push((e.t_ms, clean(text, false)))
+            }
+            _ => {}
+        }
     }
 
     /// The newest inject for `role` (everyone's, or addressed to it) that asks for an

@@ -88,7 +88,11 @@ pub fn draw(frame: &mut Frame<'_>, m: &Model, ui: &Ui) {
         draw_right(frame, right, m, ui);
     }
     draw_status(frame, status, ui);
-    if let Some(line) = ui.message_now(m) {
+    let waiting = || {
+        m.awaiting_answer(ui.me.as_ref().map(|me| me.role))
+            .map(|i| format!("✉ inject {}: {} (n: answer)", i.id, i.text))
+    };
+    if let Some(line) = ui.message_now(m).or_else(waiting) {
         let line = fit::cut(&line, usize::from(frame.area().width).saturating_sub(4));
         let w = (fit::width(&line) as u16 + 4).min(frame.area().width);
         let area = Rect {
@@ -997,7 +1001,11 @@ fn help_lines(ui: &Ui) -> Vec<Line<'static>> {
             ("t", "tick the step done by hand"),
             ("h", "show the step's hint (costs 5 points)"),
             ("a", "acknowledge the oldest unacknowledged detection"),
-            ("n", "write a note into the journal"),
+            (
+                "n",
+                "write a note into the journal (it answers a waiting inject)",
+            ),
+            ("I", "the facilitator: send the team an inject"),
             ("p / space", "pause or resume the game clock (simulator)"),
             ("+ / -", "double or halve the game speed"),
             ("J/K", "scroll the step's details (also shift+↓/↑)"),

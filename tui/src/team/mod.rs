@@ -1,7 +1,7 @@
 //! A game day played by a team: the console that starts it hosts it ([`host`]); others
-//! join it ([`guest`]) through the run directory or over TCP, speaking [`wire`].
+//! join it (`gameday join`, a console of its own) through the run directory or over TCP,
+//! speaking [`wire`].
 
-pub(crate) mod guest;
 pub(crate) mod host;
 pub(crate) mod wire;
 

@@ -1,11 +1,11 @@
 //! `gameday join`: a console joined to a game day another console hosts, through its
 //! run directory on this machine or over TCP with the host's token.
 
-use super::wire::{self, GameTime, ToGuest, ToHost};
 use crate::cli::JoinArgs;
 use crate::console::seat::{Feeds, GuestSeat, live_screen};
 use crate::console::{Me, Mode, Ui, no_color};
 use crate::exit::Exit;
+use crate::team::wire::{self, GameTime, ToGuest, ToHost};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt, BufReader};
@@ -23,7 +23,7 @@ pub(crate) fn join(args: JoinArgs) -> Exit {
     runtime.block_on(async {
         let dir = std::path::Path::new(&args.place);
         if dir.is_dir() {
-            let socket = dir.join(super::SOCKET);
+            let socket = dir.join(crate::team::SOCKET);
             match connect_socket(&socket).await {
                 Ok(s) => play(s, &args).await,
                 Err(e) => {
@@ -61,7 +61,7 @@ async fn connect_socket(path: &std::path::Path) -> std::io::Result<tokio::net::U
 async fn play<S: AsyncRead + AsyncWrite + Send + 'static>(stream: S, args: &JoinArgs) -> Exit {
     let (r, mut w) = tokio::io::split(stream);
     let mut r = BufReader::new(r);
-    let name = args.name.clone().unwrap_or_else(super::default_name);
+    let name = args.name.clone().unwrap_or_else(crate::team::default_name);
     let hello = ToHost::Join {
         name,
         role: args.role,

@@ -7,6 +7,16 @@ use schemars::JsonSchema;
 use serde::Serialize;
 use std::collections::HashMap;
 
+/// How a drill's detection is said everywhere (console, progress, reports, scores): it
+/// was met by a GuardDuty sample finding the run created, so its time to detect is the
+/// drill's, not GuardDuty's.
+pub const DRILL_DETECTED: &str = "met by a sample finding (drill)";
+
+/// What a report says under its detections when some were drills.
+pub const DRILL_NOTE: &str = "met by a GuardDuty sample finding that the run itself created \
+                              (a response drill): its time to detect measures the drill, not \
+                              how fast GuardDuty detects the attack";
+
 /// A span of `ms` milliseconds as people read it, the one wording gameday uses wherever a
 /// person reads a duration (progress lines, the console's tables, reports, scores):
 /// `850ms`, `12.5s`, `12s`, `4m 12.5s`, `15m`, `1h 2m 3s`; a negative span gets a minus.
@@ -343,6 +353,22 @@ fn step_lane(phase: RunPhase) -> Lane {
 /// A detection or a containment, met or missed, in words.
 fn expectation_said(body: &Body) -> Said {
     match body {
+        Body::DetectionMet {
+            id,
+            source,
+            name,
+            ttd_ms,
+            title: found,
+            sample,
+            ..
+        } if *sample => Said::ok(
+            Lane::Detection,
+            format!(
+                "{id} {DRILL_DETECTED}: {source} {name} after {}, not GuardDuty's detection \
+                 time: {found}",
+                spoken((*ttd_ms).max(0))
+            ),
+        ),
         Body::DetectionMet {
             id,
             source,

@@ -361,28 +361,20 @@ fn expectation_said(body: &Body) -> Said {
             title: found,
             sample,
             ..
-        } if *sample => Said::ok(
-            Lane::Detection,
-            format!(
-                "{id} {DRILL_DETECTED}: {source} {name} after {}, not GuardDuty's detection \
-                 time: {found}",
-                spoken((*ttd_ms).max(0))
-            ),
-        ),
-        Body::DetectionMet {
-            id,
-            source,
-            name,
-            ttd_ms,
-            title: found,
-            ..
-        } => Said::ok(
-            Lane::Detection,
-            format!(
-                "{id} detected by {source} {name} after {}: {found}",
-                spoken((*ttd_ms).max(0))
-            ),
-        ),
+        } => {
+            let after = spoken((*ttd_ms).max(0));
+            Said::ok(
+                Lane::Detection,
+                if *sample {
+                    format!(
+                        "{id} {DRILL_DETECTED}: {source} {name} after {after}, not GuardDuty's \
+                         detection time: {found}"
+                    )
+                } else {
+                    format!("{id} detected by {source} {name} after {after}: {found}")
+                },
+            )
+        }
         Body::DetectionMissed { id, reason, .. } => {
             Said::failed(Lane::Detection, format!("{id} missed: {reason}"))
         }

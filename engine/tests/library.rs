@@ -39,6 +39,12 @@ fn plans() -> Vec<Plan> {
 }
 
 async fn run(plan: &Plan, seed: u64) -> (Vec<Event>, Vec<String>) {
+    let (events, lines, _, _) = run_on(plan, seed).await;
+    (events, lines)
+}
+
+/// [`run`], returning the simulated account and its clock too.
+async fn run_on(plan: &Plan, seed: u64) -> (Vec<Event>, Vec<String>, SimAccount, Arc<Clock>) {
     let clock = Arc::new(Clock::virtual_at(chrono::Utc::now()));
     let sim = SimAccount::new(seed, Arc::new(DetectionModel::builtin()), clock.clone());
     let mut journal = Journal::memory();
@@ -57,7 +63,8 @@ async fn run(plan: &Plan, seed: u64) -> (Vec<Event>, Vec<String>) {
         plan.scenario.id,
         sim.tagged_resources("t0001")
     );
-    (finished.events, journal.lines().to_vec())
+    let lines = journal.lines().to_vec();
+    (finished.events, lines, sim, clock)
 }
 
 #[tokio::test]
@@ -122,19 +129,7 @@ async fn a_drill_is_met_by_its_sample_finding_timed_by_its_created_at() {
         .into_iter()
         .find(|p| p.scenario.id == "compromised-access-key-drill")
         .expect("the library's drill");
-    let clock = Arc::new(Clock::virtual_at(chrono::Utc::now()));
-    let sim = SimAccount::new(7, Arc::new(DetectionModel::builtin()), clock.clone());
-    let mut journal = Journal::memory();
-    let config = RunConfig {
-        seed: 7,
-        autopilot: Some(AutopilotConfig::default()),
-        ..RunConfig::default()
-    };
-    let events = Run::new(&plan, &sim, &clock, &mut journal, config)
-        .execute()
-        .await
-        .expect("journal")
-        .events;
+    let (events, _, sim, clock) = run_on(&plan, 7).await;
     let summary = Summary::from_events(&events);
     assert_eq!(summary.outcome, Outcome::Passed, "{}", summary.reason);
     let findings = sim

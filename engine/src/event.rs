@@ -272,6 +272,10 @@ pub enum Body {
         ttd_ms: i64,
         evidence: String,
         title: String,
+        /// A response drill's detection: a GuardDuty sample finding the run created, so
+        /// `ttd_ms` is not GuardDuty's time to detect (absent in older journals).
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        sample: bool,
     },
     /// A detection did not arrive by twice its deadline (or the run ended first).
     DetectionMissed {

@@ -304,6 +304,7 @@ fn check_detections<'s>(
             ));
         }
         check_source_fields(sc, &base, d, out);
+        check_samples(sc, &base, d, out);
         for (k, v) in &d.matches {
             let path = format!("{base}.match.{k}");
             if !FindingResource::KEYS.contains(&k.as_str()) {
@@ -364,6 +365,90 @@ fn check_source_fields(sc: &Loaded<Scenario>, base: &str, d: &Detect, out: &mut 
                 ));
             }
         }
+    }
+}
+
+/// The steps that create sample findings of `finding_type`: (index in the scenario's
+/// steps, id). Only literal `finding_types` lists are read.
+fn sample_steps<'s>(s: &'s Scenario, finding_type: &str) -> Vec<(usize, &'s str)> {
+    s.steps()
+        .enumerate()
+        .filter(|(_, (_, st))| st.action == "guardduty.create_sample_findings")
+        .filter(|(_, (_, st))| {
+            st.with
+                .get("finding_types")
+                .and_then(Value::as_array)
+                .is_some_and(|l| l.iter().any(|t| t.as_str() == Some(finding_type)))
+        })
+        .map(|(i, (_, st))| (i, st.id.as_str()))
+        .collect()
+}
+
+/// Sample findings count only in a drill (`sample: true`), and a drill counts only the
+/// sample finding an attack step creates after its trigger returned (T0).
+fn check_samples(sc: &Loaded<Scenario>, base: &str, d: &Detect, out: &mut Vec<Diagnostic>) {
+    let s = &sc.value;
+    if d.source != Source::Guardduty {
+        if d.sample {
+            out.push(sc.at_key(
+                &format!("{base}.sample"),
+                "`sample` is for guardduty detections: only GuardDuty has sample findings",
+                Some("remove `sample`".into()),
+            ));
+        }
+        return;
+    }
+    let Some(finding_type) = &d.finding_type else {
+        return;
+    };
+    let creators = sample_steps(s, finding_type);
+    if !d.sample {
+        if let Some((_, step)) = creators.first() {
+            out.push(sc.at(
+                base,
+                format!(
+                    "step `{step}` creates a sample finding of type `{finding_type}`, which \
+                     this detection would never count: sample findings count only in a drill"
+                ),
+                Some("add `sample: true` to make this detection a response drill".into()),
+            ));
+        }
+        return;
+    }
+    if !d.matches.is_empty() {
+        out.push(sc.at_key(
+            &format!("{base}.match"),
+            "a sample finding names placeholder resources, not the run's: a drill is matched \
+             by finding type and time",
+            Some("remove `match`".into()),
+        ));
+    }
+    let Some(trigger) = s.trigger_of(d) else {
+        return;
+    };
+    let Some(t) = s.steps().position(|(_, st)| st.id == trigger) else {
+        return;
+    };
+    if !creators.iter().any(|&(i, _)| i > t && i >= s.setup.len()) {
+        let hint = match creators.first() {
+            Some((_, step)) => format!(
+                "step `{step}` creates it, but not after the trigger `{trigger}` returned: \
+                 a finding created before T0 is not the trigger's; trigger on an attack step \
+                 before it"
+            ),
+            None => format!(
+                "add an attack step `guardduty.create_sample_findings` with \
+                 `finding_types: [{finding_type}]` after `{trigger}`"
+            ),
+        };
+        out.push(sc.at_key(
+            &format!("{base}.sample"),
+            format!(
+                "no attack step after the trigger `{trigger}` creates a sample finding of type \
+                 `{finding_type}`: this drill would never be met"
+            ),
+            Some(hint),
+        ));
     }
 }
 

@@ -845,6 +845,7 @@ impl<'a> Run<'a> {
                         ttd_ms: ms_between(d.t0, hit.at),
                         evidence: hit.evidence,
                         title: hit.title,
+                        sample: d.spec.sample,
                     })?;
                     self.verify_steps(&mut w.done, &d.spec.id)?;
                 }
@@ -1226,8 +1227,9 @@ async fn find_detection(
                 .into_iter()
                 // Only a finding created at or after T0 can be this trigger's: an older
                 // one (GuardDuty folds repeats into the first finding about a resource)
-                // would give a time to detect below zero.
-                .filter(|f| !f.sample && f.created_at >= t0)
+                // would give a time to detect below zero. A drill counts only sample
+                // findings (the run's step creates them), anything else only real ones.
+                .filter(|f| f.sample == d.sample && f.created_at >= t0)
                 .filter(|f| {
                     matches
                         .iter()

@@ -153,6 +153,12 @@ pub struct Detect {
     /// `instance_id`, `bucket`, `trail_name`).
     #[serde(default, rename = "match", skip_serializing_if = "BTreeMap::is_empty")]
     pub matches: BTreeMap<String, String>,
+    /// A response drill (guardduty only): met only by a GuardDuty sample finding of the
+    /// type, created by an attack step after T0 (`guardduty.create_sample_findings`),
+    /// never by a real one; its time to detect is the sample's `createdAt` minus T0, and
+    /// the reports say so. Without it, sample findings are never counted.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub sample: bool,
     /// The attack step whose return is T0; default: the last attack step.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trigger: Option<String>,

@@ -49,6 +49,10 @@ pub struct DetectionResult {
     pub ttd_seconds: Option<f64>,
     /// The finding id or alarm.
     pub evidence: Option<String>,
+    /// A response drill: met by a GuardDuty sample finding the run created, so the time to
+    /// detect is not GuardDuty's own.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub sample: bool,
     /// Why it was missed.
     pub missed_reason: Option<String>,
     /// Points earned (rounded to 0.1 in output; sums use the exact value).
@@ -400,6 +404,7 @@ impl DetectionResult {
             observed_at: None,
             ttd_seconds: None,
             evidence: None,
+            sample: d.sample,
             missed_reason: None,
             points: 0.0,
             max_points: max,
@@ -414,6 +419,7 @@ impl DetectionResult {
                     observed_at,
                     ttd_ms,
                     evidence,
+                    sample,
                     ..
                 } if id == &d.id => {
                     let f = timeliness(*ttd_ms, within_ms);
@@ -423,17 +429,23 @@ impl DetectionResult {
                     r.observed_at = Some(*observed_at);
                     r.ttd_seconds = Some(secs(*ttd_ms));
                     r.evidence = Some(evidence.clone());
+                    r.sample |= *sample;
                     r.points = max * f;
+                    let how = if r.sample {
+                        crate::words::DRILL_DETECTED
+                    } else {
+                        "detected"
+                    };
                     r.explanation = if r.met {
                         format!(
-                            "detected in {} (deadline {}): full {:.1}",
+                            "{how} in {} (deadline {}): full {:.1}",
                             crate::words::spoken(*ttd_ms),
                             d.within,
                             max
                         )
                     } else {
                         format!(
-                            "detected late, in {} (deadline {}): {} of {:.1}",
+                            "{how} late, in {} (deadline {}): {} of {:.1}",
                             crate::words::spoken(*ttd_ms),
                             d.within,
                             crate::share::percent(f),

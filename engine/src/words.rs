@@ -7,6 +7,16 @@ use schemars::JsonSchema;
 use serde::Serialize;
 use std::collections::HashMap;
 
+/// How a drill's detection is said everywhere (console, progress, reports, scores): it
+/// was met by a GuardDuty sample finding the run created, so its time to detect is the
+/// drill's, not GuardDuty's.
+pub const DRILL_DETECTED: &str = "met by a sample finding (drill)";
+
+/// What a report says under its detections when some were drills.
+pub const DRILL_NOTE: &str = "met by a GuardDuty sample finding that the run itself created \
+                              (a response drill): its time to detect measures the drill, not \
+                              how fast GuardDuty detects the attack";
+
 /// A span of `ms` milliseconds as people read it, the one wording gameday uses wherever a
 /// person reads a duration (progress lines, the console's tables, reports, scores):
 /// `850ms`, `12.5s`, `12s`, `4m 12.5s`, `15m`, `1h 2m 3s`; a negative span gets a minus.
@@ -424,14 +434,22 @@ fn expectation_said(body: &Body) -> Said {
             name,
             ttd_ms,
             title: found,
+            sample,
             ..
-        } => Said::ok(
-            Lane::Detection,
-            format!(
-                "{id} detected by {source} {name} after {}: {found}",
-                spoken((*ttd_ms).max(0))
-            ),
-        ),
+        } => {
+            let after = spoken((*ttd_ms).max(0));
+            Said::ok(
+                Lane::Detection,
+                if *sample {
+                    format!(
+                        "{id} {DRILL_DETECTED}: {source} {name} after {after}, not GuardDuty's \
+                         detection time: {found}"
+                    )
+                } else {
+                    format!("{id} detected by {source} {name} after {after}: {found}")
+                },
+            )
+        }
         Body::DetectionMissed { id, reason, .. } => {
             Said::failed(Lane::Detection, format!("{id} missed: {reason}"))
         }

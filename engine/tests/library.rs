@@ -39,6 +39,12 @@ fn plans() -> Vec<Plan> {
 }
 
 async fn run(plan: &Plan, seed: u64) -> (Vec<Event>, Vec<String>) {
+    let (events, lines, _, _) = run_on(plan, seed).await;
+    (events, lines)
+}
+
+/// [`run`], returning the simulated account and its clock too.
+async fn run_on(plan: &Plan, seed: u64) -> (Vec<Event>, Vec<String>, SimAccount, Arc<Clock>) {
     let clock = Arc::new(Clock::virtual_at(chrono::Utc::now()));
     let sim = SimAccount::new(seed, Arc::new(DetectionModel::builtin()), clock.clone());
     let mut journal = Journal::memory();
@@ -57,7 +63,8 @@ async fn run(plan: &Plan, seed: u64) -> (Vec<Event>, Vec<String>) {
         plan.scenario.id,
         sim.tagged_resources("t0001")
     );
-    (finished.events, journal.lines().to_vec())
+    let lines = journal.lines().to_vec();
+    (finished.events, lines, sim, clock)
 }
 
 #[tokio::test]
@@ -86,9 +93,15 @@ async fn measured_detection_times_equal_the_simulators_ground_truth() {
                 t0,
                 detected_at,
                 ttd_ms,
+                sample,
                 ..
             } = &e.body
             {
+                // A drill's sample finding is no detection: see the test of the drill.
+                if *sample {
+                    checked += 1;
+                    continue;
+                }
                 let expected = truth
                     .iter()
                     .filter(|t| &t.name == name && t.detected_at >= *t0)
@@ -108,6 +121,64 @@ async fn measured_detection_times_equal_the_simulators_ground_truth() {
         }
         assert_eq!(checked, plan.scenario.detect.len(), "{}", plan.scenario.id);
     }
+}
+
+#[tokio::test]
+async fn a_drill_is_met_by_its_sample_finding_timed_by_its_created_at() {
+    let plan = plans()
+        .into_iter()
+        .find(|p| p.scenario.id == "compromised-access-key-drill")
+        .expect("the library's drill");
+    let (events, _, sim, clock) = run_on(&plan, 7).await;
+    let summary = Summary::from_events(&events);
+    assert_eq!(summary.outcome, Outcome::Passed, "{}", summary.reason);
+    let findings = sim
+        .guardduty()
+        .findings(&["PenTest:IAMUser/KaliLinux".to_owned()], clock.start_utc())
+        .await
+        .expect("findings");
+    let samples: Vec<_> = findings.iter().filter(|f| f.sample).collect();
+    assert_eq!(samples.len(), 1, "{findings:?}");
+    let met: Vec<_> = events
+        .iter()
+        .filter_map(|e| match &e.body {
+            Body::DetectionMet {
+                t0,
+                detected_at,
+                ttd_ms,
+                evidence,
+                sample,
+                ..
+            } => Some((*t0, *detected_at, *ttd_ms, evidence.clone(), *sample)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(met.len(), 1, "{met:?}");
+    let (t0, detected_at, ttd_ms, evidence, sample) = met[0].clone();
+    assert!(sample, "the journal marks the detection a drill");
+    assert_eq!(
+        evidence, samples[0].id,
+        "the sample finding, not a real one"
+    );
+    assert_eq!(detected_at, samples[0].created_at);
+    assert_eq!(ttd_ms, (samples[0].created_at - t0).num_milliseconds());
+    // T0 is when the reconnaissance returned, before the sample was asked for.
+    let recon_done = events
+        .iter()
+        .find_map(|e| match &e.body {
+            Body::StepCompleted { step, .. } if step == "recon" => Some(e.at),
+            _ => None,
+        })
+        .expect("recon ran");
+    assert_eq!(t0, recon_done);
+    assert!(summary.detections[0].sample);
+    assert!(
+        summary.detections[0]
+            .explanation
+            .contains("sample finding (drill)"),
+        "{}",
+        summary.detections[0].explanation
+    );
 }
 
 #[tokio::test]

@@ -2,7 +2,8 @@
 //! with the test playing GuardDuty and CloudWatch: it follows the run's journal and, when
 //! a detection's trigger step has run (T0), puts a finding whose `createdAt` is T0 plus a
 //! known delay, or moves an alarm into ALARM that delay after T0. The run's measured time
-//! to detect must then be that delay.
+//! to detect must then be that delay. A drill's detection (`sample: true`) it leaves to
+//! the sample finding the run creates.
 
 use crate::moto::Moto;
 use serde_json::{Map, Value, json};
@@ -176,6 +177,32 @@ fn finding_resource(matches: &BTreeMap<String, String>) -> Value {
     Value::Object(r)
 }
 
+/// The `createdAt` of finding `id` in the emulator, read through boto3, not gameday.
+pub fn finding_created_at(moto: &Moto, id: &str) -> Option<chrono::DateTime<chrono::Utc>> {
+    let out = moto.python_output(&format!(
+        "import boto3\ngd = boto3.client('guardduty', region_name='us-east-1')\n\
+         d = gd.list_detectors()['DetectorIds'][0]\n\
+         f = gd.get_findings(DetectorId=d, FindingIds=[{id:?}])['Findings'][0]\n\
+         print(f['CreatedAt'], f['Service']['AdditionalInfo']['Value'])"
+    ));
+    let (at, info) = out.trim().split_once(' ')?;
+    let sample: Value = serde_json::from_str(info).ok()?;
+    (sample["sample"] == true).then_some(())?;
+    at.parse().ok()
+}
+
+/// The ids of the drill detections (`sample: true`) of the run whose `events` these are.
+pub fn drill_ids(events: &[Value]) -> Vec<String> {
+    events
+        .first()
+        .and_then(|e| e["plan"]["scenario"]["detect"].as_array())
+        .into_iter()
+        .flatten()
+        .filter(|d| d["sample"] == true)
+        .filter_map(|d| d["id"].as_str().map(str::to_owned))
+        .collect()
+}
+
 /// What the detectors did for one run.
 #[derive(Debug, Default)]
 pub struct Played {
@@ -234,7 +261,8 @@ pub fn play(
         }
         for d in &detect {
             let id = d["id"].as_str().unwrap_or_default().to_owned();
-            if played.injected.contains_key(&id) {
+            // A drill is met by the sample finding the run itself creates.
+            if played.injected.contains_key(&id) || d["sample"] == true {
                 continue;
             }
             let trigger = d["trigger"]

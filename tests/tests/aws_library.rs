@@ -1,7 +1,8 @@
 //! Every library scenario as a game day on the emulator, with the autopilot responding and
 //! the test playing the detectors, twice: through a proxy that only records, and through
 //! one that answers a fifth of the calls with throttling errors or 503s. Each run passes,
-//! each measured time to detect is the injected delay (within a second), the journal is
+//! each measured time to detect is the injected delay (within a second), or for a drill
+//! its sample finding's `createdAt` minus T0 to the millisecond, the journal is
 //! whole, nothing the run tagged is left behind, and no secret (the account's, or the
 //! access keys the scenarios create) appears in anything the run wrote.
 
@@ -95,18 +96,45 @@ fn game_day(scenario: &str, fault_rate: f64) -> Vec<String> {
         started["target"]["kind"] == "aws" && started["target"]["account_id"] == "123456789012",
         format!("the run names its account: {}", started["target"]),
     );
-    let met: Vec<&Value> = events
+    let (drills, met): (Vec<&Value>, Vec<&Value>) = events
         .iter()
         .filter(|e| e["event"] == "detection_met")
-        .collect();
+        .partition(|e| e["sample"] == true);
+    let drill_ids = aws_run::drill_ids(&events);
     check(
-        !played.injected.is_empty() && met.len() == played.injected.len(),
+        (!played.injected.is_empty() || !drill_ids.is_empty())
+            && met.len() == played.injected.len()
+            && drills.len() == drill_ids.len(),
         format!(
-            "{} detections met of {} injected",
+            "{} detections met of {} injected, {} drills of {}",
             met.len(),
-            played.injected.len()
+            played.injected.len(),
+            drills.len(),
+            drill_ids.len()
         ),
     );
+    // A drill's time to detect is its sample finding's createdAt minus T0.
+    for m in &drills {
+        let t0: Option<chrono::DateTime<chrono::Utc>> =
+            m["t0"].as_str().and_then(|t| t.parse().ok());
+        let created =
+            aws_run::finding_created_at(&moto, m["evidence"].as_str().unwrap_or_default());
+        let ttd = m["ttd_ms"].as_i64();
+        println!(
+            "{scenario} (faults {fault_rate}): drill {} met by sample finding {} created at \
+             {created:?}, T0 {t0:?}: time to detect {ttd:?} ms",
+            m["id"], m["evidence"]
+        );
+        check(
+            matches!((t0, created, ttd), (Some(t0), Some(c), Some(ttd))
+                if ttd == (c - t0).num_milliseconds() && ttd >= 0
+                    && m["detected_at"].as_str().and_then(|t| t.parse().ok()) == Some(c)),
+            format!(
+                "drill {} measured {ttd:?} ms from T0 {t0:?} to the sample's createdAt {created:?}",
+                m["id"]
+            ),
+        );
+    }
     let want = DELAY.as_millis() as i64;
     for m in met {
         let ttd = m["ttd_ms"].as_i64().unwrap_or(i64::MAX);
@@ -154,6 +182,14 @@ fn game_day(scenario: &str, fault_rate: f64) -> Vec<String> {
     problems
 }
 
+/// The library's response drill alone (the test above runs it too): `--nocapture` shows
+/// its measured time to detect.
+#[test]
+fn the_drill_is_timed_by_its_sample_finding_on_the_emulator() {
+    let problems = game_day("compromised-access-key-drill", 0.0);
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
 #[test]
 fn every_library_scenario_passes_on_the_emulator_with_and_without_faults() {
     let jobs: Vec<(String, f64)> = gameday_tests::library_scenarios()
@@ -161,7 +197,7 @@ fn every_library_scenario_passes_on_the_emulator_with_and_without_faults() {
         .filter_map(|p| p.file_stem().and_then(|s| s.to_str()).map(str::to_owned))
         .flat_map(|s| [(s.clone(), 0.0), (s, 0.2)])
         .collect();
-    assert_eq!(jobs.len(), 20, "ten library scenarios");
+    assert_eq!(jobs.len(), 22, "eleven library scenarios");
     let queue = Mutex::new(jobs);
     let problems = Mutex::new(Vec::new());
     // Four at a time: the runs mostly wait (polls, the autopilot's pauses).

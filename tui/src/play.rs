@@ -252,6 +252,7 @@ fn summary_json(s: &Summary, run_dir: &Path) -> serde_json::Value {
             "detected_at": rfc3339(d.detected_at),
             "observed_at": rfc3339(d.observed_at),
             "ttd_seconds": d.ttd_seconds,
+            "sample": d.sample,
         })).collect::<Vec<_>>(),
         "containments": s.containments.iter().map(|c| json!({
             "id": c.id,
@@ -278,7 +279,7 @@ fn print_summary(done: &[Done]) {
                 format!(
                     "{} {}{}",
                     x.id,
-                    report::human(x.ttd_seconds),
+                    x.ttd_text(),
                     if x.met { "" } else { " MISSED" }
                 )
             })

@@ -61,6 +61,7 @@ fn run(id: &str, scenario: &str, minute: u32, met: bool, outcome: Outcome) -> Su
             observed_at: None,
             ttd_seconds: met.then_some(60.0),
             evidence: None,
+            sample: false,
             missed_reason: None,
             points: 0.0,
             max_points: 40.0,

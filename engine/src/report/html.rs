@@ -257,10 +257,17 @@ fn detections(s: &Summary, alone: bool) -> Markup {
                         td { (met(d.met)) @if let Some(why) = &d.missed_reason { br; span.muted { (why) } } }
                         td.num { (human(Some(d.within_seconds))) }
                         td.t { (clock(d.t0)) } td.t { (clock(d.detected_at)) } td.t { (clock(d.observed_at)) }
-                        td.num { (human(d.ttd_seconds)) }
+                        td.num { (d.ttd_text()) }
                         td.num { (format!("{:.1} / {:.1}", d.points, d.max_points)) }
                     }
                 }
+            }
+        }
+        @if let Some((ids, note)) = super::drill_note(s) {
+            p.drill {
+                strong { "Drill:" } " "
+                @for (i, id) in ids.iter().enumerate() { @if i > 0 { ", " } code { (id) } }
+                " " (note) "."
             }
         }
     }

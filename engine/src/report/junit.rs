@@ -69,15 +69,24 @@ fn suite(r: &RunReport) -> TestSuite {
     for d in &s.detections {
         let deadline = human(Some(d.within_seconds));
         let status = status(d.verdict(), "detected", d.ttd_seconds, &deadline, &s.reason);
-        let mut case = TestCase::new(format!("detect {}: {} {}", d.id, d.source, d.name), status);
+        let drill = if d.sample { " (drill)" } else { "" };
+        let mut case = TestCase::new(
+            format!("detect {}: {} {}{drill}", d.id, d.source, d.name),
+            status,
+        );
         case.set_classname(class.as_str());
         case.set_time(duration(d.ttd_seconds));
+        let note = if d.sample {
+            format!("; {}", crate::words::DRILL_NOTE)
+        } else {
+            String::new()
+        };
         case.set_system_out(format!(
-            "T0 {}; detected at {}; observed at {}; TTD {}; deadline {deadline}; {}",
+            "T0 {}; detected at {}; observed at {}; TTD {}; deadline {deadline}; {}{note}",
             super::time(d.t0),
             super::time(d.detected_at),
             super::time(d.observed_at),
-            human(d.ttd_seconds),
+            d.ttd_text(),
             d.explanation
         ));
         suite.add_test_case(case);

@@ -249,10 +249,14 @@ fn detections(o: &mut String, s: &Summary, h: &str) {
             time(d.t0),
             time(d.detected_at),
             time(d.observed_at),
-            human(d.ttd_seconds),
+            d.ttd_text(),
             d.points,
             d.max_points
         );
+    }
+    if let Some((ids, note)) = super::drill_note(s) {
+        let ids: Vec<String> = ids.into_iter().map(code).collect();
+        let _ = writeln!(o, "\n> **Drill:** {} {note}.", ids.join(", "));
     }
 }
 

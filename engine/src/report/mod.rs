@@ -374,6 +374,27 @@ impl crate::score::DetectionResult {
             self.missed_reason.as_deref(),
         )
     }
+
+    /// Its time to detect for people, marked as a drill's when it is one.
+    pub fn ttd_text(&self) -> String {
+        let t = human(self.ttd_seconds);
+        if self.sample && self.ttd_seconds.is_some() {
+            format!("{t} (drill)")
+        } else {
+            t
+        }
+    }
+}
+
+/// The ids of a run's drill detections, and what they mean, when it has any.
+pub(crate) fn drill_note(s: &Summary) -> Option<(Vec<&str>, &'static str)> {
+    let ids: Vec<&str> = s
+        .detections
+        .iter()
+        .filter(|d| d.sample)
+        .map(|d| d.id.as_str())
+        .collect();
+    (!ids.is_empty()).then_some((ids, crate::words::DRILL_NOTE))
 }
 
 impl crate::score::ContainmentResult {

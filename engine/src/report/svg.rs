@@ -146,6 +146,12 @@ fn spans(r: &RunReport) -> Vec<Span> {
             deadline: start.map(|s| s + d.within_seconds),
             class,
             what: match d.ttd_seconds {
+                Some(_) if d.sample => format!(
+                    "{} {}: sample finding after {}",
+                    d.source,
+                    d.name,
+                    d.ttd_text()
+                ),
                 Some(t) => format!("{} {}: detected after {}", d.source, d.name, human(Some(t))),
                 None => format!("{} {}: not detected", d.source, d.name),
             },
@@ -296,10 +302,10 @@ fn describe(r: &RunReport) -> String {
     )];
     for d in &s.detections {
         parts.push(match d.ttd_seconds {
-            Some(t) => format!(
+            Some(_) => format!(
                 "Detection {} after {} (deadline {}).",
                 d.id,
-                human(Some(t)),
+                d.ttd_text(),
                 human(Some(d.within_seconds))
             ),
             None => format!("Detection {} not reached.", d.id),

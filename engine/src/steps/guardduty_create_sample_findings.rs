@@ -12,8 +12,10 @@ static SPEC: StepSpec = StepSpec {
     docs: "GuardDuty creates the findings because it is asked to, with placeholder resources \
            and a [SAMPLE] title: they prove nothing about detection. Use them to drill what \
            happens after a finding (EventBridge rules, notifications, triage), not to test \
-           that an attack is detected. Sample findings are not removed at clean-up; archive \
-           them in the console if they get in the way.",
+           that an attack is detected. Only a detection marked `sample: true` (a response \
+           drill) counts them, timed from its trigger to the sample's createdAt. Sample \
+           findings are not removed at clean-up; archive them in the console if they get \
+           in the way.",
     inputs: &[Field {
         name: "finding_types",
         ty: FieldType::StringList,

@@ -24,6 +24,7 @@ fn detection(id: &str, ttd: Option<f64>, within: f64) -> DetectionResult {
         observed_at: None,
         ttd_seconds: ttd,
         evidence: None,
+        sample: false,
         missed_reason: ttd.is_none().then(|| "not detected".to_owned()),
         points: 0.0,
         max_points: 40.0,

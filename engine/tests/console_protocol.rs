@@ -15,21 +15,26 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-#[tokio::test]
-async fn a_responders_commands_are_journaled_and_the_exercise_lasts_until_it_is_ended() {
+/// The plan of a run `run_id` of the library's compromised-access-key.
+fn plan(run_id: &str) -> library::Plan {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
     let checked = library::load_checked(
         &root.join("scenarios/compromised-access-key.yaml"),
         &root.join("runbooks"),
     )
     .unwrap_or_else(|d| panic!("{d}"));
-    let plan = library::resolve(
+    library::resolve(
         &checked.scenario.value,
         checked.runbook.as_ref().map(|r| &r.value),
-        "console1",
+        run_id,
         &Default::default(),
     )
-    .unwrap();
+    .unwrap()
+}
+
+#[tokio::test]
+async fn a_responders_commands_are_journaled_and_the_exercise_lasts_until_it_is_ended() {
+    let plan = plan("console1");
     // 2000x: a game minute is 30 ms.
     let clock = Arc::new(Clock::new(
         ClockMode::Real { speed: 2000.0 },
@@ -159,19 +164,7 @@ async fn a_responders_commands_are_journaled_and_the_exercise_lasts_until_it_is_
 #[tokio::test]
 async fn a_teams_orders_are_journaled_with_their_person_and_checked_against_their_role() {
     use gameday_engine::team::{Order, Role};
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
-    let checked = library::load_checked(
-        &root.join("scenarios/compromised-access-key.yaml"),
-        &root.join("runbooks"),
-    )
-    .unwrap_or_else(|d| panic!("{d}"));
-    let mut plan = library::resolve(
-        &checked.scenario.value,
-        checked.runbook.as_ref().map(|r| &r.value),
-        "team1",
-        &Default::default(),
-    )
-    .unwrap();
+    let mut plan = plan("team1");
     plan.scenario.injects = two_injects();
     let clock = Arc::new(Clock::new(
         ClockMode::Real { speed: 2000.0 },

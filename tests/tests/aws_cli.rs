@@ -85,10 +85,19 @@ fn bad_target_flags_exit_2_naming_the_flag() {
             vec!["run", "public-bucket", "--region", "eu-west-1"],
             "--region eu-west-1: the simulator",
         ),
+        // The console plays on AWS targets too, in real time only.
         (
-            vec!["console", "public-bucket", "--target", "moto"],
-            "gameday run SCENARIO --target moto",
+            vec![
+                "console",
+                "public-bucket",
+                "--target",
+                "moto",
+                "--speed",
+                "10",
+            ],
+            "--speed and --virtual are for the simulator",
         ),
+        (vec!["console", "public-bucket", "--target", "mot"], "moto"),
     ] {
         let mut full = args.clone();
         full.extend(["--library", lib.as_str()]);

@@ -364,6 +364,13 @@ fn check_source_fields(sc: &Loaded<Scenario>, base: &str, d: &Detect, out: &mut 
                     None,
                 ));
             }
+            if d.sample {
+                out.push(sc.at_key(
+                    &format!("{base}.sample"),
+                    "`sample` is for guardduty detections: only GuardDuty has sample findings",
+                    Some("remove `sample`".into()),
+                ));
+            }
         }
     }
 }
@@ -388,14 +395,8 @@ fn sample_steps<'s>(s: &'s Scenario, finding_type: &str) -> Vec<(usize, &'s str)
 /// sample finding an attack step creates after its trigger returned (T0).
 fn check_samples(sc: &Loaded<Scenario>, base: &str, d: &Detect, out: &mut Vec<Diagnostic>) {
     let s = &sc.value;
+    // Elsewhere, `sample` is a field of the wrong source (`check_source_fields`).
     if d.source != Source::Guardduty {
-        if d.sample {
-            out.push(sc.at_key(
-                &format!("{base}.sample"),
-                "`sample` is for guardduty detections: only GuardDuty has sample findings",
-                Some("remove `sample`".into()),
-            ));
-        }
         return;
     }
     let Some(finding_type) = &d.finding_type else {

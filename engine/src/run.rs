@@ -603,10 +603,7 @@ impl<'a> Run<'a> {
             if expectations_done && autopilot_done && !console {
                 break WatchEnd::Complete;
             }
-            let next = [self.next_wake(&w, autopilot.as_ref()), self.injects.next()]
-                .into_iter()
-                .flatten()
-                .min();
+            let next = self.next_wake(&w, autopilot.as_ref());
             if next.is_none() && !console {
                 break WatchEnd::Complete;
             }
@@ -759,6 +756,7 @@ impl<'a> Run<'a> {
             .chain(containments)
             .chain(autopilot.and_then(Autopilot::next_due))
             .chain(stop_check)
+            .chain(self.injects.next())
             .min()
     }
 
@@ -1027,15 +1025,32 @@ impl<'a> Run<'a> {
             .map(|(_, s, _)| s.id.clone())
             .collect();
         for step in ids {
-            done.insert(step.clone(), Actor::Engine);
-            self.emit(Body::RunbookStepDone {
+            self.mark_done(
+                done,
                 step,
-                by: Actor::Engine,
-                who: None,
-                how: Completion::Verified(id.to_owned()),
-            })?;
+                Actor::Engine,
+                None,
+                Completion::Verified(id.to_owned()),
+            )?;
         }
         Ok(())
+    }
+
+    /// Runbook step `step` is done, by `by` (`who`) and `how`: journaled once, the first
+    /// time only.
+    fn mark_done(
+        &mut self,
+        done: &mut BTreeMap<String, Actor>,
+        step: String,
+        by: Actor,
+        who: Option<String>,
+        how: Completion,
+    ) -> Result<(), RunError> {
+        if done.contains_key(&step) {
+            return Ok(());
+        }
+        done.insert(step.clone(), by);
+        self.emit(Body::RunbookStepDone { step, by, who, how })
     }
 
     /// Carries out an order of a responder (or of the autopilot). Returns true when the
@@ -1068,15 +1083,7 @@ impl<'a> Run<'a> {
             })?,
             Command::Hint { step } => self.emit(Body::HintTaken { step, by, who })?,
             Command::TickStep { step } => {
-                if !w.done.contains_key(&step) {
-                    w.done.insert(step.clone(), by);
-                    self.emit(Body::RunbookStepDone {
-                        step,
-                        by,
-                        who,
-                        how: Completion::Ticked,
-                    })?;
-                }
+                self.mark_done(&mut w.done, step, by, who, Completion::Ticked)?
             }
             Command::RunAction { step } => self.run_action(w, by, who, step).await?,
             Command::Inject { text, to, answer } => {
@@ -1158,14 +1165,8 @@ impl<'a> Run<'a> {
             ok: result.is_ok(),
             error: result.as_ref().err().cloned(),
         })?;
-        if result.is_ok() && rs.verify.is_none() && !w.done.contains_key(&step) {
-            w.done.insert(step.clone(), by);
-            self.emit(Body::RunbookStepDone {
-                step,
-                by,
-                who,
-                how: Completion::Action,
-            })?;
+        if result.is_ok() && rs.verify.is_none() {
+            self.mark_done(&mut w.done, step, by, who, Completion::Action)?;
         }
         Ok(())
     }

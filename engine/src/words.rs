@@ -243,16 +243,16 @@ impl Narrator {
                     None => ran,
                     Some(err) => format!("{ran}: {err}"),
                 };
-                Said::by_whom(*by, who, text, *ok)
+                Said::by(*by, who, text, *ok)
             }
             Body::RunbookStepDone {
                 step: id,
                 by,
                 who,
                 how,
-            } => Said::by_whom(*by, who, format!("{} done ({how})", title(id)), true),
+            } => Said::by(*by, who, format!("{} done ({how})", title(id)), true),
             Body::HintTaken { step: id, by, who } => {
-                Said::by_whom(*by, who, format!("hint taken on {}", title(id)), true)
+                Said::by(*by, who, format!("hint taken on {}", title(id)), true)
             }
             Body::MustNotBroken {
                 step: id,
@@ -263,7 +263,7 @@ impl Narrator {
                 format!("{action} ran before {}: {reason}", title(id)),
             ),
             Body::DetectionAcknowledged { id, by, who } => {
-                Said::by_whom(*by, who, format!("{id} acknowledged"), true)
+                Said::by(*by, who, format!("{id} acknowledged"), true)
             }
             Body::NoteAdded {
                 text,
@@ -275,7 +275,7 @@ impl Narrator {
                     Some(inject) => format!("note, answering {inject}: {text}"),
                     None => format!("note: {text}"),
                 };
-                Said::by_whom(*by, who, text, true)
+                Said::by(*by, who, text, true)
             }
             Body::InjectSent { .. }
             | Body::ParticipantJoined { .. }
@@ -361,22 +361,15 @@ impl Said {
         }
     }
 
-    /// What a responder (or the autopilot, or the engine for them) did.
-    fn by(actor: Actor, text: String, ok: bool) -> Said {
+    /// What a responder (or the autopilot, or the engine for them) did; `who`: the
+    /// participant, when a team played.
+    fn by(actor: Actor, who: &Option<String>, text: String, ok: bool) -> Said {
         Said {
             lane: Lane::Responder,
             by: Some(actor),
-            who: None,
+            who: who.clone(),
             text,
             ok,
-        }
-    }
-
-    /// What participant `who` (if named) did as `actor`.
-    fn by_whom(actor: Actor, who: &Option<String>, text: String, ok: bool) -> Said {
-        Said {
-            who: who.clone(),
-            ..Said::by(actor, text, ok)
         }
     }
 }

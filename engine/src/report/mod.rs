@@ -254,7 +254,7 @@ impl RunReport {
             injects,
             ..
         } = responses;
-        let participants = team::participants(events, &actions, &acknowledgements, &notes);
+        let participants = team::participants(events, &acknowledgements);
         let duration_seconds = events.last().map(|e| seconds(e.t_ms)).unwrap_or(0.0);
         RunReport {
             summary,

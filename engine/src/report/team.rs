@@ -213,12 +213,11 @@ fn after(from: DateTime<Utc>, to: DateTime<Utc>) -> f64 {
     (to - from).num_milliseconds().max(0) as f64 / 1000.0
 }
 
-/// Everyone who joined, in the order they joined, with what each of them did.
+/// Everyone who joined, in the order they joined, with what each of them did (their
+/// times to acknowledge from `acknowledgements`).
 pub(crate) fn participants(
     events: &[Event],
-    actions: &[ActionEntry],
     acknowledgements: &[Acknowledgement],
-    notes: &[NoteEntry],
 ) -> Vec<Participant> {
     let mut people: Vec<Participant> = Vec::new();
     for e in events {
@@ -239,26 +238,16 @@ pub(crate) fn participants(
                     acknowledgements: Vec::new(),
                 });
             }
-            Body::ParticipantLeft { name, .. } => {
-                if let Some(p) = people.iter_mut().find(|p| &p.name == name) {
-                    p.left_at = Some(e.at);
-                }
-            }
+            Body::ParticipantLeft { name, .. } => count(&mut people, name, |p| {
+                p.left_at = Some(e.at);
+            }),
+            Body::ResponderAction { who: Some(w), .. } => count(&mut people, w, |p| p.actions += 1),
             Body::RunbookStepDone { who: Some(w), .. } => {
                 count(&mut people, w, |p| p.steps_done += 1)
             }
             Body::HintTaken { who: Some(w), .. } => count(&mut people, w, |p| p.hints += 1),
+            Body::NoteAdded { who: Some(w), .. } => count(&mut people, w, |p| p.notes += 1),
             _ => {}
-        }
-    }
-    for a in actions {
-        if let Some(w) = &a.who {
-            count(&mut people, w, |p| p.actions += 1);
-        }
-    }
-    for n in notes {
-        if let Some(w) = &n.who {
-            count(&mut people, w, |p| p.notes += 1);
         }
     }
     for a in acknowledgements {

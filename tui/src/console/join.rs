@@ -112,7 +112,7 @@ async fn play<S: AsyncRead + AsyncWrite + Send + 'static>(stream: S, args: &Join
     };
     let (events_tx, events) = mpsc::unbounded_channel();
     let (said_tx, said) = mpsc::unbounded_channel();
-    let (out, mut out_rx) = mpsc::unbounded_channel::<String>();
+    let (out, out_rx) = mpsc::unbounded_channel::<String>();
     let time = Arc::new(Mutex::new((
         GameTime {
             t_ms: 0,
@@ -141,13 +141,7 @@ async fn play<S: AsyncRead + AsyncWrite + Send + 'static>(stream: S, args: &Join
             }
         }
     });
-    tokio::spawn(async move {
-        while let Some(line) = out_rx.recv().await {
-            if w.write_all(line.as_bytes()).await.is_err() || w.flush().await.is_err() {
-                return;
-            }
-        }
-    });
+    tokio::spawn(wire::write_lines(out_rx, w));
     let mut ui = Ui::new(
         Mode::Live {
             paused: false,

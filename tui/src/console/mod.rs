@@ -345,7 +345,7 @@ fn clock_refused(ui: &mut Ui) -> bool {
             })
     };
     let refused = why.is_some();
-    if why.is_some() {
+    if refused {
         ui.message = why;
     }
     refused
@@ -815,7 +815,14 @@ impl Host {
         let (to_screen, screen_events) = tokio::sync::mpsc::unbounded_channel();
         let (orders, commands) = tokio::sync::mpsc::unbounded_channel();
         let token = self.listen.as_ref().map(|(_, t)| t.clone());
-        let hub = Hub::new(run_id, clock.clone(), orders.clone(), &self.name, token);
+        let hub = Hub::new(
+            run_id,
+            clock.clone(),
+            self.simulated,
+            orders.clone(),
+            &self.name,
+            token,
+        );
         tokio::spawn(hub.clone().relay(from_run, to_screen));
         tokio::spawn(hub.clone().tick());
         let mut ui = Ui::new(
@@ -838,7 +845,7 @@ impl Host {
             match l.try_clone().and_then(tokio::net::TcpListener::from_std) {
                 Ok(tcp) => {
                     let addr = tcp.local_addr().map(|a| a.to_string()).unwrap_or_default();
-                    tokio::spawn(hub.clone().serve(tcp, self.simulated));
+                    tokio::spawn(hub.clone().serve(tcp));
                     joining.push(format!("gameday join {addr} --token {token}"));
                 }
                 Err(e) => tracing::warn!("nobody can join over TCP: {e}"),
@@ -846,7 +853,7 @@ impl Host {
         }
         match host_socket(run_dir) {
             Ok(socket) => {
-                tokio::spawn(hub.clone().serve(socket, self.simulated));
+                tokio::spawn(hub.clone().serve(socket));
                 joining.push(format!("gameday join {}", run_dir.display()));
             }
             Err(e) => tracing::warn!("nobody can join through {}: {e}", run_dir.display()),

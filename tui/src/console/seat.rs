@@ -23,8 +23,9 @@ pub(crate) trait Seat: Send {
     fn clock(&self, change: ClockChange);
     /// The game time now, in run time.
     fn now_ms(&self) -> u64;
-    /// Ctrl-C: the host ends the run into clean-up; a joiner just leaves.
-    fn interrupt(&self);
+    /// Ctrl-C, or the terminal failed (`why`): the host ends the run into clean-up; a
+    /// joiner just leaves.
+    fn interrupt(&self, why: &str);
     /// After each change: the host resumes a paused clock once the exercise is over, so
     /// that it cannot hold up clean-up; true when it did.
     fn settle(&self, _model: &Model) -> bool {
@@ -58,8 +59,8 @@ impl Seat for HostSeat {
         self.clock.elapsed().as_millis()
     }
 
-    fn interrupt(&self) {
-        self.abort.abort("interrupted (Ctrl-C)");
+    fn interrupt(&self, why: &str) {
+        self.abort.abort(why);
     }
 
     fn settle(&self, m: &Model) -> bool {
@@ -97,7 +98,7 @@ impl Seat for GuestSeat {
         }
     }
 
-    fn interrupt(&self) {}
+    fn interrupt(&self, _why: &str) {}
 }
 
 /// What a screen is fed: the run's events, and words for this console alone.
@@ -124,8 +125,8 @@ pub(crate) async fn live_screen(feeds: Feeds, seat: impl Seat, ui: Ui) -> std::i
             "cannot open the terminal: {e}"
         ))),
     };
-    if shown.is_err() {
-        seat.interrupt();
+    if let Err(e) = &shown {
+        seat.interrupt(&format!("the console failed: {e}"));
     }
     shown
 }
@@ -193,7 +194,7 @@ async fn screen_loop(
                             Effect::Pause => seat.clock(ClockChange::Pause),
                             Effect::Resume => seat.clock(ClockChange::Resume),
                             Effect::Speed(s) => seat.clock(ClockChange::Speed(s)),
-                            Effect::Abort => seat.interrupt(),
+                            Effect::Abort => seat.interrupt("interrupted (Ctrl-C)"),
                             Effect::Quit => return Ok(()),
                             Effect::Seek(_) => {}
                         }

@@ -25,6 +25,8 @@ pub(crate) struct Hub {
     run_id: String,
     /// What a joiner over TCP must give.
     token: Option<String>,
+    /// Its clock can pause and change speed (the simulator's).
+    can_pause: bool,
 }
 
 struct State {
@@ -38,11 +40,13 @@ struct State {
 }
 
 impl Hub {
-    /// The hub of run `run_id` on `clock`, passing orders to `orders`; its host is
-    /// `host` (a facilitator). `token`: what a joiner over TCP must give.
+    /// The hub of run `run_id` on `clock` (`can_pause`: the simulator's), passing orders
+    /// to `orders`; its host is `host` (a facilitator). `token`: what a joiner over TCP
+    /// must give.
     pub(crate) fn new(
         run_id: &str,
         clock: Arc<Clock>,
+        can_pause: bool,
         orders: UnboundedSender<Order>,
         host: &str,
         token: Option<String>,
@@ -63,6 +67,7 @@ impl Hub {
             clock,
             run_id: run_id.to_owned(),
             token,
+            can_pause,
         })
     }
 
@@ -119,12 +124,12 @@ impl Hub {
     }
 
     /// Admits the consoles that connect to `listener`, each on a task of its own.
-    pub(crate) async fn serve<L: Listener>(self: Arc<Self>, listener: L, can_pause: bool) {
+    pub(crate) async fn serve<L: Listener>(self: Arc<Self>, listener: L) {
         loop {
             match listener.accept().await {
                 Ok((stream, from, check)) => {
                     let hub = self.clone();
-                    tokio::spawn(async move { hub.admit(stream, from, check, can_pause).await });
+                    tokio::spawn(async move { hub.admit(stream, from, check).await });
                 }
                 Err(e) => {
                     tracing::warn!("cannot accept a console: {e}");
@@ -135,7 +140,7 @@ impl Hub {
     }
 
     /// One joining console: who it is, then its orders until it goes away.
-    async fn admit<S>(self: Arc<Self>, stream: S, from: String, check: Admission, can_pause: bool)
+    async fn admit<S>(self: Arc<Self>, stream: S, from: String, check: Admission)
     where
         S: AsyncRead + AsyncWrite + Send + 'static,
     {
@@ -157,7 +162,7 @@ impl Hub {
             name: name.clone(),
             role,
             run_id: self.run_id.clone(),
-            simulated: can_pause,
+            simulated: self.can_pause,
         };
         let _ = tx.send(wire::line(&welcome).into());
         let _ = tx.send(wire::line(&ToGuest::Clock(self.time())).into());
@@ -165,8 +170,8 @@ impl Hub {
             self.refuse(&mut w, &from, reason).await;
             return;
         }
-        let writer = tokio::spawn(write_all(rx, w));
-        let reason = self.listen(&mut r, &name, role, can_pause, &tx).await;
+        let writer = tokio::spawn(wire::write_lines(rx, w));
+        let reason = self.listen(&mut r, &name, role, &tx).await;
         drop(tx);
         self.state().names.remove(&name);
         let _ = self
@@ -262,7 +267,6 @@ impl Hub {
         r: &mut (impl tokio::io::AsyncBufRead + Unpin),
         name: &str,
         role: Role,
-        can_pause: bool,
         tx: &UnboundedSender<Arc<str>>,
     ) -> String {
         let mut buf = String::new();
@@ -277,7 +281,7 @@ impl Hub {
                 ToHost::Clock(_) if !role.runs_the_clock() => Some(format!(
                     "only the facilitator can pause or change the speed; you are {role}"
                 )),
-                ToHost::Clock(_) if !can_pause => Some(NOT_ON_AWS.to_owned()),
+                ToHost::Clock(_) if !self.can_pause => Some(NOT_ON_AWS.to_owned()),
                 ToHost::Clock(change) => {
                     apply(&self.clock, change);
                     None
@@ -330,21 +334,6 @@ fn same(a: &str, b: &str) -> bool {
             .zip(b.bytes())
             .fold(0u8, |acc, (x, y)| acc | (x ^ y))
             == 0
-}
-
-/// Writes each line sent to `rx` to a joined console until the hub lets it go.
-async fn write_all(
-    mut rx: UnboundedReceiver<Arc<str>>,
-    mut w: impl AsyncWrite + Unpin,
-) -> std::io::Result<()> {
-    while let Some(line) = rx.recv().await {
-        w.write_all(line.as_bytes()).await?;
-        if rx.is_empty() {
-            w.flush().await?;
-        }
-    }
-    w.flush().await?;
-    w.shutdown().await
 }
 
 /// How a connection must prove it may join.

@@ -7,7 +7,7 @@ use gameday_engine::autopilot::Command;
 use gameday_engine::event::Event;
 use gameday_engine::team::Role;
 use serde::{Deserialize, Serialize, de::DeserializeOwned};
-use tokio::io::{AsyncBufRead, AsyncBufReadExt, AsyncReadExt};
+use tokio::io::{AsyncBufRead, AsyncBufReadExt, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 
 /// The longest line either side accepts: a journal event is a few kilobytes at most.
 pub(crate) const MAX_LINE: u64 = 1 << 20;
@@ -97,6 +97,22 @@ pub(crate) async fn read<T: DeserializeOwned>(
     serde_json::from_str(buf.trim_end())
         .map(Some)
         .map_err(|e| std::io::Error::other(format!("not a message: {e}")))
+}
+
+/// Writes each line sent to `rx` to the other side, flushing whenever none waits, until
+/// the sender lets go (then shuts the stream down) or the other side goes away.
+pub(crate) async fn write_lines(
+    mut rx: tokio::sync::mpsc::UnboundedReceiver<impl AsRef<str>>,
+    mut w: impl AsyncWrite + Unpin,
+) -> std::io::Result<()> {
+    while let Some(line) = rx.recv().await {
+        w.write_all(line.as_ref().as_bytes()).await?;
+        if rx.is_empty() {
+            w.flush().await?;
+        }
+    }
+    w.flush().await?;
+    w.shutdown().await
 }
 
 #[cfg(test)]

@@ -32,15 +32,20 @@ fn plan(run_id: &str) -> library::Plan {
     .unwrap()
 }
 
-#[tokio::test]
-async fn a_responders_commands_are_journaled_and_the_exercise_lasts_until_it_is_ended() {
-    let plan = plan("console1");
-    // 2000x: a game minute is 30 ms.
+/// A simulated account on a real clock 2000 times faster (a game minute is 30 ms).
+fn fast_account() -> (Arc<Clock>, SimAccount) {
     let clock = Arc::new(Clock::new(
         ClockMode::Real { speed: 2000.0 },
         chrono::Utc::now(),
     ));
     let sim = SimAccount::new(3, Arc::new(DetectionModel::builtin()), clock.clone());
+    (clock, sim)
+}
+
+#[tokio::test]
+async fn a_responders_commands_are_journaled_and_the_exercise_lasts_until_it_is_ended() {
+    let plan = plan("console1");
+    let (clock, sim) = fast_account();
     let mut journal = Journal::memory();
     let (ev_tx, mut ev_rx) = tokio::sync::mpsc::unbounded_channel();
     let (cmd_tx, cmd_rx) = tokio::sync::mpsc::unbounded_channel();
@@ -166,11 +171,7 @@ async fn a_teams_orders_are_journaled_with_their_person_and_checked_against_thei
     use gameday_engine::team::{Order, Role};
     let mut plan = plan("team1");
     plan.scenario.injects = two_injects();
-    let clock = Arc::new(Clock::new(
-        ClockMode::Real { speed: 2000.0 },
-        chrono::Utc::now(),
-    ));
-    let sim = SimAccount::new(3, Arc::new(DetectionModel::builtin()), clock.clone());
+    let (clock, sim) = fast_account();
     let mut journal = Journal::memory();
     let (ev_tx, mut ev_rx) = tokio::sync::mpsc::unbounded_channel();
     let (tx, cmd_rx) = tokio::sync::mpsc::unbounded_channel::<Order>();

@@ -111,3 +111,14 @@ pub fn library_scenarios() -> Vec<PathBuf> {
     v.sort();
     v
 }
+
+/// The events of the journal in `run_dir`, each as JSON.
+#[allow(clippy::panic)]
+pub fn journal(run_dir: &Path) -> Vec<serde_json::Value> {
+    let path = run_dir.join("journal.jsonl");
+    std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+        .collect()
+}

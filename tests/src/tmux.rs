@@ -184,6 +184,36 @@ impl Session {
         children.split_whitespace().next()?.parse().ok()
     }
 
+    /// Moves the runbook's selection (`›`) onto the step titled `title`, one `j` or `k` at a
+    /// time, reading the screen after each key.
+    #[allow(clippy::panic)]
+    pub fn select_step(&self, title: &str) {
+        // The rows of the selection and of the step, on a screen drawn in full.
+        let selection = |screen: &str| {
+            let rows = panel(screen, "Runbook")?;
+            let at = rows.iter().position(|l| l.starts_with('›'))?;
+            let step = rows.iter().position(|l| l.contains(title))?;
+            Some((at, step))
+        };
+        for _ in 0..10 {
+            let screen = self.wait_for("the runbook with a selection", |screen| {
+                selection(screen).is_some()
+            });
+            let (at, step) = selection(&screen).expect("a selection, as waited for");
+            if at == step {
+                return;
+            }
+            self.send(&[if at < step { "j" } else { "k" }]);
+            self.wait_for("the selection to move", |screen| {
+                selection(screen).is_some_and(|(now, _)| now != at)
+            });
+        }
+        panic!(
+            "ten keys did not select “{title}”:\n{}",
+            frame(&self.screen())
+        );
+    }
+
     /// The program's exit status, once it has exited.
     pub fn exit_status(&self) -> Option<i32> {
         std::fs::read_to_string(&self.status_file)
@@ -311,6 +341,13 @@ pub fn panel(screen: &str, title: &str) -> Option<Vec<String>> {
         inside.push(text.trim_end().to_owned());
     }
     None
+}
+
+/// The row of the box titled `title` that contains `needle`.
+pub fn row(screen: &str, title: &str, needle: &str) -> Option<String> {
+    panel(screen, title)?
+        .into_iter()
+        .find(|l| l.contains(needle))
 }
 
 #[cfg(test)]

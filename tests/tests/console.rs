@@ -4,8 +4,8 @@
 
 #![allow(clippy::unwrap_used, clippy::panic)]
 
-use gameday_tests::tmux::{Session, frame, panel};
-use gameday_tests::{gameday, repo, run, stderr, stdout};
+use gameday_tests::tmux::{Session, frame, panel, row};
+use gameday_tests::{gameday, journal, repo, run, stderr, stdout};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 
@@ -19,13 +19,6 @@ fn s(p: &Path) -> &str {
     p.to_str().unwrap()
 }
 
-/// The row of the box titled `title` that contains `needle`.
-fn row(screen: &str, title: &str, needle: &str) -> Option<String> {
-    panel(screen, title)?
-        .into_iter()
-        .find(|l| l.contains(needle))
-}
-
 /// The one run directory in `runs`.
 fn only_run(runs: &Path) -> PathBuf {
     let dirs: Vec<PathBuf> = std::fs::read_dir(runs)
@@ -35,14 +28,6 @@ fn only_run(runs: &Path) -> PathBuf {
         .collect();
     assert_eq!(dirs.len(), 1, "one run in {}: {dirs:?}", runs.display());
     dirs.into_iter().next().unwrap()
-}
-
-fn journal(run_dir: &Path) -> Vec<Value> {
-    std::fs::read_to_string(run_dir.join("journal.jsonl"))
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
-        .collect()
 }
 
 fn kinds(events: &[Value]) -> Vec<&str> {
@@ -77,35 +62,6 @@ fn before(a: &Value, b: &Value) {
     assert!(a["seq"].as_u64() < b["seq"].as_u64(), "{what}: seq");
     assert!(a["t_ms"].as_u64() <= b["t_ms"].as_u64(), "{what}: t_ms");
     assert!(at(a) <= at(b), "{what}: at");
-}
-
-/// Moves the runbook's selection (`›`) onto the step titled `title`, one `j` or `k` at a
-/// time, reading the screen after each key.
-fn select_step(console: &Session, title: &str) {
-    // The rows of the selection and of the step, on a screen drawn in full.
-    let selection = |screen: &str| {
-        let rows = panel(screen, "Runbook")?;
-        let at = rows.iter().position(|l| l.starts_with('›'))?;
-        let step = rows.iter().position(|l| l.contains(title))?;
-        Some((at, step))
-    };
-    for _ in 0..10 {
-        let screen = console.wait_for("the runbook with a selection", |screen| {
-            selection(screen).is_some()
-        });
-        let (at, step) = selection(&screen).unwrap();
-        if at == step {
-            return;
-        }
-        console.send(&[if at < step { "j" } else { "k" }]);
-        console.wait_for("the selection to move", |screen| {
-            selection(screen).is_some_and(|(now, _)| now != at)
-        });
-    }
-    panic!(
-        "ten keys did not select “{title}”:\n{}",
-        frame(&console.screen())
-    );
 }
 
 #[test]
@@ -143,7 +99,7 @@ fn a_responder_plays_a_whole_game_day_in_the_console() {
     });
 
     // Contain: the step's action, run from the console after a look at what it does.
-    select_step(&console, STEP);
+    console.select_step(STEP);
     console.send(&["r"]);
     let expected = [
         STEP,

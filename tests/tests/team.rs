@@ -6,8 +6,8 @@
 
 #![allow(clippy::unwrap_used, clippy::panic)]
 
-use gameday_tests::tmux::{Session, frame, panel};
-use gameday_tests::{gameday, run, stdout};
+use gameday_tests::tmux::{Session, panel, row};
+use gameday_tests::{gameday, journal, run, stdout};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 
@@ -69,39 +69,9 @@ fn join(place: &str, args: &[&str]) -> Session {
     Session::start(&command, WIDTH, HEIGHT)
 }
 
-fn journal(run_dir: &Path) -> Vec<Value> {
-    std::fs::read_to_string(run_dir.join("journal.jsonl"))
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect()
-}
-
 /// The events of kind `kind`.
 fn of<'a>(events: &'a [Value], kind: &str) -> Vec<&'a Value> {
     events.iter().filter(|e| e["event"] == kind).collect()
-}
-
-fn row(screen: &str, title: &str, needle: &str) -> Option<String> {
-    panel(screen, title)?
-        .into_iter()
-        .find(|l| l.contains(needle))
-}
-
-fn select(console: &Session, title: &str) {
-    for _ in 0..10 {
-        let screen = console.screen();
-        let rows = panel(&screen, "Runbook").unwrap_or_default();
-        let at = rows.iter().position(|l| l.starts_with('›'));
-        let step = rows.iter().position(|l| l.contains(title));
-        match (at, step) {
-            (Some(a), Some(s)) if a == s => return,
-            (Some(a), Some(s)) => console.send(&[if a < s { "j" } else { "k" }]),
-            _ => {}
-        }
-        std::thread::sleep(std::time::Duration::from_millis(300));
-    }
-    panic!("cannot select “{title}”:\n{}", frame(&console.screen()));
 }
 
 #[test]
@@ -160,7 +130,7 @@ fn a_facilitator_a_responder_and_an_observer_play_one_game_day() {
     ana.wait_for("ana's acknowledgement", |sc| {
         detection(sc).is_some_and(|l| l.ends_with(" ack"))
     });
-    select(&ana, STEP);
+    ana.select_step(STEP);
     ana.send(&["r"]);
     ana.wait_for("the confirmation, with the account", |sc| {
         panel(sc, "Run this action?")

@@ -212,7 +212,6 @@ pub struct Played {
 
 /// Plays the detectors for the run under `runs` until `child` exits or `timeout` passes;
 /// returns what it injected and the exit status.
-#[allow(clippy::panic)]
 pub fn play(
     moto: &Moto,
     runs: &Path,
@@ -220,16 +219,37 @@ pub fn play(
     timeout: Duration,
 ) -> (Played, Option<std::process::ExitStatus>) {
     let deadline = Instant::now() + timeout;
-    let mut played = Played::default();
-    // Alarms to move at a wall-clock moment: (when, alarm, detection id, T0).
-    let mut due: Vec<(
-        chrono::DateTime<chrono::Utc>,
-        String,
-        String,
-        chrono::DateTime<chrono::Utc>,
-    )> = Vec::new();
-    let delay = chrono::Duration::from_std(DELAY).unwrap_or_default();
+    let mut detectors = Detectors::default();
     loop {
+        detectors.tick(moto, runs);
+        if let Ok(Some(status)) = child.try_wait() {
+            return (detectors.played, Some(status));
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            return (detectors.played, None);
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// GuardDuty and CloudWatch as the test plays them for one run: call [`Detectors::tick`]
+/// often (every 20 ms or so) while the run goes on.
+#[derive(Debug, Default)]
+pub struct Detectors {
+    /// What was injected so far.
+    pub played: Played,
+    /// Alarms to move at a wall-clock moment: (when, alarm).
+    due: Vec<(chrono::DateTime<chrono::Utc>, String)>,
+}
+
+impl Detectors {
+    /// Reads the run's journal once; puts each detection whose trigger has run, and moves
+    /// each alarm whose moment has come.
+    #[allow(clippy::panic)]
+    pub fn tick(&mut self, moto: &Moto, runs: &Path) {
+        let delay = chrono::Duration::from_std(DELAY).unwrap_or_default();
         let events = events(runs);
         let mut outputs: BTreeMap<String, Map<String, Value>> = BTreeMap::new();
         let mut done: BTreeMap<String, chrono::DateTime<chrono::Utc>> = BTreeMap::new();
@@ -262,7 +282,7 @@ pub fn play(
         for d in &detect {
             let id = d["id"].as_str().unwrap_or_default().to_owned();
             // A drill is met by the sample finding the run itself creates.
-            if played.injected.contains_key(&id) || d["sample"] == true {
+            if self.played.injected.contains_key(&id) || d["sample"] == true {
                 continue;
             }
             let trigger = d["trigger"]
@@ -293,18 +313,18 @@ pub fn play(
                         "resource": finding_resource(&matches),
                         "userAgent": "aws-cli/2.15.0 md/kali",
                     }));
-                    played.injected.insert(id, (t0, at));
+                    self.played.injected.insert(id, (t0, at));
                 }
                 Some("cloudwatch") => {
                     let alarm = d["alarm"].as_str().unwrap_or_default().to_owned();
-                    due.push((at, alarm, id.clone(), t0));
-                    played.injected.insert(id, (t0, at));
+                    self.due.push((at, alarm));
+                    self.played.injected.insert(id, (t0, at));
                 }
                 other => panic!("unknown detection source {other:?}"),
             }
         }
         let now = chrono::Utc::now();
-        due.retain(|(at, alarm, _, _)| {
+        self.due.retain(|(at, alarm)| {
             if *at <= now {
                 moto.set_alarm_state(alarm, "ALARM");
                 false
@@ -312,15 +332,6 @@ pub fn play(
                 true
             }
         });
-        if let Ok(Some(status)) = child.try_wait() {
-            return (played, Some(status));
-        }
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            let _ = child.wait();
-            return (played, None);
-        }
-        std::thread::sleep(Duration::from_millis(20));
     }
 }
 

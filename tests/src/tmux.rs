@@ -225,8 +225,21 @@ impl Session {
     /// the last screen, after [`WAIT`] or as soon as the program has exited without it.
     #[allow(clippy::panic)]
     pub fn wait_for(&self, what: &str, done: impl Fn(&str) -> bool) -> String {
+        self.wait_doing(what, done, || {})
+    }
+
+    /// [`Session::wait_for`], calling `meanwhile` before each look at the screen (for
+    /// example to play the detectors of a game day on the emulator).
+    #[allow(clippy::panic)]
+    pub fn wait_doing(
+        &self,
+        what: &str,
+        done: impl Fn(&str) -> bool,
+        mut meanwhile: impl FnMut(),
+    ) -> String {
         let started = Instant::now();
         loop {
+            meanwhile();
             let exited = self.exit_status();
             let screen = self.screen();
             if done(&screen) {

@@ -84,7 +84,9 @@ fn a_facilitator_a_responder_and_an_observer_play_one_game_day() {
         &addr,
         &["--as", "obi", "--role", "observer", "--token", &token],
     );
+    let ben = join(s(&run_dir), &["--as", "ben"]);
     ana.wait_for("ana joined", |sc| sc.contains("joined as ana (responder)"));
+    ben.wait_for("ben joined", |sc| sc.contains("joined as ben (responder)"));
     obi.wait_for("obi joined", |sc| sc.contains("joined as obi (observer)"));
 
     // A wrong token is refused, and says so.
@@ -120,6 +122,10 @@ fn a_facilitator_a_responder_and_an_observer_play_one_game_day() {
     fay.wait_for("the answer", |sc| {
         sc.contains("ana: note, answering live-1")
     });
+
+    // A second responder's console killed mid-game: the game day goes on for the others.
+    sigkill(&ben);
+    fay.wait_for("ben gone", |sc| sc.contains("ben left"));
 
     // The responder acknowledges and contains.
     let detection = |sc: &str| row(sc, "Expectations", "detect  guardduty-pentest");
@@ -210,6 +216,9 @@ fn a_facilitator_a_responder_and_an_observer_play_one_game_day() {
         of(&events, "participant_left")
             .iter()
             .any(|e| e["name"] == "obi")
+            && of(&events, "participant_left")
+                .iter()
+                .any(|e| e["name"] == "ben")
     );
     assert_eq!(events.last().unwrap()["outcome"], "passed");
 

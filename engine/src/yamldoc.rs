@@ -240,6 +240,33 @@ struct Refusal<'a> {
     error: &'a jsonschema::ValidationError<'a>,
 }
 
+/// The texts `node` of `schema` allows, where it allows only some: its `const`, its
+/// `enum`, or those of its alternatives and its definition (`$ref`), a few levels deep.
+fn allowed_values<'s>(schema: &'s Value, node: &'s Value, depth: usize) -> Vec<&'s str> {
+    if depth > 4 {
+        return Vec::new();
+    }
+    if let Some(c) = node.get("const").and_then(Value::as_str) {
+        return vec![c];
+    }
+    if let Some(e) = node.get("enum").and_then(Value::as_array) {
+        return e.iter().filter_map(Value::as_str).collect();
+    }
+    let alternatives = ["oneOf", "anyOf"]
+        .iter()
+        .filter_map(|k| node.get(*k).and_then(Value::as_array))
+        .flatten()
+        .flat_map(|a| allowed_values(schema, a, depth + 1));
+    let referred = node
+        .get("$ref")
+        .and_then(Value::as_str)
+        .and_then(|r| r.strip_prefix('#'))
+        .and_then(|p| schema.pointer(p))
+        .into_iter()
+        .flat_map(|d| allowed_values(schema, d, depth + 1));
+    alternatives.chain(referred).collect()
+}
+
 impl Refusal<'_> {
     /// The diagnostics of the refusal, in words a person writing the file understands.
     fn diagnose(&self, out: &mut Vec<Diagnostic>) {
@@ -249,9 +276,9 @@ impl Refusal<'_> {
             }
             ValidationErrorKind::Required { property } => out.push(self.missing(property)),
             ValidationErrorKind::Type { kind } => out.push(self.wrong_type(kind)),
-            ValidationErrorKind::Enum { .. } | ValidationErrorKind::OneOfNotValid { .. } => {
-                out.push(self.not_one_of())
-            }
+            ValidationErrorKind::Enum { .. }
+            | ValidationErrorKind::OneOfNotValid { .. }
+            | ValidationErrorKind::AnyOf { .. } => out.push(self.not_one_of()),
             ValidationErrorKind::Pattern { pattern } => out.push(self.no_match(pattern)),
             _ => out.push(self.at_value(self.error.to_string(), None)),
         }
@@ -338,13 +365,14 @@ impl Refusal<'_> {
                 .as_array()
                 .map(|a| a.iter().filter_map(Value::as_str).collect())
                 .unwrap_or_default(),
+            // An optional enum is `anyOf` its definition (a `$ref`) and null.
             _ => self
                 .schema
                 .pointer(schema_path)
                 .and_then(Value::as_array)
                 .map(|alts| {
                     alts.iter()
-                        .filter_map(|a| a.get("const").and_then(Value::as_str))
+                        .flat_map(|a| allowed_values(self.schema, a, 0))
                         .collect()
                 })
                 .unwrap_or_default(),

@@ -53,6 +53,11 @@ fn host(runs: &Path, listen: bool) -> (Session, PathBuf, Option<(String, String)
     (console, run_dir, tcp)
 }
 
+/// The console's header: its first two rows.
+fn header(screen: &str) -> String {
+    screen.lines().take(2).collect::<Vec<_>>().join("\n")
+}
+
 /// Kills the program in `session` with SIGKILL: no clean-up, no goodbye.
 fn sigkill(session: &Session) {
     let pid = session.program_pid().unwrap();
@@ -100,6 +105,22 @@ fn a_facilitator_a_responder_and_an_observer_play_one_game_day() {
     obi.wait_for("the observer told off", |sc| {
         sc.contains("you are an observer")
     });
+
+    // The facilitator's pause shows on the others' screens, and so does the speed.
+    ana.wait_for("the host's speed", |sc| header(sc).contains(" x30"));
+    fay.send(&["p"]);
+    ana.wait_for("the pause", |sc| header(sc).contains("PAUSED"));
+    fay.send(&["p"]);
+    ana.wait_for("the clock running again", |sc| {
+        !header(sc).contains("PAUSED")
+    });
+
+    // The join command, token and all, stays in the host's help once the message is gone.
+    fay.send(&["?"]);
+    fay.wait_for("the help with the token", |sc| {
+        panel(sc, "Keys").is_some_and(|rows| rows.join("\n").contains(&format!("--token {token}")))
+    });
+    fay.send(&["Escape"]);
 
     // The facilitator's inject reaches both others; the responder answers it.
     fay.send(&["I"]);
@@ -269,6 +290,10 @@ fn the_host_killed_leaves_a_journal_that_cleanup_completes() {
     let said = format!("{}{}", stdout(&out), String::from_utf8_lossy(&out.stderr));
     assert!(out.status.success(), "{said}");
     assert!(said.contains("nothing to clean up"), "{said}");
+    assert!(
+        !run_dir.join("console.sock").exists(),
+        "the dead host's socket is removed"
+    );
     let events = journal(&run_dir);
     assert!(of(&events, "run_ended").is_empty(), "the run was cut short");
     let joined = of(&events, "participant_joined");

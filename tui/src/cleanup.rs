@@ -61,6 +61,10 @@ async fn run_dir(dir: &Path, args: &CleanupArgs) -> Exit {
         eprintln!("error: --run {}: {why}", dir.display());
         return Exit::BadInput;
     }
+    // The console that hosted it has gone (the journal is not live): so goes its socket.
+    if !args.dry_run {
+        let _ = std::fs::remove_file(dir.join(crate::team::SOCKET));
+    }
     if target.kind == gameday_engine::config::TargetKind::Sim {
         println!(
             "run {run_id} ran on the simulator: its account lived and ended with the process, nothing to clean up"

@@ -122,6 +122,8 @@ pub struct Ui {
     pub me: Option<Me>,
     /// The game clock cannot pause or change speed (an AWS account's).
     pub fixed_clock: bool,
+    /// How others join the game day this console hosts (the help shows them again).
+    pub joining: Vec<String>,
 }
 
 /// The participant at a console.
@@ -152,6 +154,7 @@ impl Ui {
             details_view: Cell::new((0, 0, 0)),
             me: None,
             fixed_clock: false,
+            joining: Vec::new(),
         }
     }
 
@@ -858,8 +861,13 @@ impl Host {
             }
             Err(e) => tracing::warn!("nobody can join through {}: {e}", run_dir.display()),
         }
-        ui.message =
-            (!joining.is_empty()).then(|| format!("others join: {}", joining.join("  or  ")));
+        ui.message = (!joining.is_empty()).then(|| {
+            format!(
+                "others join: {}   (? shows this again)",
+                joining.join("  or  ")
+            )
+        });
+        ui.joining = joining;
         let (_said_tx, said) = tokio::sync::mpsc::unbounded_channel();
         let feeds = seat::Feeds {
             events: screen_events,

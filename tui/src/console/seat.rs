@@ -6,7 +6,7 @@ use super::{Effect, Mode, TerminalGuard, Ui, follow, live_key, spawn_input, ui};
 use crate::team::host::apply;
 use crate::team::wire::{self, ClockChange, GameTime, ToHost};
 use gameday_engine::autopilot::Command;
-use gameday_engine::clock::Clock;
+use gameday_engine::clock::{Clock, ClockMode};
 use gameday_engine::event::{Event, RunPhase};
 use gameday_engine::run::AbortHandle;
 use gameday_engine::team::Order;
@@ -26,11 +26,11 @@ pub(crate) trait Seat: Send {
     /// Ctrl-C, or the terminal failed (`why`): the host ends the run into clean-up; a
     /// joiner just leaves.
     fn interrupt(&self, why: &str);
+    /// Whether the game clock is paused, and its speed; none for a virtual clock.
+    fn clock_state(&self) -> Option<(bool, f64)>;
     /// After each change: the host resumes a paused clock once the exercise is over, so
-    /// that it cannot hold up clean-up; true when it did.
-    fn settle(&self, _model: &Model) -> bool {
-        false
-    }
+    /// that it cannot hold up clean-up.
+    fn settle(&self, _model: &Model) {}
 }
 
 /// The host's seat: orders straight to the run, signed with the host's name (none when
@@ -55,6 +55,13 @@ impl Seat for HostSeat {
         apply(&self.clock, change);
     }
 
+    fn clock_state(&self) -> Option<(bool, f64)> {
+        match self.clock.mode() {
+            ClockMode::Real { speed } => Some((self.clock.is_paused(), speed)),
+            ClockMode::Virtual => None,
+        }
+    }
+
     fn now_ms(&self) -> u64 {
         self.clock.elapsed().as_millis()
     }
@@ -63,13 +70,11 @@ impl Seat for HostSeat {
         self.abort.abort(why);
     }
 
-    fn settle(&self, m: &Model) -> bool {
+    fn settle(&self, m: &Model) {
         let over = matches!(m.phase, Some(RunPhase::Cleanup | RunPhase::Report));
         if self.clock.is_paused() && over {
             self.clock.resume();
-            return true;
         }
-        false
     }
 }
 
@@ -86,19 +91,52 @@ impl Seat for GuestSeat {
     }
 
     fn clock(&self, change: ClockChange) {
-        let _ = self.out.send(wire::line(&ToHost::Clock(change)));
+        if self.out.send(wire::line(&ToHost::Clock(change))).is_err() {
+            return;
+        }
+        // Shown at once; the host's next word on the clock confirms it.
+        let mut time = self.time.lock().unwrap_or_else(|p| p.into_inner());
+        let (t, at) = *time;
+        let now = GameTime {
+            t_ms: run_on(t, at),
+            ..t
+        };
+        *time = (
+            match change {
+                ClockChange::Pause => GameTime {
+                    paused: true,
+                    ..now
+                },
+                ClockChange::Resume => GameTime {
+                    paused: false,
+                    ..now
+                },
+                ClockChange::Speed(speed) => GameTime { speed, ..now },
+            },
+            Instant::now(),
+        );
+    }
+
+    fn clock_state(&self) -> Option<(bool, f64)> {
+        let (t, _) = *self.time.lock().unwrap_or_else(|p| p.into_inner());
+        (t.speed > 0.0).then_some((t.paused, t.speed))
     }
 
     fn now_ms(&self) -> u64 {
         let (t, at) = *self.time.lock().unwrap_or_else(|p| p.into_inner());
-        if t.paused {
-            t.t_ms
-        } else {
-            t.t_ms + (at.elapsed().as_secs_f64() * 1000.0 * t.speed) as u64
-        }
+        run_on(t, at)
     }
 
     fn interrupt(&self, _why: &str) {}
+}
+
+/// The game time `t`, said at `at`, run on since at its speed.
+fn run_on(t: GameTime, at: Instant) -> u64 {
+    if t.paused {
+        t.t_ms
+    } else {
+        t.t_ms + (at.elapsed().as_secs_f64() * 1000.0 * t.speed) as u64
+    }
 }
 
 /// What a screen is fed: the run's events, and words for this console alone.
@@ -150,6 +188,11 @@ async fn screen_loop(
     let mut run_over = false;
     let mut said_over = false;
     loop {
+        // The clock as it stands, whoever changed it (a facilitator elsewhere).
+        if let (Some((p, s)), Mode::Live { paused, speed, .. }) = (seat.clock_state(), &mut ui.mode)
+        {
+            (*paused, *speed) = (p, s);
+        }
         ui.now_ms = if model.ended.is_some() {
             model.last_t_ms
         } else {
@@ -205,10 +248,6 @@ async fn screen_loop(
             },
             _ = tick.tick() => {}
         }
-        if seat.settle(&model)
-            && let Mode::Live { paused, .. } = &mut ui.mode
-        {
-            *paused = false;
-        }
+        seat.settle(&model);
     }
 }

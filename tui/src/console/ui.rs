@@ -850,7 +850,7 @@ fn draw_modal(frame: &mut Frame<'_>, m: &Model, ui: &Ui) {
     let t = &ui.theme;
     let (title, lines, w, h): (&str, Vec<Line<'_>>, u16, u16) = match &ui.modal {
         Modal::None => return,
-        Modal::Help => ("Keys", help_lines(ui), 60, 22),
+        Modal::Help => ("Keys", help_lines(ui), help_width(ui), 22),
         Modal::ConfirmEnd => (
             "End the exercise?",
             vec![
@@ -992,6 +992,13 @@ fn dialog_lines<'a>(
     lines
 }
 
+/// The help's width: wide enough for a join command whole, token and all, as it is
+/// copied from there.
+fn help_width(ui: &Ui) -> u16 {
+    let joining = ui.joining.iter().map(|j| j.len() + 4).max().unwrap_or(0);
+    joining.clamp(60, 200) as u16
+}
+
 fn help_lines(ui: &Ui) -> Vec<Line<'static>> {
     let t = &ui.theme;
     let keys: &[(&str, &str)] = match &ui.mode {
@@ -1039,5 +1046,10 @@ fn help_lines(ui: &Ui) -> Vec<Line<'static>> {
         "Every action, tick, hint, note and acknowledgement is journaled with its time.",
         t.dim,
     ));
+    if !ui.joining.is_empty() {
+        lines.push(Line::raw(""));
+        lines.push(Line::styled("Others join this game day with", t.dim));
+        lines.extend(ui.joining.iter().map(|j| Line::raw(format!("  {j}"))));
+    }
     lines
 }

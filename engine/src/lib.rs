@@ -24,6 +24,7 @@ pub mod template;
 pub mod autopilot;
 pub mod checks;
 pub mod clock;
+pub mod detectors;
 pub mod event;
 pub mod fanout;
 pub mod injects;

@@ -1,9 +1,9 @@
 //! The scenario and runbook library: loading files, checking them against each other
 //! (every problem at once, each with its position), and resolving a scenario into a plan.
 
+use crate::detectors;
 use crate::diag::{Diagnostic, Diagnostics, suggest};
 use crate::runbook::Runbook;
-use crate::sandbox::FindingResource;
 use crate::scenario::{Detect, Scenario, Source};
 use crate::steps::{self, FieldType};
 use crate::template::{self, Part, Reference};
@@ -307,15 +307,34 @@ fn check_detections<'s>(
         check_samples(sc, &base, d, out);
         for (k, v) in &d.matches {
             let path = format!("{base}.match.{k}");
-            if !FindingResource::KEYS.contains(&k.as_str()) {
-                out.push(sc.at_key(
-                    &path,
-                    format!("unknown match key `{k}`"),
-                    Some(suggest(k, FindingResource::KEYS.iter().copied())),
-                ));
-            }
             for r in refs_in(sc, &path, v, out) {
                 scope.check(sc, &path, &r, None, out);
+            }
+        }
+        for (k, v) in &d.with {
+            let path = format!("{base}.with.{k}");
+            if let Some(v) = v.as_str() {
+                for r in refs_in(sc, &path, v, out) {
+                    scope.check(sc, &path, &r, None, out);
+                }
+            }
+        }
+        if let Some(a) = &d.after {
+            let earlier: Vec<&str> = s.detect[..i].iter().map(|e| e.id.as_str()).collect();
+            if !earlier.contains(&a.as_str()) {
+                out.push(
+                    sc.at(
+                        &format!("{base}.after"),
+                        format!("`{a}` is not a detection listed before this one"),
+                        Some(match s.detect.iter().any(|e| &e.id == a) {
+                            true => {
+                                "list the alert path in its order: each hop after the one before it"
+                                    .to_owned()
+                            }
+                            false => suggest(a, earlier.iter().copied()),
+                        }),
+                    ),
+                );
             }
         }
         if let Some(t) = &d.trigger
@@ -331,47 +350,30 @@ fn check_detections<'s>(
     detect_ids
 }
 
-/// A detection at `base` has the fields of its source, and none of the other's.
+/// A detection at `base` names a source of the registry and gives it what it takes.
 fn check_source_fields(sc: &Loaded<Scenario>, base: &str, d: &Detect, out: &mut Vec<Diagnostic>) {
-    match d.source {
-        Source::Guardduty => {
-            if d.finding_type.is_none() {
-                out.push(sc.at(base, "a guardduty detection needs `finding_type`", None));
-            }
-            if d.alarm.is_some() {
-                out.push(sc.at_key(
-                    &format!("{base}.alarm"),
-                    "`alarm` is for cloudwatch detections",
-                    Some("use finding_type".into()),
-                ));
-            }
-        }
-        Source::Cloudwatch => {
-            if d.alarm.is_none() {
-                out.push(sc.at(base, "a cloudwatch detection needs `alarm`", None));
-            }
-            if d.finding_type.is_some() {
-                out.push(sc.at_key(
-                    &format!("{base}.finding_type"),
-                    "`finding_type` is for guardduty detections",
-                    Some("use alarm".into()),
-                ));
-            }
-            if !d.matches.is_empty() {
-                out.push(sc.at_key(
-                    &format!("{base}.match"),
-                    "`match` is for guardduty detections",
-                    None,
-                ));
-            }
-            if d.sample {
-                out.push(sc.at_key(
-                    &format!("{base}.sample"),
-                    "`sample` is for guardduty detections: only GuardDuty has sample findings",
-                    Some("remove `sample`".into()),
-                ));
-            }
-        }
+    let Some(detector) = detectors::find(d.source.as_str()) else {
+        out.push(sc.at(
+            &format!("{base}.source"),
+            format!("no detection source `{}`", d.source),
+            Some(format!(
+                "{} (`gameday detectors` lists them)",
+                suggest(d.source.as_str(), detectors::names())
+            )),
+        ));
+        return;
+    };
+    for p in detectors::check(detector, d) {
+        let path = if p.at.is_empty() {
+            base.to_owned()
+        } else {
+            format!("{base}.{}", p.at)
+        };
+        out.push(if p.at.is_empty() {
+            sc.at(&path, p.message, p.hint)
+        } else {
+            sc.at_key(&path, p.message, p.hint)
+        });
     }
 }
 
@@ -396,7 +398,7 @@ fn sample_steps<'s>(s: &'s Scenario, finding_type: &str) -> Vec<(usize, &'s str)
 fn check_samples(sc: &Loaded<Scenario>, base: &str, d: &Detect, out: &mut Vec<Diagnostic>) {
     let s = &sc.value;
     // Elsewhere, `sample` is a field of the wrong source (`check_source_fields`).
-    if d.source != Source::Guardduty {
+    if d.source != Source::GUARDDUTY {
         return;
     }
     let Some(finding_type) = &d.finding_type else {

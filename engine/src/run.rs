@@ -9,6 +9,7 @@
 use crate::autopilot::{Autopilot, AutopilotConfig, Command, Status, View};
 use crate::checks;
 use crate::clock::Clock;
+use crate::detectors;
 use crate::duration::Duration;
 use crate::event::{Actor, Body, Completion, Event, Outcome, RunPhase, TimeSource};
 use crate::injects::Injects;
@@ -17,7 +18,7 @@ use crate::library::Plan;
 use crate::sandbox::{
     AlarmState, ErrorKind, RUN_TAG, SCENARIO_TAG, STARTED_TAG, Sandbox, SandboxError, Secret, Tags,
 };
-use crate::scenario::{Detect, Respond, Source};
+use crate::scenario::{Detect, Respond};
 use crate::steps::{self, Applied, Args, StepContext};
 use crate::team::{Order, Roster};
 use crate::template::{self, Reference, Scope};
@@ -525,12 +526,14 @@ impl<'a> Run<'a> {
         }
     }
 
-    fn resolve_match(&self, d: &Detect) -> Result<BTreeMap<String, String>, String> {
+    /// A detection's `match` and `with`, their references to step outputs resolved.
+    fn resolve_match(&self, d: &Detect) -> Result<Resolved, String> {
         let scope = RunScope {
             outputs: &self.outputs,
             secrets: RefCell::new(Vec::new()),
         };
-        d.matches
+        let matches = d
+            .matches
             .iter()
             .map(|(k, v)| {
                 let value = template::evaluate(&Value::String(v.clone()), &scope)?;
@@ -542,7 +545,12 @@ impl<'a> Run<'a> {
                         .unwrap_or_else(|| value.to_string()),
                 ))
             })
-            .collect()
+            .collect::<Result<_, String>>()?;
+        let with = match template::evaluate(&Value::Object(d.with.clone()), &scope)? {
+            Value::Object(m) => m,
+            _ => Map::new(),
+        };
+        Ok((matches, with))
     }
 
     /// The watch phase: polls each expectation when due, lets the responders act, and
@@ -783,7 +791,7 @@ impl<'a> Run<'a> {
             d.status = Status::Missed;
             self.emit(Body::DetectionMissed {
                 id: d.spec.id.clone(),
-                source: d.spec.source,
+                source: d.spec.source.clone(),
                 t0: Some(d.t0),
                 reason: reason.to_owned(),
             })?;
@@ -805,7 +813,7 @@ impl<'a> Run<'a> {
     async fn poll_detections(
         &mut self,
         w: &mut Watch<'_>,
-        matches: &[Result<BTreeMap<String, String>, String>],
+        matches: &[Result<Resolved, String>],
         now: Duration,
     ) -> Result<(), RunError> {
         let start = self.clock.start_utc();
@@ -821,7 +829,24 @@ impl<'a> Run<'a> {
                     "match",
                     e.clone(),
                 )),
-                Ok(m) => find_detection(self.sandbox, d.spec, m, d.t0, start).await,
+                Ok((m, with)) => match detectors::find(d.spec.source.as_str()) {
+                    Some(detector) => {
+                        let look = detectors::Look {
+                            sandbox: self.sandbox,
+                            detect: d.spec,
+                            matches: m,
+                            with,
+                            t0: d.t0,
+                            run_start: start,
+                        };
+                        detector.find(&look).await
+                    }
+                    None => Err(SandboxError::new(
+                        ErrorKind::Unsupported,
+                        "detect",
+                        format!("no detection source `{}`", d.spec.source),
+                    )),
+                },
             };
             let now_utc = self.clock.now();
             match found {
@@ -830,12 +855,9 @@ impl<'a> Run<'a> {
                     d.detected_at = Some(hit.at);
                     self.emit(Body::DetectionMet {
                         id: d.spec.id.clone(),
-                        source: d.spec.source,
-                        name: d
-                            .spec
-                            .finding_type
-                            .clone()
-                            .or_else(|| d.spec.alarm.clone())
+                        source: d.spec.source.clone(),
+                        name: detectors::find(d.spec.source.as_str())
+                            .map(|x| x.name(d.spec))
                             .unwrap_or_default(),
                         t0: d.t0,
                         detected_at: hit.at,
@@ -856,7 +878,7 @@ impl<'a> Run<'a> {
                     d.status = Status::Missed;
                     self.emit(Body::DetectionMissed {
                         id: d.spec.id.clone(),
-                        source: d.spec.source,
+                        source: d.spec.source.clone(),
                         t0: Some(d.t0),
                         reason: e.to_string(),
                     })?;
@@ -865,7 +887,7 @@ impl<'a> Run<'a> {
                     d.status = Status::Missed;
                     self.emit(Body::DetectionMissed {
                         id: d.spec.id.clone(),
-                        source: d.spec.source,
+                        source: d.spec.source.clone(),
                         t0: Some(d.t0),
                         reason: format!(
                             "nothing by twice the deadline ({})",
@@ -875,10 +897,10 @@ impl<'a> Run<'a> {
                 }
                 // Not yet (or a transient error): poll again, but not past the hard deadline.
                 _ => {
-                    let interval = match d.spec.source {
-                        Source::Guardduty => self.config.poll.guardduty,
-                        Source::Cloudwatch => self.config.poll.cloudwatch,
-                    };
+                    let interval = detectors::find(d.spec.source.as_str())
+                        .map_or(self.config.poll.guardduty, |x| {
+                            x.interval(&self.config.poll)
+                        });
                     let interval = self.jitter(interval, i);
                     let deadline_t = self.clock.since_start(hard_deadline);
                     d.next_poll = now
@@ -1206,81 +1228,8 @@ fn incomplete(t: &crate::cleanup::Tally) -> String {
     format!("clean-up incomplete: {}", why.join("; "))
 }
 
-struct Hit {
-    at: DateTime<Utc>,
-    evidence: String,
-    title: String,
-}
-
-/// Looks for the detection in the provider's records: the time is the provider's own.
-async fn find_detection(
-    sandbox: &dyn Sandbox,
-    d: &Detect,
-    matches: &BTreeMap<String, String>,
-    t0: DateTime<Utc>,
-    run_start: DateTime<Utc>,
-) -> Result<Option<Hit>, SandboxError> {
-    match d.source {
-        Source::Guardduty => {
-            let types = d.finding_type.iter().cloned().collect::<Vec<_>>();
-            let findings = sandbox.guardduty().findings(&types, run_start).await?;
-            Ok(findings
-                .into_iter()
-                // Only a finding created at or after T0 can be this trigger's: an older
-                // one (GuardDuty folds repeats into the first finding about a resource)
-                // would give a time to detect below zero. A drill counts only sample
-                // findings (the run's step creates them), anything else only real ones.
-                .filter(|f| f.sample == d.sample && f.created_at >= t0)
-                .filter(|f| {
-                    matches
-                        .iter()
-                        .all(|(k, v)| f.resource.get(k) == Some(v.as_str()))
-                })
-                .min_by_key(|f| f.created_at)
-                .map(|f| Hit {
-                    at: f.created_at,
-                    evidence: f.id,
-                    title: f.title,
-                }))
-        }
-        Source::Cloudwatch => {
-            let name = d.alarm.clone().unwrap_or_default();
-            let alarms = sandbox
-                .cloudwatch()
-                .describe_alarms(std::slice::from_ref(&name))
-                .await?;
-            let Some(alarm) = alarms.into_iter().find(|a| a.name == name) else {
-                return Err(SandboxError::new(
-                    ErrorKind::InvalidInput,
-                    "cloudwatch:DescribeAlarms",
-                    format!("no alarm named `{name}` in the account"),
-                ));
-            };
-            // The exact transition from the history where the endpoint has it; otherwise the
-            // state's own timestamp.
-            match sandbox.cloudwatch().alarm_history(&name, t0).await {
-                Ok(history) => Ok(history
-                    .into_iter()
-                    .filter(|h| h.state == AlarmState::Alarm && h.at >= t0)
-                    .min_by_key(|h| h.at)
-                    .map(|h| Hit {
-                        at: h.at,
-                        evidence: format!("alarm {name}"),
-                        title: format!("{name} in ALARM"),
-                    })),
-                Err(e) if e.kind == ErrorKind::Unsupported => Ok((alarm.state
-                    == AlarmState::Alarm
-                    && alarm.updated_at >= t0)
-                    .then(|| Hit {
-                        at: alarm.updated_at,
-                        evidence: format!("alarm {name}"),
-                        title: format!("{name} in ALARM"),
-                    })),
-                Err(e) => Err(e),
-            }
-        }
-    }
-}
+/// A detection's `match` and `with`, resolved.
+type Resolved = (BTreeMap<String, String>, Map<String, Value>);
 
 /// The provider's record of the change that made a containment hold, if it keeps one.
 async fn audit_time(

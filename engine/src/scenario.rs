@@ -108,14 +108,34 @@ pub struct Step {
     pub description: Option<String>,
 }
 
-/// Where a detection comes from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Source {
-    /// A GuardDuty finding.
-    Guardduty,
-    /// A CloudWatch alarm transition into ALARM.
-    Cloudwatch,
+/// Where a detection comes from: the name of a detector of the registry
+/// (`crate::detectors`), such as `guardduty` or `securityhub`. Validation refuses names
+/// the registry lacks.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Source(std::borrow::Cow<'static, str>);
+
+impl Source {
+    /// GuardDuty findings.
+    pub const GUARDDUTY: Source = Source::named("guardduty");
+    /// CloudWatch alarms.
+    pub const CLOUDWATCH: Source = Source::named("cloudwatch");
+
+    /// The source called `name`.
+    pub const fn named(name: &'static str) -> Source {
+        Source(std::borrow::Cow::Borrowed(name))
+    }
+
+    /// The lowercase name.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl From<&str> for Source {
+    fn from(s: &str) -> Self {
+        Source(std::borrow::Cow::Owned(s.to_owned()))
+    }
 }
 
 impl std::fmt::Display for Source {
@@ -124,13 +144,17 @@ impl std::fmt::Display for Source {
     }
 }
 
-impl Source {
-    /// The lowercase name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Source::Guardduty => "guardduty",
-            Source::Cloudwatch => "cloudwatch",
-        }
+impl JsonSchema for Source {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Source".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "type": "string",
+            "pattern": "^[a-z0-9_]+$",
+            "description": "A detector: guardduty, cloudwatch, securityhub, eventbridge, logs or command (`gameday detectors` lists them)."
+        })
     }
 }
 
@@ -149,10 +173,19 @@ pub struct Detect {
     /// CloudWatch alarm name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub alarm: Option<String>,
-    /// Resource the GuardDuty finding must name (`access_key_id`, `user_name`,
-    /// `instance_id`, `bucket`, `trail_name`).
+    /// Inputs of the detector, for those that take more than a finding type or an alarm
+    /// (`gameday detectors` lists each one's).
+    #[serde(default, skip_serializing_if = "serde_json::Map::is_empty")]
+    pub with: serde_json::Map<String, Value>,
+    /// What the detection must be about: keys the detector names (for GuardDuty
+    /// `access_key_id`, `user_name`, `instance_id`, `bucket`, `trail_name`), each with a
+    /// value that may reference step outputs.
     #[serde(default, rename = "match", skip_serializing_if = "BTreeMap::is_empty")]
     pub matches: BTreeMap<String, String>,
+    /// The detection before this one on the alert path (for example the GuardDuty finding
+    /// before its Security Hub finding): the reports show the time of each hop.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub after: Option<String>,
     /// A response drill (guardduty only): met only by a GuardDuty sample finding of the
     /// type, created by an attack step after T0 (`guardduty.create_sample_findings`),
     /// never by a real one; its time to detect is the sample's `createdAt` minus T0, and

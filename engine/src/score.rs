@@ -14,6 +14,7 @@ use crate::scenario::{Detect, Respond};
 use chrono::{DateTime, Utc};
 use schemars::JsonSchema;
 use serde::Serialize;
+use std::collections::BTreeMap;
 
 /// Points of each part of the default model.
 pub const DETECTION_POINTS: f64 = 40.0;
@@ -55,6 +56,12 @@ pub struct DetectionResult {
     pub sample: bool,
     /// Why it was missed.
     pub missed_reason: Option<String>,
+    /// The detection before it on the alert path, if it is a hop of one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub after: Option<String>,
+    /// This hop's time: from the detection before it to this one, in seconds (both met).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hop_seconds: Option<f64>,
     /// Points earned (rounded to 0.1 in output; sums use the exact value).
     #[serde(serialize_with = "rounded")]
     pub points: f64,
@@ -63,6 +70,21 @@ pub struct DetectionResult {
     pub max_points: f64,
     /// Where the points came from.
     pub explanation: String,
+}
+
+/// Each hop's time on its alert path: from the provider's time of the detection before
+/// it to its own.
+fn time_hops(detections: &mut [DetectionResult]) {
+    let at: BTreeMap<String, DateTime<Utc>> = detections
+        .iter()
+        .filter_map(|d| Some((d.id.clone(), d.detected_at?)))
+        .collect();
+    for d in detections.iter_mut() {
+        let before = d.after.as_ref().and_then(|a| at.get(a));
+        if let (Some(before), Some(now)) = (before, d.detected_at) {
+            d.hop_seconds = Some(secs((now - *before).num_milliseconds()));
+        }
+    }
 }
 
 /// A containment expectation's result.
@@ -328,11 +350,12 @@ impl Summary {
         let last = events.last().unwrap_or(first);
         let (outcome, reason) = ending(events);
         let n_det = sc.detect.len().max(1) as f64;
-        let detections: Vec<DetectionResult> = sc
+        let mut detections: Vec<DetectionResult> = sc
             .detect
             .iter()
             .map(|d| DetectionResult::from_journal(d, DETECTION_POINTS / n_det, events))
             .collect();
+        time_hops(&mut detections);
         let n_con = sc.respond.len().max(1) as f64;
         let containments: Vec<ContainmentResult> = sc
             .respond
@@ -392,10 +415,8 @@ impl DetectionResult {
         let mut r = DetectionResult {
             id: d.id.clone(),
             source: d.source.as_str().to_owned(),
-            name: d
-                .finding_type
-                .clone()
-                .or_else(|| d.alarm.clone())
+            name: crate::detectors::find(d.source.as_str())
+                .map(|x| x.name(d))
                 .unwrap_or_default(),
             met: false,
             within_seconds: within_ms as f64 / 1000.0,
@@ -406,6 +427,8 @@ impl DetectionResult {
             evidence: None,
             sample: d.sample,
             missed_reason: None,
+            after: d.after.clone(),
+            hop_seconds: None,
             points: 0.0,
             max_points: max,
             explanation: "no detection recorded".to_owned(),

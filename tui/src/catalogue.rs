@@ -5,7 +5,7 @@ use crate::cli::SchemaKind;
 use crate::exit::Exit;
 use crate::term::{self, print_table};
 use gameday_engine::library::{self};
-use gameday_engine::{checks, report, steps};
+use gameday_engine::{checks, detectors, report, steps};
 use serde_json::json;
 use std::path::{Path, PathBuf};
 
@@ -129,6 +129,40 @@ pub(crate) fn steps_cmd(json: bool) -> Exit {
         }
         println!("    value  {}", c.values);
         println!("    calls  {}\n", c.calls.join(", "));
+    }
+    Exit::Ok
+}
+
+pub(crate) fn detectors_cmd(json: bool) -> Exit {
+    if json {
+        let specs: Vec<_> = detectors::REGISTRY.iter().map(|d| d.spec()).collect();
+        println!("{}", term::json_pretty(&json!({ "detectors": specs })));
+        return Exit::Ok;
+    }
+    println!("DETECTION SOURCES (scenario `detect[].source`)\n");
+    for d in detectors::REGISTRY {
+        let s = d.spec();
+        println!("{}\n    {}", s.name, s.summary);
+        for line in gameday_engine::text::wrap(s.docs, 84).lines() {
+            println!("    {line}");
+        }
+        if let Some(key) = s.names_by {
+            println!("    names  {key}");
+        }
+        for f in s.inputs {
+            println!(
+                "    with   {:<28} {}{}: {}",
+                f.name,
+                f.ty.describe(),
+                if f.required { "" } else { ", optional" },
+                f.doc
+            );
+        }
+        if !s.match_keys.is_empty() {
+            println!("    match  {}", s.match_keys.join(", "));
+        }
+        println!("    time   {}", s.time);
+        println!("    calls  {}\n", s.calls.join(", "));
     }
     Exit::Ok
 }

@@ -38,6 +38,13 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// List the detection sources a scenario's `detect` can name, with their inputs,
+    /// `match` keys, API calls and the timestamp each one measures by.
+    Detectors {
+        /// As JSON.
+        #[arg(long)]
+        json: bool,
+    },
     /// Print the JSON Schema of scenario or runbook files (for editors).
     Schema {
         /// Which format.

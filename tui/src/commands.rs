@@ -13,6 +13,7 @@ pub fn dispatch(cli: Cli) -> Exit {
         Command::Validate { paths, library } => crate::catalogue::validate(paths, &library.library),
         Command::List { library, json } => crate::catalogue::list(&library.library, json),
         Command::Steps { json } => crate::catalogue::steps_cmd(json),
+        Command::Detectors { json } => crate::catalogue::detectors_cmd(json),
         Command::Schema { kind } => crate::catalogue::schema(kind),
         Command::Plan {
             scenario,

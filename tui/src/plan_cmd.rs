@@ -160,26 +160,21 @@ fn watch(o: &mut String, plan: &Plan, place: &Place) {
     );
     let poll = place.poll();
     for d in &sc.detect {
-        let (calls, what) = match d.source {
-            gameday_engine::scenario::Source::Guardduty => (
-                format!(
-                    "guardduty:ListFindings + GetFindings every {}",
-                    poll.guardduty
-                ),
-                format!(
-                    "{} {}",
-                    d.finding_type.clone().unwrap_or_default(),
-                    serde_json::to_string(&d.matches).unwrap_or_default()
-                ),
-            ),
-            gameday_engine::scenario::Source::Cloudwatch => (
-                format!(
-                    "cloudwatch:DescribeAlarms + DescribeAlarmHistory every {}",
-                    poll.cloudwatch
-                ),
-                d.alarm.clone().unwrap_or_default(),
-            ),
+        let Some(detector) = gameday_engine::detectors::find(d.source.as_str()) else {
+            continue;
         };
+        let calls = format!(
+            "{} every {}",
+            detector.spec().calls.join(" + "),
+            detector.interval(&poll)
+        );
+        let mut what = detector.name(d);
+        if !d.matches.is_empty() {
+            what = format!(
+                "{what} {}",
+                serde_json::to_string(&d.matches).unwrap_or_default()
+            );
+        }
         let _ = writeln!(
             o,
             "     detect  {:<24} {calls}: {what} within {}",

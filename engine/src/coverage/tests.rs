@@ -63,6 +63,8 @@ fn run(id: &str, scenario: &str, minute: u32, met: bool, outcome: Outcome) -> Su
             evidence: None,
             sample: false,
             missed_reason: None,
+            after: None,
+            hop_seconds: None,
             points: 0.0,
             max_points: 40.0,
             explanation: String::new(),

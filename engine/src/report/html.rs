@@ -257,7 +257,7 @@ fn detections(s: &Summary, alone: bool) -> Markup {
                         td { (met(d.met)) @if let Some(why) = &d.missed_reason { br; span.muted { (why) } } }
                         td.num { (human(Some(d.within_seconds))) }
                         td.t { (clock(d.t0)) } td.t { (clock(d.detected_at)) } td.t { (clock(d.observed_at)) }
-                        td.num { (d.ttd_text()) }
+                        td.num { (d.ttd_text()) @if let Some(hop) = d.hop_text() { br; span.muted { (hop) } } }
                         td.num { (format!("{:.1} / {:.1}", d.points, d.max_points)) }
                     }
                 }

@@ -249,7 +249,10 @@ fn detections(o: &mut String, s: &Summary, h: &str) {
             time(d.t0),
             time(d.detected_at),
             time(d.observed_at),
-            d.ttd_text(),
+            match d.hop_text() {
+                Some(hop) => format!("{} ({})", d.ttd_text(), text(&hop)),
+                None => d.ttd_text(),
+            },
             d.points,
             d.max_points
         );

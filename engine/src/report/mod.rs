@@ -384,6 +384,15 @@ impl crate::score::DetectionResult {
             t
         }
     }
+
+    /// This hop of an alert path, in words: `+1m 30s after gd-finding`.
+    pub fn hop_text(&self) -> Option<String> {
+        let after = self.after.as_deref()?;
+        Some(match self.hop_seconds {
+            Some(s) => format!("+{} after {after}", human(Some(s))),
+            None => format!("after {after}"),
+        })
+    }
 }
 
 /// The ids of a run's drill detections, and what they mean, when it has any.

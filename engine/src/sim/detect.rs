@@ -158,7 +158,7 @@ impl State {
         self.truth.push((
             self.seq,
             TruthEvent {
-                source: crate::scenario::Source::Guardduty,
+                source: crate::scenario::Source::GUARDDUTY,
                 name: rule.finding_type.clone(),
                 resource: call.subject.clone(),
                 caused_by: call.name.to_owned(),

@@ -129,7 +129,7 @@ impl SimAccount {
                 all.push((
                     b.cause.seq,
                     TruthEvent {
-                        source: crate::scenario::Source::Cloudwatch,
+                        source: crate::scenario::Source::CLOUDWATCH,
                         name: rule.name.clone(),
                         resource: FindingResource::default(),
                         caused_by: b.cause.event.clone(),

@@ -198,7 +198,7 @@ async fn a_kali_call_schedules_one_finding_visible_from_its_created_at() {
         .collect();
     assert_eq!(pentest.len(), 1, "{pentest:?}");
     let truth = &pentest[0];
-    assert_eq!(truth.source, crate::scenario::Source::Guardduty);
+    assert_eq!(truth.source, crate::scenario::Source::GUARDDUTY);
     assert_eq!(truth.caused_by, "iam:ListUsers");
     assert_eq!(truth.act_at, act);
     assert_eq!(
@@ -378,7 +378,7 @@ async fn stop_logging_raises_the_trail_finding_and_the_cloudtrail_alarm() {
         .iter()
         .find(|t| t.name == "cis-cloudtrail-changes")
         .expect("alarm scheduled");
-    assert_eq!(alarm.source, crate::scenario::Source::Cloudwatch);
+    assert_eq!(alarm.source, crate::scenario::Source::CLOUDWATCH);
     assert_eq!(alarm.act_at, act);
     assert!(
         alarm.detected_at >= act + chrono::Duration::minutes(5),
@@ -806,7 +806,7 @@ async fn calls_from_a_listed_ip_raise_the_custom_threat_list_finding() {
     let findings = |sim: &SimAccount| -> Vec<TruthEvent> {
         sim.truth()
             .into_iter()
-            .filter(|t| t.source == crate::scenario::Source::Guardduty)
+            .filter(|t| t.source == crate::scenario::Source::GUARDDUTY)
             .collect()
     };
     assert!(findings(&sim).is_empty(), "not listed yet");

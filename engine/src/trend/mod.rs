@@ -21,8 +21,9 @@ mod html;
 mod tests;
 mod text;
 
+pub(crate) use crate::text::wrap;
+pub(crate) use text::fit;
 pub use text::{TEXT_WIDTH, sparkline};
-pub(crate) use text::{fit, wrap};
 
 /// The version of the JSON trend structure; it changes only when a field is removed or
 /// changes meaning.

@@ -26,6 +26,8 @@ fn detection(id: &str, ttd: Option<f64>, within: f64) -> DetectionResult {
         evidence: None,
         sample: false,
         missed_reason: ttd.is_none().then(|| "not detected".to_owned()),
+        after: None,
+        hop_seconds: None,
         points: 0.0,
         max_points: 40.0,
         explanation: String::new(),

@@ -4,6 +4,7 @@ use super::{Status, Trend, minute, signed_duration, signed_points};
 use crate::event::Outcome;
 use crate::report::human;
 use crate::share::percent;
+use crate::text::wrap;
 use std::fmt::Write as _;
 
 /// Terminal width the text table is made to fit.
@@ -47,29 +48,6 @@ pub(crate) fn fit(s: &str, width: usize) -> String {
     }
     let mut out: String = s.chars().take(width.saturating_sub(1)).collect();
     out.push('…');
-    out
-}
-
-/// Text wrapped at blanks into lines of at most `width` characters (a longer word stays
-/// whole), each ending in a newline.
-pub(crate) fn wrap(text: &str, width: usize) -> String {
-    let mut out = String::new();
-    let mut line = String::new();
-    for word in text.split_whitespace() {
-        if !line.is_empty() && line.chars().count() + 1 + word.chars().count() > width {
-            out.push_str(&line);
-            out.push('\n');
-            line.clear();
-        }
-        if !line.is_empty() {
-            line.push(' ');
-        }
-        line.push_str(word);
-    }
-    if !line.is_empty() {
-        out.push_str(&line);
-        out.push('\n');
-    }
     out
 }
 

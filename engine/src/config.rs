@@ -226,6 +226,27 @@ pub struct Target {
     /// How long one receive of the push queue waits (at most 20s).
     #[serde(default = "default_push_wait")]
     pub push_wait: Duration,
+    /// External detectors that `command` detections name: a SIEM query, a paging tool's
+    /// API. Only these run, never anything a scenario supplies.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub commands: BTreeMap<String, DetectorCommand>,
+}
+
+/// An external detector: a program run without a shell, with the run's context in its
+/// environment, printing what it found as JSON lines.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DetectorCommand {
+    /// The program and its arguments, such as `[./detect/pagerduty-acks.py, --service, PX1]`.
+    #[schemars(length(min = 1))]
+    pub run: Vec<String>,
+    /// How long one run of it may take.
+    #[serde(default = "default_command_timeout")]
+    pub timeout: Duration,
+}
+
+fn default_command_timeout() -> Duration {
+    Duration::from_secs(30)
 }
 
 fn default_push_wait() -> Duration {
@@ -243,6 +264,10 @@ pub struct Poll {
     /// CloudWatch DescribeAlarms (9 TPS per account at most).
     #[serde(default = "default_cloudwatch_poll")]
     pub cloudwatch: Duration,
+    /// Every other detection source: Security Hub GetFindings, and the target's
+    /// detection commands.
+    #[serde(default = "default_detectors_poll")]
+    pub detectors: Duration,
     /// Each run's containment checks.
     #[serde(default = "default_containment_poll")]
     pub containment: Duration,
@@ -265,6 +290,10 @@ fn default_cloudwatch_poll() -> Duration {
     Duration::from_secs(15)
 }
 
+fn default_detectors_poll() -> Duration {
+    Duration::from_secs(30)
+}
+
 fn default_containment_poll() -> Duration {
     Duration::from_secs(10)
 }
@@ -278,6 +307,7 @@ impl Poll {
         Poll {
             guardduty: self.guardduty.min(second),
             cloudwatch: self.cloudwatch.min(second),
+            detectors: self.detectors.min(second),
             ..*self
         }
     }
@@ -288,6 +318,7 @@ impl Default for Poll {
         Poll {
             guardduty: default_guardduty_poll(),
             cloudwatch: default_cloudwatch_poll(),
+            detectors: default_detectors_poll(),
             containment: default_containment_poll(),
             probes_per_minute: default_probe_budget(),
         }
@@ -587,8 +618,21 @@ pub fn read(explicit: Option<&Path>, dir: &Path) -> Result<(PathBuf, Config), Co
         }
         Err(e) => return Err(ConfigError::Io(file, e)),
     };
-    let loaded = parse(&file, &text).map_err(ConfigError::Invalid)?;
-    Ok((file, loaded.value))
+    let mut config = parse(&file, &text).map_err(ConfigError::Invalid)?.value;
+    // A detector command given as a path (./detect/pager.py) is the file's neighbour,
+    // wherever gameday runs from; a bare name is looked up on PATH.
+    let dir = file.parent().unwrap_or(Path::new("."));
+    for t in &mut config.targets {
+        for cmd in t.commands.values_mut() {
+            if let Some(program) = cmd.run.first_mut()
+                && program.contains('/')
+                && Path::new(program.as_str()).is_relative()
+            {
+                *program = dir.join(&*program).to_string_lossy().into_owned();
+            }
+        }
+    }
+    Ok((file, config))
 }
 
 /// What to say when `name` is not among `names` (the file's `what`).

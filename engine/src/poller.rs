@@ -13,7 +13,9 @@
 //! are tokio's, so a plan run in virtual time polls in virtual time.
 
 use crate::config::Poll;
-use crate::sandbox::{Alarm, AlarmTransition, CloudWatch, ErrorKind, Finding, Result};
+use crate::sandbox::{
+    Alarm, AlarmTransition, CloudWatch, ErrorKind, Finding, HubFinding, Result, SecurityHub,
+};
 use crate::throttle::{Accounts, FamilyStats, Gate, Rates, Throttle, Throttles};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -143,10 +145,23 @@ struct AlarmsState {
     transitions: BTreeMap<String, (Instant, DateTime<Utc>, Vec<AlarmTransition>)>,
 }
 
+/// Security Hub findings, fetched for every run at once.
+#[derive(Debug, Default)]
+struct HubState {
+    /// The earliest start of the runs watching.
+    since: Option<DateTime<Utc>>,
+    fetched: Option<Instant>,
+    covered: bool,
+    /// Findings seen, by id.
+    seen: BTreeMap<String, HubFinding>,
+}
+
 /// The detection poller of one account and region.
 pub struct Poller {
     guardduty: Arc<dyn FindingSource>,
     cloudwatch: Arc<dyn CloudWatch>,
+    securityhub: Arc<dyn SecurityHub>,
+    hub: tokio::sync::Mutex<HubState>,
     gate: Gate,
     poll: Poll,
     findings: tokio::sync::Mutex<FindingsState>,
@@ -170,12 +185,15 @@ impl Poller {
     pub fn new(
         guardduty: Arc<dyn FindingSource>,
         cloudwatch: Arc<dyn CloudWatch>,
+        securityhub: Arc<dyn SecurityHub>,
         gate: Gate,
         poll: Poll,
     ) -> Self {
         Poller {
             guardduty,
             cloudwatch,
+            securityhub,
+            hub: tokio::sync::Mutex::default(),
             gate,
             poll,
             probes: Mutex::new(Bucket {
@@ -252,6 +270,37 @@ impl Poller {
             .seen
             .values()
             .filter(|f| types.contains(&f.finding_type) && f.updated_at >= since)
+            .cloned()
+            .collect();
+        out.sort_by_key(|f| f.created_at);
+        Ok(out)
+    }
+
+    /// Security Hub findings created at or after `since`, oldest first: one GetFindings
+    /// per interval for every run of the account, from the earliest start among them.
+    pub async fn hub_findings(&self, since: DateTime<Utc>) -> Result<Vec<HubFinding>> {
+        let mut st = self.hub.lock().await;
+        if st.since.is_none_or(|s| since < s) {
+            st.since = Some(since);
+            st.covered = false;
+        }
+        let stale = st
+            .fetched
+            .is_none_or(|at| !fresh(at.elapsed(), self.poll.detectors.to_std()));
+        if stale || !st.covered {
+            let from = st.since.unwrap_or(since);
+            self.fetches.fetch_add(1, Ordering::Relaxed);
+            self.gate.pass("securityhub:GetFindings").await;
+            for f in self.securityhub.findings(from).await? {
+                st.seen.insert(f.id.clone(), f);
+            }
+            st.fetched = Some(Instant::now());
+            st.covered = true;
+        }
+        let mut out: Vec<HubFinding> = st
+            .seen
+            .values()
+            .filter(|f| f.created_at >= since)
             .cloned()
             .collect();
         out.sort_by_key(|f| f.created_at);
@@ -404,7 +453,7 @@ mod tests {
             ..Poll::default()
         };
         let gate = Gate::new(Arc::new(Throttle::new()), "us-east-1");
-        let p = Poller::new(sim.clone(), sim, gate, poll);
+        let p = Poller::new(sim.clone(), sim.clone(), sim, gate, poll);
         let t = Instant::now();
         // A burst of a tenth of a minute's worth, then nothing until it refills.
         let burst = (0..20).filter(|_| p.try_probe_at(t)).count();

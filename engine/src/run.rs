@@ -25,7 +25,7 @@ use crate::template::{self, Reference, Scope};
 use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
 use std::cell::RefCell;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use tokio::sync::mpsc;
 
 /// The outputs of the steps that ran, by step id: public values and secrets apart.
@@ -810,6 +810,53 @@ impl<'a> Run<'a> {
         Ok(())
     }
 
+    /// Looks for detection `d` once: with `match`/`with` resolved as `resolved`, the hop
+    /// before it met at `after_at` or missed (`before_missed`).
+    async fn look(
+        &self,
+        d: &DetectState<'_>,
+        resolved: &Result<Resolved, String>,
+        start: DateTime<Utc>,
+        after_at: Option<DateTime<Utc>>,
+        before_missed: bool,
+    ) -> Result<Option<detectors::Hit>, SandboxError> {
+        // A hop is looked for once the hop before it is met, and is missed with it.
+        let before = d.spec.after.as_deref().unwrap_or_default();
+        match resolved {
+            _ if before_missed => Err(SandboxError::new(
+                ErrorKind::InvalidInput,
+                "after",
+                format!("the hop before it, `{before}`, was missed"),
+            )),
+            _ if d.spec.after.is_some() && after_at.is_none() => Ok(None),
+            Err(e) => Err(SandboxError::new(
+                ErrorKind::InvalidInput,
+                "match",
+                e.clone(),
+            )),
+            Ok((m, with)) => match detectors::find(d.spec.source.as_str()) {
+                Some(detector) => {
+                    let look = detectors::Look {
+                        sandbox: self.sandbox,
+                        detect: d.spec,
+                        matches: m,
+                        with,
+                        t0: d.t0,
+                        run_start: start,
+                        run_id: &self.plan.run_id,
+                        after_at,
+                    };
+                    detector.find(&look).await
+                }
+                None => Err(SandboxError::new(
+                    ErrorKind::Unsupported,
+                    "detect",
+                    format!("no detection source `{}`", d.spec.source),
+                )),
+            },
+        }
+    }
+
     async fn poll_detections(
         &mut self,
         w: &mut Watch<'_>,
@@ -817,37 +864,29 @@ impl<'a> Run<'a> {
         now: Duration,
     ) -> Result<(), RunError> {
         let start = self.clock.start_utc();
+        // The hops met so far, for the detections after them on their alert path.
+        let met: BTreeMap<String, DateTime<Utc>> = w
+            .detections
+            .iter()
+            .filter_map(|d| Some((d.spec.id.clone(), d.detected_at?)))
+            .collect();
+        let missed: BTreeSet<String> = w
+            .detections
+            .iter()
+            .filter(|d| d.status == Status::Missed)
+            .map(|d| d.spec.id.clone())
+            .collect();
         for (i, d) in w.detections.iter_mut().enumerate() {
             if d.status != Status::Pending || d.next_poll > now {
                 continue;
             }
             let hard_deadline =
                 d.t0 + chrono::Duration::milliseconds(2 * d.spec.within.as_millis() as i64);
-            let found = match &matches[i] {
-                Err(e) => Err(SandboxError::new(
-                    ErrorKind::InvalidInput,
-                    "match",
-                    e.clone(),
-                )),
-                Ok((m, with)) => match detectors::find(d.spec.source.as_str()) {
-                    Some(detector) => {
-                        let look = detectors::Look {
-                            sandbox: self.sandbox,
-                            detect: d.spec,
-                            matches: m,
-                            with,
-                            t0: d.t0,
-                            run_start: start,
-                        };
-                        detector.find(&look).await
-                    }
-                    None => Err(SandboxError::new(
-                        ErrorKind::Unsupported,
-                        "detect",
-                        format!("no detection source `{}`", d.spec.source),
-                    )),
-                },
-            };
+            let after_at = d.spec.after.as_ref().and_then(|a| met.get(a)).copied();
+            let before_missed = d.spec.after.as_ref().is_some_and(|a| missed.contains(a));
+            let found = self
+                .look(d, &matches[i], start, after_at, before_missed)
+                .await;
             let now_utc = self.clock.now();
             match found {
                 Ok(Some(hit)) if hit.at <= hard_deadline => {

@@ -64,6 +64,7 @@ fn target(endpoint: String) -> Target {
         poll: Poll::default(),
         push: false,
         push_wait: gameday_engine::duration::Duration::from_secs(20),
+        commands: Default::default(),
     }
 }
 

@@ -44,13 +44,37 @@ pub fn library_emulator() -> Moto {
 /// test account's credentials in the environment (see [`command`]).
 pub fn config(dir: &Path, endpoint: &str, extra: &str) -> PathBuf {
     let file = dir.join("gameday.yaml");
+    let pager = write_pager(dir);
+    let python = crate::moto::venv().join("bin/python");
     let text = format!(
         "targets:\n  - name: moto\n    kind: aws\n    regions: [us-east-1]\n    \
          allowed_accounts: [\"123456789012\"]\n    endpoint_url: {endpoint}\n    \
          attacker_ip: 198.51.100.7\n    tags: {{ team: blue }}\n    max_attempts: 10\n    \
-         poll: {{ guardduty: 1s, cloudwatch: 1s, containment: 1s }}\n{extra}"
+         poll: {{ guardduty: 1s, cloudwatch: 1s, detectors: 1s, containment: 1s }}\n    \
+         commands:\n      pager: {{ run: [{}, {}], timeout: 20s }}\n{extra}",
+        python.display(),
+        pager.display()
     );
     std::fs::write(&file, text).unwrap_or_default();
+    file
+}
+
+/// The test's paging tool, as a `command` detector: it reports the page of a detection
+/// acknowledged [`DELAY`] after the hop before it (`GAMEDAY_AFTER_AT`), once that moment
+/// has passed; before, nothing.
+fn write_pager(dir: &Path) -> PathBuf {
+    let file = dir.join("pager.py");
+    let script = format!(
+        "import datetime, json, os\n\
+         after = os.environ.get('GAMEDAY_AFTER_AT')\n\
+         if after:\n    \
+             at = datetime.datetime.fromisoformat(after.replace('Z', '+00:00')) + datetime.timedelta(seconds={})\n    \
+             if at <= datetime.datetime.now(datetime.timezone.utc):\n        \
+                 print(json.dumps({{'at': at.isoformat(timespec='milliseconds').replace('+00:00', 'Z'), \
+                 'id': 'PAGE-' + os.environ['GAMEDAY_DETECTION_ID'], 'title': 'acknowledged by ana'}}))\n",
+        DELAY.as_secs()
+    );
+    std::fs::write(&file, script).unwrap_or_default();
     file
 }
 
@@ -304,7 +328,14 @@ impl Detectors {
             let Some(matches) = matches else {
                 continue;
             };
-            let at = t0 + delay;
+            // A hop after another comes DELAY after the hop before it.
+            let at = match d["after"].as_str() {
+                None => t0 + delay,
+                Some(before) => match self.played.injected.get(before) {
+                    Some(&(_, at)) => at + delay,
+                    None => continue,
+                },
+            };
             match d["source"].as_str() {
                 Some("guardduty") => {
                     moto.inject_finding(&json!({
@@ -313,6 +344,24 @@ impl Detectors {
                         "resource": finding_resource(&matches),
                         "userAgent": "aws-cli/2.15.0 md/kali",
                     }));
+                    self.played.injected.insert(id, (t0, at));
+                }
+                Some("securityhub") => {
+                    let with = &d["with"];
+                    let text = |k: &str| with[k].as_str().unwrap_or_default().to_owned();
+                    let asff = text("type").replacen('/', "-", 1);
+                    moto.import_hub_finding(
+                        &format!("gameday-test/{id}/{}", t0.timestamp_millis()),
+                        &at.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string(),
+                        &text("product"),
+                        &[format!("TTPs/Discovery/{asff}")],
+                        &format!("imported for {id}"),
+                        &matches.values().cloned().collect::<Vec<_>>(),
+                    );
+                    self.played.injected.insert(id, (t0, at));
+                }
+                // The test's pager (see `config`) answers by itself.
+                Some("command") => {
                     self.played.injected.insert(id, (t0, at));
                 }
                 Some("cloudwatch") => {

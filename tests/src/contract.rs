@@ -24,6 +24,7 @@ pub fn target(moto: &Moto) -> Target {
         poll: Default::default(),
         push: false,
         push_wait: gameday_engine::duration::Duration::from_secs(20),
+        commands: Default::default(),
     }
 }
 

@@ -253,6 +253,42 @@ impl Moto {
         );
     }
 
+    /// Imports a finding into Security Hub (BatchImportFindings), as a product would:
+    /// `id`, its `CreatedAt` (ISO 8601), product name, ASFF types, title and resource ids.
+    pub fn import_hub_finding(
+        &self,
+        id: &str,
+        created_at: &str,
+        product: &str,
+        types: &[String],
+        title: &str,
+        resources: &[String],
+    ) {
+        let finding = serde_json::json!({
+            "SchemaVersion": "2018-10-08",
+            "Id": id,
+            "ProductArn": "arn:aws:securityhub:us-east-1::product/aws/guardduty",
+            "ProductName": product,
+            "GeneratorId": format!("arn:aws:guardduty:us-east-1:123456789012:detector/{}", self.detector()),
+            "AwsAccountId": "123456789012",
+            "Types": types,
+            "CreatedAt": created_at,
+            "UpdatedAt": created_at,
+            "Severity": {"Label": "MEDIUM"},
+            "Title": title,
+            "Description": title,
+            "Resources": resources.iter().map(|r| serde_json::json!({"Type": "Other", "Id": r})).collect::<Vec<_>>(),
+        });
+        self.python(&format!(
+            "import boto3, json\n\
+             sh = boto3.client('securityhub')\n\
+             try:\n    sh.enable_security_hub()\nexcept Exception:\n    pass\n\
+             r = sh.batch_import_findings(Findings=[json.loads({:?})])\n\
+             assert r['FailedCount'] == 0, r\n",
+            finding.to_string()
+        ));
+    }
+
     /// Puts an event on the default EventBridge bus (PutEvents), as AWS services publish
     /// theirs: `detail` is the event's detail object.
     #[allow(clippy::panic)]

@@ -902,3 +902,79 @@ fn a_new_users_first_mistakes_get_plain_answers() {
         "run directories stay out of git"
     );
 }
+
+#[test]
+fn a_hop_whose_predecessor_is_missed_is_missed_with_it() {
+    let lib = tempfile::tempdir().expect("tempdir");
+    let runs = tempfile::tempdir().expect("tempdir");
+    for dir in ["scenarios", "runbooks"] {
+        std::fs::create_dir_all(lib.path().join(dir)).expect("mkdir");
+    }
+    // The first hop matches a key the run never makes: GuardDuty's finding never counts.
+    let scenario =
+        std::fs::read_to_string(repo().join("scenarios/compromised-access-key-alert-path.yaml"))
+            .expect("the scenario")
+            .replacen(
+                r#"match: { access_key_id: "${steps.key.access_key_id}" }"#,
+                r#"match: { access_key_id: "AKIANOTTHISRUNSKEY00" }"#,
+                1,
+            );
+    assert!(
+        scenario.contains("AKIANOTTHISRUNSKEY00"),
+        "the match was replaced"
+    );
+    let path = lib
+        .path()
+        .join("scenarios/compromised-access-key-alert-path.yaml");
+    std::fs::write(&path, scenario).expect("write");
+    std::fs::copy(
+        repo().join("runbooks/compromised-iam-credentials.yaml"),
+        lib.path().join("runbooks/compromised-iam-credentials.yaml"),
+    )
+    .expect("copy the runbook");
+    let out = run(&[
+        "run",
+        path.to_str().expect("utf-8"),
+        "--library",
+        lib.path().to_str().expect("utf-8"),
+        "--virtual",
+        "--autopilot",
+        "--seed",
+        "1",
+        "--json",
+        "--quiet",
+        "--runs-dir",
+        runs.path().to_str().expect("utf-8"),
+    ]);
+    let j = json_lines(&stdout(&out)).remove(0);
+    let run_id = j["run_id"].as_str().expect("run id");
+    let report: Value = serde_json::from_slice(
+        &std::fs::read(runs.path().join(run_id).join("report.json")).expect("report.json"),
+    )
+    .expect("JSON");
+    let detections = report["runs"][0]["detections"]
+        .as_array()
+        .expect("detections");
+    let reason = |id: &str| {
+        detections
+            .iter()
+            .find(|d| d["id"] == id)
+            .map(|d| (d["met"].clone(), d["missed_reason"].clone()))
+    };
+    assert_eq!(
+        reason("securityhub-import"),
+        Some((
+            Value::Bool(false),
+            Value::from("after: the hop before it, `guardduty-pentest`, was missed")
+        )),
+        "{detections:?}"
+    );
+    assert_eq!(
+        reason("page-acknowledged"),
+        Some((
+            Value::Bool(false),
+            Value::from("after: the hop before it, `securityhub-import`, was missed")
+        )),
+        "{detections:?}"
+    );
+}

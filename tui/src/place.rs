@@ -59,7 +59,13 @@ impl SharedAccount {
         ));
         let gate = Gate::new(pollers.sim_throttle(&id), region);
         let poller = pollers.get(&format!("{id}/{region}/sim"), || {
-            Poller::new(account.clone(), account.clone(), gate, target.poll)
+            Poller::new(
+                account.clone(),
+                account.clone(),
+                account.clone(),
+                gate,
+                target.poll,
+            )
         });
         SharedAccount {
             target: target.clone(),

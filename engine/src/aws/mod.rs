@@ -5,12 +5,14 @@
 pub mod actor;
 pub mod cloudtrail;
 pub mod cloudwatch;
+pub mod commands;
 pub mod ec2;
 pub mod guardduty;
 pub mod iam;
 pub mod push;
 pub mod s3;
 pub mod sandbox;
+pub mod securityhub;
 pub mod sweep;
 
 /// The SDK configuration every client is built from.

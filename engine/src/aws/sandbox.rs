@@ -13,8 +13,8 @@ use crate::config::Target;
 use crate::poller::{Poller, Pollers};
 use crate::sandbox::TargetPolicy;
 use crate::sandbox::{
-    Actor, Alarm, AlarmTransition, CloudTrail, CloudWatch, Ec2, ErrorKind, Finding, GuardDuty, Iam,
-    Push, Result, S3, Sandbox, SandboxError, Tags, TargetInfo,
+    Actor, Alarm, AlarmTransition, CloudTrail, CloudWatch, Ec2, ErrorKind, Finding, GuardDuty,
+    HubFinding, Iam, Push, Result, S3, Sandbox, SandboxError, SecurityHub, Tags, TargetInfo,
 };
 use crate::throttle::Gate;
 use async_trait::async_trait;
@@ -275,6 +275,14 @@ impl CloudWatch for PolledCloudWatch {
     }
 }
 
+/// Security Hub through the shared poller.
+#[async_trait]
+impl SecurityHub for AwsSandbox {
+    async fn findings(&self, since: DateTime<Utc>) -> Result<Vec<HubFinding>> {
+        self.poller.hub_findings(since).await
+    }
+}
+
 /// One account and region of an AWS target, for one run.
 pub struct AwsSandbox {
     info: TargetInfo,
@@ -285,6 +293,7 @@ pub struct AwsSandbox {
     guardduty: AwsGuardDuty,
     cloudwatch: PolledCloudWatch,
     push: AwsPush,
+    commands: super::commands::LocalCommands,
     actor: super::actor::AwsActor,
     poller: Arc<Poller>,
     stop_alarms: Vec<String>,
@@ -321,6 +330,7 @@ impl AwsSandbox {
             Poller::new(
                 Arc::new(AwsFindings::new(&base)),
                 Arc::new(AwsCloudWatch::new(&base)),
+                Arc::new(super::securityhub::AwsSecurityHub::new(&base)),
                 gate,
                 target.poll,
             )
@@ -353,6 +363,7 @@ impl AwsSandbox {
             },
             cloudwatch: PolledCloudWatch(poller.clone(), pushed),
             push,
+            commands: super::commands::LocalCommands::new(target.commands.clone()),
             poller,
             actor: super::actor::AwsActor::new(target, region, Some(run_id)),
             stop_alarms: target.stop_alarms.clone(),
@@ -403,6 +414,14 @@ impl Sandbox for AwsSandbox {
 
     fn cloudwatch(&self) -> &dyn CloudWatch {
         &self.cloudwatch
+    }
+
+    fn securityhub(&self) -> &dyn SecurityHub {
+        self
+    }
+
+    fn commands(&self) -> &dyn crate::sandbox::Commands {
+        &self.commands
     }
 
     fn actor(&self) -> &dyn Actor {

@@ -22,10 +22,17 @@ use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 
 mod cloudwatch;
+mod command;
 mod guardduty;
+mod securityhub;
 
 /// Every detection source, in the order `gameday detectors` lists them.
-pub static REGISTRY: &[&dyn Detector] = &[&guardduty::GuardDuty, &cloudwatch::CloudWatch];
+pub static REGISTRY: &[&dyn Detector] = &[
+    &guardduty::GuardDuty,
+    &cloudwatch::CloudWatch,
+    &securityhub::SecurityHub,
+    &command::Command,
+];
 
 /// The source named `name`.
 pub fn find(name: &str) -> Option<&'static dyn Detector> {
@@ -75,6 +82,10 @@ pub struct Look<'a> {
     pub t0: DateTime<Utc>,
     /// When the run started (what the source is asked for starts there).
     pub run_start: DateTime<Utc>,
+    /// The run.
+    pub run_id: &'a str,
+    /// The provider's time of the detection before this one on the alert path, once met.
+    pub after_at: Option<DateTime<Utc>>,
 }
 
 impl Look<'_> {

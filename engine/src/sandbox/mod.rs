@@ -511,6 +511,55 @@ pub trait GuardDuty: Send + Sync {
     async fn findings(&self, types: &[String], since: DateTime<Utc>) -> Result<Vec<Finding>>;
 }
 
+/// A Security Hub finding (AWS Security Finding Format), as far as gameday matches on it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HubFinding {
+    /// Its id (for GuardDuty's, the GuardDuty finding's ARN).
+    pub id: String,
+    /// The product that made it, such as `GuardDuty`.
+    pub product_name: String,
+    /// The rule or detector that made it (for GuardDuty, its detector).
+    pub generator_id: String,
+    /// ASFF types, such as `TTPs/Discovery/PenTest:IAMUser-KaliLinux`.
+    pub types: Vec<String>,
+    /// Its title.
+    pub title: String,
+    /// The ids of the resources it is about (ARNs, access key ids, instance ids…).
+    pub resources: Vec<String>,
+    /// When the product created it (`CreatedAt`): the detection time.
+    pub created_at: DateTime<Utc>,
+}
+
+/// Security Hub.
+#[async_trait]
+pub trait SecurityHub: Send + Sync {
+    /// GetFindings (every page): active findings created at or after `since`.
+    async fn findings(&self, since: DateTime<Utc>) -> Result<Vec<HubFinding>>;
+}
+
+/// One detection an external detector reported.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CommandHit {
+    /// When the detector says it detected (its own timestamp).
+    pub at: DateTime<Utc>,
+    /// Its id in the detector (an alert, an incident, a page).
+    pub id: String,
+    /// What it says.
+    #[serde(default)]
+    pub title: String,
+}
+
+/// The target's external detectors (`commands` in its configuration): SIEMs and paging
+/// tools, reached by programs the target names.
+#[async_trait]
+pub trait Commands: Send + Sync {
+    /// Runs detector `name` once with `env` added to its environment; what it reported.
+    /// A detector the target lacks, one that fails, times out or prints anything but
+    /// JSON lines is [`ErrorKind::InvalidInput`]; an exit status of 75 (EX_TEMPFAIL) is
+    /// [`ErrorKind::Other`]: the run tries again at its next poll.
+    async fn run(&self, name: &str, env: &[(String, String)]) -> Result<Vec<CommandHit>>;
+}
+
 /// A CloudWatch alarm's state.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
@@ -680,6 +729,10 @@ pub trait Sandbox: Send + Sync {
     fn guardduty(&self) -> &dyn GuardDuty;
     /// CloudWatch.
     fn cloudwatch(&self) -> &dyn CloudWatch;
+    /// Security Hub.
+    fn securityhub(&self) -> &dyn SecurityHub;
+    /// External detectors.
+    fn commands(&self) -> &dyn Commands;
     /// Calls as another principal.
     fn actor(&self) -> &dyn Actor;
     /// Pushed detections, where the target can have them.

@@ -8,8 +8,9 @@
 
 use super::{
     AccessKeyInfo, Actor, Alarm, AlarmTransition, AuditEvent, CallsAs, CloudTrail, CloudWatch,
-    Credentials, Ec2, Finding, GroupRules, GuardDuty, Iam, Instance, KeyStatus, PasswordPolicy,
-    PublicAccessBlock, Push, Resource, Result, Rule, S3, Sandbox, Tags, TargetInfo,
+    Credentials, Ec2, Finding, GroupRules, GuardDuty, HubFinding, Iam, Instance, KeyStatus,
+    PasswordPolicy, PublicAccessBlock, Push, Resource, Result, Rule, S3, Sandbox, SecurityHub,
+    Tags, TargetInfo,
 };
 use crate::sandbox::TargetPolicy;
 use crate::throttle::Gate;
@@ -202,6 +203,14 @@ impl<S: Sandbox> CloudWatch for Throttled<S> {
     }
 }
 
+/// Detection reads: through the shared poller, which passes the gate when it fetches.
+#[async_trait]
+impl<S: Sandbox> SecurityHub for Throttled<S> {
+    async fn findings(&self, since: DateTime<Utc>) -> Result<Vec<HubFinding>> {
+        self.inner.securityhub().findings(since).await
+    }
+}
+
 /// `iam.list_users` → `iam:ListUsers`.
 fn operation(call: &str) -> String {
     let (service, op) = call.split_once('.').unwrap_or(("other", call));
@@ -267,6 +276,14 @@ impl<S: Sandbox> Sandbox for Throttled<S> {
 
     fn cloudwatch(&self) -> &dyn CloudWatch {
         self
+    }
+
+    fn securityhub(&self) -> &dyn SecurityHub {
+        self
+    }
+
+    fn commands(&self) -> &dyn super::Commands {
+        self.inner.commands()
     }
 
     fn actor(&self) -> &dyn Actor {

@@ -37,11 +37,13 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 mod actor;
 mod cloudtrail;
+mod commands;
 mod detect;
 mod ec2;
 mod iam;
 mod model;
 mod s3;
+mod securityhub;
 mod shared;
 
 #[cfg(test)]
@@ -427,6 +429,14 @@ impl Sandbox for SimAccount {
     }
 
     fn cloudwatch(&self) -> &dyn CloudWatch {
+        self
+    }
+
+    fn securityhub(&self) -> &dyn crate::sandbox::SecurityHub {
+        self
+    }
+
+    fn commands(&self) -> &dyn crate::sandbox::Commands {
         self
     }
 

@@ -133,6 +133,11 @@ pub(super) struct AlarmRule {
 pub struct DetectionModel {
     pub(super) findings: Vec<FindingRule>,
     pub(super) alarms: Vec<AlarmRule>,
+    /// How GuardDuty's findings reach Security Hub; none: they never do.
+    pub(super) securityhub: Option<Chance>,
+    /// How an external detector (`command`) follows the detection before it; none: it
+    /// never does.
+    pub(super) commands: Option<Chance>,
 }
 
 impl DetectionModel {
@@ -179,6 +184,29 @@ struct RawModel {
     guardduty: Vec<RawFinding>,
     #[serde(default)]
     alarms: Vec<RawAlarm>,
+    #[serde(default)]
+    securityhub: Option<RawHub>,
+    #[serde(default)]
+    commands: Option<RawCommands>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawCommands {
+    after_hop: RawImport,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawHub {
+    from_guardduty: RawImport,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawImport {
+    probability: f64,
+    latency: RawLatency,
 }
 
 #[derive(Deserialize)]
@@ -279,8 +307,26 @@ impl TryFrom<RawModel> for DetectionModel {
                 });
             }
         }
+        let securityhub = raw.securityhub.map(|h| {
+            let i = h.from_guardduty;
+            chance(
+                "securityhub.from_guardduty",
+                i.probability,
+                &i.latency,
+                &mut errors,
+            )
+        });
+        let commands = raw.commands.map(|c| {
+            let i = c.after_hop;
+            chance("commands.after_hop", i.probability, &i.latency, &mut errors)
+        });
         if errors.is_empty() {
-            Ok(DetectionModel { findings, alarms })
+            Ok(DetectionModel {
+                findings,
+                alarms,
+                securityhub,
+                commands,
+            })
         } else {
             Err(errors.join("\n"))
         }

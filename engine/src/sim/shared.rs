@@ -7,8 +7,8 @@ use super::SimAccount;
 use crate::poller::Poller;
 use crate::sandbox::TargetPolicy;
 use crate::sandbox::{
-    Actor, Alarm, AlarmTransition, CloudTrail, CloudWatch, Ec2, Finding, GuardDuty, Iam, Result,
-    S3, Sandbox, Tags, TargetInfo,
+    Actor, Alarm, AlarmTransition, CloudTrail, CloudWatch, Ec2, Finding, GuardDuty, HubFinding,
+    Iam, Result, S3, Sandbox, SecurityHub, Tags, TargetInfo,
 };
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -89,6 +89,13 @@ impl CloudWatch for Polled {
     }
 }
 
+#[async_trait]
+impl SecurityHub for Polled {
+    async fn findings(&self, since: DateTime<Utc>) -> Result<Vec<HubFinding>> {
+        self.poller.hub_findings(since).await
+    }
+}
+
 impl Sandbox for SharedSim {
     fn target(&self) -> TargetInfo {
         TargetInfo {
@@ -119,6 +126,14 @@ impl Sandbox for SharedSim {
 
     fn cloudwatch(&self) -> &dyn CloudWatch {
         &self.polled
+    }
+
+    fn securityhub(&self) -> &dyn SecurityHub {
+        &self.polled
+    }
+
+    fn commands(&self) -> &dyn crate::sandbox::Commands {
+        self.polled.account.as_ref()
     }
 
     fn actor(&self) -> &dyn Actor {

@@ -68,50 +68,6 @@ pub fn main() -> i32 {
     term::finish(commands::dispatch(cli).code())
 }
 
-/// The console without a terminal, for its benchmark: a replay of a journal drawn into an
-/// in-memory screen.
-pub mod bench {
-    use crate::console::{Replay, ui};
-    use gameday_engine::event::Event;
-    use ratatui::Terminal;
-    use ratatui::backend::TestBackend;
-    use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-
-    /// A console showing a run's events.
-    pub struct Screen<'a> {
-        replay: Replay<'a>,
-        terminal: Terminal<TestBackend>,
-    }
-
-    impl<'a> Screen<'a> {
-        /// A `width`×`height` console showing every one of `events`.
-        pub fn new(events: &'a [Event], width: u16, height: u16) -> Self {
-            let mut replay = Replay::new(events, 1.0, false);
-            replay.seek(events.len());
-            let terminal = match Terminal::new(TestBackend::new(width, height)) {
-                Ok(t) => t,
-                Err(never) => match never {},
-            };
-            Screen { replay, terminal }
-        }
-
-        /// Draws one frame.
-        pub fn draw(&mut self) {
-            let Screen { replay, terminal } = self;
-            if let Err(never) = terminal.draw(|f| ui::draw(f, &replay.model, &replay.ui)) {
-                match never {}
-            }
-        }
-
-        /// Handles a key press, as the console does before it draws again.
-        pub fn key(&mut self, c: char) {
-            self.replay
-                .key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE));
-        }
-
-        /// Shows the first `n` events.
-        pub fn seek(&mut self, n: usize) {
-            self.replay.seek(n);
-        }
-    }
-}
+/// The console without a terminal, for its benchmarks: a replay drawn into an in-memory
+/// screen, and a team's game day with its consoles.
+pub mod bench;

@@ -20,36 +20,58 @@ pub(crate) fn join(args: JoinArgs) -> Exit {
         Ok(r) => r,
         Err(code) => return code,
     };
+    let hello = ToHost::Join {
+        name: args.name.clone().unwrap_or_else(crate::team::default_name),
+        role: args.role,
+        token: args.token.clone(),
+    };
     runtime.block_on(async {
-        let dir = std::path::Path::new(&args.place);
-        if dir.is_dir() {
-            let socket = dir.join(crate::team::SOCKET);
-            match connect_socket(&socket).await {
-                Ok(s) => play(s, &args).await,
-                Err(e) => {
-                    eprintln!(
-                        "error: {}: cannot join the game day there: {e} (is its console still running?)",
-                        dir.display()
-                    );
-                    Exit::BadInput
-                }
-            }
-        } else {
-            match tokio::net::TcpStream::connect(&args.place).await {
-                Ok(s) => {
-                    let _ = s.set_nodelay(true);
-                    play(s, &args).await
-                }
-                Err(e) => {
-                    eprintln!(
-                        "error: {}: not a run directory, and cannot connect to it as HOST:PORT: {e}",
-                        args.place
-                    );
-                    Exit::BadInput
-                }
+        let (feeds, seat, ui) = match enter(&args.place, hello).await {
+            Ok(joined) => joined,
+            Err(code) => return code,
+        };
+        match live_screen(feeds, seat, ui).await {
+            Ok(()) => Exit::Ok,
+            Err(e) => {
+                eprintln!("error: the console failed: {e}");
+                Exit::Aborted
             }
         }
     })
+}
+
+/// Joins the game day hosted at `place` (a run directory on this machine, or HOST:PORT),
+/// saying `hello`: once welcomed, what the joined console's screen is fed, its seat and
+/// its state, with the connection read and written on tasks of their own. Refused or
+/// unreachable: says why.
+pub(crate) async fn enter(place: &str, hello: ToHost) -> Result<(Feeds, GuestSeat, Ui), Exit> {
+    let dir = std::path::Path::new(place);
+    if dir.is_dir() {
+        let socket = dir.join(crate::team::SOCKET);
+        match connect_socket(&socket).await {
+            Ok(s) => welcomed(s, place, hello).await,
+            Err(e) => {
+                eprintln!(
+                    "error: {}: cannot join the game day there: {e} (is its console still running?)",
+                    dir.display()
+                );
+                Err(Exit::BadInput)
+            }
+        }
+    } else {
+        match tokio::net::TcpStream::connect(place).await {
+            Ok(s) => {
+                let _ = s.set_nodelay(true);
+                welcomed(s, place, hello).await
+            }
+            Err(e) => {
+                eprintln!(
+                    "error: {place}: not a run directory, and cannot connect to it as HOST:PORT: {e}"
+                );
+                Err(Exit::BadInput)
+            }
+        }
+    }
 }
 
 #[cfg(unix)]
@@ -57,19 +79,17 @@ async fn connect_socket(path: &std::path::Path) -> std::io::Result<tokio::net::U
     tokio::net::UnixStream::connect(path).await
 }
 
-/// Says who joins, and plays the game day on this terminal once welcomed.
-async fn play<S: AsyncRead + AsyncWrite + Send + 'static>(stream: S, args: &JoinArgs) -> Exit {
+/// Says `hello` to the host at `place` over `stream`, and waits for its answer.
+async fn welcomed<S: AsyncRead + AsyncWrite + Send + 'static>(
+    stream: S,
+    place: &str,
+    hello: ToHost,
+) -> Result<(Feeds, GuestSeat, Ui), Exit> {
     let (r, mut w) = tokio::io::split(stream);
     let mut r = BufReader::new(r);
-    let name = args.name.clone().unwrap_or_else(crate::team::default_name);
-    let hello = ToHost::Join {
-        name,
-        role: args.role,
-        token: args.token.clone(),
-    };
     if let Err(e) = w.write_all(wire::line(&hello).as_bytes()).await {
-        eprintln!("error: {}: {e}", args.place);
-        return Exit::BadInput;
+        eprintln!("error: {place}: {e}");
+        return Err(Exit::BadInput);
     }
     let mut buf = String::new();
     let answer = tokio::time::timeout(Duration::from_secs(15), wire::read(&mut r, &mut buf)).await;
@@ -88,26 +108,20 @@ async fn play<S: AsyncRead + AsyncWrite + Send + 'static>(stream: S, args: &Join
             simulated,
         ),
         Ok(Ok(Some(ToGuest::Refused(why)))) => {
-            eprintln!(
-                "error: {}: the host refused to let you join: {why}",
-                args.place
-            );
-            return Exit::BadInput;
+            eprintln!("error: {place}: the host refused to let you join: {why}");
+            return Err(Exit::BadInput);
         }
         Ok(Ok(_)) => {
-            eprintln!(
-                "error: {}: the host closed the connection without an answer",
-                args.place
-            );
-            return Exit::BadInput;
+            eprintln!("error: {place}: the host closed the connection without an answer");
+            return Err(Exit::BadInput);
         }
         Ok(Err(e)) => {
-            eprintln!("error: {}: {e}", args.place);
-            return Exit::BadInput;
+            eprintln!("error: {place}: {e}");
+            return Err(Exit::BadInput);
         }
         Err(_) => {
-            eprintln!("error: {}: no answer from the host within 15s", args.place);
-            return Exit::BadInput;
+            eprintln!("error: {place}: no answer from the host within 15s");
+            return Err(Exit::BadInput);
         }
     };
     let (events_tx, events) = mpsc::unbounded_channel();
@@ -159,11 +173,5 @@ async fn play<S: AsyncRead + AsyncWrite + Send + 'static>(stream: S, args: &Join
         signalled: None,
         lost: Some("the host has gone: the game day is over for this console (q leaves)"),
     };
-    match live_screen(feeds, GuestSeat { out, time }, ui).await {
-        Ok(()) => Exit::Ok,
-        Err(e) => {
-            eprintln!("error: the console failed: {e}");
-            Exit::Aborted
-        }
-    }
+    Ok((feeds, GuestSeat { out, time }, ui))
 }

@@ -776,7 +776,7 @@ pub fn live(args: ConsoleArgs) -> Exit {
 
 /// `--listen ADDR`: the address bound now, so that a taken or wrong one exits 2 before
 /// anything changes, and the token joiners must give.
-fn listen_on(addr: &str) -> Result<(std::net::TcpListener, String), Exit> {
+pub(crate) fn listen_on(addr: &str) -> Result<(std::net::TcpListener, String), Exit> {
     let bound = std::net::TcpListener::bind(addr).and_then(|l| {
         l.set_nonblocking(true)?;
         Ok(l)
@@ -795,17 +795,20 @@ fn listen_on(addr: &str) -> Result<(std::net::TcpListener, String), Exit> {
 }
 
 /// The console that hosts a game day.
-struct Host {
-    name: String,
-    listen: Option<(std::net::TcpListener, String)>,
-    simulated: bool,
+pub(crate) struct Host {
+    /// The host's name (a facilitator's).
+    pub name: String,
+    /// Where others join over TCP, and the token they must give.
+    pub listen: Option<(std::net::TcpListener, String)>,
+    /// On the simulator: the clock can pause and change speed.
+    pub simulated: bool,
 }
 
 impl Host {
     /// Opens the game day to the team once the run has its clock and directory: the
     /// hub relaying the run's events, the socket in `run_dir`, the TCP listener; the
     /// run's channels, and the host's screen with its seat.
-    fn open(
+    pub(crate) fn open(
         &self,
         run_id: &str,
         run_dir: &std::path::Path,

@@ -10,7 +10,9 @@ use gameday_engine::clock::{Clock, ClockMode};
 use gameday_engine::event::{Event, RunPhase};
 use gameday_engine::run::AbortHandle;
 use gameday_engine::team::Order;
-use ratatui::crossterm::event::Event as TermEvent;
+use ratatui::Terminal;
+use ratatui::backend::Backend;
+use ratatui::crossterm::event::{Event as TermEvent, KeyEvent};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender};
@@ -173,7 +175,7 @@ async fn screen_loop(
     mut terminal: ratatui::DefaultTerminal,
     feeds: Feeds,
     seat: &impl Seat,
-    mut ui: Ui,
+    ui: Ui,
 ) -> std::io::Result<()> {
     let Feeds {
         mut events,
@@ -182,12 +184,104 @@ async fn screen_loop(
         lost,
     } = feeds;
     let mut keys = spawn_input();
-    let mut model = Model::default();
-    model.me = ui.me.as_ref().map(|me| me.name.clone());
+    let mut shown = Shown::new(ui);
     let mut tick = tokio::time::interval(Duration::from_millis(250));
     let mut run_over = false;
     let mut said_over = false;
     loop {
+        shown.draw(&mut terminal, seat)?;
+        tokio::select! {
+            e = events.recv(), if !run_over => match e {
+                Some(e) => {
+                    let waiting = std::iter::from_fn(|| events.try_recv().ok());
+                    shown.take(std::iter::once(e).chain(waiting));
+                }
+                None => {
+                    run_over = true;
+                    // Stopped by a signal: nobody may be at the keyboard to read the result.
+                    if signalled.as_ref().is_some_and(|s| s.reason().is_some()) && shown.model.ended.is_some() {
+                        return Ok(());
+                    }
+                    if shown.model.ended.is_none() && let Some(lost) = lost {
+                        shown.ui.message = Some(lost.to_owned());
+                    }
+                }
+            },
+            s = said.recv(), if !said_over => match s {
+                Some(s) => shown.ui.message = Some(s),
+                None => said_over = true,
+            },
+            k = keys.recv() => match k {
+                Some(TermEvent::Key(k)) => {
+                    if shown.press(seat, k) {
+                        return Ok(());
+                    }
+                }
+                Some(_) => {}
+                None => return Err(std::io::Error::other("the keyboard went away")),
+            },
+            _ = tick.tick() => {}
+        }
+        shown.settle(seat);
+    }
+}
+
+/// What a live console shows: the run as its events tell it, and the console's own state.
+/// The terminal's screen loop and the benchmark's consoles share it.
+pub(crate) struct Shown {
+    pub model: Model,
+    pub ui: Ui,
+}
+
+impl Shown {
+    /// A console at the start, before any event.
+    pub(crate) fn new(ui: Ui) -> Shown {
+        let mut model = Model::default();
+        model.me = ui.me.as_ref().map(|me| me.name.clone());
+        Shown { model, ui }
+    }
+
+    /// Takes the events that came; once the step in view gets done, the selection
+    /// follows.
+    pub(crate) fn take(&mut self, events: impl IntoIterator<Item = Event>) {
+        let Shown { model, ui } = self;
+        let was_done = model
+            .steps
+            .get(ui.selected)
+            .is_some_and(|s| s.done.is_some());
+        for e in events {
+            model.apply(&e);
+        }
+        follow(ui, model, was_done);
+    }
+
+    /// A key, and what it asks of the run through `seat`; true when the console closes.
+    pub(crate) fn press(&mut self, seat: &(impl Seat + ?Sized), k: KeyEvent) -> bool {
+        for effect in live_key(&mut self.ui, &self.model, k) {
+            match effect {
+                Effect::Command(c) => {
+                    if !seat.order(c) {
+                        self.ui.message = Some("the run has ended".to_owned());
+                    }
+                }
+                Effect::Pause => seat.clock(ClockChange::Pause),
+                Effect::Resume => seat.clock(ClockChange::Resume),
+                Effect::Speed(s) => seat.clock(ClockChange::Speed(s)),
+                Effect::Abort => seat.interrupt("interrupted (Ctrl-C)"),
+                Effect::Quit => return true,
+                Effect::Seek(_) => {}
+            }
+        }
+        false
+    }
+
+    /// Draws the screen at the game time now.
+    pub(crate) fn draw<B: Backend>(
+        &mut self,
+        terminal: &mut Terminal<B>,
+        seat: &(impl Seat + ?Sized),
+    ) -> Result<(), B::Error> {
+        let Shown { model, ui } = self;
         // The clock as it stands, whoever changed it (a facilitator elsewhere).
         if let (Some((p, s)), Mode::Live { paused, speed, .. }) = (seat.clock_state(), &mut ui.mode)
         {
@@ -199,55 +293,12 @@ async fn screen_loop(
             seat.now_ms()
         };
         model.refresh();
-        terminal.draw(|f| ui::draw(f, &model, &ui))?;
-        tokio::select! {
-            e = events.recv(), if !run_over => match e {
-                Some(e) => {
-                    let was_done = model.steps.get(ui.selected).is_some_and(|s| s.done.is_some());
-                    model.apply(&e);
-                    while let Ok(e) = events.try_recv() {
-                        model.apply(&e);
-                    }
-                    follow(&mut ui, &model, was_done);
-                }
-                None => {
-                    run_over = true;
-                    // Stopped by a signal: nobody may be at the keyboard to read the result.
-                    if signalled.as_ref().is_some_and(|s| s.reason().is_some()) && model.ended.is_some() {
-                        return Ok(());
-                    }
-                    if model.ended.is_none() && let Some(lost) = lost {
-                        ui.message = Some(lost.to_owned());
-                    }
-                }
-            },
-            s = said.recv(), if !said_over => match s {
-                Some(s) => ui.message = Some(s),
-                None => said_over = true,
-            },
-            k = keys.recv() => match k {
-                Some(TermEvent::Key(k)) => {
-                    for effect in live_key(&mut ui, &model, k) {
-                        match effect {
-                            Effect::Command(c) => {
-                                if !seat.order(c) {
-                                    ui.message = Some("the run has ended".to_owned());
-                                }
-                            }
-                            Effect::Pause => seat.clock(ClockChange::Pause),
-                            Effect::Resume => seat.clock(ClockChange::Resume),
-                            Effect::Speed(s) => seat.clock(ClockChange::Speed(s)),
-                            Effect::Abort => seat.interrupt("interrupted (Ctrl-C)"),
-                            Effect::Quit => return Ok(()),
-                            Effect::Seek(_) => {}
-                        }
-                    }
-                }
-                Some(_) => {}
-                None => return Err(std::io::Error::other("the keyboard went away")),
-            },
-            _ = tick.tick() => {}
-        }
-        seat.settle(&model);
+        terminal.draw(|f| ui::draw(f, model, ui))?;
+        Ok(())
+    }
+
+    /// After each change: the host's seat may resume the clock (see [`Seat::settle`]).
+    pub(crate) fn settle(&mut self, seat: &(impl Seat + ?Sized)) {
+        seat.settle(&self.model);
     }
 }

@@ -347,6 +347,42 @@ fn steps_schema_and_list_describe_the_library() {
 }
 
 #[test]
+fn detectors_lists_every_source_with_its_inputs_calls_and_interval() {
+    let out = run(&["detectors", "--json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let j: Value = serde_json::from_str(&stdout(&out)).expect("json");
+    let sources = j["detectors"].as_array().expect("detectors");
+    let by_name = |n: &str| sources.iter().find(|s| s["name"] == n).cloned();
+    for name in ["guardduty", "cloudwatch", "securityhub", "command"] {
+        let s = by_name(name).unwrap_or_else(|| panic!("{name} is not listed"));
+        assert!(
+            s["poll"].as_str().is_some_and(|p| p.starts_with("poll.")),
+            "{s}"
+        );
+    }
+    let hub = by_name("securityhub").expect("securityhub");
+    assert_eq!(hub["calls"], serde_json::json!(["securityhub:GetFindings"]));
+    assert_eq!(hub["poll"], "poll.detectors");
+    let inputs: Vec<&str> = hub["inputs"]
+        .as_array()
+        .expect("inputs")
+        .iter()
+        .filter_map(|f| f["name"].as_str())
+        .collect();
+    assert_eq!(inputs, ["product", "type", "generator", "title"]);
+    let text = stdout(&run(&["detectors"]));
+    assert!(
+        text.contains("every  30s by default (the target's `poll.guardduty`)"),
+        "{text}"
+    );
+    assert!(text.contains("calls  none to AWS"), "{text}");
+    assert!(
+        text.lines().all(|l| l.chars().count() <= 100),
+        "a line is wider than 100 columns:\n{text}"
+    );
+}
+
+#[test]
 fn repeat_reports_percentiles_and_pass_rates() {
     let runs = tempfile::tempdir().expect("tempdir");
     let out = run(&[

@@ -140,29 +140,43 @@ pub(crate) fn detectors_cmd(json: bool) -> Exit {
         return Exit::Ok;
     }
     println!("DETECTION SOURCES (scenario `detect[].source`)\n");
+    let wrap = |text: &str, width: usize| gameday_engine::text::wrap(text, width);
+    let poll = gameday_engine::config::Poll::default();
     for d in detectors::REGISTRY {
         let s = d.spec();
-        println!("{}\n    {}", s.name, s.summary);
-        for line in gameday_engine::text::wrap(s.docs, 84).lines() {
+        println!("{}", s.name);
+        for line in wrap(&format!("{} {}", s.summary, s.docs), 84).lines() {
             println!("    {line}");
         }
         if let Some(key) = s.names_by {
             println!("    names  {key}");
         }
         for f in s.inputs {
-            println!(
-                "    with   {:<28} {}{}: {}",
-                f.name,
+            let what = format!(
+                "{}{}: {}",
                 f.ty.describe(),
                 if f.required { "" } else { ", optional" },
                 f.doc
             );
+            for (i, line) in wrap(&what, 64).lines().enumerate() {
+                let (label, name) = if i == 0 { ("with", f.name) } else { ("", "") };
+                println!("    {label:<6} {name:<13} {line}");
+            }
         }
         if !s.match_keys.is_empty() {
             println!("    match  {}", s.match_keys.join(", "));
         }
         println!("    time   {}", s.time);
-        println!("    calls  {}\n", s.calls.join(", "));
+        println!(
+            "    every  {} by default (the target's `{}`)",
+            d.interval(&poll),
+            s.poll.key()
+        );
+        if s.calls.is_empty() {
+            println!("    calls  none to AWS\n");
+        } else {
+            println!("    calls  {}\n", s.calls.join(", "));
+        }
     }
     Exit::Ok
 }

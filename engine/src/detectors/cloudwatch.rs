@@ -1,8 +1,6 @@
 //! `cloudwatch`: a CloudWatch alarm's transition into ALARM.
 
 use super::{DetectorSpec, Hit, Look};
-use crate::config::Poll;
-use crate::duration::Duration;
 use crate::sandbox::{AlarmState, ErrorKind, SandboxError};
 use async_trait::async_trait;
 
@@ -25,16 +23,13 @@ static SPEC: DetectorSpec = DetectorSpec {
     ],
     drills: false,
     time: "the alarm history's transition into ALARM",
+    poll: super::Every::CloudWatch,
 };
 
 #[async_trait]
 impl super::Detector for CloudWatch {
     fn spec(&self) -> &'static DetectorSpec {
         &SPEC
-    }
-
-    fn interval(&self, poll: &Poll) -> Duration {
-        poll.cloudwatch
     }
 
     async fn find(&self, look: &Look<'_>) -> Result<Option<Hit>, SandboxError> {

@@ -2,8 +2,6 @@
 //! run as a program the target's configuration names.
 
 use super::{DetectorSpec, Hit, Look};
-use crate::config::Poll;
-use crate::duration::Duration;
 use crate::sandbox::SandboxError;
 use crate::scenario::Detect;
 use crate::steps::{Field, FieldType};
@@ -52,16 +50,13 @@ static SPEC: DetectorSpec = DetectorSpec {
     calls: &[],
     time: "the `at` the detector reports",
     drills: false,
+    poll: super::Every::Detectors,
 };
 
 #[async_trait]
 impl super::Detector for Command {
     fn spec(&self) -> &'static DetectorSpec {
         &SPEC
-    }
-
-    fn interval(&self, poll: &Poll) -> Duration {
-        poll.detectors
     }
 
     fn name(&self, d: &Detect) -> String {

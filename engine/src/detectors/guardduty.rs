@@ -1,8 +1,6 @@
 //! `guardduty`: a GuardDuty finding of a type, about the run's resource.
 
 use super::{DetectorSpec, Hit, Look};
-use crate::config::Poll;
-use crate::duration::Duration;
 use crate::sandbox::{FindingResource, SandboxError};
 use async_trait::async_trait;
 
@@ -22,16 +20,13 @@ static SPEC: DetectorSpec = DetectorSpec {
     calls: &["guardduty:ListFindings", "guardduty:GetFindings"],
     drills: true,
     time: "the finding's createdAt",
+    poll: super::Every::GuardDuty,
 };
 
 #[async_trait]
 impl super::Detector for GuardDuty {
     fn spec(&self) -> &'static DetectorSpec {
         &SPEC
-    }
-
-    fn interval(&self, poll: &Poll) -> Duration {
-        poll.guardduty
     }
 
     async fn find(&self, look: &Look<'_>) -> Result<Option<Hit>, SandboxError> {

@@ -66,6 +66,45 @@ pub struct DetectorSpec {
     pub time: &'static str,
     /// It has sample findings, for response drills (`sample: true`).
     pub drills: bool,
+    /// Which of the target's poll intervals it looks at.
+    pub poll: Every,
+}
+
+/// The target's poll interval a source is looked at by (`poll` in gameday.yaml).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Every {
+    /// `poll.guardduty`.
+    GuardDuty,
+    /// `poll.cloudwatch`.
+    CloudWatch,
+    /// `poll.detectors`: every other source.
+    Detectors,
+}
+
+impl Every {
+    /// Its key in the target's configuration.
+    pub fn key(self) -> &'static str {
+        match self {
+            Every::GuardDuty => "poll.guardduty",
+            Every::CloudWatch => "poll.cloudwatch",
+            Every::Detectors => "poll.detectors",
+        }
+    }
+
+    /// The interval, from the target's `poll`.
+    pub fn of(self, poll: &Poll) -> Duration {
+        match self {
+            Every::GuardDuty => poll.guardduty,
+            Every::CloudWatch => poll.cloudwatch,
+            Every::Detectors => poll.detectors,
+        }
+    }
+}
+
+impl Serialize for Every {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.key())
+    }
 }
 
 /// Where a source looks, for one detection of one run.
@@ -136,7 +175,9 @@ pub trait Detector: Sync {
     fn spec(&self) -> &'static DetectorSpec;
 
     /// How often the run looks, from the target's poll intervals.
-    fn interval(&self, poll: &Poll) -> Duration;
+    fn interval(&self, poll: &Poll) -> Duration {
+        self.spec().poll.of(poll)
+    }
 
     /// What the detection is, in a few words (a finding type, an alarm name, a query).
     fn name(&self, d: &Detect) -> String {

@@ -2,8 +2,6 @@
 //! Analyzer and partner products meet.
 
 use super::{DetectorSpec, Hit, Look, Problem};
-use crate::config::Poll;
-use crate::duration::Duration;
 use crate::sandbox::{HubFinding, SandboxError};
 use crate::scenario::Detect;
 use crate::steps::{Field, FieldType};
@@ -50,6 +48,7 @@ static SPEC: DetectorSpec = DetectorSpec {
     calls: &["securityhub:GetFindings"],
     time: "the finding's CreatedAt",
     drills: false,
+    poll: super::Every::Detectors,
 };
 
 /// Whether finding `f` has every input of `look` and its `match` resource.
@@ -72,10 +71,6 @@ fn wanted(f: &HubFinding, look: &Look<'_>) -> bool {
 impl super::Detector for SecurityHub {
     fn spec(&self) -> &'static DetectorSpec {
         &SPEC
-    }
-
-    fn interval(&self, poll: &Poll) -> Duration {
-        poll.detectors
     }
 
     fn name(&self, d: &Detect) -> String {

@@ -140,6 +140,96 @@ impl Commands for LocalCommands {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::duration::Duration;
+
+    /// A target whose detector `name` is `sh -c SCRIPT`, with `timeout`.
+    fn detectors(script: &str, timeout: Duration) -> LocalCommands {
+        let cmd = DetectorCommand {
+            run: vec!["/bin/sh".into(), "-c".into(), script.into()],
+            timeout,
+        };
+        LocalCommands::new(BTreeMap::from([("probe".to_owned(), cmd)]))
+    }
+
+    async fn outcome(
+        script: &str,
+        timeout: Duration,
+    ) -> std::result::Result<Vec<CommandHit>, (ErrorKind, String)> {
+        let env = [("GAMEDAY_DETECTION_ID".to_owned(), "paged".to_owned())];
+        detectors(script, timeout)
+            .run("probe", &env)
+            .await
+            .map_err(|e| (e.kind, e.to_string()))
+    }
+
+    #[tokio::test]
+    async fn a_detector_gets_the_runs_context_and_its_lines_are_detections() {
+        let script = r#"printf '{"at":"2026-12-05T10:00:02.5Z","id":"%s","title":"t"}\n' "$GAMEDAY_DETECTION_ID""#;
+        let hits = outcome(script, Duration::from_secs(10)).await;
+        let hits = hits.unwrap_or_default();
+        assert_eq!(hits.len(), 1);
+        assert_eq!(hits[0].id, "paged", "the environment reached it");
+        assert_eq!(hits[0].at.timestamp_millis() % 1000, 500);
+        assert_eq!(
+            outcome("true", Duration::from_secs(10)).await,
+            Ok(Vec::new())
+        );
+    }
+
+    #[tokio::test]
+    async fn timeouts_exit_statuses_and_bad_output_are_errors_that_say_which() {
+        let ten = Duration::from_secs(10);
+        let cases = [
+            (
+                "sleep 5",
+                Duration::from_millis(200),
+                ErrorKind::InvalidInput,
+                "command probe: no answer within its timeout of 200ms",
+            ),
+            (
+                "echo first >&2; echo 'the API said 401' >&2; exit 3",
+                ten,
+                ErrorKind::InvalidInput,
+                "command probe: exited with status 3: the API said 401",
+            ),
+            (
+                "echo 'rate limited' >&2; exit 75",
+                ten,
+                ErrorKind::Other,
+                "command probe: asked to be run again later: rate limited",
+            ),
+            (
+                "echo ok",
+                ten,
+                ErrorKind::InvalidInput,
+                "command probe: line 1 of its output is not",
+            ),
+            (
+                "kill -9 $$",
+                ten,
+                ErrorKind::InvalidInput,
+                "command probe: was killed by a signal",
+            ),
+        ];
+        for (script, timeout, kind, start) in cases {
+            let got = outcome(script, timeout).await;
+            assert!(
+                matches!(&got, Err((k, m)) if *k == kind && m.starts_with(start)),
+                "{script}: {got:?}"
+            );
+        }
+        let unknown = detectors("true", ten)
+            .run("pagr", &[])
+            .await
+            .map_err(|e| e.to_string());
+        assert_eq!(
+            unknown.err().as_deref(),
+            Some(
+                "command pagr: the target has no detector command `pagr` (add it under the \
+                 target's `commands` in gameday.yaml; it has: probe)"
+            )
+        );
+    }
 
     #[test]
     fn lines_are_detections_and_anything_else_is_refused() {

@@ -1,12 +1,13 @@
 //! API calls per minute in one account while game days watch, on the emulator: one run,
-//! ten concurrent runs of the same scenario, and the ten library scenarios at once, all
-//! in one process sharing one detection poller. Run with
+//! ten concurrent runs of the same scenario, the same for the three-hop alert path
+//! (GuardDuty, then Security Hub), and every library scenario at once, all in one process
+//! sharing one detection poller. Run with
 //! `cargo bench -p gameday-tests --bench aws_polling` (it starts the emulator itself).
 //!
 //! Every call goes through a counting proxy; only calls made while every run is in its
 //! watch phase are counted. Options (environment): `GAMEDAY_BENCH_WINDOW` in seconds
 //! (default 120), with the default poll intervals (GuardDuty 30 s, CloudWatch 15 s,
-//! containment 10 s).
+//! Security Hub 30 s, containment 10 s).
 
 use gameday_engine::aws::sandbox::AwsSandbox;
 use gameday_engine::clock::Clock;
@@ -37,13 +38,19 @@ fn plan(id: &str, run_id: &str) -> Plan {
     if id == "malicious-ip-caller" {
         params.insert("list_settle".to_owned(), "1s".to_owned());
     }
-    library::resolve(
+    let mut plan = library::resolve(
         &c.scenario.value,
         c.runbook.as_ref().map(|r| &r.value),
         run_id,
         &params,
     )
-    .expect("resolves")
+    .expect("resolves");
+    // A hop is looked for once the hop before it is met, and nothing is met here: the
+    // alert path's hops are measured as if each were the first, so that each polls.
+    for d in &mut plan.scenario.detect {
+        d.after = None;
+    }
+    plan
 }
 
 fn target(endpoint: String) -> Target {
@@ -81,6 +88,7 @@ struct Counted {
 fn classify(x: &Exchange) -> usize {
     match (x.service.as_str(), x.action.as_str()) {
         ("guardduty", a) if a.contains("/findings") => 0,
+        ("securityhub", _) => 0,
         ("monitoring", "DescribeAlarms" | "DescribeAlarmHistory") => 0,
         ("guardduty", a) if a.starts_with("GET /detector") => 0,
         ("iam", "ListAccessKeys" | "ListUserPolicies" | "GetUserPolicy")
@@ -232,8 +240,11 @@ fn main() {
     let library: Vec<&str> = library.iter().map(String::as_str).collect();
     let one = ["compromised-access-key"];
     let ten_same = ["compromised-access-key"; 10];
+    // The alert path adds Security Hub's GetFindings to GuardDuty's: pooled the same way.
+    let path_one = ["compromised-access-key-alert-path"];
+    let path_ten = ["compromised-access-key-alert-path"; 10];
     println!(
-        "API calls per minute in one account while watching ({} s window, polls 30 s / 15 s / 10 s)",
+        "API calls per minute in one account while watching ({} s window, polls 30 s / 15 s / 30 s / 10 s)",
         window.as_secs()
     );
     println!(
@@ -244,7 +255,9 @@ fn main() {
     for (name, set) in [
         ("1 run (compromised-access-key)", &one[..]),
         ("10 runs of compromised-access-key", &ten_same[..]),
-        ("10 runs, the library's 10 scenarios", &library[..]),
+        ("1 run of the alert path", &path_one[..]),
+        ("10 runs of the alert path", &path_ten[..]),
+        ("the library's scenarios, one run each", &library[..]),
     ] {
         let c = measure(set, window);
         let per_min = |n: usize| n as f64 / c.minutes;
@@ -262,5 +275,9 @@ fn main() {
     println!(
         "detection calls, 10 runs of one scenario / 1 run: {:.2}",
         detection[1] / detection[0].max(f64::MIN_POSITIVE)
+    );
+    println!(
+        "detection calls, 10 runs of the alert path / 1 run: {:.2}",
+        detection[3] / detection[2].max(f64::MIN_POSITIVE)
     );
 }

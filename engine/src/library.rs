@@ -479,13 +479,17 @@ fn check_responses(
             out.push(sc.at(
                 &format!("{base}.check"),
                 format!("unknown containment check `{}`", r.check),
-                Some(suggest(
-                    &r.check,
-                    crate::checks::CHECKS.iter().map(|c| c.name),
-                )),
+                Some(suggest(&r.check, crate::checks::names())),
             ));
         }
-        check_inputs(sc, &base, check.map(|c| c.inputs), &r.with, scope, out);
+        check_inputs(
+            sc,
+            &base,
+            check.map(|c| c.spec().inputs),
+            &r.with,
+            scope,
+            out,
+        );
         if let Some(a) = &r.after
             && !detect_ids.contains(a.as_str())
         {

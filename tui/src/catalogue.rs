@@ -86,7 +86,7 @@ pub(crate) fn list(library: &Path, json: bool) -> Exit {
 pub(crate) fn steps_cmd(json: bool) -> Exit {
     if json {
         let kinds: Vec<_> = steps::REGISTRY.iter().map(|k| k.spec()).collect();
-        let checks: Vec<_> = checks::CHECKS.iter().collect();
+        let checks: Vec<_> = checks::CHECKS.iter().map(|c| c.spec()).collect();
         println!(
             "{}",
             term::json_pretty(&json!({"steps": kinds, "checks": checks}))
@@ -123,11 +123,12 @@ pub(crate) fn steps_cmd(json: bool) -> Exit {
     }
     println!("CONTAINMENT CHECKS (scenario `respond[].check`)\n");
     for c in checks::CHECKS {
+        let c = c.spec();
         println!("{}\n    {}", c.name, c.summary);
         for f in c.inputs {
             println!("    in   {:<30} {}: {}", f.name, f.ty.describe(), f.doc);
         }
-        println!("    value  {}", c.values);
+        println!("    value  {}", c.values.describe());
         println!("    calls  {}\n", c.calls.join(", "));
     }
     Exit::Ok

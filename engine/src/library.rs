@@ -1,6 +1,7 @@
 //! The scenario and runbook library: loading files, checking them against each other
 //! (every problem at once, each with its position), and resolving a scenario into a plan.
 
+use crate::checks::Values;
 use crate::detectors;
 use crate::diag::{Diagnostic, Diagnostics, suggest};
 use crate::runbook::Runbook;
@@ -490,6 +491,9 @@ fn check_responses(
             scope,
             out,
         );
+        if let Some(c) = check {
+            check_expect(sc, &base, c.spec(), &r.expect, out);
+        }
         if let Some(a) = &r.after
             && !detect_ids.contains(a.as_str())
         {
@@ -507,6 +511,49 @@ fn check_responses(
             Some("add a `detect` entry".into()),
         ));
     }
+}
+
+/// A containment's `expect` at `base` is a value its check can report: any other would
+/// leave it pending until it is missed.
+fn check_expect(
+    sc: &Loaded<Scenario>,
+    base: &str,
+    check: &crate::checks::CheckSpec,
+    expect: &Value,
+    out: &mut Vec<Diagnostic>,
+) {
+    let values = check.values;
+    if values.contains(expect) {
+        return;
+    }
+    let close = match (values, expect) {
+        (Values::Text(texts), Value::String(s)) => crate::diag::closest(s, texts.iter().copied()),
+        _ => None,
+    };
+    let hint = match (values, expect) {
+        (Values::Bool, Value::String(s))
+            if s.eq_ignore_ascii_case("true") || s.eq_ignore_ascii_case("false") =>
+        {
+            format!(
+                "write {} without quotes: the check reports a boolean, not text",
+                s.to_ascii_lowercase()
+            )
+        }
+        _ => match close {
+            Some(c) => format!("did you mean `{c}`?"),
+            None => "expect one of those values; `gameday steps` lists what each check reports"
+                .to_owned(),
+        },
+    };
+    out.push(sc.at(
+        &format!("{base}.expect"),
+        format!(
+            "check `{}` never reports {expect}: it reports {}",
+            check.name,
+            values.describe()
+        ),
+        Some(hint),
+    ));
 }
 
 /// Injects: unique ids, a message, and an `after` that names a detection or a

@@ -1,6 +1,7 @@
 //! The scenario and runbook library: loading files, checking them against each other
 //! (every problem at once, each with its position), and resolving a scenario into a plan.
 
+use crate::catalogue;
 use crate::checks::Values;
 use crate::detectors;
 use crate::diag::{Diagnostic, Diagnostics, suggest};
@@ -194,6 +195,7 @@ pub fn check_scenario(sc: &Loaded<Scenario>) -> Vec<Diagnostic> {
     check_responses(sc, &scope, &detect_ids, &mut out);
     check_injects(sc, &mut out);
     check_created_names(sc, &mut out);
+    check_sample_finding_types(sc, &mut out);
     out
 }
 
@@ -375,6 +377,33 @@ fn check_source_fields(sc: &Loaded<Scenario>, base: &str, d: &Detect, out: &mut 
         } else {
             sc.at_key(&path, p.message, p.hint)
         });
+    }
+}
+
+/// The literal finding types that `guardduty.create_sample_findings` steps ask for are
+/// GuardDuty's.
+fn check_sample_finding_types(sc: &Loaded<Scenario>, out: &mut Vec<Diagnostic>) {
+    for (phase, list) in [
+        (crate::scenario::Phase::Setup, &sc.value.setup),
+        (crate::scenario::Phase::Attack, &sc.value.attack),
+    ] {
+        for (i, step) in list.iter().enumerate() {
+            if step.action != "guardduty.create_sample_findings" {
+                continue;
+            }
+            let Some(types) = step.with.get("finding_types").and_then(Value::as_array) else {
+                continue;
+            };
+            for (j, t) in types.iter().enumerate() {
+                let Some(t) = t.as_str().filter(|t| template::is_plain(t)) else {
+                    continue;
+                };
+                if let Some((message, hint)) = catalogue::finding_type_problem(t) {
+                    let path = format!("{}[{i}].with.finding_types[{j}]", phase.key());
+                    out.push(sc.at(&path, message, Some(hint)));
+                }
+            }
+        }
     }
 }
 

@@ -6,6 +6,7 @@ use crate::checks::Values;
 use crate::detectors;
 use crate::diag::{Diagnostic, Diagnostics, suggest};
 use crate::runbook::Runbook;
+use crate::sandbox::ATTACKER_CALLS;
 use crate::scenario::{Detect, Scenario, Source};
 use crate::steps::{self, FieldType};
 use crate::template::{self, Part, Reference};
@@ -195,7 +196,6 @@ pub fn check_scenario(sc: &Loaded<Scenario>) -> Vec<Diagnostic> {
     check_responses(sc, &scope, &detect_ids, &mut out);
     check_injects(sc, &mut out);
     check_created_names(sc, &mut out);
-    check_sample_finding_types(sc, &mut out);
     out
 }
 
@@ -377,33 +377,6 @@ fn check_source_fields(sc: &Loaded<Scenario>, base: &str, d: &Detect, out: &mut 
         } else {
             sc.at_key(&path, p.message, p.hint)
         });
-    }
-}
-
-/// The literal finding types that `guardduty.create_sample_findings` steps ask for are
-/// GuardDuty's.
-fn check_sample_finding_types(sc: &Loaded<Scenario>, out: &mut Vec<Diagnostic>) {
-    for (phase, list) in [
-        (crate::scenario::Phase::Setup, &sc.value.setup),
-        (crate::scenario::Phase::Attack, &sc.value.attack),
-    ] {
-        for (i, step) in list.iter().enumerate() {
-            if step.action != "guardduty.create_sample_findings" {
-                continue;
-            }
-            let Some(types) = step.with.get("finding_types").and_then(Value::as_array) else {
-                continue;
-            };
-            for (j, t) in types.iter().enumerate() {
-                let Some(t) = t.as_str().filter(|t| template::is_plain(t)) else {
-                    continue;
-                };
-                if let Some((message, hint)) = catalogue::finding_type_problem(t) {
-                    let path = format!("{}[{i}].with.finding_types[{j}]", phase.key());
-                    out.push(sc.at(&path, message, Some(hint)));
-                }
-            }
-        }
     }
 }
 
@@ -931,6 +904,7 @@ fn check_inputs<T>(
                             None,
                         ));
                     }
+                    check_list_items(doc, &path, f.ty, value, out);
                     if f.ty == FieldType::Credentials && !is_reference {
                         out.push(doc.at(
                             &path,
@@ -963,6 +937,57 @@ fn check_inputs<T>(
             }
         }
     }
+}
+
+/// Each literal item of a list of API calls is a call the attacker can make, and each of
+/// a list of finding types one GuardDuty raises; items with references are left to the run.
+fn check_list_items<T>(
+    doc: &Loaded<T>,
+    path: &str,
+    ty: FieldType,
+    value: &Value,
+    out: &mut Vec<Diagnostic>,
+) {
+    let problem: fn(&str) -> Option<(String, String)> = match ty {
+        FieldType::Calls => call_problem,
+        FieldType::FindingTypes => catalogue::finding_type_problem,
+        _ => return,
+    };
+    let Some(items) = value.as_array() else {
+        return;
+    };
+    for (j, item) in items.iter().enumerate() {
+        let Some(text) = item.as_str().filter(|t| template::is_plain(t)) else {
+            continue;
+        };
+        if let Some((message, hint)) = problem(text) {
+            out.push(doc.at(&format!("{path}[{j}]"), message, Some(hint)));
+        }
+    }
+}
+
+/// What is wrong with `call` as a call of the attacker's (message, hint); `None` when the
+/// attacker can make it. Any other name would be sent and answered as denied, and counted
+/// as the attacker's denied call.
+fn call_problem(call: &str) -> Option<(String, String)> {
+    if ATTACKER_CALLS.contains(&call) {
+        return None;
+    }
+    let all = ATTACKER_CALLS.join(", ");
+    // Alike within one service only: every IAM call starts `iam.`, and a likeness of the
+    // whole name would offer iam.list_users for iam.delete_user.
+    let (service, operation) = call.split_once('.').unwrap_or(("", call));
+    let operations = ATTACKER_CALLS
+        .iter()
+        .filter_map(|c| c.strip_prefix(service)?.strip_prefix('.'));
+    let hint = match crate::diag::closest(operation, operations) {
+        Some(op) => format!("did you mean `{service}.{op}`? The attacker's calls are {all}"),
+        None => format!("the attacker's calls are {all}"),
+    };
+    Some((
+        format!("`{call}` is not a call the attacker can make"),
+        hint,
+    ))
 }
 
 /// A scenario resolved for one run: parameters and the run id substituted everywhere;

@@ -1221,19 +1221,37 @@ pub struct Validation {
     pub diagnostics: Diagnostics,
 }
 
-/// Validates files and folders: a folder named `runbooks` (or a file inside one) holds
-/// runbooks; anything else holds scenarios, checked with the runbooks they name.
-pub fn validate_paths(paths: &[PathBuf], library: &Path) -> Validation {
-    let mut v = Validation::default();
+/// The YAML files `paths` name: files as given; for a library folder (one holding
+/// `scenarios/` or `runbooks/`), the files of those, and not its own (a library's root
+/// holds configuration, not scenarios); for any other folder, its own files.
+pub fn files_to_validate(paths: &[PathBuf]) -> Vec<PathBuf> {
     let mut files = Vec::new();
     for p in paths {
-        if p.is_dir() {
-            files.extend(yaml_files(p));
-        } else {
+        if !p.is_dir() {
             files.push(p.clone());
+            continue;
+        }
+        let subs: Vec<PathBuf> = ["scenarios", "runbooks"]
+            .iter()
+            .map(|sub| p.join(sub))
+            .filter(|d| d.is_dir())
+            .collect();
+        if subs.is_empty() {
+            files.extend(yaml_files(p));
+        }
+        for d in &subs {
+            files.extend(yaml_files(d));
         }
     }
-    for file in files {
+    files
+}
+
+/// Validates files and folders ([`files_to_validate`]): a folder named `runbooks` (or a
+/// file inside one) holds runbooks; anything else holds scenarios, checked with the
+/// runbooks they name.
+pub fn validate_paths(paths: &[PathBuf], library: &Path) -> Validation {
+    let mut v = Validation::default();
+    for file in files_to_validate(paths) {
         let is_runbook = file
             .parent()
             .and_then(|d| d.file_name())

@@ -254,6 +254,86 @@ fn validate_accepts_the_library_and_names_what_it_checked() {
 }
 
 #[test]
+fn validate_checks_a_library_folder_given_as_a_path() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let lib = tmp.path().join("team-library");
+    for (dir, file) in [
+        ("scenarios", "compromised-access-key.yaml"),
+        ("runbooks", "compromised-iam-credentials.yaml"),
+    ] {
+        std::fs::create_dir_all(lib.join(dir)).expect("mkdir");
+        std::fs::copy(repo().join(dir).join(file), lib.join(dir).join(file)).expect("copy");
+    }
+    // A library's root holds its configuration, which is not a scenario.
+    std::fs::write(lib.join("gameday.yaml"), "targets: []\n").expect("write");
+    let lib_arg = lib.to_str().expect("utf-8");
+    let out = run(&["validate", lib_arg]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(
+        stdout(&out).trim(),
+        "ok: 1 scenario(s) and 1 runbook(s) are valid"
+    );
+    // A mistake in the library's scenario is found through the folder.
+    let scenario = lib.join("scenarios/compromised-access-key.yaml");
+    let text = std::fs::read_to_string(&scenario).expect("read");
+    std::fs::write(
+        &scenario,
+        text.replace("iam.list_users", "iam.list_user_polices"),
+    )
+    .expect("write");
+    let out = run(&["validate", lib_arg]);
+    assert_eq!(out.status.code(), Some(2), "{}", stdout(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains("scenarios/compromised-access-key.yaml:")
+            && err.contains("`iam.list_user_polices` is not a call the attacker can make"),
+        "{err}"
+    );
+    // The repository's root is a library folder too: the same files as plain `validate`.
+    assert_eq!(
+        stdout(&run(&["validate", "."])),
+        stdout(&run(&["validate"]))
+    );
+}
+
+#[test]
+fn validate_refuses_to_check_nothing() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let empty = tmp.path().join("empty-library");
+    let notes = tmp.path().join("notes");
+    for dir in [
+        empty.join("scenarios"),
+        empty.join("runbooks"),
+        notes.clone(),
+    ] {
+        std::fs::create_dir_all(dir).expect("mkdir");
+    }
+    std::fs::write(notes.join("README.md"), "not a scenario\n").expect("write");
+    for dir in [&empty, &notes] {
+        let arg = dir.to_str().expect("utf-8");
+        let out = run(&["validate", arg]);
+        assert_eq!(out.status.code(), Some(2), "{}", stdout(&out));
+        assert!(stdout(&out).is_empty(), "{}", stdout(&out));
+        assert_eq!(
+            stderr(&out).trim(),
+            format!(
+                "error: no scenario or runbook files (*.yaml) in {arg}: name files, a \
+                 scenarios/ or runbooks/ folder, or a library folder holding them"
+            )
+        );
+    }
+    // Nor does plain `validate` in an empty library.
+    let out = run(&["validate", "--library", empty.to_str().expect("utf-8")]);
+    assert_eq!(out.status.code(), Some(2), "{}", stdout(&out));
+    assert!(
+        stderr(&out).contains("error: no scenario or runbook files (*.yaml) in ")
+            && stderr(&out).contains("empty-library/scenarios"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
 fn bad_flags_and_unknown_scenarios_exit_2_and_say_why() {
     let out = run(&["run", "no-such-scenario", "--virtual"]);
     assert_eq!(out.status.code(), Some(2));

@@ -22,6 +22,15 @@ pub(crate) fn validate(paths: Vec<PathBuf>, library: &Path) -> Exit {
         }
     }
     let v = library::validate_paths(&paths, library);
+    if v.scenarios + v.runbooks == 0 {
+        let named: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
+        eprintln!(
+            "error: no scenario or runbook files (*.yaml) in {}: name files, a scenarios/ or \
+             runbooks/ folder, or a library folder holding them",
+            named.join(", ")
+        );
+        return Exit::BadInput;
+    }
     if v.diagnostics.is_empty() {
         println!(
             "ok: {} scenario(s) and {} runbook(s) are valid",

@@ -18,8 +18,10 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Check scenarios and runbooks; report every problem with file, line and column.
+    /// Finding no file to check is an error.
     Validate {
-        /// Files or folders (default: scenarios/ and runbooks/ of the library).
+        /// Files or folders; a folder holding scenarios/ and runbooks/ is checked as a
+        /// library (default: scenarios/ and runbooks/ of the library).
         paths: Vec<PathBuf>,
         #[command(flatten)]
         library: Library,

@@ -49,6 +49,70 @@ fn a_run_on_an_account_off_the_allowlist_changes_nothing_and_exits_2() {
 }
 
 #[test]
+fn a_run_watching_alarms_the_account_lacks_is_refused_before_any_change() {
+    let moto = Moto::start();
+    moto.detector();
+    // The account has one of the two alarms the scenario watches.
+    moto.put_alarm("cis-unauthorized-api-calls");
+    let dir = tempfile::tempdir().expect("tempdir");
+    aws_run::config(dir.path(), &moto.url(), "");
+    let text =
+        std::fs::read_to_string(gameday_tests::repo().join("scenarios/denied-call-burst.yaml"))
+            .expect("scenario");
+    let scenario = dir.path().join("team-alarms.yaml");
+    std::fs::write(
+        &scenario,
+        text.replace("id: denied-call-burst", "id: team-alarms").replace(
+            "respond:",
+            "  - { id: team-alarm, source: cloudwatch, alarm: team-denied-calls, trigger: probe, within: 20m }\n\
+             respond:",
+        ),
+    )
+    .expect("write");
+    moto.record();
+    let out = aws_run::command(
+        dir.path(),
+        &[
+            "run",
+            scenario.to_str().expect("utf-8"),
+            "--library",
+            gameday_tests::repo().to_str().expect("utf-8"),
+            "--target",
+            "moto",
+            "--autopilot",
+        ],
+    )
+    .output()
+    .expect("run gameday");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains(
+            "error: detection `team-alarm` watches CloudWatch alarm `team-denied-calls`, which \
+             the account does not have in this region: it could never be met"
+        ),
+        "{err}"
+    );
+    assert!(!err.contains("`cis-unauthorized-api-calls`,"), "{err}");
+    assert!(err.contains("nothing was changed"), "{err}");
+    // From the emulator's side: reads only, and nothing of the run's was created.
+    let calls = moto.recorded_actions();
+    assert!(calls.contains(&"DescribeAlarms".to_owned()), "{calls:?}");
+    for call in &calls {
+        assert!(
+            ["Get", "Describe", "List", "Head"]
+                .iter()
+                .any(|read| call.starts_with(read) || call.contains(&format!(".{read}"))),
+            "a refused run made {call}: {calls:?}"
+        );
+    }
+    assert!(
+        !dir.path().join("runs").exists(),
+        "a refused run leaves no run directory"
+    );
+}
+
+#[test]
 fn runs_killed_at_random_moments_leave_nothing_after_cleanup() {
     let moto = aws_run::library_emulator();
     let dir = tempfile::tempdir().expect("tempdir");

@@ -275,10 +275,16 @@ pub enum TargetCommand {
         config: ConfigArg,
     },
     /// Preflight a target, making read-only calls only: who the credentials are, whether
-    /// that account is on the allowlist, the clock skew against AWS, and the stop alarms.
+    /// that account is on the allowlist, the clock skew against AWS, the stop alarms, and
+    /// the CloudWatch alarms the SCENARIOs watch that the account lacks.
     Check {
         /// The target's name.
         name: String,
+        /// Scenario files, or ids of scenarios in the library, whose `cloudwatch`
+        /// detections' alarms the account must have.
+        scenarios: Vec<String>,
+        #[command(flatten)]
+        library: Library,
         #[command(flatten)]
         config: ConfigArg,
         /// The region to check (default: the target's first).

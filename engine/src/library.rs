@@ -8,6 +8,7 @@ use crate::diag::{Diagnostic, Diagnostics, suggest};
 use crate::runbook::Runbook;
 use crate::sandbox::ATTACKER_CALLS;
 use crate::scenario::{Detect, Scenario, Source};
+use crate::sim::DetectionModel;
 use crate::steps::{self, FieldType};
 use crate::template::{self, Part, Reference};
 use crate::yamldoc::{self, Loaded};
@@ -1219,6 +1220,8 @@ pub struct Validation {
     pub runbooks: usize,
     /// Every problem found.
     pub diagnostics: Diagnostics,
+    /// What valid scenarios ask of the simulator that it cannot give ([`sim_warnings`]).
+    pub warnings: Diagnostics,
 }
 
 /// The YAML files `paths` name: files as given; for a library folder (one holding
@@ -1251,6 +1254,7 @@ pub fn files_to_validate(paths: &[PathBuf]) -> Vec<PathBuf> {
 /// runbooks they name.
 pub fn validate_paths(paths: &[PathBuf], library: &Path) -> Validation {
     let mut v = Validation::default();
+    let model = DetectionModel::builtin();
     for file in files_to_validate(paths) {
         let is_runbook = file
             .parent()
@@ -1264,11 +1268,60 @@ pub fn validate_paths(paths: &[PathBuf], library: &Path) -> Validation {
             }
         } else {
             v.scenarios += 1;
-            if let Err(d) = load_checked(&file, &runbooks_dir_for(&file, library)) {
-                v.diagnostics.0.extend(d.0);
+            match load_checked(&file, &runbooks_dir_for(&file, library)) {
+                Ok(checked) => v.warnings.0.extend(sim_warnings(&checked.scenario, &model)),
+                Err(d) => v.diagnostics.0.extend(d.0),
             }
         }
     }
     v.diagnostics.sort();
+    v.warnings.sort();
     v
+}
+
+/// What a valid scenario asks of the simulator that `model` cannot give. A GuardDuty
+/// finding type the model has no rule for is never raised there, so its detection is
+/// always missed on the simulator (a drill, met by a sample finding, is not); an alarm the
+/// model's account lacks gets a run there refused (see `preflight::missing_alarms`).
+/// These are warnings, not errors: on AWS, GuardDuty raises every type of its catalogue,
+/// and the alarm is the team's own, so the scenario is right there.
+pub fn sim_warnings(sc: &Loaded<Scenario>, model: &DetectionModel) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    for (i, d) in sc.value.detect.iter().enumerate() {
+        let names_by = detectors::find(d.source.as_str()).and_then(|s| s.spec().names_by);
+        let (key, message, hint) = match (names_by, d.finding_type.as_deref(), d.alarm.as_deref()) {
+            (Some("finding_type"), Some(t), _)
+                if !d.sample
+                    && catalogue::is_finding_type(t)
+                    && !model.finding_types().any(|m| m == t) =>
+            {
+                let message = format!(
+                    "the simulator never raises `{t}`: its detection model has no rule for it, \
+                     so on the simulator this detection is always missed"
+                );
+                let hint = "on AWS, GuardDuty raises it; to rehearse the response on the \
+                            simulator, make it a drill (`sample: true`, met by a \
+                            guardduty.create_sample_findings step), or add a rule for it to \
+                            engine/src/sim/model.yaml";
+                ("finding_type", message, hint.to_owned())
+            }
+            (Some("alarm"), _, Some(a))
+                if template::is_plain(a) && !model.alarm_names().any(|m| m == a) =>
+            {
+                let message = format!(
+                    "the simulator's account has no alarm `{a}`, so a run on the simulator \
+                     is refused"
+                );
+                let alarms = model.alarm_names().collect::<Vec<_>>().join(", ");
+                let hint = format!(
+                    "its alarms are {alarms} (engine/src/sim/model.yaml); on AWS the account \
+                     must have it: `gameday target check TARGET SCENARIO` says"
+                );
+                ("alarm", message, hint)
+            }
+            _ => continue,
+        };
+        out.push(sc.at(&format!("detect[{i}].{key}"), message, Some(hint)));
+    }
+    out
 }

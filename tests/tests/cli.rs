@@ -333,6 +333,113 @@ fn validate_refuses_to_check_nothing() {
     );
 }
 
+/// The library's cloudtrail-stopped, its GuardDuty detection and its alarm changed by
+/// `edit`, written to `dir` as `sim-blind.yaml`.
+fn sim_blind(dir: &std::path::Path, edit: impl Fn(String) -> String) -> String {
+    let text =
+        std::fs::read_to_string(repo().join("scenarios/cloudtrail-stopped.yaml")).expect("read");
+    let path = dir.join("sim-blind.yaml");
+    std::fs::write(
+        &path,
+        edit(text.replace("id: cloudtrail-stopped", "id: sim-blind")),
+    )
+    .expect("write");
+    path.to_str().expect("utf-8").to_owned()
+}
+
+#[test]
+fn validate_warns_of_detections_the_simulator_cannot_raise() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let file = sim_blind(tmp.path(), |t| {
+        t.replace(
+            "Stealth:IAMUser/CloudTrailLoggingDisabled",
+            "Discovery:IAMUser/AnomalousBehavior",
+        )
+        .replace("alarm: cis-cloudtrail-changes", "alarm: team-trail-changes")
+    });
+    let out = run(&["validate", &file]);
+    // Valid for AWS: a warning, not an error.
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(
+        stdout(&out).trim(),
+        "ok: 1 scenario(s) and 0 runbook(s) are valid, with 2 warning(s)"
+    );
+    let err = stderr(&out);
+    let expected = format!(
+        "{file}:60:19: warning: detect[0].finding_type: the simulator never raises \
+         `Discovery:IAMUser/AnomalousBehavior`: its detection model has no rule for it, so on \
+         the simulator this detection is always missed\n  hint: on AWS, GuardDuty raises it; \
+         to rehearse the response on the simulator, make it a drill (`sample: true`, met by a \
+         guardduty.create_sample_findings step), or add a rule for it to \
+         engine/src/sim/model.yaml\n\
+         {file}:66:12: warning: detect[1].alarm: the simulator's account has no alarm \
+         `team-trail-changes`, so a run on the simulator is refused\n  hint: its alarms are \
+         cis-cloudtrail-changes, cis-iam-policy-changes, cis-security-group-changes, \
+         cis-access-key-created, cis-snapshot-shared, cis-unauthorized-api-calls, \
+         cis-password-policy-changes (engine/src/sim/model.yaml); on AWS the account must have \
+         it: `gameday target check TARGET SCENARIO` says\n"
+    );
+    assert_eq!(err, expected);
+
+    // A run on the simulator says the same, and is refused for the alarm before any step.
+    let runs = tmp.path().join("runs");
+    let runs_arg = runs.to_str().expect("utf-8");
+    let args = [
+        "run",
+        &file,
+        "--autopilot",
+        "--virtual",
+        "--runs-dir",
+        runs_arg,
+        "--quiet",
+    ];
+    let out = run(&args);
+    assert_eq!(out.status.code(), Some(2), "{}", stdout(&out));
+    let err = stderr(&out);
+    assert!(err.starts_with(&expected), "{err}");
+    assert!(
+        err.contains(
+            "error: detection `cis-cloudtrail-changes` watches CloudWatch alarm \
+             `team-trail-changes`, which the account does not have in this region: it could \
+             never be met"
+        ),
+        "{err}"
+    );
+    assert!(!runs.exists(), "a refused run leaves no run directory");
+
+    // With an alarm the simulator has, the run goes ahead and misses what it warned of.
+    let file = sim_blind(tmp.path(), |t| {
+        t.replace(
+            "Stealth:IAMUser/CloudTrailLoggingDisabled",
+            "Discovery:IAMUser/AnomalousBehavior",
+        )
+    });
+    let out = run(&[
+        "run",
+        &file,
+        "--autopilot",
+        "--virtual",
+        "--runs-dir",
+        runs_arg,
+        "--json",
+    ]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("warning: detect[0].finding_type: the simulator never raises"),
+        "{}",
+        stderr(&out)
+    );
+    let summary = &json_lines(&stdout(&out))[0];
+    let missed: Vec<&str> = summary["detections"]
+        .as_array()
+        .expect("detections")
+        .iter()
+        .filter(|d| d["met"] == false)
+        .filter_map(|d| d["id"].as_str())
+        .collect();
+    assert_eq!(missed, ["guardduty-logging-disabled"], "{summary}");
+}
+
 #[test]
 fn bad_flags_and_unknown_scenarios_exit_2_and_say_why() {
     let out = run(&["run", "no-such-scenario", "--virtual"]);

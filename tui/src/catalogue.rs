@@ -31,9 +31,16 @@ pub(crate) fn validate(paths: Vec<PathBuf>, library: &Path) -> Exit {
         );
         return Exit::BadInput;
     }
+    for w in &v.warnings.0 {
+        eprintln!("{}", w.warning());
+    }
     if v.diagnostics.is_empty() {
+        let warnings = match v.warnings.0.len() {
+            0 => String::new(),
+            n => format!(", with {n} warning(s)"),
+        };
         println!(
-            "ok: {} scenario(s) and {} runbook(s) are valid",
+            "ok: {} scenario(s) and {} runbook(s) are valid{warnings}",
             v.scenarios, v.runbooks
         );
         Exit::Ok

@@ -18,7 +18,8 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Check scenarios and runbooks; report every problem with file, line and column.
-    /// Finding no file to check is an error.
+    /// Finding no file to check is an error. Detections the simulator cannot raise are
+    /// warnings: right on AWS, missed or refused on the simulator.
     Validate {
         /// Files or folders; a folder holding scenarios/ and runbooks/ is checked as a
         /// library (default: scenarios/ and runbooks/ of the library).

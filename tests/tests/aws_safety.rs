@@ -7,20 +7,14 @@ use gameday_tests::moto::Moto;
 use rand::{RngExt, SeedableRng};
 use std::time::Duration;
 
-#[test]
-fn a_run_on_an_account_off_the_allowlist_changes_nothing_and_exits_2() {
-    let moto = Moto::start();
-    let dir = tempfile::tempdir().expect("tempdir");
-    let config = aws_run::config(dir.path(), &moto.url(), "");
-    // The emulator's account is 123456789012; allow another one only.
-    let text = std::fs::read_to_string(&config).expect("config");
-    std::fs::write(&config, text.replace("123456789012", "111122223333")).expect("write");
-    moto.record();
+/// `gameday run SCENARIO --target moto --autopilot` from `dir`, which must be refused
+/// with exit 2; what it printed on stderr.
+fn run_refused(dir: &std::path::Path, scenario: &str) -> String {
     let out = aws_run::command(
-        dir.path(),
+        dir,
         &[
             "run",
-            "compromised-access-key",
+            scenario,
             "--library",
             gameday_tests::repo().to_str().expect("utf-8"),
             "--target",
@@ -30,8 +24,21 @@ fn a_run_on_an_account_off_the_allowlist_changes_nothing_and_exits_2() {
     )
     .output()
     .expect("run gameday");
-    let err = String::from_utf8_lossy(&out.stderr);
+    let err = String::from_utf8_lossy(&out.stderr).into_owned();
     assert_eq!(out.status.code(), Some(2), "{err}");
+    err
+}
+
+#[test]
+fn a_run_on_an_account_off_the_allowlist_changes_nothing_and_exits_2() {
+    let moto = Moto::start();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = aws_run::config(dir.path(), &moto.url(), "");
+    // The emulator's account is 123456789012; allow another one only.
+    let text = std::fs::read_to_string(&config).expect("config");
+    std::fs::write(&config, text.replace("123456789012", "111122223333")).expect("write");
+    moto.record();
+    let err = run_refused(dir.path(), "compromised-access-key");
     assert!(
         err.contains("123456789012") && err.contains("111122223333"),
         "names the account and the allowlist: {err}"
@@ -70,22 +77,7 @@ fn a_run_watching_alarms_the_account_lacks_is_refused_before_any_change() {
     )
     .expect("write");
     moto.record();
-    let out = aws_run::command(
-        dir.path(),
-        &[
-            "run",
-            scenario.to_str().expect("utf-8"),
-            "--library",
-            gameday_tests::repo().to_str().expect("utf-8"),
-            "--target",
-            "moto",
-            "--autopilot",
-        ],
-    )
-    .output()
-    .expect("run gameday");
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(2), "{err}");
+    let err = run_refused(dir.path(), scenario.to_str().expect("utf-8"));
     assert!(
         err.contains(
             "error: detection `team-alarm` watches CloudWatch alarm `team-denied-calls`, which \

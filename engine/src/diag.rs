@@ -35,6 +35,20 @@ impl fmt::Display for Diagnostic {
     }
 }
 
+impl Diagnostic {
+    /// The same, read as a warning (`FILE:LINE:COLUMN: warning: PATH: MESSAGE`): something
+    /// worth knowing in a file that is valid.
+    pub fn warning(&self) -> String {
+        let mut d = self.clone();
+        d.path = if self.path.is_empty() {
+            "warning".to_owned()
+        } else {
+            format!("warning: {}", self.path)
+        };
+        d.to_string()
+    }
+}
+
 /// Every problem found in one or more files; the error type of loading and validation.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Diagnostics(pub Vec<Diagnostic>);

@@ -11,6 +11,7 @@
 //! line, the tests and the benchmarks use is public.
 
 // What a game day is made of: scenarios, runbooks, the library, plans and schedules.
+pub mod catalogue;
 pub mod config;
 pub mod coverage;
 pub mod duration;

@@ -1,10 +1,14 @@
 //! The scenario and runbook library: loading files, checking them against each other
 //! (every problem at once, each with its position), and resolving a scenario into a plan.
 
+use crate::catalogue;
+use crate::checks::Values;
 use crate::detectors;
 use crate::diag::{Diagnostic, Diagnostics, suggest};
 use crate::runbook::Runbook;
+use crate::sandbox::ATTACKER_CALLS;
 use crate::scenario::{Detect, Scenario, Source};
+use crate::sim::DetectionModel;
 use crate::steps::{self, FieldType};
 use crate::template::{self, Part, Reference};
 use crate::yamldoc::{self, Loaded};
@@ -479,13 +483,20 @@ fn check_responses(
             out.push(sc.at(
                 &format!("{base}.check"),
                 format!("unknown containment check `{}`", r.check),
-                Some(suggest(
-                    &r.check,
-                    crate::checks::CHECKS.iter().map(|c| c.name),
-                )),
+                Some(suggest(&r.check, crate::checks::names())),
             ));
         }
-        check_inputs(sc, &base, check.map(|c| c.inputs), &r.with, scope, out);
+        check_inputs(
+            sc,
+            &base,
+            check.map(|c| c.spec().inputs),
+            &r.with,
+            scope,
+            out,
+        );
+        if let Some(c) = check {
+            check_expect(sc, &base, c.spec(), &r.expect, out);
+        }
         if let Some(a) = &r.after
             && !detect_ids.contains(a.as_str())
         {
@@ -503,6 +514,49 @@ fn check_responses(
             Some("add a `detect` entry".into()),
         ));
     }
+}
+
+/// A containment's `expect` at `base` is a value its check can report: any other would
+/// leave it pending until it is missed.
+fn check_expect(
+    sc: &Loaded<Scenario>,
+    base: &str,
+    check: &crate::checks::CheckSpec,
+    expect: &Value,
+    out: &mut Vec<Diagnostic>,
+) {
+    let values = check.values;
+    if values.contains(expect) {
+        return;
+    }
+    let close = match (values, expect) {
+        (Values::Text(texts), Value::String(s)) => crate::diag::closest(s, texts.iter().copied()),
+        _ => None,
+    };
+    let hint = match (values, expect) {
+        (Values::Bool, Value::String(s))
+            if s.eq_ignore_ascii_case("true") || s.eq_ignore_ascii_case("false") =>
+        {
+            format!(
+                "write {} without quotes: the check reports a boolean, not text",
+                s.to_ascii_lowercase()
+            )
+        }
+        _ => match close {
+            Some(c) => format!("did you mean `{c}`?"),
+            None => "expect one of those values; `gameday steps` lists what each check reports"
+                .to_owned(),
+        },
+    };
+    out.push(sc.at(
+        &format!("{base}.expect"),
+        format!(
+            "check `{}` never reports {expect}: it reports {}",
+            check.name,
+            values.describe()
+        ),
+        Some(hint),
+    ));
 }
 
 /// Injects: unique ids, a message, and an `after` that names a detection or a
@@ -851,6 +905,7 @@ fn check_inputs<T>(
                             None,
                         ));
                     }
+                    check_list_items(doc, &path, f.ty, value, out);
                     if f.ty == FieldType::Credentials && !is_reference {
                         out.push(doc.at(
                             &path,
@@ -883,6 +938,57 @@ fn check_inputs<T>(
             }
         }
     }
+}
+
+/// Each literal item of a list of API calls is a call the attacker can make, and each of
+/// a list of finding types one GuardDuty raises; items with references are left to the run.
+fn check_list_items<T>(
+    doc: &Loaded<T>,
+    path: &str,
+    ty: FieldType,
+    value: &Value,
+    out: &mut Vec<Diagnostic>,
+) {
+    let problem: fn(&str) -> Option<(String, String)> = match ty {
+        FieldType::Calls => call_problem,
+        FieldType::FindingTypes => catalogue::finding_type_problem,
+        _ => return,
+    };
+    let Some(items) = value.as_array() else {
+        return;
+    };
+    for (j, item) in items.iter().enumerate() {
+        let Some(text) = item.as_str().filter(|t| template::is_plain(t)) else {
+            continue;
+        };
+        if let Some((message, hint)) = problem(text) {
+            out.push(doc.at(&format!("{path}[{j}]"), message, Some(hint)));
+        }
+    }
+}
+
+/// What is wrong with `call` as a call of the attacker's (message, hint); `None` when the
+/// attacker can make it. Any other name would be sent and answered as denied, and counted
+/// as the attacker's denied call.
+fn call_problem(call: &str) -> Option<(String, String)> {
+    if ATTACKER_CALLS.contains(&call) {
+        return None;
+    }
+    let all = ATTACKER_CALLS.join(", ");
+    // Alike within one service only: every IAM call starts `iam.`, and a likeness of the
+    // whole name would offer iam.list_users for iam.delete_user.
+    let (service, operation) = call.split_once('.').unwrap_or(("", call));
+    let operations = ATTACKER_CALLS
+        .iter()
+        .filter_map(|c| c.strip_prefix(service)?.strip_prefix('.'));
+    let hint = match crate::diag::closest(operation, operations) {
+        Some(op) => format!("did you mean `{service}.{op}`? The attacker's calls are {all}"),
+        None => format!("the attacker's calls are {all}"),
+    };
+    Some((
+        format!("`{call}` is not a call the attacker can make"),
+        hint,
+    ))
 }
 
 /// A scenario resolved for one run: parameters and the run id substituted everywhere;
@@ -1114,21 +1220,42 @@ pub struct Validation {
     pub runbooks: usize,
     /// Every problem found.
     pub diagnostics: Diagnostics,
+    /// What valid scenarios ask of the simulator that it cannot give ([`sim_warnings`]).
+    pub warnings: Diagnostics,
 }
 
-/// Validates files and folders: a folder named `runbooks` (or a file inside one) holds
-/// runbooks; anything else holds scenarios, checked with the runbooks they name.
-pub fn validate_paths(paths: &[PathBuf], library: &Path) -> Validation {
-    let mut v = Validation::default();
+/// The YAML files `paths` name: files as given; for a library folder (one holding
+/// `scenarios/` or `runbooks/`), the files of those, and not its own (a library's root
+/// holds configuration, not scenarios); for any other folder, its own files.
+pub fn files_to_validate(paths: &[PathBuf]) -> Vec<PathBuf> {
     let mut files = Vec::new();
     for p in paths {
-        if p.is_dir() {
-            files.extend(yaml_files(p));
-        } else {
+        if !p.is_dir() {
             files.push(p.clone());
+            continue;
+        }
+        let subs: Vec<PathBuf> = ["scenarios", "runbooks"]
+            .iter()
+            .map(|sub| p.join(sub))
+            .filter(|d| d.is_dir())
+            .collect();
+        if subs.is_empty() {
+            files.extend(yaml_files(p));
+        }
+        for d in &subs {
+            files.extend(yaml_files(d));
         }
     }
-    for file in files {
+    files
+}
+
+/// Validates files and folders ([`files_to_validate`]): a folder named `runbooks` (or a
+/// file inside one) holds runbooks; anything else holds scenarios, checked with the
+/// runbooks they name.
+pub fn validate_paths(paths: &[PathBuf], library: &Path) -> Validation {
+    let mut v = Validation::default();
+    let model = DetectionModel::builtin();
+    for file in files_to_validate(paths) {
         let is_runbook = file
             .parent()
             .and_then(|d| d.file_name())
@@ -1141,11 +1268,60 @@ pub fn validate_paths(paths: &[PathBuf], library: &Path) -> Validation {
             }
         } else {
             v.scenarios += 1;
-            if let Err(d) = load_checked(&file, &runbooks_dir_for(&file, library)) {
-                v.diagnostics.0.extend(d.0);
+            match load_checked(&file, &runbooks_dir_for(&file, library)) {
+                Ok(checked) => v.warnings.0.extend(sim_warnings(&checked.scenario, &model)),
+                Err(d) => v.diagnostics.0.extend(d.0),
             }
         }
     }
     v.diagnostics.sort();
+    v.warnings.sort();
     v
+}
+
+/// What a valid scenario asks of the simulator that `model` cannot give. A GuardDuty
+/// finding type the model has no rule for is never raised there, so its detection is
+/// always missed on the simulator (a drill, met by a sample finding, is not); an alarm the
+/// model's account lacks gets a run there refused (see `preflight::missing_alarms`).
+/// These are warnings, not errors: on AWS, GuardDuty raises every type of its catalogue,
+/// and the alarm is the team's own, so the scenario is right there.
+pub fn sim_warnings(sc: &Loaded<Scenario>, model: &DetectionModel) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    for (i, d) in sc.value.detect.iter().enumerate() {
+        let names_by = detectors::find(d.source.as_str()).and_then(|s| s.spec().names_by);
+        let (key, message, hint) = match (names_by, d.finding_type.as_deref(), d.alarm.as_deref()) {
+            (Some("finding_type"), Some(t), _)
+                if !d.sample
+                    && catalogue::is_finding_type(t)
+                    && !model.finding_types().any(|m| m == t) =>
+            {
+                let message = format!(
+                    "the simulator never raises `{t}`: its detection model has no rule for it, \
+                     so on the simulator this detection is always missed"
+                );
+                let hint = "on AWS, GuardDuty raises it; to rehearse the response on the \
+                            simulator, make it a drill (`sample: true`, met by a \
+                            guardduty.create_sample_findings step), or add a rule for it to \
+                            engine/src/sim/model.yaml";
+                ("finding_type", message, hint.to_owned())
+            }
+            (Some("alarm"), _, Some(a))
+                if template::is_plain(a) && !model.alarm_names().any(|m| m == a) =>
+            {
+                let message = format!(
+                    "the simulator's account has no alarm `{a}`, so a run on the simulator \
+                     is refused"
+                );
+                let alarms = model.alarm_names().collect::<Vec<_>>().join(", ");
+                let hint = format!(
+                    "its alarms are {alarms} (engine/src/sim/model.yaml); on AWS the account \
+                     must have it: `gameday target check TARGET SCENARIO` says"
+                );
+                ("alarm", message, hint)
+            }
+            _ => continue,
+        };
+        out.push(sc.at(&format!("detect[{i}].{key}"), message, Some(hint)));
+    }
+    out
 }

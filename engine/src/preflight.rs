@@ -6,12 +6,16 @@
 //!
 //! [`existing`] asks before the run starts, for every name known then (exit 2, nothing
 //! changed); [`not_there`] asks again right before each create, for names that depend on
-//! what earlier steps returned.
+//! what earlier steps returned. [`missing_alarms`] asks, before the run too, for the
+//! CloudWatch alarms the scenario watches: a detection of an alarm the account lacks
+//! could never be met.
 
+use crate::detectors;
 use crate::library::Plan;
 use crate::names::{self, NameError};
 use crate::ownership;
-use crate::sandbox::{ErrorKind, Resource, ResourceKind, Sandbox, SandboxError};
+use crate::sandbox::{CloudWatch, ErrorKind, Resource, ResourceKind, Sandbox, SandboxError};
+use crate::scenario::Scenario;
 use crate::steps::{self, Args, StepContext, StepKind};
 use crate::template;
 use serde_json::{Map, Value};
@@ -141,4 +145,114 @@ pub async fn existing(plan: &Plan, sandbox: &dyn Sandbox) -> Result<Vec<Existing
         }
     }
     Ok(found)
+}
+
+/// A detection that watches a CloudWatch alarm the account does not have: it could never
+/// be met, and the run would wait out its deadline for nothing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MissingAlarm {
+    /// The detection id.
+    pub detection: String,
+    /// The alarm's name.
+    pub alarm: String,
+}
+
+impl std::fmt::Display for MissingAlarm {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "detection `{}` watches CloudWatch alarm `{}`, which the account does not have \
+             in this region: it could never be met",
+            self.detection, self.alarm
+        )
+    }
+}
+
+/// The alarms `scenario`'s detections watch, by name (the sources named by `alarm`), with
+/// the detection that watches each; names that still hold a reference are left out.
+pub fn alarms(scenario: &Scenario) -> Vec<(String, String)> {
+    scenario
+        .detect
+        .iter()
+        .filter(|d| {
+            detectors::find(d.source.as_str()).is_some_and(|s| s.spec().names_by == Some("alarm"))
+        })
+        .filter_map(|d| {
+            let name = d.alarm.as_deref().filter(|n| template::is_plain(n))?;
+            Some((d.id.clone(), template::unescape(name)))
+        })
+        .collect()
+}
+
+/// Before the run: the alarms `scenario` watches that the account lacks, asked with one
+/// DescribeAlarms by name (an alarm that does not exist is absent from the answer).
+pub async fn missing_alarms(
+    scenario: &Scenario,
+    cloudwatch: &dyn CloudWatch,
+) -> Result<Vec<MissingAlarm>, SandboxError> {
+    let wanted = alarms(scenario);
+    if wanted.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut names: Vec<String> = wanted.iter().map(|(_, a)| a.clone()).collect();
+    names.sort();
+    names.dedup();
+    let present = cloudwatch.describe_alarms(&names).await?;
+    Ok(wanted
+        .into_iter()
+        .filter(|(_, alarm)| !present.iter().any(|a| &a.name == alarm))
+        .map(|(detection, alarm)| MissingAlarm { detection, alarm })
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::clock::Clock;
+    use crate::sim::{DetectionModel, SimAccount};
+    use std::path::Path;
+    use std::sync::Arc;
+
+    fn scenario(detect: &str) -> Scenario {
+        let text = format!(
+            "id: alarms\ntitle: t\nsummary: s\nmitre: [T1562.008]\nseverity: low\n\
+             attack:\n  - id: stop\n    action: cloudtrail.stop_logging\n    \
+             with: {{ trail_name: t }}\ndetect:\n{detect}"
+        );
+        crate::library::parse_scenario(Path::new("alarms.yaml"), &text)
+            .expect("a scenario")
+            .value
+    }
+
+    #[tokio::test]
+    async fn the_alarms_the_account_lacks_are_named_with_their_detections() {
+        let clock = Arc::new(Clock::virtual_at(chrono::Utc::now()));
+        let sim = SimAccount::new(1, Arc::new(DetectionModel::builtin()), clock);
+        let s = scenario(
+            "  - { id: has, source: cloudwatch, alarm: cis-cloudtrail-changes, within: 20m }\n  \
+             - { id: lacks, source: cloudwatch, alarm: team-trail-stopped, within: 20m }\n  \
+             - { id: finding, source: guardduty, finding_type: \"Stealth:IAMUser/CloudTrailLoggingDisabled\", within: 20m }\n  \
+             - { id: again, source: cloudwatch, alarm: team-trail-stopped, within: 30m }\n",
+        );
+        let missing = missing_alarms(&s, sim.cloudwatch()).await.expect("asked");
+        assert_eq!(
+            missing,
+            ["lacks", "again"].map(|d| MissingAlarm {
+                detection: d.to_owned(),
+                alarm: "team-trail-stopped".to_owned(),
+            })
+        );
+        assert_eq!(
+            missing[0].to_string(),
+            "detection `lacks` watches CloudWatch alarm `team-trail-stopped`, which the \
+             account does not have in this region: it could never be met"
+        );
+        let none = scenario(
+            "  - { id: has, source: cloudwatch, alarm: cis-cloudtrail-changes, within: 20m }\n",
+        );
+        assert_eq!(
+            missing_alarms(&none, sim.cloudwatch()).await,
+            Ok(Vec::new())
+        );
+    }
 }

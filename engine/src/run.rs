@@ -521,7 +521,7 @@ impl<'a> Run<'a> {
             secrets: RefCell::new(Vec::new()),
         };
         match template::evaluate(&Value::Object(r.with.clone()), &scope)? {
-            Value::Object(m) => Ok(Args::new(check.name, m, Vec::new())),
+            Value::Object(m) => Ok(Args::new(check.spec().name, m, Vec::new())),
             _ => Err("inputs must be a mapping".to_owned()),
         }
     }
@@ -989,7 +989,7 @@ impl<'a> Run<'a> {
             } else if due {
                 let check = checks::find(&c.spec.check);
                 let value = match (check, &c.args) {
-                    (Some(check), Some(args)) => checks::probe(self.sandbox, check, args).await,
+                    (Some(check), Some(args)) => check.probe(self.sandbox, args).await,
                     _ => Err(SandboxError::new(
                         ErrorKind::InvalidInput,
                         &c.spec.check,
@@ -1002,7 +1002,8 @@ impl<'a> Run<'a> {
                         let check = checks::find(&c.spec.check);
                         let from = c.last_false.unwrap_or(self.clock.start_utc());
                         let audited = match check {
-                            Some(spec) => {
+                            Some(check) => {
+                                let spec = check.spec();
                                 audit_time(self.sandbox, spec, c.args.as_ref(), from, now_utc).await
                             }
                             None => None,

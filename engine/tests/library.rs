@@ -382,3 +382,30 @@ async fn clean_up_after_a_crash_appends_in_run_time_order_behind_a_fast_clock() 
             .all(|e| e.t_ms >= events[cut - 1].t_ms)
     );
 }
+
+/// The library asks nothing of the simulator that its model cannot give; a drill of a type
+/// the model never raises is met by its sample finding, so it is no reason to warn.
+#[test]
+fn the_library_needs_nothing_the_simulator_lacks_and_a_drill_is_no_warning() {
+    let model = DetectionModel::builtin();
+    for f in library::yaml_files(&root().join("scenarios")) {
+        let c =
+            library::load_checked(&f, &root().join("runbooks")).unwrap_or_else(|d| panic!("{d}"));
+        let warnings = library::sim_warnings(&c.scenario, &model);
+        assert!(warnings.is_empty(), "{}: {warnings:?}", f.display());
+    }
+    let drill = root().join("scenarios/compromised-access-key-drill.yaml");
+    let text = std::fs::read_to_string(&drill).unwrap_or_default().replace(
+        "PenTest:IAMUser/KaliLinux",
+        "Discovery:IAMUser/AnomalousBehavior",
+    );
+    assert!(text.contains("sample: true"));
+    let sc = library::parse_scenario(&drill, &text).unwrap_or_else(|d| panic!("{d}"));
+    assert!(library::check_scenario(&sc).is_empty(), "a valid drill");
+    assert!(library::sim_warnings(&sc, &model).is_empty());
+    let real = text.replace("sample: true", "sample: false");
+    let sc = library::parse_scenario(&drill, &real).unwrap_or_else(|d| panic!("{d}"));
+    let warnings = library::sim_warnings(&sc, &model);
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    assert_eq!(warnings[0].path, "detect[0].finding_type");
+}

@@ -7,20 +7,14 @@ use gameday_tests::moto::Moto;
 use rand::{RngExt, SeedableRng};
 use std::time::Duration;
 
-#[test]
-fn a_run_on_an_account_off_the_allowlist_changes_nothing_and_exits_2() {
-    let moto = Moto::start();
-    let dir = tempfile::tempdir().expect("tempdir");
-    let config = aws_run::config(dir.path(), &moto.url(), "");
-    // The emulator's account is 123456789012; allow another one only.
-    let text = std::fs::read_to_string(&config).expect("config");
-    std::fs::write(&config, text.replace("123456789012", "111122223333")).expect("write");
-    moto.record();
+/// `gameday run SCENARIO --target moto --autopilot` from `dir`, which must be refused
+/// with exit 2; what it printed on stderr.
+fn run_refused(dir: &std::path::Path, scenario: &str) -> String {
     let out = aws_run::command(
-        dir.path(),
+        dir,
         &[
             "run",
-            "compromised-access-key",
+            scenario,
             "--library",
             gameday_tests::repo().to_str().expect("utf-8"),
             "--target",
@@ -30,8 +24,21 @@ fn a_run_on_an_account_off_the_allowlist_changes_nothing_and_exits_2() {
     )
     .output()
     .expect("run gameday");
-    let err = String::from_utf8_lossy(&out.stderr);
+    let err = String::from_utf8_lossy(&out.stderr).into_owned();
     assert_eq!(out.status.code(), Some(2), "{err}");
+    err
+}
+
+#[test]
+fn a_run_on_an_account_off_the_allowlist_changes_nothing_and_exits_2() {
+    let moto = Moto::start();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = aws_run::config(dir.path(), &moto.url(), "");
+    // The emulator's account is 123456789012; allow another one only.
+    let text = std::fs::read_to_string(&config).expect("config");
+    std::fs::write(&config, text.replace("123456789012", "111122223333")).expect("write");
+    moto.record();
+    let err = run_refused(dir.path(), "compromised-access-key");
     assert!(
         err.contains("123456789012") && err.contains("111122223333"),
         "names the account and the allowlist: {err}"
@@ -42,6 +49,55 @@ fn a_run_on_an_account_off_the_allowlist_changes_nothing_and_exits_2() {
         ["GetCallerIdentity"],
         "only the identity was asked, from the emulator's own record"
     );
+    assert!(
+        !dir.path().join("runs").exists(),
+        "a refused run leaves no run directory"
+    );
+}
+
+#[test]
+fn a_run_watching_alarms_the_account_lacks_is_refused_before_any_change() {
+    let moto = Moto::start();
+    moto.detector();
+    // The account has one of the two alarms the scenario watches.
+    moto.put_alarm("cis-unauthorized-api-calls");
+    let dir = tempfile::tempdir().expect("tempdir");
+    aws_run::config(dir.path(), &moto.url(), "");
+    let text =
+        std::fs::read_to_string(gameday_tests::repo().join("scenarios/denied-call-burst.yaml"))
+            .expect("scenario");
+    let scenario = dir.path().join("team-alarms.yaml");
+    std::fs::write(
+        &scenario,
+        text.replace("id: denied-call-burst", "id: team-alarms").replace(
+            "respond:",
+            "  - { id: team-alarm, source: cloudwatch, alarm: team-denied-calls, trigger: probe, within: 20m }\n\
+             respond:",
+        ),
+    )
+    .expect("write");
+    moto.record();
+    let err = run_refused(dir.path(), scenario.to_str().expect("utf-8"));
+    assert!(
+        err.contains(
+            "error: detection `team-alarm` watches CloudWatch alarm `team-denied-calls`, which \
+             the account does not have in this region: it could never be met"
+        ),
+        "{err}"
+    );
+    assert!(!err.contains("`cis-unauthorized-api-calls`,"), "{err}");
+    assert!(err.contains("nothing was changed"), "{err}");
+    // From the emulator's side: reads only, and nothing of the run's was created.
+    let calls = moto.recorded_actions();
+    assert!(calls.contains(&"DescribeAlarms".to_owned()), "{calls:?}");
+    for call in &calls {
+        assert!(
+            ["Get", "Describe", "List", "Head"]
+                .iter()
+                .any(|read| call.starts_with(read) || call.contains(&format!(".{read}"))),
+            "a refused run made {call}: {calls:?}"
+        );
+    }
     assert!(
         !dir.path().join("runs").exists(),
         "a refused run leaves no run directory"

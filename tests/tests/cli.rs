@@ -254,6 +254,183 @@ fn validate_accepts_the_library_and_names_what_it_checked() {
 }
 
 #[test]
+fn validate_checks_a_library_folder_given_as_a_path() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let lib = tmp.path().join("team-library");
+    for (dir, file) in [
+        ("scenarios", "compromised-access-key.yaml"),
+        ("runbooks", "compromised-iam-credentials.yaml"),
+    ] {
+        std::fs::create_dir_all(lib.join(dir)).expect("mkdir");
+        std::fs::copy(repo().join(dir).join(file), lib.join(dir).join(file)).expect("copy");
+    }
+    // A library's root holds its configuration, which is not a scenario.
+    std::fs::write(lib.join("gameday.yaml"), "targets: []\n").expect("write");
+    let lib_arg = lib.to_str().expect("utf-8");
+    let out = run(&["validate", lib_arg]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(
+        stdout(&out).trim(),
+        "ok: 1 scenario(s) and 1 runbook(s) are valid"
+    );
+    // A mistake in the library's scenario is found through the folder.
+    let scenario = lib.join("scenarios/compromised-access-key.yaml");
+    let text = std::fs::read_to_string(&scenario).expect("read");
+    std::fs::write(
+        &scenario,
+        text.replace("iam.list_users", "iam.list_user_polices"),
+    )
+    .expect("write");
+    let out = run(&["validate", lib_arg]);
+    assert_eq!(out.status.code(), Some(2), "{}", stdout(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains("scenarios/compromised-access-key.yaml:")
+            && err.contains("`iam.list_user_polices` is not a call the attacker can make"),
+        "{err}"
+    );
+    // The repository's root is a library folder too: the same files as plain `validate`.
+    assert_eq!(
+        stdout(&run(&["validate", "."])),
+        stdout(&run(&["validate"]))
+    );
+}
+
+#[test]
+fn validate_refuses_to_check_nothing() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let empty = tmp.path().join("empty-library");
+    let notes = tmp.path().join("notes");
+    for dir in [
+        empty.join("scenarios"),
+        empty.join("runbooks"),
+        notes.clone(),
+    ] {
+        std::fs::create_dir_all(dir).expect("mkdir");
+    }
+    std::fs::write(notes.join("README.md"), "not a scenario\n").expect("write");
+    for dir in [&empty, &notes] {
+        let arg = dir.to_str().expect("utf-8");
+        let out = run(&["validate", arg]);
+        assert_eq!(out.status.code(), Some(2), "{}", stdout(&out));
+        assert!(stdout(&out).is_empty(), "{}", stdout(&out));
+        assert_eq!(
+            stderr(&out).trim(),
+            format!(
+                "error: no scenario or runbook files (*.yaml) in {arg}: name files, a \
+                 scenarios/ or runbooks/ folder, or a library folder holding them"
+            )
+        );
+    }
+    // Nor does plain `validate` in an empty library.
+    let out = run(&["validate", "--library", empty.to_str().expect("utf-8")]);
+    assert_eq!(out.status.code(), Some(2), "{}", stdout(&out));
+    assert!(
+        stderr(&out).contains("error: no scenario or runbook files (*.yaml) in ")
+            && stderr(&out).contains("empty-library/scenarios"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+/// The library's cloudtrail-stopped, its GuardDuty detection and its alarm changed by
+/// `edit`, written to `dir` as `sim-blind.yaml`.
+fn sim_blind(dir: &std::path::Path, edit: impl Fn(String) -> String) -> String {
+    let text =
+        std::fs::read_to_string(repo().join("scenarios/cloudtrail-stopped.yaml")).expect("read");
+    let path = dir.join("sim-blind.yaml");
+    std::fs::write(
+        &path,
+        edit(text.replace("id: cloudtrail-stopped", "id: sim-blind")),
+    )
+    .expect("write");
+    path.to_str().expect("utf-8").to_owned()
+}
+
+#[test]
+fn validate_warns_of_detections_the_simulator_cannot_raise() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let blind_finding = |t: String| {
+        t.replace(
+            "Stealth:IAMUser/CloudTrailLoggingDisabled",
+            "Discovery:IAMUser/AnomalousBehavior",
+        )
+    };
+    let file = sim_blind(tmp.path(), |t| {
+        blind_finding(t).replace("alarm: cis-cloudtrail-changes", "alarm: team-trail-changes")
+    });
+    let out = run(&["validate", &file]);
+    // Valid for AWS: a warning, not an error.
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(
+        stdout(&out).trim(),
+        "ok: 1 scenario(s) and 0 runbook(s) are valid, with 2 warning(s)"
+    );
+    let err = stderr(&out);
+    let expected = format!(
+        "{file}:60:19: warning: detect[0].finding_type: the simulator never raises \
+         `Discovery:IAMUser/AnomalousBehavior`: its detection model has no rule for it, so on \
+         the simulator this detection is always missed\n  hint: on AWS, GuardDuty raises it; \
+         to rehearse the response on the simulator, make it a drill (`sample: true`, met by a \
+         guardduty.create_sample_findings step), or add a rule for it to \
+         engine/src/sim/model.yaml\n\
+         {file}:66:12: warning: detect[1].alarm: the simulator's account has no alarm \
+         `team-trail-changes`, so a run on the simulator is refused\n  hint: its alarms are \
+         cis-cloudtrail-changes, cis-iam-policy-changes, cis-security-group-changes, \
+         cis-access-key-created, cis-snapshot-shared, cis-unauthorized-api-calls, \
+         cis-password-policy-changes (engine/src/sim/model.yaml); on AWS the account must have \
+         it: `gameday target check TARGET SCENARIO` says\n"
+    );
+    assert_eq!(err, expected);
+
+    // A run on the simulator says the same, and is refused for the alarm before any step.
+    let runs = tmp.path().join("runs");
+    let runs_arg = runs.to_str().expect("utf-8");
+    let args = [
+        "run",
+        &file,
+        "--autopilot",
+        "--virtual",
+        "--runs-dir",
+        runs_arg,
+        "--quiet",
+    ];
+    let out = run(&args);
+    assert_eq!(out.status.code(), Some(2), "{}", stdout(&out));
+    let err = stderr(&out);
+    assert!(err.starts_with(&expected), "{err}");
+    assert!(
+        err.contains(
+            "error: detection `cis-cloudtrail-changes` watches CloudWatch alarm \
+             `team-trail-changes`, which the account does not have in this region: it could \
+             never be met"
+        ),
+        "{err}"
+    );
+    assert!(!runs.exists(), "a refused run leaves no run directory");
+
+    // With an alarm the simulator has, the run goes ahead and misses what it warned of.
+    // The same file, rewritten: the same run, with --json for its summary.
+    sim_blind(tmp.path(), blind_finding);
+    let out = run(&[&args[..6], &["--json"]].concat());
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("warning: detect[0].finding_type: the simulator never raises"),
+        "{}",
+        stderr(&out)
+    );
+    let summary = &json_lines(&stdout(&out))[0];
+    let missed: Vec<&str> = summary["detections"]
+        .as_array()
+        .expect("detections")
+        .iter()
+        .filter(|d| d["met"] == false)
+        .filter_map(|d| d["id"].as_str())
+        .collect();
+    assert_eq!(missed, ["guardduty-logging-disabled"], "{summary}");
+}
+
+#[test]
 fn bad_flags_and_unknown_scenarios_exit_2_and_say_why() {
     let out = run(&["run", "no-such-scenario", "--virtual"]);
     assert_eq!(out.status.code(), Some(2));

@@ -282,3 +282,66 @@ fn what_aws_would_refuse_is_refused_in_the_file() {
         );
     }
 }
+
+/// A scenario watching the stop alarm `canary`, which the account has once [`CANARY`] ran,
+/// and two alarms it never has.
+fn alarm_scenario(dir: &Path) -> std::path::PathBuf {
+    let text =
+        std::fs::read_to_string(gameday_tests::repo().join("scenarios/denied-call-burst.yaml"))
+            .unwrap();
+    let (head, tail) = text.split_once("respond:").unwrap();
+    let path = dir.join("alarms-watched.yaml");
+    std::fs::write(
+        &path,
+        format!(
+            "{}  - {{ id: canary-fires, source: cloudwatch, alarm: canary, trigger: probe, within: 20m }}\n  \
+             - {{ id: team-alarm, source: cloudwatch, alarm: team-denied-calls, trigger: probe, within: 20m }}\n\
+             respond:{tail}",
+            head.replace("id: denied-call-burst", "id: alarms-watched")
+        ),
+    )
+    .unwrap();
+    path
+}
+
+#[test]
+fn check_lists_the_alarms_a_scenario_watches_that_the_account_lacks() {
+    let moto = Moto::start();
+    moto.python(CANARY);
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = config(dir.path(), &moto);
+    let scenario = alarm_scenario(dir.path());
+    let scenario = scenario.to_str().unwrap();
+    moto.record();
+    let o = target(&["check", "sandbox", scenario], &cfg);
+    assert_eq!(o.status.code(), Some(2), "{}", stdout(&o));
+    let out = stdout(&o);
+    for line in [
+        "  alarm cis-unauthorized-api-calls (scenario alarms-watched, detection cis-unauthorized-api-calls): MISSING",
+        "  alarm canary (scenario alarms-watched, detection canary-fires): present",
+        "  alarm team-denied-calls (scenario alarms-watched, detection team-alarm): MISSING",
+    ] {
+        assert!(out.lines().any(|l| l == line), "{line:?} in {out}");
+    }
+    assert!(!out.contains("ok: a game day may start"), "{out}");
+    assert_eq!(
+        stderr(&o).trim(),
+        "error: target sandbox: the account lacks 2 alarm(s) the scenarios watch (listed above): create them, or watch alarms it has"
+    );
+    // Asked by name, read-only: the identity, the stop alarms, the scenario's alarms.
+    assert_eq!(
+        moto.recorded_actions(),
+        vec!["GetCallerIdentity", "DescribeAlarms", "DescribeAlarms"]
+    );
+    // Once the account has them, the same check passes.
+    moto.put_alarm("cis-unauthorized-api-calls");
+    moto.put_alarm("team-denied-calls");
+    let o = target(&["check", "sandbox", scenario], &cfg);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(!stdout(&o).contains("MISSING"), "{}", stdout(&o));
+    assert!(
+        stdout(&o).contains("ok: a game day may start"),
+        "{}",
+        stdout(&o)
+    );
+}

@@ -216,6 +216,7 @@ impl GameDay<'_> {
                 return Err(NotRun::Refused(Exit::Aborted));
             }
         }
+        refuse_missing_alarms(&plan, sandbox.as_ref(), self.run_id).await?;
         let (run_dir, mut journal) =
             open_journal(self.runs_dir, self.run_id).map_err(NotRun::Refused)?;
         let config = RunConfig {
@@ -242,6 +243,35 @@ impl GameDay<'_> {
                 run_id: self.run_id.to_owned(),
                 error: e.to_string(),
             }),
+        }
+    }
+}
+
+/// Refuses a run of `plan` whose detections watch CloudWatch alarms the account lacks:
+/// they could never be met. Lists every one; exit 2 (3 when the account cannot be asked).
+async fn refuse_missing_alarms(
+    plan: &Plan,
+    sandbox: &dyn gameday_engine::sandbox::Sandbox,
+    run_id: &str,
+) -> Result<(), NotRun> {
+    match gameday_engine::preflight::missing_alarms(&plan.scenario, sandbox.cloudwatch()).await {
+        Ok(missing) if missing.is_empty() => Ok(()),
+        Ok(missing) => {
+            for m in &missing {
+                eprintln!("error: {m}");
+            }
+            eprintln!(
+                "create them in the account (the simulator's are the `alarms` of \
+                 engine/src/sim/model.yaml), or watch alarms it has; `gameday target check \
+                 TARGET SCENARIO` lists what is missing; nothing was changed"
+            );
+            Err(NotRun::Refused(Exit::BadInput))
+        }
+        Err(e) => {
+            eprintln!(
+                "error: run {run_id}: cannot tell whether the account has the alarms the scenario watches: {e}; nothing was changed"
+            );
+            Err(NotRun::Refused(Exit::Aborted))
         }
     }
 }

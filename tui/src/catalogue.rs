@@ -22,9 +22,25 @@ pub(crate) fn validate(paths: Vec<PathBuf>, library: &Path) -> Exit {
         }
     }
     let v = library::validate_paths(&paths, library);
+    if v.scenarios + v.runbooks == 0 {
+        let named: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
+        eprintln!(
+            "error: no scenario or runbook files (*.yaml) in {}: name files, a scenarios/ or \
+             runbooks/ folder, or a library folder holding them",
+            named.join(", ")
+        );
+        return Exit::BadInput;
+    }
+    for w in &v.warnings.0 {
+        eprintln!("{}", w.warning());
+    }
     if v.diagnostics.is_empty() {
+        let warnings = match v.warnings.0.len() {
+            0 => String::new(),
+            n => format!(", with {n} warning(s)"),
+        };
         println!(
-            "ok: {} scenario(s) and {} runbook(s) are valid",
+            "ok: {} scenario(s) and {} runbook(s) are valid{warnings}",
             v.scenarios, v.runbooks
         );
         Exit::Ok
@@ -86,7 +102,7 @@ pub(crate) fn list(library: &Path, json: bool) -> Exit {
 pub(crate) fn steps_cmd(json: bool) -> Exit {
     if json {
         let kinds: Vec<_> = steps::REGISTRY.iter().map(|k| k.spec()).collect();
-        let checks: Vec<_> = checks::CHECKS.iter().collect();
+        let checks: Vec<_> = checks::CHECKS.iter().map(|c| c.spec()).collect();
         println!(
             "{}",
             term::json_pretty(&json!({"steps": kinds, "checks": checks}))
@@ -123,11 +139,12 @@ pub(crate) fn steps_cmd(json: bool) -> Exit {
     }
     println!("CONTAINMENT CHECKS (scenario `respond[].check`)\n");
     for c in checks::CHECKS {
+        let c = c.spec();
         println!("{}\n    {}", c.name, c.summary);
         for f in c.inputs {
             println!("    in   {:<30} {}: {}", f.name, f.ty.describe(), f.doc);
         }
-        println!("    value  {}", c.values);
+        println!("    value  {}", c.values.describe());
         println!("    calls  {}\n", c.calls.join(", "));
     }
     Exit::Ok

@@ -18,8 +18,11 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Check scenarios and runbooks; report every problem with file, line and column.
+    /// Finding no file to check is an error. Detections the simulator cannot raise are
+    /// warnings: right on AWS, missed or refused on the simulator.
     Validate {
-        /// Files or folders (default: scenarios/ and runbooks/ of the library).
+        /// Files or folders; a folder holding scenarios/ and runbooks/ is checked as a
+        /// library (default: scenarios/ and runbooks/ of the library).
         paths: Vec<PathBuf>,
         #[command(flatten)]
         library: Library,
@@ -273,10 +276,16 @@ pub enum TargetCommand {
         config: ConfigArg,
     },
     /// Preflight a target, making read-only calls only: who the credentials are, whether
-    /// that account is on the allowlist, the clock skew against AWS, and the stop alarms.
+    /// that account is on the allowlist, the clock skew against AWS, the stop alarms, and
+    /// the CloudWatch alarms the SCENARIOs watch that the account lacks.
     Check {
         /// The target's name.
         name: String,
+        /// Scenario files, or ids of scenarios in the library, whose `cloudwatch`
+        /// detections' alarms the account must have.
+        scenarios: Vec<String>,
+        #[command(flatten)]
+        library: Library,
         #[command(flatten)]
         config: ConfigArg,
         /// The region to check (default: the target's first).

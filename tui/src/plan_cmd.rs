@@ -183,7 +183,7 @@ fn watch(o: &mut String, plan: &Plan, place: &Place) {
     }
     for r in &sc.respond {
         let calls = checks::find(&r.check)
-            .map(|c| c.calls.join(" + "))
+            .map(|c| c.spec().calls.join(" + "))
             .unwrap_or_default();
         let _ = writeln!(
             o,

@@ -46,6 +46,15 @@ pub(crate) fn run(args: RunArgs) -> Exit {
             Err(code) => return code,
         }
     }
+    if matches!(place, Place::Sim) {
+        // Said before a run that is bound to miss, not only by `validate`.
+        let model = DetectionModel::builtin();
+        for c in &loaded {
+            for w in library::sim_warnings(&c.scenario, &model) {
+                eprintln!("{}", w.warning());
+            }
+        }
+    }
     let overrides: BTreeMap<String, String> = args.params.iter().cloned().collect();
     if args.run_id.is_some() && (loaded.len() > 1 || args.repeat > 1) {
         eprintln!("error: --run-id names one run: give one scenario and no --repeat");

@@ -5,8 +5,8 @@ use crate::assembly;
 use crate::cli::TargetCommand;
 use crate::exit::Exit;
 use crate::place::{aws_target, config_error, preflight_exit};
-use gameday_engine::aws;
 use gameday_engine::config::mask_userinfo;
+use gameday_engine::{aws, preflight};
 
 /// Runs a `gameday target` command.
 pub fn run(cmd: TargetCommand) -> Exit {
@@ -14,9 +14,17 @@ pub fn run(cmd: TargetCommand) -> Exit {
         TargetCommand::List { config } => list(config.config.as_deref()),
         TargetCommand::Check {
             name,
+            scenarios,
+            library,
             config,
             region,
-        } => check(&name, config.config.as_deref(), region.as_deref()),
+        } => check(
+            &name,
+            config.config.as_deref(),
+            region.as_deref(),
+            &scenarios,
+            &library.library,
+        ),
     }
 }
 
@@ -66,12 +74,30 @@ fn list(explicit: Option<&std::path::Path>) -> Exit {
     Exit::Ok
 }
 
-fn check(name: &str, explicit: Option<&std::path::Path>, region: Option<&str>) -> Exit {
+fn check(
+    name: &str,
+    explicit: Option<&std::path::Path>,
+    region: Option<&str>,
+    scenarios: &[String],
+    library: &std::path::Path,
+) -> Exit {
     let (target, region) = match aws_target(name, explicit, region) {
         Ok(t) => t,
         Err(code) => return code,
     };
     let target = &target;
+    // Every scenario is read before any call, so that a typo is said before AWS is asked.
+    let mut plans = Vec::new();
+    for arg in scenarios {
+        let checked = match assembly::load(arg, library) {
+            Ok(c) => c,
+            Err(code) => return code,
+        };
+        match assembly::plan_for(&checked, "check", &target.name_prefix, &Default::default()) {
+            Ok(plan) => plans.push(plan),
+            Err(code) => return code,
+        }
+    }
     let runtime = match assembly::runtime() {
         Ok(r) => r,
         Err(code) => return code,
@@ -97,12 +123,56 @@ fn check(name: &str, explicit: Option<&std::path::Path>, region: Option<&str>) -
             for (alarm, state) in &p.stop_alarms {
                 println!("  stop alarm {alarm}: {state}");
             }
-            println!("ok: a game day may start");
-            Exit::Ok
+            let missing = runtime.block_on(missing_alarms(target, &region, &plans));
+            match missing {
+                Ok(0) => {
+                    println!("ok: a game day may start");
+                    Exit::Ok
+                }
+                Ok(n) => {
+                    eprintln!(
+                        "error: target {name}: the account lacks {n} alarm(s) the scenarios watch (listed above): create them, or watch alarms it has"
+                    );
+                    Exit::BadInput
+                }
+                Err(e) => {
+                    eprintln!(
+                        "error: target {name}: cannot tell which alarms the account has: {}",
+                        mask_userinfo(&e.to_string())
+                    );
+                    Exit::Aborted
+                }
+            }
         }
         Err(e) => {
             eprintln!("error: target {name}: {}", mask_userinfo(&e.to_string()));
             preflight_exit(&e)
         }
     }
+}
+
+/// Prints, for each plan, the CloudWatch alarms its detections watch and whether the
+/// account has them (DescribeAlarms by name); the number it lacks.
+async fn missing_alarms(
+    target: &gameday_engine::config::Target,
+    region: &str,
+    plans: &[gameday_engine::library::Plan],
+) -> Result<usize, gameday_engine::sandbox::SandboxError> {
+    if plans.is_empty() {
+        return Ok(0);
+    }
+    let config = aws::sdk_config(target, region, None).await;
+    let cloudwatch = aws::cloudwatch::AwsCloudWatch::new(&config);
+    let mut lacking = 0;
+    for plan in plans {
+        let id = &plan.scenario.id;
+        let missing = preflight::missing_alarms(&plan.scenario, &cloudwatch).await?;
+        for (detection, alarm) in preflight::alarms(&plan.scenario) {
+            let lacks = missing.iter().any(|m| m.detection == detection);
+            let what = if lacks { "MISSING" } else { "present" };
+            println!("  alarm {alarm} (scenario {id}, detection {detection}): {what}");
+        }
+        lacking += missing.len();
+    }
+    Ok(lacking)
 }

@@ -13,14 +13,7 @@ use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
 use aws_smithy_types::config_bag::ConfigBag;
 
 /// The calls the attacker can make: read-only reconnaissance.
-pub const CALLS: &[&str] = &[
-    "sts.get_caller_identity",
-    "iam.list_users",
-    "iam.list_roles",
-    "ec2.describe_instances",
-    "s3.list_buckets",
-    "guardduty.list_detectors",
-];
+pub use crate::sandbox::ATTACKER_CALLS as CALLS;
 
 /// Replaces the SDK's user agent with the attacker's.
 #[derive(Debug, Clone)]

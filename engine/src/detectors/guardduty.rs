@@ -1,7 +1,9 @@
 //! `guardduty`: a GuardDuty finding of a type, about the run's resource.
 
-use super::{DetectorSpec, Hit, Look};
+use super::{DetectorSpec, Hit, Look, Problem};
+use crate::catalogue;
 use crate::sandbox::{FindingResource, SandboxError};
+use crate::scenario::Detect;
 use async_trait::async_trait;
 
 pub struct GuardDuty;
@@ -27,6 +29,16 @@ static SPEC: DetectorSpec = DetectorSpec {
 impl super::Detector for GuardDuty {
     fn spec(&self) -> &'static DetectorSpec {
         &SPEC
+    }
+
+    /// The finding type is one GuardDuty raises today (the catalogue's).
+    fn check(&self, d: &Detect) -> Vec<Problem> {
+        d.finding_type
+            .as_deref()
+            .and_then(catalogue::finding_type_problem)
+            .map(|(message, hint)| Problem::new("finding_type", message, Some(hint)))
+            .into_iter()
+            .collect()
     }
 
     async fn find(&self, look: &Look<'_>) -> Result<Option<Hit>, SandboxError> {

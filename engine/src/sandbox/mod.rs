@@ -612,6 +612,18 @@ pub struct CallsAs {
     pub denied: u32,
 }
 
+/// The calls an [`Actor`] makes on every target, as `service.operation`: read-only
+/// reconnaissance. Validation refuses any other in a scenario or runbook, so that a call
+/// name that AWS would not take is found before a run, not half-way through its attack.
+pub const ATTACKER_CALLS: &[&str] = &[
+    "sts.get_caller_identity",
+    "iam.list_users",
+    "iam.list_roles",
+    "ec2.describe_instances",
+    "s3.list_buckets",
+    "guardduty.list_detectors",
+];
+
 /// Calls made as another principal, with a chosen user agent.
 #[async_trait]
 pub trait Actor: Send + Sync {

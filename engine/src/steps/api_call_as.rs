@@ -9,8 +9,9 @@ pub struct ApiCallAs;
 static SPEC: StepSpec = StepSpec {
     name: "api.call_as",
     summary: "Make API calls with an access key and a chosen user agent (the attacker's activity).",
-    docs: "Makes each call in `calls` (`service.operation` names such as iam.list_users, \
-           ec2.describe_instances or s3.list_buckets) once, in order, signed with the \
+    docs: "Makes each call in `calls` (read-only `service.operation` names such as \
+           iam.list_users, ec2.describe_instances or s3.list_buckets; validation refuses any \
+           other) once, in order, signed with the \
            credentials of an iam.create_access_key step (`${steps.ID}`) and sent with \
            `user_agent`. GuardDuty reads the user agent (a Kali Linux one gives \
            PenTest:IAMUser/KaliLinux) and the source IP the calls come from. A call the key's \
@@ -33,9 +34,11 @@ static SPEC: StepSpec = StepSpec {
         },
         Field {
             name: "calls",
-            ty: FieldType::StringList,
+            ty: FieldType::Calls,
             required: true,
-            doc: "The calls, as service.operation (iam.list_users).",
+            doc: "The calls, as service.operation: sts.get_caller_identity, iam.list_users, \
+                  iam.list_roles, ec2.describe_instances, s3.list_buckets or \
+                  guardduty.list_detectors.",
         },
     ],
     outputs: &[

@@ -90,33 +90,11 @@ impl StepKind for CloudtrailCreateTrail {
     }
 }
 
-/// A bucket CloudTrail may deliver to, for the CloudTrail kinds' tests.
-#[cfg(test)]
-pub(super) async fn trail_bucket(h: &super::testing::Harness, bucket: &str) {
-    let policy = json!({"Version": "2012-10-17", "Statement": [
-        {"Sid": "AWSCloudTrailAclCheck", "Effect": "Allow", "Principal": {"Service": "cloudtrail.amazonaws.com"},
-         "Action": "s3:GetBucketAcl", "Resource": format!("arn:aws:s3:::{bucket}")},
-        {"Sid": "AWSCloudTrailWrite", "Effect": "Allow", "Principal": {"Service": "cloudtrail.amazonaws.com"},
-         "Action": "s3:PutObject", "Resource": format!("arn:aws:s3:::{bucket}/*"),
-         "Condition": {"StringEquals": {"s3:x-amz-acl": "bucket-owner-full-control"}}}
-    ]});
-    h.sandbox
-        .s3()
-        .create_bucket(bucket, &h.tags)
-        .await
-        .expect("bucket");
-    h.sandbox
-        .s3()
-        .put_bucket_policy(bucket, &policy.to_string())
-        .await
-        .expect("bucket policy");
-}
-
 #[cfg(test)]
 mod tests {
-    use super::trail_bucket;
     use crate::sandbox::ErrorKind;
     use crate::steps::testing::Harness;
+    use crate::steps::testing::trail_bucket;
     use serde_json::json;
 
     #[tokio::test]

@@ -46,19 +46,14 @@ impl StepKind for CloudtrailDeleteTrail {
 #[cfg(test)]
 mod tests {
     use crate::sandbox::ErrorKind;
-    use crate::steps::cloudtrail_create_trail::trail_bucket;
     use crate::steps::testing::Harness;
+    use crate::steps::testing::logging_trail;
     use serde_json::json;
 
     #[tokio::test]
     async fn deletes_and_a_second_time_is_fine() {
         let h = Harness::new();
-        trail_bucket(&h, "logs").await;
-        h.sandbox
-            .cloudtrail()
-            .create_trail("gameday-t-trail", "logs", "", &h.tags)
-            .await
-            .expect("trail");
+        logging_trail(&h, "gameday-t-trail").await;
         let applied = h
             .apply(
                 "cloudtrail.delete_trail",

@@ -77,18 +77,15 @@ impl StepKind for CloudtrailStartLogging {
 
 #[cfg(test)]
 mod tests {
-    use crate::steps::cloudtrail_create_trail::trail_bucket;
     use crate::steps::testing::Harness;
+    use crate::steps::testing::logging_trail;
     use serde_json::json;
 
     #[tokio::test]
     async fn starts_a_stopped_trail_and_reverts_by_stopping() {
         let h = Harness::new();
         let ct = h.sandbox.cloudtrail();
-        trail_bucket(&h, "logs").await;
-        ct.create_trail("gameday-t-trail", "logs", "", &h.tags)
-            .await
-            .expect("trail");
+        logging_trail(&h, "gameday-t-trail").await;
         ct.stop_logging("gameday-t-trail").await.expect("stop");
         let applied = h
             .apply(
@@ -106,12 +103,7 @@ mod tests {
     #[tokio::test]
     async fn a_logging_trail_has_nothing_to_undo() {
         let h = Harness::new();
-        trail_bucket(&h, "logs").await;
-        h.sandbox
-            .cloudtrail()
-            .create_trail("gameday-t-trail", "logs", "", &h.tags)
-            .await
-            .expect("trail");
+        logging_trail(&h, "gameday-t-trail").await;
         let applied = h
             .apply(
                 "cloudtrail.start_logging",

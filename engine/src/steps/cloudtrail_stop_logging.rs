@@ -58,18 +58,15 @@ impl StepKind for CloudtrailStopLogging {
 
 #[cfg(test)]
 mod tests {
-    use crate::steps::cloudtrail_create_trail::trail_bucket;
     use crate::steps::testing::Harness;
+    use crate::steps::testing::logging_trail;
     use serde_json::json;
 
     #[tokio::test]
     async fn stops_and_reverts_by_starting() {
         let h = Harness::new();
         let ct = h.sandbox.cloudtrail();
-        trail_bucket(&h, "logs").await;
-        ct.create_trail("gameday-t-trail", "logs", "", &h.tags)
-            .await
-            .expect("trail");
+        logging_trail(&h, "gameday-t-trail").await;
         let applied = h
             .apply(
                 "cloudtrail.stop_logging",
@@ -87,10 +84,7 @@ mod tests {
     async fn a_stopped_trail_has_nothing_to_undo_and_a_missing_one_is_an_error() {
         let h = Harness::new();
         let ct = h.sandbox.cloudtrail();
-        trail_bucket(&h, "logs").await;
-        ct.create_trail("gameday-t-trail", "logs", "", &h.tags)
-            .await
-            .expect("trail");
+        logging_trail(&h, "gameday-t-trail").await;
         ct.stop_logging("gameday-t-trail").await.expect("stop");
         let applied = h
             .apply(

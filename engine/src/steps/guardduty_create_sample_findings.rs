@@ -18,7 +18,7 @@ static SPEC: StepSpec = StepSpec {
            in the way.",
     inputs: &[Field {
         name: "finding_types",
-        ty: FieldType::StringList,
+        ty: FieldType::FindingTypes,
         required: true,
         doc: "Finding types, such as UnauthorizedAccess:IAMUser/MaliciousIPCaller.Custom.",
     }],

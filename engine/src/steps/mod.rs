@@ -125,6 +125,11 @@ pub enum FieldType {
     Credentials,
     /// A duration such as 90s.
     Duration,
+    /// A list of API calls the attacker can make, as service.operation
+    /// ([`crate::sandbox::ATTACKER_CALLS`]).
+    Calls,
+    /// A list of GuardDuty finding types.
+    FindingTypes,
 }
 
 impl FieldType {
@@ -138,6 +143,8 @@ impl FieldType {
             FieldType::Document => "mapping",
             FieldType::Credentials => "credentials (${steps.ID} of iam.create_access_key)",
             FieldType::Duration => "duration",
+            FieldType::Calls => "list of API calls (service.operation, such as iam.list_users)",
+            FieldType::FindingTypes => "list of GuardDuty finding types",
         }
     }
 
@@ -147,7 +154,9 @@ impl FieldType {
             FieldType::String => v.is_string(),
             FieldType::Integer => v.is_i64() || v.is_u64(),
             FieldType::Bool => v.is_boolean(),
-            FieldType::StringList => v.as_array().is_some_and(|a| a.iter().all(Value::is_string)),
+            FieldType::StringList | FieldType::Calls | FieldType::FindingTypes => {
+                v.as_array().is_some_and(|a| a.iter().all(Value::is_string))
+            }
             FieldType::Document => v.is_object() || v.is_string(),
             FieldType::Credentials => v.is_object(),
             FieldType::Duration => v

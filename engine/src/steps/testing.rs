@@ -4,7 +4,7 @@ use super::{Applied, Args, StepContext, find};
 use crate::clock::Clock;
 use crate::sandbox::{Sandbox, SandboxError, Tags};
 use crate::sim::{DetectionModel, SimAccount};
-use serde_json::Value;
+use serde_json::{Value, json};
 use std::sync::Arc;
 
 /// One step kind at a time against a fresh simulated account.
@@ -65,4 +65,35 @@ impl Harness {
         }
         Ok(())
     }
+}
+
+/// A bucket CloudTrail may deliver to, for the tests of what reads or changes trails.
+pub async fn trail_bucket(h: &Harness, bucket: &str) {
+    let policy = json!({"Version": "2012-10-17", "Statement": [
+        {"Sid": "AWSCloudTrailAclCheck", "Effect": "Allow", "Principal": {"Service": "cloudtrail.amazonaws.com"},
+         "Action": "s3:GetBucketAcl", "Resource": format!("arn:aws:s3:::{bucket}")},
+        {"Sid": "AWSCloudTrailWrite", "Effect": "Allow", "Principal": {"Service": "cloudtrail.amazonaws.com"},
+         "Action": "s3:PutObject", "Resource": format!("arn:aws:s3:::{bucket}/*"),
+         "Condition": {"StringEquals": {"s3:x-amz-acl": "bucket-owner-full-control"}}}
+    ]});
+    h.sandbox
+        .s3()
+        .create_bucket(bucket, &h.tags)
+        .await
+        .expect("bucket");
+    h.sandbox
+        .s3()
+        .put_bucket_policy(bucket, &policy.to_string())
+        .await
+        .expect("bucket policy");
+}
+
+/// A trail `trail`, logging, delivering to a bucket `logs` made for it.
+pub async fn logging_trail(h: &Harness, trail: &str) {
+    trail_bucket(h, "logs").await;
+    h.sandbox
+        .cloudtrail()
+        .create_trail(trail, "logs", "", &h.tags)
+        .await
+        .expect("trail");
 }

@@ -1319,6 +1319,15 @@ pub fn sim_warnings(sc: &Loaded<Scenario>, model: &DetectionModel) -> Vec<Diagno
                 );
                 ("alarm", message, hint)
             }
+            _ if d.source.as_str() == "command" && d.after.is_none() => {
+                let message = "the simulator models an external detector only as a hop after \
+                               another detection, so on the simulator this detection is \
+                               always missed"
+                    .to_owned();
+                let hint = "give it `after: ID`, the detection the external tool is alerted \
+                            by (the GuardDuty or Security Hub finding it pages on)";
+                ("source", message, hint.to_owned())
+            }
             _ => continue,
         };
         out.push(sc.at(&format!("detect[{i}].{key}"), message, Some(hint)));

@@ -14,7 +14,9 @@ use crate::detectors;
 use crate::library::Plan;
 use crate::names::{self, NameError};
 use crate::ownership;
-use crate::sandbox::{CloudWatch, ErrorKind, Resource, ResourceKind, Sandbox, SandboxError};
+use crate::sandbox::{
+    CloudWatch, Commands, ErrorKind, Resource, ResourceKind, Sandbox, SandboxError,
+};
 use crate::scenario::Scenario;
 use crate::steps::{self, Args, StepContext, StepKind};
 use crate::template;
@@ -203,6 +205,35 @@ pub async fn missing_alarms(
         .filter(|(_, alarm)| !present.iter().any(|a| &a.name == alarm))
         .map(|(detection, alarm)| MissingAlarm { detection, alarm })
         .collect())
+}
+
+/// The detector commands `scenario`'s `command` detections name that the target does
+/// not define (`commands` in its configuration), each with its detection: such a
+/// detection would be missed at its first look. Empty where any name is modelled.
+pub fn missing_commands(scenario: &Scenario, commands: &dyn Commands) -> Vec<String> {
+    let Some(known) = commands.names() else {
+        return Vec::new();
+    };
+    scenario
+        .detect
+        .iter()
+        .filter(|d| d.source.as_str() == "command")
+        .filter_map(|d| {
+            let name = d.with.get("command")?.as_str()?;
+            (!known.iter().any(|k| k == name)).then(|| {
+                format!(
+                    "detection `{}` asks detector command `{name}`, which the target does not \
+                     define under `commands` (it defines: {}): it could never be met",
+                    d.id,
+                    if known.is_empty() {
+                        "none".to_owned()
+                    } else {
+                        known.join(", ")
+                    }
+                )
+            })
+        })
+        .collect()
 }
 
 #[cfg(test)]

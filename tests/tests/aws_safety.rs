@@ -105,6 +105,50 @@ fn a_run_watching_alarms_the_account_lacks_is_refused_before_any_change() {
 }
 
 #[test]
+fn a_run_naming_a_detector_command_the_target_lacks_is_refused_before_any_change() {
+    let moto = Moto::start();
+    moto.detector();
+    let dir = tempfile::tempdir().expect("tempdir");
+    // The target defines `pager` only (see aws_run::config).
+    aws_run::config(dir.path(), &moto.url(), "");
+    let text = std::fs::read_to_string(
+        gameday_tests::repo().join("scenarios/compromised-access-key-alert-path.yaml"),
+    )
+    .expect("scenario");
+    let scenario = dir.path().join("siem-path.yaml");
+    let renamed = text
+        .replace("id: compromised-access-key-alert-path", "id: siem-path")
+        .replace("command: pager", "command: splunk");
+    assert!(
+        renamed.contains("command: splunk"),
+        "the command was renamed"
+    );
+    std::fs::write(&scenario, renamed).expect("write");
+    moto.record();
+    let err = run_refused(dir.path(), scenario.to_str().expect("utf-8"));
+    assert!(
+        err.contains(
+            "error: detection `page-acknowledged` asks detector command `splunk`, which the \
+             target does not define under `commands` (it defines: pager): it could never be met"
+        ),
+        "{err}"
+    );
+    assert!(err.contains("nothing was changed"), "{err}");
+    for call in moto.recorded_actions() {
+        assert!(
+            ["Get", "Describe", "List", "Head"]
+                .iter()
+                .any(|read| call.starts_with(read) || call.contains(&format!(".{read}"))),
+            "a refused run made {call}"
+        );
+    }
+    assert!(
+        !dir.path().join("runs").exists(),
+        "a refused run leaves no run directory"
+    );
+}
+
+#[test]
 fn runs_killed_at_random_moments_leave_nothing_after_cleanup() {
     let moto = aws_run::library_emulator();
     let dir = tempfile::tempdir().expect("tempdir");

@@ -1191,3 +1191,26 @@ fn a_hop_whose_predecessor_is_missed_is_missed_with_it() {
         "{detections:?}"
     );
 }
+
+#[test]
+fn a_detector_command_with_no_hop_before_it_is_a_warning_on_the_simulator() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let text =
+        std::fs::read_to_string(repo().join("scenarios/compromised-access-key-alert-path.yaml"))
+            .expect("the scenario")
+            .replacen("    after: securityhub-import\n", "", 1);
+    let file = tmp.path().join("compromised-access-key-alert-path.yaml");
+    std::fs::write(&file, text).expect("write");
+    let file = file.to_str().expect("utf-8");
+    let out = run(&["validate", "--library", &repo().to_string_lossy(), file]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains(
+            "warning: detect[2].source: the simulator models an external detector only as a \
+             hop after another detection, so on the simulator this detection is always missed\n  \
+             hint: give it `after: ID`"
+        ),
+        "{err}"
+    );
+}

@@ -247,13 +247,25 @@ impl GameDay<'_> {
     }
 }
 
-/// Refuses a run of `plan` whose detections watch CloudWatch alarms the account lacks:
-/// they could never be met. Lists every one; exit 2 (3 when the account cannot be asked).
+/// Refuses a run of `plan` whose detections watch CloudWatch alarms the account lacks, or
+/// name detector commands the target does not define: they could never be met. Lists
+/// every one; exit 2 (3 when the account cannot be asked).
 async fn refuse_missing_alarms(
     plan: &Plan,
     sandbox: &dyn gameday_engine::sandbox::Sandbox,
     run_id: &str,
 ) -> Result<(), NotRun> {
+    let commands = gameday_engine::preflight::missing_commands(&plan.scenario, sandbox.commands());
+    if !commands.is_empty() {
+        for m in &commands {
+            eprintln!("error: {m}");
+        }
+        eprintln!(
+            "add it under the target's `commands` in gameday.yaml (docs/targets.md); nothing \
+             was changed"
+        );
+        return Err(NotRun::Refused(Exit::BadInput));
+    }
     match gameday_engine::preflight::missing_alarms(&plan.scenario, sandbox.cloudwatch()).await {
         Ok(missing) if missing.is_empty() => Ok(()),
         Ok(missing) => {

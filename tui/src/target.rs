@@ -125,14 +125,21 @@ fn check(
             }
             let missing = runtime.block_on(missing_alarms(target, &region, &plans));
             match missing {
-                Ok(0) => {
+                Ok((0, 0)) => {
                     println!("ok: a game day may start");
                     Exit::Ok
                 }
-                Ok(n) => {
-                    eprintln!(
-                        "error: target {name}: the account lacks {n} alarm(s) the scenarios watch (listed above): create them, or watch alarms it has"
-                    );
+                Ok((alarms, commands)) => {
+                    if alarms > 0 {
+                        eprintln!(
+                            "error: target {name}: the account lacks {alarms} alarm(s) the scenarios watch (listed above): create them, or watch alarms it has"
+                        );
+                    }
+                    if commands > 0 {
+                        eprintln!(
+                            "error: target {name}: it lacks {commands} detector command(s) the scenarios name (listed above): add them under its `commands`"
+                        );
+                    }
                     Exit::BadInput
                 }
                 Err(e) => {
@@ -152,20 +159,26 @@ fn check(
 }
 
 /// Prints, for each plan, the CloudWatch alarms its detections watch and whether the
-/// account has them (DescribeAlarms by name); the number it lacks.
+/// account has them (DescribeAlarms by name), and the detector commands it names that the
+/// target lacks; how many alarms and commands are missing.
 async fn missing_alarms(
     target: &gameday_engine::config::Target,
     region: &str,
     plans: &[gameday_engine::library::Plan],
-) -> Result<usize, gameday_engine::sandbox::SandboxError> {
+) -> Result<(usize, usize), gameday_engine::sandbox::SandboxError> {
     if plans.is_empty() {
-        return Ok(0);
+        return Ok((0, 0));
     }
     let config = aws::sdk_config(target, region, None).await;
     let cloudwatch = aws::cloudwatch::AwsCloudWatch::new(&config);
-    let mut lacking = 0;
+    let commands = aws::commands::LocalCommands::new(target.commands.clone());
+    let (mut lacking, mut no_command) = (0, 0);
     for plan in plans {
         let id = &plan.scenario.id;
+        for m in preflight::missing_commands(&plan.scenario, &commands) {
+            println!("  scenario {id}: {m}");
+            no_command += 1;
+        }
         let missing = preflight::missing_alarms(&plan.scenario, &cloudwatch).await?;
         for (detection, alarm) in preflight::alarms(&plan.scenario) {
             let lacks = missing.iter().any(|m| m.detection == detection);
@@ -174,5 +187,5 @@ async fn missing_alarms(
         }
         lacking += missing.len();
     }
-    Ok(lacking)
+    Ok((lacking, no_command))
 }

@@ -62,6 +62,10 @@ fn last_words(stderr: &[u8]) -> String {
 
 #[async_trait]
 impl Commands for LocalCommands {
+    fn names(&self) -> Option<Vec<String>> {
+        Some(self.commands.keys().cloned().collect())
+    }
+
     async fn run(&self, name: &str, env: &[(String, String)]) -> Result<Vec<CommandHit>> {
         let Some(cmd) = self.commands.get(name) else {
             return Err(refused(

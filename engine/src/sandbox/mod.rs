@@ -558,6 +558,12 @@ pub trait Commands: Send + Sync {
     /// JSON lines is [`ErrorKind::InvalidInput`]; an exit status of 75 (EX_TEMPFAIL) is
     /// [`ErrorKind::Other`]: the run tries again at its next poll.
     async fn run(&self, name: &str, env: &[(String, String)]) -> Result<Vec<CommandHit>>;
+
+    /// The detectors the target names, or `None` where any name is modelled (the
+    /// simulator).
+    fn names(&self) -> Option<Vec<String>> {
+        None
+    }
 }
 
 /// A CloudWatch alarm's state.

@@ -54,6 +54,7 @@ pub mod words;
 // Text from outside the program, errors with their place, files written whole.
 pub mod diag;
 pub mod file;
+pub mod insights;
 pub mod secrets;
 pub mod text;
 

@@ -1,12 +1,12 @@
 //! API calls per minute in one account while game days watch, on the emulator: one run,
-//! ten concurrent runs of the same scenario, and the ten library scenarios at once, all
+//! ten concurrent runs of the same scenario, and every library scenario at once, all
 //! in one process sharing one detection poller. Run with
 //! `cargo bench -p gameday-tests --bench aws_polling` (it starts the emulator itself).
 //!
 //! Every call goes through a counting proxy; only calls made while every run is in its
 //! watch phase are counted. Options (environment): `GAMEDAY_BENCH_WINDOW` in seconds
 //! (default 120), with the default poll intervals (GuardDuty 30 s, CloudWatch 15 s,
-//! containment 10 s).
+//! Logs Insights and the other detectors 30 s, containment 10 s).
 
 use gameday_engine::aws::sandbox::AwsSandbox;
 use gameday_engine::clock::Clock;
@@ -82,6 +82,7 @@ fn classify(x: &Exchange) -> usize {
     match (x.service.as_str(), x.action.as_str()) {
         ("guardduty", a) if a.contains("/findings") => 0,
         ("monitoring", "DescribeAlarms" | "DescribeAlarmHistory") => 0,
+        ("logs", "StartQuery" | "GetQueryResults" | "StopQuery") => 0,
         ("guardduty", a) if a.starts_with("GET /detector") => 0,
         ("iam", "ListAccessKeys" | "ListUserPolicies" | "GetUserPolicy")
         | ("iam", "GetAccountPasswordPolicy")
@@ -232,6 +233,9 @@ fn main() {
     let library: Vec<&str> = library.iter().map(String::as_str).collect();
     let one = ["compromised-access-key"];
     let ten_same = ["compromised-access-key"; 10];
+    // GuardDuty and a Logs Insights query on the log group the finding is routed to.
+    let one_logs = ["compromised-access-key-routed"];
+    let ten_logs = ["compromised-access-key-routed"; 10];
     println!(
         "API calls per minute in one account while watching ({} s window, polls 30 s / 15 s / 10 s)",
         window.as_secs()
@@ -244,7 +248,9 @@ fn main() {
     for (name, set) in [
         ("1 run (compromised-access-key)", &one[..]),
         ("10 runs of compromised-access-key", &ten_same[..]),
-        ("10 runs, the library's 10 scenarios", &library[..]),
+        ("1 run (compromised-access-key-routed)", &one_logs[..]),
+        ("10 runs of compromised-access-key-routed", &ten_logs[..]),
+        ("10+ runs: every library scenario once", &library[..]),
     ] {
         let c = measure(set, window);
         let per_min = |n: usize| n as f64 / c.minutes;
@@ -262,5 +268,9 @@ fn main() {
     println!(
         "detection calls, 10 runs of one scenario / 1 run: {:.2}",
         detection[1] / detection[0].max(f64::MIN_POSITIVE)
+    );
+    println!(
+        "detection calls with a logs query, 10 runs / 1 run: {:.2}",
+        detection[3] / detection[2].max(f64::MIN_POSITIVE)
     );
 }

@@ -29,13 +29,39 @@ pub fn library_alarms() -> BTreeSet<String> {
         .collect()
 }
 
-/// An emulator ready for the library's game days: a GuardDuty detector, and every alarm
-/// the library watches, in state OK.
+/// The log groups the library's `logs` detections query (`log_groups: [A, B]`).
+pub fn library_log_groups() -> BTreeSet<String> {
+    crate::library_scenarios()
+        .iter()
+        .flat_map(|p| {
+            std::fs::read_to_string(p)
+                .unwrap_or_default()
+                .lines()
+                .filter_map(|l| l.trim().strip_prefix("log_groups:").map(str::to_owned))
+                .flat_map(|l| {
+                    l.trim()
+                        .trim_start_matches('[')
+                        .trim_end_matches(']')
+                        .split(',')
+                        .map(|g| g.trim().trim_matches('"').to_owned())
+                        .filter(|g| !g.is_empty())
+                        .collect::<Vec<_>>()
+                })
+                .collect::<Vec<_>>()
+        })
+        .collect()
+}
+
+/// An emulator ready for the library's game days: a GuardDuty detector, every alarm the
+/// library watches, in state OK, and every log group it queries.
 pub fn library_emulator() -> Moto {
     let moto = Moto::start();
     moto.detector();
     for alarm in library_alarms() {
         moto.put_alarm(&alarm);
+    }
+    for group in library_log_groups() {
+        moto.create_log_group(&group);
     }
     moto
 }
@@ -358,6 +384,21 @@ impl Detectors {
                         &format!("imported for {id}"),
                         &matches.values().cloned().collect::<Vec<_>>(),
                     );
+                    self.played.injected.insert(id, (t0, at));
+                }
+                // What an EventBridge rule with a log group target writes: the finding's
+                // event, its @timestamp the moment chosen.
+                Some("logs") => {
+                    let group = d["with"]["log_groups"][0].as_str().unwrap_or_default();
+                    let event = json!({
+                        "version": "0", "id": format!("gameday-test-{id}"),
+                        "detail-type": "GuardDuty Finding", "source": "aws.guardduty",
+                        "time": at.format("%Y-%m-%dT%H:%M:%SZ").to_string(),
+                        "detail": { "type": "PenTest:IAMUser/KaliLinux",
+                                    "resource": { "accessKeyDetails": {
+                                        "accessKeyId": matches.get("message") } } },
+                    });
+                    moto.put_log_event(group, at, &event.to_string());
                     self.played.injected.insert(id, (t0, at));
                 }
                 // The test's pager (see `config`) answers by itself.

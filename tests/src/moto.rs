@@ -289,6 +289,30 @@ impl Moto {
         ));
     }
 
+    /// Creates log group `group` (CreateLogGroup), unless it exists.
+    pub fn create_log_group(&self, group: &str) {
+        self.python(&format!(
+            "import boto3\n\
+             logs = boto3.client('logs')\n\
+             try:\n    logs.create_log_group(logGroupName={group:?})\n\
+             except logs.exceptions.ResourceAlreadyExistsException:\n    pass\n"
+        ));
+    }
+
+    /// Writes one log event (PutLogEvents) to `group`, in a stream of its own, with the
+    /// event's own time `at` (its `@timestamp`) and `message`.
+    pub fn put_log_event(&self, group: &str, at: chrono::DateTime<chrono::Utc>, message: &str) {
+        let stream = format!("gameday-test-{}", at.timestamp_millis());
+        self.python(&format!(
+            "import boto3\n\
+             logs = boto3.client('logs')\n\
+             logs.create_log_stream(logGroupName={group:?}, logStreamName={stream:?})\n\
+             logs.put_log_events(logGroupName={group:?}, logStreamName={stream:?}, \
+             logEvents=[{{'timestamp': {}, 'message': {message:?}}}])\n",
+            at.timestamp_millis()
+        ));
+    }
+
     /// Puts an event on the default EventBridge bus (PutEvents), as AWS services publish
     /// theirs: `detail` is the event's detail object.
     #[allow(clippy::panic)]

@@ -24,6 +24,7 @@ use std::collections::BTreeMap;
 mod cloudwatch;
 mod command;
 mod guardduty;
+mod logs;
 mod securityhub;
 
 /// Every detection source, in the order `gameday detectors` lists them.
@@ -32,6 +33,7 @@ pub static REGISTRY: &[&dyn Detector] = &[
     &cloudwatch::CloudWatch,
     &securityhub::SecurityHub,
     &command::Command,
+    &logs::Logs,
 ];
 
 /// The source named `name`.

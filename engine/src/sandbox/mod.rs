@@ -537,6 +537,37 @@ pub trait SecurityHub: Send + Sync {
     async fn findings(&self, since: DateTime<Utc>) -> Result<Vec<HubFinding>>;
 }
 
+/// A CloudWatch Logs Insights query over named log groups, as a `logs` detection asks it.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct LogQuery {
+    /// The log groups, by name (at most 50, as StartQuery takes).
+    pub log_groups: Vec<String>,
+    /// The whole query text, as StartQuery is given it.
+    pub query: String,
+}
+
+/// One row a Logs Insights query answered.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LogRow {
+    /// Its `@ptr`: which log event it is, unique in the account.
+    pub ptr: String,
+    /// Its `@timestamp`: the log event's own time.
+    pub at: DateTime<Utc>,
+    /// Its `@message`.
+    pub message: String,
+    /// Its `@log` (the log group, as Insights names it) and `@logStream`.
+    pub log_group: String,
+    /// The log stream.
+    pub log_stream: String,
+}
+
+/// CloudWatch Logs Insights.
+#[async_trait]
+pub trait Logs: Send + Sync {
+    /// The rows of `query` whose `@timestamp` is at or after `since`, oldest first.
+    async fn rows(&self, query: &LogQuery, since: DateTime<Utc>) -> Result<Vec<LogRow>>;
+}
+
 /// One detection an external detector reported.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CommandHit {
@@ -733,6 +764,8 @@ pub trait Sandbox: Send + Sync {
     fn securityhub(&self) -> &dyn SecurityHub;
     /// External detectors.
     fn commands(&self) -> &dyn Commands;
+    /// CloudWatch Logs Insights.
+    fn logs(&self) -> &dyn Logs;
     /// Calls as another principal.
     fn actor(&self) -> &dyn Actor;
     /// Pushed detections, where the target can have them.

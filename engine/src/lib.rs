@@ -55,6 +55,7 @@ pub mod words;
 pub mod diag;
 pub mod file;
 pub mod insights;
+pub mod pattern;
 pub mod secrets;
 pub mod text;
 

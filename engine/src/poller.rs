@@ -64,6 +64,9 @@ pub const CONCURRENT_QUERIES: usize = 10;
 /// next poll).
 pub const QUERY_WAIT: Duration = Duration::from_secs(60);
 
+/// Logs Insights queries start at a multiple of this many seconds (a quarter hour).
+const QUERY_FROM_GRAIN: i64 = 900;
+
 /// An answer fetched `age` ago is still good for a run polling every `interval`. A little
 /// slack lets runs that poll at the same interval, started at different moments, share
 /// one fetch per interval.
@@ -365,15 +368,19 @@ impl Poller {
             .or_default()
             .clone();
         let mut st = slot.lock().await;
-        if st.since.is_none_or(|s| since < s) {
-            st.since = Some(since);
+        // From the quarter hour before: runs started minutes apart share the query rather
+        // than each earlier start asking it again (each run reads only its own rows).
+        let quarter = since.timestamp() - since.timestamp().rem_euclid(QUERY_FROM_GRAIN);
+        let from = DateTime::from_timestamp(quarter, 0).unwrap_or(since);
+        if st.since.is_none_or(|s| from < s) {
+            st.since = Some(from);
             st.covered = false;
         }
         let stale = st
             .fetched
             .is_none_or(|at| !fresh(at.elapsed(), self.poll.detectors.to_std()));
         if stale || !st.covered {
-            let from = st.since.unwrap_or(since);
+            let from = st.since.unwrap_or(from);
             self.fetches.fetch_add(1, Ordering::Relaxed);
             // The semaphore is never closed; without a permit the query would still run.
             let _permit = self.running.acquire().await.ok();

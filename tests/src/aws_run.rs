@@ -401,6 +401,18 @@ impl Detectors {
                     moto.put_log_event(group, at, &event.to_string());
                     self.played.injected.insert(id, (t0, at));
                 }
+                // The event the pattern describes, sent with its `time` the moment chosen.
+                Some("eventbridge") => {
+                    let p = &d["with"]["pattern"];
+                    let event = example(p, &outputs);
+                    moto.put_event_at(
+                        p["source"][0].as_str().unwrap_or_default(),
+                        p["detail-type"][0].as_str().unwrap_or("gameday test"),
+                        &event["detail"],
+                        at,
+                    );
+                    self.played.injected.insert(id, (t0, at));
+                }
                 // The test's pager (see `config`) answers by itself.
                 Some("command") => {
                     self.played.injected.insert(id, (t0, at));
@@ -422,6 +434,30 @@ impl Detectors {
                 true
             }
         });
+    }
+}
+
+/// An event that `pattern` matches: each field's first value, with the run's references
+/// resolved from `outputs`, a prefix followed by "Test", a suffix after "Test".
+fn example(pattern: &Value, outputs: &BTreeMap<String, Map<String, Value>>) -> Value {
+    match pattern {
+        Value::Object(fields) => Value::Object(
+            fields
+                .iter()
+                .map(|(k, v)| (k.clone(), example(v, outputs)))
+                .collect(),
+        ),
+        Value::Array(values) => match values.first() {
+            Some(Value::String(s)) => Value::String(resolve(s, outputs).unwrap_or_default()),
+            Some(Value::Object(op)) => match op.iter().next() {
+                Some((k, Value::String(p))) if k == "prefix" => Value::String(format!("{p}Test")),
+                Some((k, Value::String(p))) if k == "suffix" => Value::String(format!("Test{p}")),
+                _ => Value::Null,
+            },
+            Some(other) => other.clone(),
+            None => Value::Null,
+        },
+        other => other.clone(),
     }
 }
 

@@ -337,6 +337,37 @@ impl Moto {
         );
     }
 
+    /// Puts an event on the default bus (PutEvents) with its `Time` set to `at`; the bus
+    /// keeps whole seconds, as EventBridge does.
+    #[allow(clippy::panic)]
+    pub fn put_event_at(
+        &self,
+        source: &str,
+        detail_type: &str,
+        detail: &serde_json::Value,
+        at: chrono::DateTime<chrono::Utc>,
+    ) {
+        let body = serde_json::json!({
+            "Entries": [{
+                "Source": source,
+                "DetailType": detail_type,
+                "Detail": detail.to_string(),
+                "Time": at.timestamp_millis() as f64 / 1000.0,
+            }]
+        });
+        let answer = self.aws_with(
+            "events",
+            "/",
+            "application/x-amz-json-1.1",
+            "X-Amz-Target: AWSEvents.PutEvents\r\n",
+            &body.to_string(),
+        );
+        assert!(
+            matches!(&answer, Some((200, b)) if b.contains("\"FailedEntryCount\": 0")),
+            "PutEvents failed: {answer:?}"
+        );
+    }
+
     /// A CloudWatch call of the query protocol: `Action=…&…` without the version.
     #[allow(clippy::panic)]
     fn cloudwatch(&self, params: &str) {

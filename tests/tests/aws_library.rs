@@ -205,10 +205,13 @@ fn the_alert_path_is_timed_hop_by_hop_on_the_emulator() {
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
 
-/// The finding routed to a log group, found by a Logs Insights query: the test writes the
-/// finding's event DELAY after T0, and the run measures that delay from its @timestamp.
+/// The finding routed to a log group, found by a Logs Insights query, and its event on the
+/// bus, matched by a pattern through the run's own rule and queue (the target does not
+/// push): the test writes the log event and sends the event DELAY after T0, and the run
+/// measures that delay from the log event's @timestamp and the event's `time` (which the
+/// bus keeps to the second).
 #[test]
-fn a_routed_finding_is_timed_by_its_log_events_timestamp_on_the_emulator() {
+fn a_routed_finding_is_timed_by_its_log_event_and_its_event_on_the_emulator() {
     let problems = game_day("compromised-access-key-routed", 0.0);
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }

@@ -438,6 +438,10 @@ impl Sandbox for AwsSandbox {
         self
     }
 
+    fn events(&self) -> &dyn crate::sandbox::Events {
+        &self.push
+    }
+
     fn actor(&self) -> &dyn Actor {
         &self.actor
     }

@@ -25,7 +25,8 @@ static SPEC: DetectorSpec = DetectorSpec {
            `parse`); gameday adds `fields @timestamp, @message, @logStream, @log` before \
            and `sort @timestamp asc | limit 10000` after, and sends the text to StartQuery \
            only. Runs asking the same log groups and query share one query per \
-           `poll.detectors` in the account, from the earliest run's start, at most ten \
+           `poll.detectors` in the account, from the quarter hour before the earliest run's \
+           start, at most ten \
            running at once (AWS allows an account 30); a query still running after 60s is \
            stopped and asked again. For CloudTrail's own log group, @timestamp is the API \
            call's time, before T0 for the trigger's own call: query what a detection \

@@ -23,6 +23,7 @@ use std::collections::BTreeMap;
 
 mod cloudwatch;
 mod command;
+mod eventbridge;
 mod guardduty;
 mod logs;
 mod securityhub;
@@ -34,6 +35,7 @@ pub static REGISTRY: &[&dyn Detector] = &[
     &securityhub::SecurityHub,
     &command::Command,
     &logs::Logs,
+    &eventbridge::EventBridge,
 ];
 
 /// The source named `name`.

@@ -298,6 +298,10 @@ impl<S: Sandbox> Sandbox for Throttled<S> {
         self
     }
 
+    fn events(&self) -> &dyn super::Events {
+        self.inner.events()
+    }
+
     fn actor(&self) -> &dyn Actor {
         self
     }

@@ -8,17 +8,10 @@
 use super::SimAccount;
 use super::detect::hex;
 use super::securityhub::draws;
-use crate::sandbox::{AlarmState, Finding};
+use crate::sandbox::{AlarmState, BusEvent, Events, Finding, Result};
+use async_trait::async_trait;
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde_json::{Value, json};
-
-/// One event on the bus: its id, its `time`, and the whole event.
-#[derive(Debug, Clone, PartialEq)]
-pub(super) struct BusEvent {
-    pub id: String,
-    pub time: DateTime<Utc>,
-    pub event: Value,
-}
 
 /// An event id (a UUID's form), the same for the same `key`.
 fn event_id(key: &str) -> String {
@@ -138,6 +131,15 @@ impl SimAccount {
         }
         out.sort_by(|a, b| a.time.cmp(&b.time).then_with(|| a.id.cmp(&b.id)));
         out
+    }
+}
+
+#[async_trait]
+impl Events for SimAccount {
+    async fn events(&self, since: DateTime<Utc>) -> Result<Vec<BusEvent>> {
+        let mut out = self.bus_events();
+        out.retain(|e| e.time >= since);
+        Ok(out)
     }
 }
 

@@ -446,6 +446,10 @@ impl Sandbox for SimAccount {
         self
     }
 
+    fn events(&self) -> &dyn crate::sandbox::Events {
+        self
+    }
+
     fn actor(&self) -> &dyn Actor {
         self
     }

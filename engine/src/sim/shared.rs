@@ -147,6 +147,10 @@ impl Sandbox for SharedSim {
         &self.polled
     }
 
+    fn events(&self) -> &dyn crate::sandbox::Events {
+        self.polled.account.as_ref()
+    }
+
     fn actor(&self) -> &dyn Actor {
         self.polled.account.as_ref()
     }

@@ -15,38 +15,35 @@ use std::time::{Duration, Instant};
 /// The delay between T0 and each injected detection.
 pub const DELAY: Duration = Duration::from_secs(2);
 
-/// The alarm names every library scenario watches, created in each emulator.
-pub fn library_alarms() -> BTreeSet<String> {
+/// What follows `key:` on each line of every library scenario, trimmed.
+fn library_values(key: &str) -> Vec<String> {
     crate::library_scenarios()
         .iter()
         .flat_map(|p| {
             std::fs::read_to_string(p)
                 .unwrap_or_default()
                 .lines()
-                .filter_map(|l| l.trim().strip_prefix("alarm:").map(|a| a.trim().to_owned()))
+                .filter_map(|l| l.trim().strip_prefix(key).map(|v| v.trim().to_owned()))
                 .collect::<Vec<_>>()
         })
         .collect()
 }
 
+/// The alarm names every library scenario watches, created in each emulator.
+pub fn library_alarms() -> BTreeSet<String> {
+    library_values("alarm:").into_iter().collect()
+}
+
 /// The log groups the library's `logs` detections query (`log_groups: [A, B]`).
 pub fn library_log_groups() -> BTreeSet<String> {
-    crate::library_scenarios()
+    library_values("log_groups:")
         .iter()
-        .flat_map(|p| {
-            std::fs::read_to_string(p)
-                .unwrap_or_default()
-                .lines()
-                .filter_map(|l| l.trim().strip_prefix("log_groups:").map(str::to_owned))
-                .flat_map(|l| {
-                    l.trim()
-                        .trim_start_matches('[')
-                        .trim_end_matches(']')
-                        .split(',')
-                        .map(|g| g.trim().trim_matches('"').to_owned())
-                        .filter(|g| !g.is_empty())
-                        .collect::<Vec<_>>()
-                })
+        .flat_map(|l| {
+            l.trim_start_matches('[')
+                .trim_end_matches(']')
+                .split(',')
+                .map(|g| g.trim().trim_matches('"').to_owned())
+                .filter(|g| !g.is_empty())
                 .collect::<Vec<_>>()
         })
         .collect()

@@ -315,31 +315,12 @@ impl Moto {
 
     /// Puts an event on the default EventBridge bus (PutEvents), as AWS services publish
     /// theirs: `detail` is the event's detail object.
-    #[allow(clippy::panic)]
     pub fn put_event(&self, source: &str, detail_type: &str, detail: &serde_json::Value) {
-        let body = serde_json::json!({
-            "Entries": [{
-                "Source": source,
-                "DetailType": detail_type,
-                "Detail": detail.to_string(),
-            }]
-        });
-        let answer = self.aws_with(
-            "events",
-            "/",
-            "application/x-amz-json-1.1",
-            "X-Amz-Target: AWSEvents.PutEvents\r\n",
-            &body.to_string(),
-        );
-        assert!(
-            matches!(&answer, Some((200, b)) if b.contains("\"FailedEntryCount\": 0")),
-            "PutEvents failed: {answer:?}"
-        );
+        self.send_event(source, detail_type, detail, None);
     }
 
-    /// Puts an event on the default bus (PutEvents) with its `Time` set to `at`; the bus
-    /// keeps whole seconds, as EventBridge does.
-    #[allow(clippy::panic)]
+    /// [`Moto::put_event`] with the event's `Time` set to `at`; the bus keeps whole
+    /// seconds, as EventBridge does.
     pub fn put_event_at(
         &self,
         source: &str,
@@ -347,14 +328,26 @@ impl Moto {
         detail: &serde_json::Value,
         at: chrono::DateTime<chrono::Utc>,
     ) {
-        let body = serde_json::json!({
-            "Entries": [{
-                "Source": source,
-                "DetailType": detail_type,
-                "Detail": detail.to_string(),
-                "Time": at.timestamp_millis() as f64 / 1000.0,
-            }]
+        self.send_event(source, detail_type, detail, Some(at));
+    }
+
+    #[allow(clippy::panic)]
+    fn send_event(
+        &self,
+        source: &str,
+        detail_type: &str,
+        detail: &serde_json::Value,
+        at: Option<chrono::DateTime<chrono::Utc>>,
+    ) {
+        let mut entry = serde_json::json!({
+            "Source": source,
+            "DetailType": detail_type,
+            "Detail": detail.to_string(),
         });
+        if let Some(at) = at {
+            entry["Time"] = serde_json::json!(at.timestamp_millis() as f64 / 1000.0);
+        }
+        let body = serde_json::json!({ "Entries": [entry] });
         let answer = self.aws_with(
             "events",
             "/",

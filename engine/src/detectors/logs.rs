@@ -136,11 +136,7 @@ impl super::Detector for Logs {
     }
 
     fn name(&self, d: &Detect) -> String {
-        d.with
-            .get("query")
-            .and_then(Value::as_str)
-            .unwrap_or_default()
-            .to_owned()
+        super::input_text(d, "query")
     }
 
     fn check(&self, d: &Detect) -> Vec<Problem> {

@@ -99,6 +99,15 @@ impl Look<'_> {
     }
 }
 
+/// Input `name` of detection `d` as written (its references unresolved), or nothing.
+pub(crate) fn input_text(d: &Detect, name: &str) -> String {
+    d.with
+        .get(name)
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_owned()
+}
+
 /// A detection found: the provider's time, what proves it, and its title.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Hit {

@@ -125,19 +125,21 @@ pub fn file(pushed: &mut Pushed, body: &str) {
 
 impl AwsPush {
     /// The push watcher of run `run_id`, named `PREFIX-RUN-events`, through `config`;
-    /// `wait` is how long a receive waits, `None` when the target does not push.
+    /// `enabled` when the target pushes findings and alarms; `wait` is how long a receive
+    /// waits (also for a run that opens it only for its eventbridge detections).
     pub fn new(
         config: &aws_config::SdkConfig,
         prefix: &str,
         run_id: &str,
-        wait: Option<std::time::Duration>,
+        enabled: bool,
+        wait: std::time::Duration,
     ) -> Self {
         AwsPush {
-            enabled: wait.is_some(),
+            enabled,
             sqs: aws_sdk_sqs::Client::new(config),
             events: aws_sdk_eventbridge::Client::new(config),
             name: format!("{prefix}-{run_id}-events"),
-            wait: wait.unwrap_or_default(),
+            wait,
             pushed: Arc::default(),
             opened: AtomicBool::new(false),
             receiver: Mutex::new(None),

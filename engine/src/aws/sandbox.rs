@@ -350,7 +350,8 @@ impl AwsSandbox {
             &config,
             &target.name_prefix,
             run_id,
-            target.push.then(|| target.push_wait.to_std()),
+            target.push,
+            target.push_wait.to_std(),
         );
         let pushed = push.pushed.clone();
         let sandbox = AwsSandbox {

@@ -259,7 +259,7 @@ impl AwsPush {
                 .rules()
                 .iter()
                 .filter_map(|r| r.name())
-                .filter(|r| *r == name || r.strip_prefix(name).is_some_and(|t| t.starts_with('-')))
+                .filter(|r| is_rule_of(r, name))
                 .map(str::to_owned)
                 .collect(),
             // Without ListRules, the base rule by its name.
@@ -317,6 +317,16 @@ impl AwsPush {
         }
         Ok(())
     }
+}
+
+/// Whether rule `rule` is one of push delivery `name`'s: `name` itself or `name-N`.
+fn is_rule_of(rule: &str, name: &str) -> bool {
+    rule.strip_prefix(name).is_some_and(|rest| {
+        rest.is_empty()
+            || rest
+                .strip_prefix('-')
+                .is_some_and(|n| n.parse::<u32>().is_ok())
+    })
 }
 
 /// Whether `r` failed because the thing was not there; any other error is returned.
@@ -409,18 +419,31 @@ impl Push for AwsPush {
                 }
             }
         }
-        // The queue is gone (or was never made): the rule's tags, if the rule is there.
-        let rule = self
+        // The queue is gone (or was never made): the tags of one of its rules (the
+        // findings rule, or a pattern's), if one is there.
+        let listed = self
             .events
-            .describe_rule()
-            .name(name)
+            .list_rules()
+            .name_prefix(name)
             .send()
             .await
-            .map_err(|e| sandbox_error("events:DescribeRule", e))?;
+            .map_err(|e| sandbox_error("events:ListRules", e))?;
+        let arn = listed
+            .rules()
+            .iter()
+            .filter(|r| r.name().is_some_and(|n| is_rule_of(n, name)))
+            .find_map(|r| r.arn())
+            .ok_or_else(|| {
+                SandboxError::new(
+                    ErrorKind::NotFound,
+                    "events:ListRules",
+                    format!("no queue or rule named {name}"),
+                )
+            })?;
         let out = self
             .events
             .list_tags_for_resource()
-            .resource_arn(rule.arn().unwrap_or_default())
+            .resource_arn(arn)
             .send()
             .await
             .map_err(|e| sandbox_error("events:ListTagsForResource", e))?;
@@ -471,6 +494,35 @@ impl Drop for AwsPush {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_event_with_an_id_and_a_time_is_kept_for_eventbridge_detections() {
+        let mut p = Pushed::default();
+        file(
+            &mut p,
+            r#"{"id":"e1","time":"2026-12-05T10:00:02Z","source":"team.detector","detail-type":"Alert","detail":{}}"#,
+        );
+        file(
+            &mut p,
+            r#"{"id":"e2","source":"team.detector","detail":{}}"#,
+        );
+        assert_eq!(p.events.len(), 1);
+        assert_eq!(
+            p.events["e1"].time.to_rfc3339(),
+            "2026-12-05T10:00:02+00:00"
+        );
+        assert_eq!(p.events["e1"].event["source"], "team.detector");
+    }
+
+    #[test]
+    fn a_deliverys_rules_are_its_name_and_its_numbered_patterns() {
+        assert!(is_rule_of("gameday-r1-events", "gameday-r1-events"));
+        assert!(is_rule_of("gameday-r1-events-0", "gameday-r1-events"));
+        assert!(is_rule_of("gameday-r1-events-12", "gameday-r1-events"));
+        assert!(!is_rule_of("gameday-r1-events-x", "gameday-r1-events"));
+        assert!(!is_rule_of("gameday-r1-eventsx", "gameday-r1-events"));
+        assert!(!is_rule_of("gameday-r10-events", "gameday-r1-events"));
+    }
 
     #[test]
     fn findings_and_alarm_changes_are_filed_from_their_events() {

@@ -537,6 +537,54 @@ mod tests {
         assert_eq!(calls(&two), each);
     }
 
+    #[tokio::test(start_paused = true)]
+    async fn runs_asking_the_same_logs_query_share_one_query_per_interval() {
+        let start = "2026-12-05T10:07:00Z"
+            .parse::<DateTime<Utc>>()
+            .expect("time");
+        let clock = Arc::new(crate::clock::Clock::virtual_at(start));
+        let sim = Arc::new(crate::sim::SimAccount::new(
+            1,
+            Arc::new(crate::sim::DetectionModel::builtin()),
+            clock,
+        ));
+        let gate = Gate::new(Arc::new(Throttle::new()), "us-east-1");
+        let p = Poller::new(
+            sim.clone(),
+            sim.clone(),
+            sim.clone(),
+            sim,
+            gate,
+            Poll::default(),
+        );
+        let q = |text: &str| LogQuery {
+            log_groups: vec!["aws-cloudtrail-logs".to_owned()],
+            query: crate::insights::full_query(text),
+        };
+        let same = q(r#"filter eventName = "CreateUser""#);
+        // Ten runs, started seconds apart within one quarter hour, ask at once.
+        for i in 0..10 {
+            let since = start + chrono::Duration::seconds(i * 7);
+            p.log_rows(&same, since).await.expect("rows");
+        }
+        assert_eq!(p.fetches(), 1, "one query for the ten runs");
+        p.log_rows(&q(r#"filter eventName = "DeleteUser""#), start)
+            .await
+            .expect("rows");
+        assert_eq!(p.fetches(), 2, "another query is asked on its own");
+        tokio::time::advance(Duration::from_secs(10)).await;
+        p.log_rows(&same, start).await.expect("rows");
+        assert_eq!(p.fetches(), 2, "still fresh 10 s later");
+        tokio::time::advance(Duration::from_secs(25)).await;
+        p.log_rows(&same, start).await.expect("rows");
+        assert_eq!(p.fetches(), 3, "asked again after the interval (30 s)");
+        // A run from the quarter hour before needs rows the query did not cover.
+        p.log_rows(&same, start - chrono::Duration::minutes(10))
+            .await
+            .expect("rows");
+        assert_eq!(p.fetches(), 4);
+    }
+
     #[test]
     fn the_probe_budget_is_shared_and_refills_at_its_rate() {
         let clock = Arc::new(crate::clock::Clock::virtual_at(Utc::now()));

@@ -5,7 +5,7 @@ use super::{DetectorSpec, Hit, Look, Problem};
 use crate::config::Poll;
 use crate::duration::Duration;
 use crate::insights;
-use crate::sandbox::{ErrorKind, LogQuery, SandboxError};
+use crate::sandbox::{LogQuery, SandboxError};
 use crate::scenario::Detect;
 use crate::steps::{Field, FieldType};
 use async_trait::async_trait;
@@ -150,20 +150,7 @@ impl super::Detector for Logs {
             log_groups: groups(look.with),
             query: insights::full_query(look.text("query").unwrap_or_default()),
         };
-        let rows = look
-            .sandbox
-            .logs()
-            .rows(&query, look.run_start)
-            .await
-            .map_err(|e| match e.kind {
-                // A log group that does not exist will not start to by waiting.
-                ErrorKind::NotFound => SandboxError::new(
-                    ErrorKind::InvalidInput,
-                    &e.operation,
-                    format!("{} (log groups {})", e.message, query.log_groups.join(", ")),
-                ),
-                _ => e,
-            })?;
+        let rows = look.sandbox.logs().rows(&query, look.run_start).await?;
         let wanted = look.matches.get("message");
         Ok(rows
             .into_iter()

@@ -107,8 +107,9 @@ impl Logs for SimAccount {
         let mut out = Vec::new();
         for group in &query.log_groups {
             let Some(rows) = self.log_events(group) else {
+                // As AWS's answer reaches the run: the scenario's mistake (see aws::logs).
                 return Err(SandboxError::new(
-                    ErrorKind::NotFound,
+                    ErrorKind::InvalidInput,
                     OP,
                     format!(
                         "ResourceNotFoundException: the simulated account has no log group {group} \

@@ -244,24 +244,28 @@ impl AwsPush {
         Ok(())
     }
 
-    /// Removes the rules named `name` and `name-N`, with their targets; whether none was
-    /// there.
-    async fn remove_rules(&self, name: &str) -> Result<bool> {
-        let listed = self
+    /// The rules of delivery `name` (`name` and `name-N`), with their ARNs.
+    async fn rules_of(&self, name: &str) -> Result<Vec<(String, String)>> {
+        let out = self
             .events
             .list_rules()
             .name_prefix(name)
             .send()
             .await
-            .map_err(|e| sandbox_error("events:ListRules", e));
-        let names: Vec<String> = match listed {
-            Ok(out) => out
-                .rules()
-                .iter()
-                .filter_map(|r| r.name())
-                .filter(|r| is_rule_of(r, name))
-                .map(str::to_owned)
-                .collect(),
+            .map_err(|e| sandbox_error("events:ListRules", e))?;
+        Ok(out
+            .rules()
+            .iter()
+            .filter_map(|r| Some((r.name()?.to_owned(), r.arn()?.to_owned())))
+            .filter(|(n, _)| is_rule_of(n, name))
+            .collect())
+    }
+
+    /// Removes the rules named `name` and `name-N`, with their targets; whether none was
+    /// there.
+    async fn remove_rules(&self, name: &str) -> Result<bool> {
+        let names: Vec<String> = match self.rules_of(name).await {
+            Ok(rules) => rules.into_iter().map(|(n, _)| n).collect(),
             // Without ListRules, the base rule by its name.
             Err(e) if e.kind == ErrorKind::Unsupported => vec![name.to_owned()],
             Err(e) => return Err(e),
@@ -421,18 +425,11 @@ impl Push for AwsPush {
         }
         // The queue is gone (or was never made): the tags of one of its rules (the
         // findings rule, or a pattern's), if one is there.
-        let listed = self
-            .events
-            .list_rules()
-            .name_prefix(name)
-            .send()
-            .await
-            .map_err(|e| sandbox_error("events:ListRules", e))?;
-        let arn = listed
-            .rules()
-            .iter()
-            .filter(|r| r.name().is_some_and(|n| is_rule_of(n, name)))
-            .find_map(|r| r.arn())
+        let (_, arn) = self
+            .rules_of(name)
+            .await?
+            .into_iter()
+            .next()
             .ok_or_else(|| {
                 SandboxError::new(
                     ErrorKind::NotFound,

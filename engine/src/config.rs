@@ -264,8 +264,8 @@ pub struct Poll {
     /// CloudWatch DescribeAlarms (9 TPS per account at most).
     #[serde(default = "default_cloudwatch_poll")]
     pub cloudwatch: Duration,
-    /// Every other detection source: Security Hub GetFindings, and the target's
-    /// detection commands.
+    /// Every other detection source: Security Hub GetFindings, Logs Insights queries,
+    /// and the target's detection commands.
     #[serde(default = "default_detectors_poll")]
     pub detectors: Duration,
     /// Each run's containment checks.

@@ -55,6 +55,8 @@ pub mod words;
 // Text from outside the program, errors with their place, files written whole.
 pub mod diag;
 pub mod file;
+pub mod insights;
+pub mod pattern;
 pub mod secrets;
 pub mod text;
 

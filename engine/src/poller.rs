@@ -14,7 +14,8 @@
 
 use crate::config::Poll;
 use crate::sandbox::{
-    Alarm, AlarmTransition, CloudWatch, ErrorKind, Finding, HubFinding, Result, SecurityHub,
+    Alarm, AlarmTransition, CloudWatch, ErrorKind, Finding, HubFinding, LogQuery, LogRow, Result,
+    SecurityHub,
 };
 use crate::throttle::{Accounts, FamilyStats, Gate, Rates, Throttle, Throttles};
 use async_trait::async_trait;
@@ -38,6 +39,33 @@ pub trait FindingSource: Send + Sync {
         gate: &Gate,
     ) -> Result<Vec<Finding>>;
 }
+
+/// Where Logs Insights queries run: CloudWatch Logs on AWS, or a simulated account.
+#[async_trait]
+pub trait LogSource: Send + Sync {
+    /// Runs `query` over the log events from `from` until now, to its end: StartQuery,
+    /// then GetQueryResults until the query is complete, for at most `wait` (then the
+    /// query is stopped and this fails). `gate` is passed before each call made.
+    async fn run_query(
+        &self,
+        query: &LogQuery,
+        from: DateTime<Utc>,
+        gate: &Gate,
+        wait: Duration,
+    ) -> Result<Vec<LogRow>>;
+}
+
+/// How many Logs Insights queries the poller of an account and region runs at once: a
+/// third of the 30 concurrent queries AWS allows an account (StartQuery's reference),
+/// which the team's own dashboards and searches share.
+pub const CONCURRENT_QUERIES: usize = 10;
+
+/// How long one Logs Insights query may run before it is stopped (and tried again at the
+/// next poll).
+pub const QUERY_WAIT: Duration = Duration::from_secs(60);
+
+/// Logs Insights queries start at a multiple of this many seconds (a quarter hour).
+const QUERY_FROM_GRAIN: i64 = 900;
 
 /// An answer fetched `age` ago is still good for a run polling every `interval`. A little
 /// slack lets runs that poll at the same interval, started at different moments, share
@@ -156,8 +184,25 @@ struct HubState {
     seen: BTreeMap<String, HubFinding>,
 }
 
+/// The rows of one Logs Insights query, fetched for every run that asks it.
+#[derive(Debug, Default)]
+struct QueryState {
+    /// The earliest start of the runs asking.
+    since: Option<DateTime<Utc>>,
+    fetched: Option<Instant>,
+    covered: bool,
+    /// Rows seen, by `@ptr`.
+    rows: BTreeMap<String, LogRow>,
+}
+
 /// The detection poller of one account and region.
 pub struct Poller {
+    logs: Arc<dyn LogSource>,
+    /// Each distinct query (log groups and text), with its own lock so that different
+    /// queries run side by side and runs asking the same one wait for its answer.
+    queries: tokio::sync::Mutex<BTreeMap<LogQuery, Arc<tokio::sync::Mutex<QueryState>>>>,
+    /// The account's concurrent queries that are gameday's.
+    running: tokio::sync::Semaphore,
     guardduty: Arc<dyn FindingSource>,
     cloudwatch: Arc<dyn CloudWatch>,
     securityhub: Arc<dyn SecurityHub>,
@@ -186,10 +231,14 @@ impl Poller {
         guardduty: Arc<dyn FindingSource>,
         cloudwatch: Arc<dyn CloudWatch>,
         securityhub: Arc<dyn SecurityHub>,
+        logs: Arc<dyn LogSource>,
         gate: Gate,
         poll: Poll,
     ) -> Self {
         Poller {
+            logs,
+            queries: tokio::sync::Mutex::default(),
+            running: tokio::sync::Semaphore::new(CONCURRENT_QUERIES),
             guardduty,
             cloudwatch,
             securityhub,
@@ -304,6 +353,54 @@ impl Poller {
             .cloned()
             .collect();
         out.sort_by_key(|f| f.created_at);
+        Ok(out)
+    }
+
+    /// The rows of Logs Insights `query` at or after `since`, oldest first: one query per
+    /// interval (`poll.detectors`) for every run asking the same log groups and text,
+    /// from the earliest start among them, at most [`CONCURRENT_QUERIES`] at once.
+    pub async fn log_rows(&self, query: &LogQuery, since: DateTime<Utc>) -> Result<Vec<LogRow>> {
+        let slot = self
+            .queries
+            .lock()
+            .await
+            .entry(query.clone())
+            .or_default()
+            .clone();
+        let mut st = slot.lock().await;
+        // From the quarter hour before: runs started minutes apart share the query rather
+        // than each earlier start asking it again (each run reads only its own rows).
+        let quarter = since.timestamp() - since.timestamp().rem_euclid(QUERY_FROM_GRAIN);
+        let from = DateTime::from_timestamp(quarter, 0).unwrap_or(since);
+        if st.since.is_none_or(|s| from < s) {
+            st.since = Some(from);
+            st.covered = false;
+        }
+        let stale = st
+            .fetched
+            .is_none_or(|at| !fresh(at.elapsed(), self.poll.detectors.to_std()));
+        if stale || !st.covered {
+            let from = st.since.unwrap_or(from);
+            self.fetches.fetch_add(1, Ordering::Relaxed);
+            // The semaphore is never closed; without a permit the query would still run.
+            let _permit = self.running.acquire().await.ok();
+            let rows = self
+                .logs
+                .run_query(query, from, &self.gate, QUERY_WAIT)
+                .await?;
+            for r in rows {
+                st.rows.insert(r.ptr.clone(), r);
+            }
+            st.fetched = Some(Instant::now());
+            st.covered = true;
+        }
+        let mut out: Vec<LogRow> = st
+            .rows
+            .values()
+            .filter(|r| r.at >= since)
+            .cloned()
+            .collect();
+        out.sort_by_key(|r| r.at);
         Ok(out)
     }
 
@@ -440,6 +537,54 @@ mod tests {
         assert_eq!(calls(&two), each);
     }
 
+    #[tokio::test(start_paused = true)]
+    async fn runs_asking_the_same_logs_query_share_one_query_per_interval() {
+        let start = "2026-12-05T10:07:00Z"
+            .parse::<DateTime<Utc>>()
+            .expect("time");
+        let clock = Arc::new(crate::clock::Clock::virtual_at(start));
+        let sim = Arc::new(crate::sim::SimAccount::new(
+            1,
+            Arc::new(crate::sim::DetectionModel::builtin()),
+            clock,
+        ));
+        let gate = Gate::new(Arc::new(Throttle::new()), "us-east-1");
+        let p = Poller::new(
+            sim.clone(),
+            sim.clone(),
+            sim.clone(),
+            sim,
+            gate,
+            Poll::default(),
+        );
+        let q = |text: &str| LogQuery {
+            log_groups: vec!["aws-cloudtrail-logs".to_owned()],
+            query: crate::insights::full_query(text),
+        };
+        let same = q(r#"filter eventName = "CreateUser""#);
+        // Ten runs, started seconds apart within one quarter hour, ask at once.
+        for i in 0..10 {
+            let since = start + chrono::Duration::seconds(i * 7);
+            p.log_rows(&same, since).await.expect("rows");
+        }
+        assert_eq!(p.fetches(), 1, "one query for the ten runs");
+        p.log_rows(&q(r#"filter eventName = "DeleteUser""#), start)
+            .await
+            .expect("rows");
+        assert_eq!(p.fetches(), 2, "another query is asked on its own");
+        tokio::time::advance(Duration::from_secs(10)).await;
+        p.log_rows(&same, start).await.expect("rows");
+        assert_eq!(p.fetches(), 2, "still fresh 10 s later");
+        tokio::time::advance(Duration::from_secs(25)).await;
+        p.log_rows(&same, start).await.expect("rows");
+        assert_eq!(p.fetches(), 3, "asked again after the interval (30 s)");
+        // A run from the quarter hour before needs rows the query did not cover.
+        p.log_rows(&same, start - chrono::Duration::minutes(10))
+            .await
+            .expect("rows");
+        assert_eq!(p.fetches(), 4);
+    }
+
     #[test]
     fn the_probe_budget_is_shared_and_refills_at_its_rate() {
         let clock = Arc::new(crate::clock::Clock::virtual_at(Utc::now()));
@@ -453,7 +598,7 @@ mod tests {
             ..Poll::default()
         };
         let gate = Gate::new(Arc::new(Throttle::new()), "us-east-1");
-        let p = Poller::new(sim.clone(), sim.clone(), sim, gate, poll);
+        let p = Poller::new(sim.clone(), sim.clone(), sim.clone(), sim, gate, poll);
         let t = Instant::now();
         // A burst of a tenth of a minute's worth, then nothing until it refills.
         let burst = (0..20).filter(|_| p.try_probe_at(t)).count();

@@ -300,6 +300,19 @@ impl<'a> Run<'a> {
             .map(|a| format!("stop alarm `{}` went into ALARM", a.name))
     }
 
+    /// The rule patterns of the scenario's eventbridge detections (JSON), as far as they
+    /// are known before the run makes anything (see [`crate::pattern::for_rule`]).
+    fn rule_patterns(&self) -> Vec<String> {
+        self.plan
+            .scenario
+            .detect
+            .iter()
+            .filter(|d| d.source.as_str() == "eventbridge")
+            .filter_map(|d| crate::pattern::for_rule(d.with.get("pattern")?))
+            .map(|p| p.to_string())
+            .collect()
+    }
+
     /// Runs the whole lifecycle. Errors only when the journal cannot be written; every
     /// other failure is an outcome.
     pub async fn execute(mut self) -> Result<Finished, RunError> {
@@ -328,9 +341,18 @@ impl<'a> Run<'a> {
             self.emit(Body::PhaseStarted { phase })?;
             // Pushed detections first, so none is missed: a failure is journaled, and the
             // polls still watch.
-            if phase == RunPhase::Setup && self.sandbox.push().is_some_and(|p| p.enabled()) {
+            // An eventbridge detection needs its rule whether or not the target pushes.
+            let patterns = self.rule_patterns();
+            let findings = self.sandbox.push().is_some_and(|p| p.enabled());
+            if phase == RunPhase::Setup
+                && self.sandbox.push().is_some()
+                && (findings || !patterns.is_empty())
+            {
+                let mut with = Map::new();
+                with.insert("patterns".into(), patterns.into());
+                with.insert("findings".into(), findings.into());
                 let _ = self
-                    .run_step(phase, "push-delivery", "events.watch", &Map::new())
+                    .run_step(phase, "push-delivery", "events.watch", &with)
                     .await?;
             }
             for step in steps {

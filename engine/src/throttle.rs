@@ -56,6 +56,7 @@ pub const LIMITS: &[Limit] = &[
     limit("cloudtrail:LookupEvents", 2.0, 2, true),
     limit("cloudtrail", 5.0, 5, false),
     limit("guardduty", 10.0, 10, false),
+    limit("logs", 5.0, 5, false),
     limit("s3", 50.0, 50, false),
     Limit {
         global: true,

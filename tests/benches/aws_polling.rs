@@ -1,13 +1,13 @@
 //! API calls per minute in one account while game days watch, on the emulator: one run,
 //! ten concurrent runs of the same scenario, the same for the three-hop alert path
-//! (GuardDuty, then Security Hub), and every library scenario at once, all in one process
-//! sharing one detection poller. Run with
+//! (GuardDuty, then Security Hub) and for a finding routed to a Logs Insights query, and
+//! every library scenario at once, all in one process sharing one detection poller. Run with
 //! `cargo bench -p gameday-tests --bench aws_polling` (it starts the emulator itself).
 //!
 //! Every call goes through a counting proxy; only calls made while every run is in its
 //! watch phase are counted. Options (environment): `GAMEDAY_BENCH_WINDOW` in seconds
 //! (default 120), with the default poll intervals (GuardDuty 30 s, CloudWatch 15 s,
-//! Security Hub 30 s, containment 10 s).
+//! Security Hub, Logs Insights and the other detectors 30 s, containment 10 s).
 
 use gameday_engine::aws::sandbox::AwsSandbox;
 use gameday_engine::clock::Clock;
@@ -90,6 +90,7 @@ fn classify(x: &Exchange) -> usize {
         ("guardduty", a) if a.contains("/findings") => 0,
         ("securityhub", _) => 0,
         ("monitoring", "DescribeAlarms" | "DescribeAlarmHistory") => 0,
+        ("logs", "StartQuery" | "GetQueryResults" | "StopQuery") => 0,
         ("guardduty", a) if a.starts_with("GET /detector") => 0,
         ("iam", "ListAccessKeys" | "ListUserPolicies" | "GetUserPolicy")
         | ("iam", "GetAccountPasswordPolicy")
@@ -243,6 +244,9 @@ fn main() {
     // The alert path adds Security Hub's GetFindings to GuardDuty's: pooled the same way.
     let path_one = ["compromised-access-key-alert-path"];
     let path_ten = ["compromised-access-key-alert-path"; 10];
+    // GuardDuty and a Logs Insights query on the log group the finding is routed to.
+    let one_logs = ["compromised-access-key-routed"];
+    let ten_logs = ["compromised-access-key-routed"; 10];
     println!(
         "API calls per minute in one account while watching ({} s window, polls 30 s / 15 s / 30 s / 10 s)",
         window.as_secs()
@@ -257,7 +261,9 @@ fn main() {
         ("10 runs of compromised-access-key", &ten_same[..]),
         ("1 run of the alert path", &path_one[..]),
         ("10 runs of the alert path", &path_ten[..]),
-        ("the library's scenarios, one run each", &library[..]),
+        ("1 run (compromised-access-key-routed)", &one_logs[..]),
+        ("10 runs of compromised-access-key-routed", &ten_logs[..]),
+        ("10+ runs: every library scenario once", &library[..]),
     ] {
         let c = measure(set, window);
         let per_min = |n: usize| n as f64 / c.minutes;
@@ -279,5 +285,9 @@ fn main() {
     println!(
         "detection calls, 10 runs of the alert path / 1 run: {:.2}",
         detection[3] / detection[2].max(f64::MIN_POSITIVE)
+    );
+    println!(
+        "detection calls with a logs query, 10 runs / 1 run: {:.2}",
+        detection[5] / detection[4].max(f64::MIN_POSITIVE)
     );
 }

@@ -15,27 +15,50 @@ use std::time::{Duration, Instant};
 /// The delay between T0 and each injected detection.
 pub const DELAY: Duration = Duration::from_secs(2);
 
-/// The alarm names every library scenario watches, created in each emulator.
-pub fn library_alarms() -> BTreeSet<String> {
+/// What follows `key:` on each line of every library scenario, trimmed.
+fn library_values(key: &str) -> Vec<String> {
     crate::library_scenarios()
         .iter()
         .flat_map(|p| {
             std::fs::read_to_string(p)
                 .unwrap_or_default()
                 .lines()
-                .filter_map(|l| l.trim().strip_prefix("alarm:").map(|a| a.trim().to_owned()))
+                .filter_map(|l| l.trim().strip_prefix(key).map(|v| v.trim().to_owned()))
                 .collect::<Vec<_>>()
         })
         .collect()
 }
 
-/// An emulator ready for the library's game days: a GuardDuty detector, and every alarm
-/// the library watches, in state OK.
+/// The alarm names every library scenario watches, created in each emulator.
+pub fn library_alarms() -> BTreeSet<String> {
+    library_values("alarm:").into_iter().collect()
+}
+
+/// The log groups the library's `logs` detections query (`log_groups: [A, B]`).
+pub fn library_log_groups() -> BTreeSet<String> {
+    library_values("log_groups:")
+        .iter()
+        .flat_map(|l| {
+            l.trim_start_matches('[')
+                .trim_end_matches(']')
+                .split(',')
+                .map(|g| g.trim().trim_matches('"').to_owned())
+                .filter(|g| !g.is_empty())
+                .collect::<Vec<_>>()
+        })
+        .collect()
+}
+
+/// An emulator ready for the library's game days: a GuardDuty detector, every alarm the
+/// library watches, in state OK, and every log group it queries.
 pub fn library_emulator() -> Moto {
     let moto = Moto::start();
     moto.detector();
     for alarm in library_alarms() {
         moto.put_alarm(&alarm);
+    }
+    for group in library_log_groups() {
+        moto.create_log_group(&group);
     }
     moto
 }
@@ -360,6 +383,33 @@ impl Detectors {
                     );
                     self.played.injected.insert(id, (t0, at));
                 }
+                // What an EventBridge rule with a log group target writes: the finding's
+                // event, its @timestamp the moment chosen.
+                Some("logs") => {
+                    let group = d["with"]["log_groups"][0].as_str().unwrap_or_default();
+                    let event = json!({
+                        "version": "0", "id": format!("gameday-test-{id}"),
+                        "detail-type": "GuardDuty Finding", "source": "aws.guardduty",
+                        "time": at.format("%Y-%m-%dT%H:%M:%SZ").to_string(),
+                        "detail": { "type": "PenTest:IAMUser/KaliLinux",
+                                    "resource": { "accessKeyDetails": {
+                                        "accessKeyId": matches.get("message") } } },
+                    });
+                    moto.put_log_event(group, at, &event.to_string());
+                    self.played.injected.insert(id, (t0, at));
+                }
+                // The event the pattern describes, sent with its `time` the moment chosen.
+                Some("eventbridge") => {
+                    let p = &d["with"]["pattern"];
+                    let event = example(p, &outputs);
+                    moto.put_event_at(
+                        p["source"][0].as_str().unwrap_or_default(),
+                        p["detail-type"][0].as_str().unwrap_or("gameday test"),
+                        &event["detail"],
+                        at,
+                    );
+                    self.played.injected.insert(id, (t0, at));
+                }
                 // The test's pager (see `config`) answers by itself.
                 Some("command") => {
                     self.played.injected.insert(id, (t0, at));
@@ -381,6 +431,30 @@ impl Detectors {
                 true
             }
         });
+    }
+}
+
+/// An event that `pattern` matches: each field's first value, with the run's references
+/// resolved from `outputs`, a prefix followed by "Test", a suffix after "Test".
+fn example(pattern: &Value, outputs: &BTreeMap<String, Map<String, Value>>) -> Value {
+    match pattern {
+        Value::Object(fields) => Value::Object(
+            fields
+                .iter()
+                .map(|(k, v)| (k.clone(), example(v, outputs)))
+                .collect(),
+        ),
+        Value::Array(values) => match values.first() {
+            Some(Value::String(s)) => Value::String(resolve(s, outputs).unwrap_or_default()),
+            Some(Value::Object(op)) => match op.iter().next() {
+                Some((k, Value::String(p))) if k == "prefix" => Value::String(format!("{p}Test")),
+                Some((k, Value::String(p))) if k == "suffix" => Value::String(format!("Test{p}")),
+                _ => Value::Null,
+            },
+            Some(other) => other.clone(),
+            None => Value::Null,
+        },
+        other => other.clone(),
     }
 }
 

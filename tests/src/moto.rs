@@ -289,17 +289,65 @@ impl Moto {
         ));
     }
 
+    /// Creates log group `group` (CreateLogGroup), unless it exists.
+    pub fn create_log_group(&self, group: &str) {
+        self.python(&format!(
+            "import boto3\n\
+             logs = boto3.client('logs')\n\
+             try:\n    logs.create_log_group(logGroupName={group:?})\n\
+             except logs.exceptions.ResourceAlreadyExistsException:\n    pass\n"
+        ));
+    }
+
+    /// Writes one log event (PutLogEvents) to `group`, in a stream of its own, with the
+    /// event's own time `at` (its `@timestamp`) and `message`.
+    pub fn put_log_event(&self, group: &str, at: chrono::DateTime<chrono::Utc>, message: &str) {
+        let stream = format!("gameday-test-{}", at.timestamp_millis());
+        self.python(&format!(
+            "import boto3\n\
+             logs = boto3.client('logs')\n\
+             logs.create_log_stream(logGroupName={group:?}, logStreamName={stream:?})\n\
+             logs.put_log_events(logGroupName={group:?}, logStreamName={stream:?}, \
+             logEvents=[{{'timestamp': {}, 'message': {message:?}}}])\n",
+            at.timestamp_millis()
+        ));
+    }
+
     /// Puts an event on the default EventBridge bus (PutEvents), as AWS services publish
     /// theirs: `detail` is the event's detail object.
-    #[allow(clippy::panic)]
     pub fn put_event(&self, source: &str, detail_type: &str, detail: &serde_json::Value) {
-        let body = serde_json::json!({
-            "Entries": [{
-                "Source": source,
-                "DetailType": detail_type,
-                "Detail": detail.to_string(),
-            }]
+        self.send_event(source, detail_type, detail, None);
+    }
+
+    /// [`Moto::put_event`] with the event's `Time` set to `at`; the bus keeps whole
+    /// seconds, as EventBridge does.
+    pub fn put_event_at(
+        &self,
+        source: &str,
+        detail_type: &str,
+        detail: &serde_json::Value,
+        at: chrono::DateTime<chrono::Utc>,
+    ) {
+        self.send_event(source, detail_type, detail, Some(at));
+    }
+
+    #[allow(clippy::panic)]
+    fn send_event(
+        &self,
+        source: &str,
+        detail_type: &str,
+        detail: &serde_json::Value,
+        at: Option<chrono::DateTime<chrono::Utc>>,
+    ) {
+        let mut entry = serde_json::json!({
+            "Source": source,
+            "DetailType": detail_type,
+            "Detail": detail.to_string(),
         });
+        if let Some(at) = at {
+            entry["Time"] = serde_json::json!(at.timestamp_millis() as f64 / 1000.0);
+        }
+        let body = serde_json::json!({ "Entries": [entry] });
         let answer = self.aws_with(
             "events",
             "/",

@@ -205,6 +205,17 @@ fn the_alert_path_is_timed_hop_by_hop_on_the_emulator() {
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
 
+/// The finding routed to a log group, found by a Logs Insights query, and its event on the
+/// bus, matched by a pattern through the run's own rule and queue (the target does not
+/// push): the test writes the log event and sends the event DELAY after T0, and the run
+/// measures that delay from the log event's @timestamp and the event's `time` (which the
+/// bus keeps to the second).
+#[test]
+fn a_routed_finding_is_timed_by_its_log_event_and_its_event_on_the_emulator() {
+    let problems = game_day("compromised-access-key-routed", 0.0);
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
 #[test]
 fn every_library_scenario_passes_on_the_emulator_with_and_without_faults() {
     let jobs: Vec<(String, f64)> = gameday_tests::library_scenarios()
@@ -212,7 +223,7 @@ fn every_library_scenario_passes_on_the_emulator_with_and_without_faults() {
         .filter_map(|p| p.file_stem().and_then(|s| s.to_str()).map(str::to_owned))
         .flat_map(|s| [(s.clone(), 0.0), (s, 0.2)])
         .collect();
-    assert_eq!(jobs.len(), 24, "twelve library scenarios");
+    assert_eq!(jobs.len(), 26, "thirteen library scenarios");
     let queue = Mutex::new(jobs);
     let problems = Mutex::new(Vec::new());
     // Four at a time: the runs mostly wait (polls, the autopilot's pauses).

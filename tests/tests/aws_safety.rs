@@ -376,3 +376,50 @@ fn sigterm_at_random_moments_ends_every_library_scenario_within_seconds_cleaned_
         took_all.len()
     );
 }
+
+/// A run with an eventbridge detection makes its rule and queue even without `push`;
+/// killed once they exist, `cleanup --run` removes both from the journal's record.
+#[test]
+fn a_killed_runs_eventbridge_rule_and_queue_go_with_cleanup() {
+    let moto = aws_run::library_emulator();
+    let dir = tempfile::tempdir().expect("tempdir");
+    aws_run::config(dir.path(), &moto.url(), "");
+    let mut child = aws_run::spawn_run(dir.path(), "compromised-access-key-routed", &[]);
+    let runs = dir.path().join("runs");
+    aws_run::wait_for(&runs, &mut child, Duration::from_secs(60), |e| {
+        e["event"] == "step_completed" && e["step"] == "push-delivery"
+    });
+    let _ = child.kill();
+    let _ = child.wait();
+    let made = aws_run::tagged(&moto);
+    let names = |kind: &str| -> Vec<String> {
+        made.iter()
+            .filter(|l| l.starts_with(&format!("{kind} ")))
+            .filter_map(|l| l.split_whitespace().nth(1).map(str::to_owned))
+            .collect()
+    };
+    let (queues, rules) = (names("queue"), names("rule"));
+    assert_eq!(queues.len(), 1, "the run's queue: {made:?}");
+    assert_eq!(
+        rules,
+        vec![format!("{}-0", queues[0])],
+        "the pattern's rule alone, without push's findings rule: {made:?}"
+    );
+    for run in aws_run::run_dirs(&runs) {
+        let out = aws_run::command(
+            dir.path(),
+            &["cleanup", "--run", run.to_str().expect("utf-8")],
+        )
+        .output()
+        .expect("cleanup");
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let left = aws_run::tagged(&moto);
+    assert!(left.is_empty(), "left behind: {left:?}");
+}

@@ -530,13 +530,15 @@ fn detectors_lists_every_source_with_its_inputs_calls_and_interval() {
     let j: Value = serde_json::from_str(&stdout(&out)).expect("json");
     let sources = j["detectors"].as_array().expect("detectors");
     let by_name = |n: &str| sources.iter().find(|s| s["name"] == n).cloned();
-    for name in ["guardduty", "cloudwatch", "securityhub", "command"] {
+    for name in ["guardduty", "cloudwatch", "securityhub", "command", "logs"] {
         let s = by_name(name).unwrap_or_else(|| panic!("{name} is not listed"));
         assert!(
             s["poll"].as_str().is_some_and(|p| p.starts_with("poll.")),
             "{s}"
         );
     }
+    let pushed = by_name("eventbridge").expect("eventbridge");
+    assert_eq!(pushed["poll"], "pushed", "{pushed}");
     let hub = by_name("securityhub").expect("securityhub");
     assert_eq!(hub["calls"], serde_json::json!(["securityhub:GetFindings"]));
     assert_eq!(hub["poll"], "poll.detectors");
@@ -553,6 +555,10 @@ fn detectors_lists_every_source_with_its_inputs_calls_and_interval() {
         "{text}"
     );
     assert!(text.contains("calls  none to AWS"), "{text}");
+    assert!(
+        text.contains("every  1s: pushed to the run's queue, read as it arrives"),
+        "{text}"
+    );
     assert!(
         text.lines().all(|l| l.chars().count() <= 100),
         "a line is wider than 100 columns:\n{text}"

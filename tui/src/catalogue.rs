@@ -184,11 +184,15 @@ pub(crate) fn detectors_cmd(json: bool) -> Exit {
             println!("    match  {}", s.match_keys.join(", "));
         }
         println!("    time   {}", s.time);
-        println!(
-            "    every  {} by default (the target's `{}`)",
-            d.interval(&poll),
-            s.poll.key()
-        );
+        if s.poll == detectors::Every::Pushed {
+            println!("    every  1s: pushed to the run's queue, read as it arrives");
+        } else {
+            println!(
+                "    every  {} by default (the target's `{}`)",
+                d.interval(&poll),
+                s.poll.key()
+            );
+        }
         if s.calls.is_empty() {
             println!("    calls  none to AWS\n");
         } else {

@@ -63,6 +63,7 @@ impl SharedAccount {
                 account.clone(),
                 account.clone(),
                 account.clone(),
+                account.clone(),
                 gate,
                 target.poll,
             )

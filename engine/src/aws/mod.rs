@@ -9,6 +9,7 @@ pub mod commands;
 pub mod ec2;
 pub mod guardduty;
 pub mod iam;
+pub mod logs;
 pub mod push;
 pub mod s3;
 pub mod sandbox;

@@ -1,19 +1,22 @@
-//! Detections pushed instead of polled: an EventBridge rule on GuardDuty findings and
-//! CloudWatch alarm state changes, delivering to an SQS queue the run long-polls. The run
-//! creates both (named and tagged for it) before its setup, and removes both at clean-up.
-//! What arrives is merged with what the poller finds; the detection time is still the
-//! provider's own (a finding's `createdAt`, an alarm's state timestamp).
+//! Detections pushed instead of polled: EventBridge rules delivering to an SQS queue the
+//! run long-polls. One rule on GuardDuty findings and CloudWatch alarm state changes
+//! (the target's `push`), and one for each `eventbridge` detection's pattern. The run
+//! creates them and the queue (named and tagged for it) before its setup, and removes
+//! them all at clean-up. What arrives is merged with what the poller finds; the detection
+//! time is still the provider's own (a finding's `createdAt`, an alarm's state timestamp,
+//! an event's `time`).
 
 use super::{sandbox_error, sdk_tags};
 use crate::sandbox::{
-    AlarmState, AlarmTransition, ErrorKind, Finding, FindingResource, Push, Result, SandboxError,
-    Tags,
+    AlarmState, AlarmTransition, BusEvent, ErrorKind, Events, Finding, FindingResource, Push,
+    Result, SandboxError, Tags,
 };
 use async_trait::async_trait;
 use aws_sdk_sqs::types::QueueAttributeName;
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 /// The event pattern of the rule.
@@ -26,6 +29,8 @@ pub struct Pushed {
     pub findings: BTreeMap<String, Finding>,
     /// Alarm state changes.
     pub transitions: Vec<AlarmTransition>,
+    /// Every event, by id.
+    pub events: BTreeMap<String, BusEvent>,
 }
 
 /// The push watcher of one run.
@@ -40,6 +45,8 @@ pub struct AwsPush {
     enabled: bool,
     /// What has arrived, shared with the receiving task.
     pub pushed: Arc<Mutex<Pushed>>,
+    /// Whether the rules and the queue were made.
+    opened: AtomicBool,
     receiver: Mutex<Option<tokio::task::JoinHandle<()>>>,
 }
 
@@ -97,6 +104,9 @@ pub fn file(pushed: &mut Pushed, body: &str) {
     let Ok(event) = serde_json::from_str::<Value>(body) else {
         return;
     };
+    if let Some(e) = BusEvent::read(event.clone()) {
+        pushed.events.insert(e.id.clone(), e);
+    }
     let detail = &event["detail"];
     match event["detail-type"].as_str() {
         Some("GuardDuty Finding") => {
@@ -115,25 +125,41 @@ pub fn file(pushed: &mut Pushed, body: &str) {
 
 impl AwsPush {
     /// The push watcher of run `run_id`, named `PREFIX-RUN-events`, through `config`;
-    /// `wait` is how long a receive waits, `None` when the target does not push.
+    /// `enabled` when the target pushes findings and alarms; `wait` is how long a receive
+    /// waits (also for a run that opens it only for its eventbridge detections).
     pub fn new(
         config: &aws_config::SdkConfig,
         prefix: &str,
         run_id: &str,
-        wait: Option<std::time::Duration>,
+        enabled: bool,
+        wait: std::time::Duration,
     ) -> Self {
         AwsPush {
-            enabled: wait.is_some(),
+            enabled,
             sqs: aws_sdk_sqs::Client::new(config),
             events: aws_sdk_eventbridge::Client::new(config),
             name: format!("{prefix}-{run_id}-events"),
-            wait: wait.unwrap_or_default(),
+            wait,
             pushed: Arc::default(),
+            opened: AtomicBool::new(false),
             receiver: Mutex::new(None),
         }
     }
 
-    async fn create(&self, tags: &Tags) -> Result<()> {
+    /// The rules to make: `(name, pattern)`.
+    fn rules(&self, patterns: &[Value], findings: bool) -> Vec<(String, String)> {
+        let base = findings.then(|| (self.name.clone(), PATTERN.to_owned()));
+        base.into_iter()
+            .chain(
+                patterns
+                    .iter()
+                    .enumerate()
+                    .map(|(i, p)| (format!("{}-{i}", self.name), p.to_string())),
+            )
+            .collect()
+    }
+
+    async fn create(&self, tags: &Tags, rules: &[(String, String)]) -> Result<()> {
         let queue = self
             .sqs
             .create_queue()
@@ -156,22 +182,25 @@ impl AwsPush {
             .and_then(|a| a.get(&QueueAttributeName::QueueArn))
             .cloned()
             .unwrap_or_default();
-        let rule = self
-            .events
-            .put_rule()
-            .name(&self.name)
-            .event_pattern(PATTERN)
-            .description("gameday: detections of one run, to its queue")
-            .set_tags(Some(sdk_tags("events:PutRule", tags, |k, v| {
-                aws_sdk_eventbridge::types::Tag::builder()
-                    .key(k)
-                    .value(v)
-                    .build()
-            })?))
-            .send()
-            .await
-            .map_err(|e| sandbox_error("events:PutRule", e))?;
-        let rule_arn = rule.rule_arn().unwrap_or_default();
+        let mut rule_arns = Vec::new();
+        for (name, pattern) in rules {
+            let rule = self
+                .events
+                .put_rule()
+                .name(name)
+                .event_pattern(pattern)
+                .description("gameday: detections of one run, to its queue")
+                .set_tags(Some(sdk_tags("events:PutRule", tags, |k, v| {
+                    aws_sdk_eventbridge::types::Tag::builder()
+                        .key(k)
+                        .value(v)
+                        .build()
+                })?))
+                .send()
+                .await
+                .map_err(|e| sandbox_error("events:PutRule", e))?;
+            rule_arns.push(rule.rule_arn().unwrap_or_default().to_owned());
+        }
         let policy = serde_json::json!({
             "Version": "2012-10-17",
             "Statement": [{
@@ -180,7 +209,7 @@ impl AwsPush {
                 "Principal": {"Service": "events.amazonaws.com"},
                 "Action": "sqs:SendMessage",
                 "Resource": queue_arn,
-                "Condition": {"ArnEquals": {"aws:SourceArn": rule_arn}}
+                "Condition": {"ArnEquals": {"aws:SourceArn": rule_arns}}
             }]
         });
         self.sqs
@@ -190,51 +219,87 @@ impl AwsPush {
             .send()
             .await
             .map_err(|e| sandbox_error("sqs:SetQueueAttributes", e))?;
-        let target = aws_sdk_eventbridge::types::Target::builder()
-            .id("gameday-queue")
-            .arn(queue_arn)
-            .build()
-            .map_err(|e| {
-                SandboxError::new(ErrorKind::InvalidInput, "events:PutTargets", e.to_string())
-            })?;
-        self.events
-            .put_targets()
-            .rule(&self.name)
-            .targets(target)
-            .send()
-            .await
-            .map_err(|e| sandbox_error("events:PutTargets", e))?;
+        for (name, _) in rules {
+            let target = aws_sdk_eventbridge::types::Target::builder()
+                .id("gameday-queue")
+                .arn(&queue_arn)
+                .build()
+                .map_err(|e| {
+                    SandboxError::new(ErrorKind::InvalidInput, "events:PutTargets", e.to_string())
+                })?;
+            self.events
+                .put_targets()
+                .rule(name)
+                .targets(target)
+                .send()
+                .await
+                .map_err(|e| sandbox_error("events:PutTargets", e))?;
+        }
         let (sqs, pushed, wait) = (self.sqs.clone(), self.pushed.clone(), self.wait);
         let task = tokio::spawn(async move { receive(sqs, url, pushed, wait).await });
         if let Ok(mut r) = self.receiver.lock() {
             *r = Some(task);
         }
+        self.opened.store(true, Ordering::Relaxed);
         Ok(())
+    }
+
+    /// The rules of delivery `name` (`name` and `name-N`), with their ARNs.
+    async fn rules_of(&self, name: &str) -> Result<Vec<(String, String)>> {
+        let out = self
+            .events
+            .list_rules()
+            .name_prefix(name)
+            .send()
+            .await
+            .map_err(|e| sandbox_error("events:ListRules", e))?;
+        Ok(out
+            .rules()
+            .iter()
+            .filter_map(|r| Some((r.name()?.to_owned(), r.arn()?.to_owned())))
+            .filter(|(n, _)| is_rule_of(n, name))
+            .collect())
+    }
+
+    /// Removes the rules named `name` and `name-N`, with their targets; whether none was
+    /// there.
+    async fn remove_rules(&self, name: &str) -> Result<bool> {
+        let names: Vec<String> = match self.rules_of(name).await {
+            Ok(rules) => rules.into_iter().map(|(n, _)| n).collect(),
+            // Without ListRules, the base rule by its name.
+            Err(e) if e.kind == ErrorKind::Unsupported => vec![name.to_owned()],
+            Err(e) => return Err(e),
+        };
+        let mut gone = true;
+        for rule in names {
+            crate::steps::gone_is_fine(
+                self.events
+                    .remove_targets()
+                    .rule(&rule)
+                    .ids("gameday-queue")
+                    .send()
+                    .await
+                    .map(drop)
+                    .map_err(|e| sandbox_error("events:RemoveTargets", e)),
+            )?;
+            gone &= absent(
+                self.events
+                    .delete_rule()
+                    .name(&rule)
+                    .send()
+                    .await
+                    .map(drop)
+                    .map_err(|e| sandbox_error("events:DeleteRule", e)),
+            )?;
+        }
+        Ok(gone)
     }
 
     async fn remove(&self, name: &str) -> Result<()> {
         if let Some(task) = self.receiver.lock().ok().and_then(|mut r| r.take()) {
             task.abort();
         }
-        crate::steps::gone_is_fine(
-            self.events
-                .remove_targets()
-                .rule(name)
-                .ids("gameday-queue")
-                .send()
-                .await
-                .map(drop)
-                .map_err(|e| sandbox_error("events:RemoveTargets", e)),
-        )?;
-        let rule_gone = absent(
-            self.events
-                .delete_rule()
-                .name(name)
-                .send()
-                .await
-                .map(drop)
-                .map_err(|e| sandbox_error("events:DeleteRule", e)),
-        )?;
+        let rule_gone = self.remove_rules(name).await?;
         let queue_gone = match self.sqs.get_queue_url().queue_name(name).send().await {
             Ok(q) => {
                 self.sqs
@@ -256,6 +321,16 @@ impl AwsPush {
         }
         Ok(())
     }
+}
+
+/// Whether rule `rule` is one of push delivery `name`'s: `name` itself or `name-N`.
+fn is_rule_of(rule: &str, name: &str) -> bool {
+    rule.strip_prefix(name).is_some_and(|rest| {
+        rest.is_empty()
+            || rest
+                .strip_prefix('-')
+                .is_some_and(|n| n.parse::<u32>().is_ok())
+    })
 }
 
 /// Whether `r` failed because the thing was not there; any other error is returned.
@@ -312,8 +387,9 @@ impl Push for AwsPush {
         self.enabled
     }
 
-    async fn open(&self, tags: &Tags) -> Result<String> {
-        if let Err(e) = self.create(tags).await {
+    async fn open(&self, tags: &Tags, patterns: &[Value], findings: bool) -> Result<String> {
+        let rules = self.rules(patterns, findings);
+        if let Err(e) = self.create(tags, &rules).await {
             // Nothing half made: what was created goes with the failure.
             let _ = self.remove(&self.name).await;
             return Err(e);
@@ -347,18 +423,24 @@ impl Push for AwsPush {
                 }
             }
         }
-        // The queue is gone (or was never made): the rule's tags, if the rule is there.
-        let rule = self
-            .events
-            .describe_rule()
-            .name(name)
-            .send()
-            .await
-            .map_err(|e| sandbox_error("events:DescribeRule", e))?;
+        // The queue is gone (or was never made): the tags of one of its rules (the
+        // findings rule, or a pattern's), if one is there.
+        let (_, arn) = self
+            .rules_of(name)
+            .await?
+            .into_iter()
+            .next()
+            .ok_or_else(|| {
+                SandboxError::new(
+                    ErrorKind::NotFound,
+                    "events:ListRules",
+                    format!("no queue or rule named {name}"),
+                )
+            })?;
         let out = self
             .events
             .list_tags_for_resource()
-            .resource_arn(rule.arn().unwrap_or_default())
+            .resource_arn(arn)
             .send()
             .await
             .map_err(|e| sandbox_error("events:ListTagsForResource", e))?;
@@ -367,6 +449,34 @@ impl Push for AwsPush {
             .iter()
             .map(|t| (t.key().to_owned(), t.value().to_owned()))
             .collect())
+    }
+}
+
+/// The events the run's queue has received.
+#[async_trait]
+impl Events for AwsPush {
+    async fn events(&self, since: DateTime<Utc>) -> Result<Vec<BusEvent>> {
+        if !self.opened.load(Ordering::Relaxed) {
+            return Err(SandboxError::new(
+                ErrorKind::Unsupported,
+                "events:PutRule",
+                "the run's EventBridge rule and queue were not made (the journal's \
+                 push-delivery step says why)",
+            ));
+        }
+        let mut out: Vec<BusEvent> = self
+            .pushed
+            .lock()
+            .map(|p| {
+                p.events
+                    .values()
+                    .filter(|e| e.time >= since)
+                    .cloned()
+                    .collect()
+            })
+            .unwrap_or_default();
+        out.sort_by(|a, b| a.time.cmp(&b.time).then_with(|| a.id.cmp(&b.id)));
+        Ok(out)
     }
 }
 
@@ -381,6 +491,35 @@ impl Drop for AwsPush {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_event_with_an_id_and_a_time_is_kept_for_eventbridge_detections() {
+        let mut p = Pushed::default();
+        file(
+            &mut p,
+            r#"{"id":"e1","time":"2026-12-05T10:00:02Z","source":"team.detector","detail-type":"Alert","detail":{}}"#,
+        );
+        file(
+            &mut p,
+            r#"{"id":"e2","source":"team.detector","detail":{}}"#,
+        );
+        assert_eq!(p.events.len(), 1);
+        assert_eq!(
+            p.events["e1"].time.to_rfc3339(),
+            "2026-12-05T10:00:02+00:00"
+        );
+        assert_eq!(p.events["e1"].event["source"], "team.detector");
+    }
+
+    #[test]
+    fn a_deliverys_rules_are_its_name_and_its_numbered_patterns() {
+        assert!(is_rule_of("gameday-r1-events", "gameday-r1-events"));
+        assert!(is_rule_of("gameday-r1-events-0", "gameday-r1-events"));
+        assert!(is_rule_of("gameday-r1-events-12", "gameday-r1-events"));
+        assert!(!is_rule_of("gameday-r1-events-x", "gameday-r1-events"));
+        assert!(!is_rule_of("gameday-r1-eventsx", "gameday-r1-events"));
+        assert!(!is_rule_of("gameday-r10-events", "gameday-r1-events"));
+    }
 
     #[test]
     fn findings_and_alarm_changes_are_filed_from_their_events() {

@@ -14,7 +14,8 @@ use crate::poller::{Poller, Pollers};
 use crate::sandbox::TargetPolicy;
 use crate::sandbox::{
     Actor, Alarm, AlarmTransition, CloudTrail, CloudWatch, Ec2, ErrorKind, Finding, GuardDuty,
-    HubFinding, Iam, Push, Result, S3, Sandbox, SandboxError, SecurityHub, Tags, TargetInfo,
+    HubFinding, Iam, LogQuery, LogRow, Logs, Push, Result, S3, Sandbox, SandboxError, SecurityHub,
+    Tags, TargetInfo,
 };
 use crate::throttle::Gate;
 use async_trait::async_trait;
@@ -283,6 +284,14 @@ impl SecurityHub for AwsSandbox {
     }
 }
 
+/// Logs Insights through the shared poller.
+#[async_trait]
+impl Logs for AwsSandbox {
+    async fn rows(&self, query: &LogQuery, since: DateTime<Utc>) -> Result<Vec<LogRow>> {
+        self.poller.log_rows(query, since).await
+    }
+}
+
 /// One account and region of an AWS target, for one run.
 pub struct AwsSandbox {
     info: TargetInfo,
@@ -331,6 +340,7 @@ impl AwsSandbox {
                 Arc::new(AwsFindings::new(&base)),
                 Arc::new(AwsCloudWatch::new(&base)),
                 Arc::new(super::securityhub::AwsSecurityHub::new(&base)),
+                Arc::new(super::logs::AwsLogs::new(&base)),
                 gate,
                 target.poll,
             )
@@ -340,7 +350,8 @@ impl AwsSandbox {
             &config,
             &target.name_prefix,
             run_id,
-            target.push.then(|| target.push_wait.to_std()),
+            target.push,
+            target.push_wait.to_std(),
         );
         let pushed = push.pushed.clone();
         let sandbox = AwsSandbox {
@@ -422,6 +433,14 @@ impl Sandbox for AwsSandbox {
 
     fn commands(&self) -> &dyn crate::sandbox::Commands {
         &self.commands
+    }
+
+    fn logs(&self) -> &dyn Logs {
+        self
+    }
+
+    fn events(&self) -> &dyn crate::sandbox::Events {
+        &self.push
     }
 
     fn actor(&self) -> &dyn Actor {

@@ -60,11 +60,7 @@ impl super::Detector for Command {
     }
 
     fn name(&self, d: &Detect) -> String {
-        d.with
-            .get("command")
-            .and_then(Value::as_str)
-            .unwrap_or_default()
-            .to_owned()
+        super::input_text(d, "command")
     }
 
     async fn find(&self, look: &Look<'_>) -> Result<Option<Hit>, SandboxError> {

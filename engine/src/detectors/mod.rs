@@ -23,7 +23,9 @@ use std::collections::BTreeMap;
 
 mod cloudwatch;
 mod command;
+mod eventbridge;
 mod guardduty;
+mod logs;
 mod securityhub;
 
 /// Every detection source, in the order `gameday detectors` lists them.
@@ -32,6 +34,8 @@ pub static REGISTRY: &[&dyn Detector] = &[
     &cloudwatch::CloudWatch,
     &securityhub::SecurityHub,
     &command::Command,
+    &logs::Logs,
+    &eventbridge::EventBridge,
 ];
 
 /// The source named `name`.
@@ -77,8 +81,10 @@ pub enum Every {
     GuardDuty,
     /// `poll.cloudwatch`.
     CloudWatch,
-    /// `poll.detectors`: every other source.
+    /// `poll.detectors`: every other source that polls.
     Detectors,
+    /// Nothing polls: what the run's queue receives is read every second.
+    Pushed,
 }
 
 impl Every {
@@ -88,6 +94,7 @@ impl Every {
             Every::GuardDuty => "poll.guardduty",
             Every::CloudWatch => "poll.cloudwatch",
             Every::Detectors => "poll.detectors",
+            Every::Pushed => "pushed",
         }
     }
 
@@ -97,6 +104,7 @@ impl Every {
             Every::GuardDuty => poll.guardduty,
             Every::CloudWatch => poll.cloudwatch,
             Every::Detectors => poll.detectors,
+            Every::Pushed => Duration::from_secs(1),
         }
     }
 }
@@ -132,6 +140,15 @@ impl Look<'_> {
     pub fn text(&self, name: &str) -> Option<&str> {
         self.with.get(name).and_then(Value::as_str)
     }
+}
+
+/// Input `name` of detection `d` as written (its references unresolved), or nothing.
+pub(crate) fn input_text(d: &Detect, name: &str) -> String {
+    d.with
+        .get(name)
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_owned()
 }
 
 /// A detection found: the provider's time, what proves it, and its title.

@@ -537,6 +537,68 @@ pub trait SecurityHub: Send + Sync {
     async fn findings(&self, since: DateTime<Utc>) -> Result<Vec<HubFinding>>;
 }
 
+/// A CloudWatch Logs Insights query over named log groups, as a `logs` detection asks it.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct LogQuery {
+    /// The log groups, by name (at most 50, as StartQuery takes).
+    pub log_groups: Vec<String>,
+    /// The whole query text, as StartQuery is given it.
+    pub query: String,
+}
+
+/// One row a Logs Insights query answered.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LogRow {
+    /// Its `@ptr`: which log event it is, unique in the account.
+    pub ptr: String,
+    /// Its `@timestamp`: the log event's own time.
+    pub at: DateTime<Utc>,
+    /// Its `@message`.
+    pub message: String,
+    /// Its `@log` (the log group, as Insights names it) and `@logStream`.
+    pub log_group: String,
+    /// The log stream.
+    pub log_stream: String,
+}
+
+/// CloudWatch Logs Insights.
+#[async_trait]
+pub trait Logs: Send + Sync {
+    /// The rows of `query` whose `@timestamp` is at or after `since`, oldest first.
+    async fn rows(&self, query: &LogQuery, since: DateTime<Utc>) -> Result<Vec<LogRow>>;
+}
+
+/// An event of the account's EventBridge bus: its id, its `time`, and the whole event.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BusEvent {
+    /// Its `id`.
+    pub id: String,
+    /// Its `time`: when the service that sent it says it happened.
+    pub time: DateTime<Utc>,
+    /// The event, as EventBridge delivers it.
+    pub event: serde_json::Value,
+}
+
+impl BusEvent {
+    /// The event `event`, if it has an `id` and a `time` (RFC 3339).
+    pub fn read(event: serde_json::Value) -> Option<BusEvent> {
+        let time = event["time"].as_str()?.parse::<DateTime<Utc>>().ok()?;
+        Some(BusEvent {
+            id: event["id"].as_str()?.to_owned(),
+            time,
+            event,
+        })
+    }
+}
+
+/// The account's EventBridge events, as they reach the run.
+#[async_trait]
+pub trait Events: Send + Sync {
+    /// The events whose `time` is at or after `since` that have reached the run, oldest
+    /// first.
+    async fn events(&self, since: DateTime<Utc>) -> Result<Vec<BusEvent>>;
+}
+
 /// One detection an external detector reported.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CommandHit {
@@ -650,9 +712,16 @@ pub trait Actor: Send + Sync {
 pub trait Push: Send + Sync {
     /// Whether runs open it (the target asks for it); closing works either way.
     fn enabled(&self) -> bool;
-    /// Creates what delivers them, tagged with `tags`, and starts receiving; returns the
-    /// name that [`Push::close`] takes.
-    async fn open(&self, tags: &Tags) -> Result<String>;
+    /// Creates what delivers them, tagged with `tags`, and starts receiving: a rule on
+    /// GuardDuty findings and alarm changes when `findings`, and one rule for each of
+    /// `patterns` (EventBridge event patterns); returns the name that [`Push::close`]
+    /// takes.
+    async fn open(
+        &self,
+        tags: &Tags,
+        patterns: &[serde_json::Value],
+        findings: bool,
+    ) -> Result<String>;
     /// Stops receiving and removes what `open` created under `name` (either half of it
     /// already gone included).
     async fn close(&self, name: &str) -> Result<()>;
@@ -751,6 +820,10 @@ pub trait Sandbox: Send + Sync {
     fn securityhub(&self) -> &dyn SecurityHub;
     /// External detectors.
     fn commands(&self) -> &dyn Commands;
+    /// CloudWatch Logs Insights.
+    fn logs(&self) -> &dyn Logs;
+    /// EventBridge events.
+    fn events(&self) -> &dyn Events;
     /// Calls as another principal.
     fn actor(&self) -> &dyn Actor;
     /// Pushed detections, where the target can have them.

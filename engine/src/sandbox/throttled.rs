@@ -9,8 +9,8 @@
 use super::{
     AccessKeyInfo, Actor, Alarm, AlarmTransition, AuditEvent, CallsAs, CloudTrail, CloudWatch,
     Credentials, Ec2, Finding, GroupRules, GuardDuty, HubFinding, Iam, Instance, KeyStatus,
-    PasswordPolicy, PublicAccessBlock, Push, Resource, Result, Rule, S3, Sandbox, SecurityHub,
-    Tags, TargetInfo,
+    LogQuery, LogRow, Logs, PasswordPolicy, PublicAccessBlock, Push, Resource, Result, Rule, S3,
+    Sandbox, SecurityHub, Tags, TargetInfo,
 };
 use crate::sandbox::TargetPolicy;
 use crate::throttle::Gate;
@@ -211,6 +211,14 @@ impl<S: Sandbox> SecurityHub for Throttled<S> {
     }
 }
 
+/// Detection reads: through the shared poller, which passes the gate when it queries.
+#[async_trait]
+impl<S: Sandbox> Logs for Throttled<S> {
+    async fn rows(&self, query: &LogQuery, since: DateTime<Utc>) -> Result<Vec<LogRow>> {
+        self.inner.logs().rows(query, since).await
+    }
+}
+
 /// `iam.list_users` → `iam:ListUsers`.
 fn operation(call: &str) -> String {
     let (service, op) = call.split_once('.').unwrap_or(("other", call));
@@ -284,6 +292,14 @@ impl<S: Sandbox> Sandbox for Throttled<S> {
 
     fn commands(&self) -> &dyn super::Commands {
         self.inner.commands()
+    }
+
+    fn logs(&self) -> &dyn Logs {
+        self
+    }
+
+    fn events(&self) -> &dyn super::Events {
+        self.inner.events()
     }
 
     fn actor(&self) -> &dyn Actor {

@@ -40,7 +40,9 @@ mod cloudtrail;
 mod commands;
 mod detect;
 mod ec2;
+mod events;
 mod iam;
+mod logs;
 mod model;
 mod s3;
 mod securityhub;
@@ -437,6 +439,14 @@ impl Sandbox for SimAccount {
     }
 
     fn commands(&self) -> &dyn crate::sandbox::Commands {
+        self
+    }
+
+    fn logs(&self) -> &dyn crate::sandbox::Logs {
+        self
+    }
+
+    fn events(&self) -> &dyn crate::sandbox::Events {
         self
     }
 

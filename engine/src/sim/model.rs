@@ -138,6 +138,18 @@ pub struct DetectionModel {
     /// How an external detector (`command`) follows the detection before it; none: it
     /// never does.
     pub(super) commands: Option<Chance>,
+    /// What the account writes to CloudWatch Logs; none: nothing.
+    pub(super) logs: Option<LogsModel>,
+}
+
+/// Where the simulated account's log events go, and how late they can be read.
+#[derive(Debug, Clone)]
+pub(super) struct LogsModel {
+    /// The account's EventBridge events (GuardDuty findings, alarm state changes), written
+    /// by a rule with a log group target: the group, and the delivery.
+    pub events: Option<(String, Chance)>,
+    /// CloudTrail's events, delivered to a log group: the group, and the delivery.
+    pub cloudtrail: Option<(String, Chance)>,
 }
 
 impl DetectionModel {
@@ -188,6 +200,25 @@ struct RawModel {
     securityhub: Option<RawHub>,
     #[serde(default)]
     commands: Option<RawCommands>,
+    #[serde(default)]
+    logs: Option<RawLogs>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawLogs {
+    #[serde(default)]
+    events: Option<RawDelivery>,
+    #[serde(default)]
+    cloudtrail: Option<RawDelivery>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawDelivery {
+    log_group: String,
+    probability: f64,
+    latency: RawLatency,
 }
 
 #[derive(Deserialize)]
@@ -320,12 +351,29 @@ impl TryFrom<RawModel> for DetectionModel {
             let i = c.after_hop;
             chance("commands.after_hop", i.probability, &i.latency, &mut errors)
         });
+        let logs = raw.logs.map(|l| {
+            let mut delivery = |at: &str, d: Option<RawDelivery>| {
+                let d = d?;
+                if d.log_group.trim().is_empty() {
+                    errors.push(format!("{at}: log_group is empty"));
+                }
+                Some((
+                    d.log_group,
+                    chance(at, d.probability, &d.latency, &mut errors),
+                ))
+            };
+            LogsModel {
+                events: delivery("logs.events", l.events),
+                cloudtrail: delivery("logs.cloudtrail", l.cloudtrail),
+            }
+        });
         if errors.is_empty() {
             Ok(DetectionModel {
                 findings,
                 alarms,
                 securityhub,
                 commands,
+                logs,
             })
         } else {
             Err(errors.join("\n"))

@@ -8,7 +8,7 @@ use crate::poller::Poller;
 use crate::sandbox::TargetPolicy;
 use crate::sandbox::{
     Actor, Alarm, AlarmTransition, CloudTrail, CloudWatch, Ec2, Finding, GuardDuty, HubFinding,
-    Iam, Result, S3, Sandbox, SecurityHub, Tags, TargetInfo,
+    Iam, LogQuery, LogRow, Logs, Result, S3, Sandbox, SecurityHub, Tags, TargetInfo,
 };
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -96,6 +96,13 @@ impl SecurityHub for Polled {
     }
 }
 
+#[async_trait]
+impl Logs for Polled {
+    async fn rows(&self, query: &LogQuery, since: DateTime<Utc>) -> Result<Vec<LogRow>> {
+        self.poller.log_rows(query, since).await
+    }
+}
+
 impl Sandbox for SharedSim {
     fn target(&self) -> TargetInfo {
         TargetInfo {
@@ -133,6 +140,14 @@ impl Sandbox for SharedSim {
     }
 
     fn commands(&self) -> &dyn crate::sandbox::Commands {
+        self.polled.account.as_ref()
+    }
+
+    fn logs(&self) -> &dyn Logs {
+        &self.polled
+    }
+
+    fn events(&self) -> &dyn crate::sandbox::Events {
         self.polled.account.as_ref()
     }
 

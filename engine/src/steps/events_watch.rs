@@ -11,12 +11,26 @@ pub struct EventsUnwatch;
 static WATCH: StepSpec = StepSpec {
     name: "events.watch",
     summary: "Deliver the run's detections by push: an EventBridge rule to an SQS queue.",
-    docs: "Made by the run itself before its setup when the target has `push: true`: a rule \
-           on GuardDuty findings and CloudWatch alarm state changes, delivering to a queue \
-           the run long-polls, both named PREFIX-RUN-events and tagged for the run. What \
-           arrives is merged with what the pollers find; the detection time stays the \
-           provider's own. Not available on the simulator.",
-    inputs: &[],
+    docs: "Made by the run itself before its setup when the target has `push: true` (a rule \
+           on GuardDuty findings and CloudWatch alarm state changes, PREFIX-RUN-events) or \
+           the scenario has `eventbridge` detections (a rule for each pattern, \
+           PREFIX-RUN-events-N), delivering to a queue the run long-polls, PREFIX-RUN-events, \
+           all tagged for the run. What arrives is merged with what the pollers find; the \
+           detection time stays the provider's own. Not available on the simulator.",
+    inputs: &[
+        Field {
+            name: "patterns",
+            ty: FieldType::StringList,
+            required: false,
+            doc: "The event patterns (JSON) of the run's eventbridge detections, one rule each.",
+        },
+        Field {
+            name: "findings",
+            ty: FieldType::Bool,
+            required: false,
+            doc: "Whether to push GuardDuty findings and alarm changes (the target's `push`).",
+        },
+    ],
     outputs: &[OutputSpec {
         name: "name",
         doc: "The name of the rule and the queue.",
@@ -74,8 +88,21 @@ impl StepKind for EventsWatch {
         &WATCH
     }
 
-    async fn apply(&self, cx: &StepContext<'_>, _args: &Args) -> Result<Applied, SandboxError> {
-        let name = push(cx, "events:PutRule")?.open(cx.tags).await?;
+    async fn apply(&self, cx: &StepContext<'_>, args: &Args) -> Result<Applied, SandboxError> {
+        let mut patterns = Vec::new();
+        for p in args.list("patterns")? {
+            patterns.push(serde_json::from_str::<serde_json::Value>(&p).map_err(|e| {
+                SandboxError::new(
+                    ErrorKind::InvalidInput,
+                    "events:PutRule",
+                    format!("a pattern is not JSON: {e}"),
+                )
+            })?);
+        }
+        let findings = args.bool_or("findings", true)?;
+        let name = push(cx, "events:PutRule")?
+            .open(cx.tags, &patterns, findings)
+            .await?;
         Ok(Applied::default()
             .output("name", name.clone())
             .undo(Undo::new(

@@ -55,6 +55,34 @@ fn plan_on_a_target_lists_preflight_calls_tags_and_polls_and_makes_no_call() {
     ] {
         assert!(text.contains(want), "missing {want:?} in:\n{text}");
     }
+    assert!(
+        !text.contains("push-delivery"),
+        "no push without `push` or patterns:\n{text}"
+    );
+    assert!(moto.recorded_actions().is_empty(), "plan made a call");
+
+    // A scenario with an eventbridge detection gets the run's rule and queue, push or not.
+    let out = aws_run::command(
+        dir.path(),
+        &[
+            "plan",
+            "compromised-access-key-routed",
+            "--library",
+            &library(),
+            "--target",
+            "moto",
+        ],
+    )
+    .output()
+    .expect("plan");
+    let text = String::from_utf8_lossy(&out.stdout);
+    for want in [
+        "  1. setup  push-delivery    sqs:CreateQueue",
+        "events:PutRule",
+        "events.unwatch (undoes push-delivery)",
+    ] {
+        assert!(text.contains(want), "missing {want:?} in:\n{text}");
+    }
     assert!(moto.recorded_actions().is_empty(), "plan made a call");
 }
 

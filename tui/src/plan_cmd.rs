@@ -51,7 +51,7 @@ fn plan_text(plan: &Plan, place: &Place) -> String {
     let mut o = String::new();
     heading(&mut o, plan, place);
     checks_before(&mut o, plan, place);
-    let reverts = calls(&mut o, plan);
+    let reverts = calls(&mut o, plan, place);
     watch(&mut o, plan, place);
     runbook(&mut o, plan);
     let _ = writeln!(o, "\ncleanup, last change first:");
@@ -124,11 +124,28 @@ fn checks_before(o: &mut String, plan: &Plan, place: &Place) {
     }
 }
 
-/// The setup and attack steps' calls, numbered; returns what clean-up will revert, in the
-/// order the steps run.
-fn calls(o: &mut String, plan: &Plan) -> Vec<String> {
+/// The setup and attack steps' calls, numbered, after the run's own push delivery where
+/// it has one; returns what clean-up will revert, in the order the steps run.
+fn calls(o: &mut String, plan: &Plan, place: &Place) -> Vec<String> {
     let mut n = 0;
     let mut reverts = Vec::new();
+    // On AWS the run first makes its push delivery: for the target's `push`, and for its
+    // detections that are pushed (eventbridge patterns), whether or not the target pushes.
+    let pushed = plan.scenario.detect.iter().any(|d| {
+        gameday_engine::detectors::find(d.source.as_str())
+            .is_some_and(|x| x.spec().poll == gameday_engine::detectors::Every::Pushed)
+    });
+    if let Place::Aws { target, .. } = place
+        && (target.push || pushed)
+        && let Some(kind) = steps::find("events.watch")
+    {
+        let spec = kind.spec();
+        for call in spec.calls {
+            n += 1;
+            let _ = writeln!(o, "{n:>3}. {:<6} {:<16} {call}", "setup", "push-delivery");
+        }
+        reverts.push(format!("{} (undoes push-delivery)", spec.revert));
+    }
     for (phase, step) in plan.scenario.steps() {
         let Some(kind) = steps::find(&step.action) else {
             continue;

@@ -3,10 +3,12 @@
 
 use super::{DetectorSpec, Hit, Look, Problem};
 use crate::pattern;
+use crate::sandbox::BusEvent;
 use crate::sandbox::SandboxError;
 use crate::scenario::Detect;
 use crate::steps::{Field, FieldType};
 use async_trait::async_trait;
+use chrono::{DateTime, SubsecRound, Utc};
 use serde_json::Value;
 
 pub struct EventBridge;
@@ -17,7 +19,8 @@ static SPEC: DetectorSpec = DetectorSpec {
     docs: "Met by the first event at or after T0 that `pattern` matches (EventBridge's \
            pattern language: exact values, prefix, suffix, equals-ignore-case, \
            anything-but, exists, numeric, nested fields). Its time is the event's `time`, \
-           which EventBridge gives to the second. On AWS the run makes a rule of its own for \
+           which EventBridge gives to the second (an event of T0's own second is timed at \
+           T0). On AWS the run makes a rule of its own for \
            each pattern (PREFIX-RUN-events-N, whether or not the target pushes) delivering to \
            the run's queue, and removes it at clean-up; values that reference the run's \
            steps are left out of the rule and matched when the event arrives. The pattern \
@@ -80,20 +83,29 @@ impl super::Detector for EventBridge {
     async fn find(&self, look: &Look<'_>) -> Result<Option<Hit>, SandboxError> {
         let want = look.with.get("pattern").cloned().unwrap_or(Value::Null);
         let events = look.sandbox.events().events(look.run_start).await?;
-        Ok(events
-            .into_iter()
-            .filter(|e| e.time >= look.t0 && pattern::matches(&want, &e.event))
-            .min_by(|a, b| a.time.cmp(&b.time).then_with(|| a.id.cmp(&b.id)))
-            .map(|e| Hit {
-                at: e.time,
-                title: format!(
-                    "{} from {}",
-                    e.event["detail-type"].as_str().unwrap_or("event"),
-                    e.event["source"].as_str().unwrap_or("unknown")
-                ),
-                evidence: e.id,
-            }))
+        Ok(first(events, look.t0, &want))
     }
+}
+
+/// The first of `events` at or after `t0` that pattern `want` matches, as a hit.
+fn first(events: Vec<BusEvent>, t0: DateTime<Utc>, want: &Value) -> Option<Hit> {
+    // `time` is cut to the second: an event of T0's own second reads as before T0 and
+    // is the trigger's as much as a later one; it is timed at T0, the most the
+    // provider's clock can tell.
+    let second_of_t0 = t0.trunc_subsecs(0);
+    events
+        .into_iter()
+        .filter(|e| e.time >= second_of_t0 && pattern::matches(want, &e.event))
+        .min_by(|a, b| a.time.cmp(&b.time).then_with(|| a.id.cmp(&b.id)))
+        .map(|e| Hit {
+            at: e.time.max(t0),
+            title: format!(
+                "{} from {}",
+                e.event["detail-type"].as_str().unwrap_or("event"),
+                e.event["source"].as_str().unwrap_or("unknown")
+            ),
+            evidence: e.id,
+        })
 }
 
 #[cfg(test)]
@@ -110,6 +122,36 @@ mod tests {
             .into_iter()
             .map(|p| p.message)
             .collect()
+    }
+
+    #[test]
+    fn an_event_of_t0s_own_second_counts_and_is_timed_at_t0() {
+        let at = |t: &str| t.parse::<chrono::DateTime<chrono::Utc>>().expect("a time");
+        let event = |id: &str, time: &str| crate::sandbox::BusEvent {
+            id: id.to_owned(),
+            time: at(time),
+            event: serde_json::json!({ "source": "team.rules", "detail-type": "Hit", "time": time }),
+        };
+        let want = serde_json::json!({ "source": ["team.rules"] });
+        let t0 = at("2026-12-05T10:00:02.700Z");
+        // Cut to the second, 10:00:02 is the trigger's own second: met, at T0.
+        let hit = super::first(
+            vec![
+                event("before", "2026-12-05T10:00:01Z"),
+                event("same", "2026-12-05T10:00:02Z"),
+            ],
+            t0,
+            &want,
+        );
+        assert_eq!(
+            hit.as_ref().map(|h| (h.evidence.as_str(), h.at)),
+            Some(("same", t0))
+        );
+        // A later second keeps its own time; an earlier one never counts.
+        let later = super::first(vec![event("later", "2026-12-05T10:00:04Z")], t0, &want);
+        assert_eq!(later.map(|h| h.at), Some(at("2026-12-05T10:00:04Z")));
+        let early = super::first(vec![event("before", "2026-12-05T10:00:01Z")], t0, &want);
+        assert_eq!(early, None);
     }
 
     #[test]

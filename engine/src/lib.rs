@@ -11,6 +11,7 @@
 //! line, the tests and the benchmarks use is public.
 
 // What a game day is made of: scenarios, runbooks, the library, plans and schedules.
+pub mod attack;
 pub mod catalogue;
 pub mod config;
 pub mod coverage;

@@ -348,6 +348,35 @@ fn sim_blind(dir: &std::path::Path, edit: impl Fn(String) -> String) -> String {
 }
 
 #[test]
+fn an_attack_id_v19_replaced_is_read_with_a_warning_naming_the_new_one() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let file = sim_blind(tmp.path(), |t| {
+        t.replace("mitre: [T1685.002]", "mitre: [T1562.008]")
+    });
+    let out = run(&["validate", &file]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(
+        stdout(&out).trim(),
+        "ok: 1 scenario(s) and 0 runbook(s) are valid, with 1 warning(s)"
+    );
+    assert_eq!(
+        stderr(&out),
+        format!(
+            "{file}:7:9: warning: mitre[0]: `T1562.008` is not an ATT&CK v19 id: it is now \
+             `T1685.002` (Disable or Modify Tools: Disable or Modify Cloud Logs)\n  hint: write \
+             `T1685.002`; until then the scenario counts as exercising it\n"
+        )
+    );
+    // The library itself names no replaced id.
+    let out = run(&["validate"]);
+    assert!(
+        !stderr(&out).contains("warning: mitre["),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
 fn validate_warns_of_detections_the_simulator_cannot_raise() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let blind_finding = |t: String| {

@@ -402,7 +402,7 @@ fn section(o: &mut String, e: &Entry, attack: &Attack) {
     for d in &e.detections {
         let _ = writeln!(
             o,
-            "  - `{}`: {} {} within {}",
+            "  - `{}` ({}): {}, within {}",
             d.id, d.source, d.what, d.within
         );
     }

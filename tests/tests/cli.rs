@@ -653,7 +653,8 @@ fn docs_library_md_is_the_catalogue_of_the_scenarios() {
         .expect("a section per scenario");
     for line in [
         "T1685.002 Disable or Modify Tools: Disable or Modify Cloud Logs (Defense Impairment)",
-        "guardduty finding `Stealth:IAMUser/CloudTrailLoggingDisabled` within 15m",
+        "`guardduty-logging-disabled` (guardduty): finding \
+         `Stealth:IAMUser/CloudTrailLoggingDisabled`, within 15m",
         "`trail-logging-again`: `cloudtrail.trail_logging` is `true` within 30m",
         "- **Creates**: cloudtrail trail, s3 bucket",
         "`cloudtrail.stop_logging`: No charge beyond API calls.",

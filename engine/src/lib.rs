@@ -5,17 +5,19 @@
 //! [`sandbox::Sandbox`] (the simulator in [`sim`], or AWS); the [`run`] module drives the
 //! lifecycle and emits [`event::Event`]s that the [`journal`] records and the front ends
 //! display; [`score`] and [`report`] read the journal alone, and [`trend`] follows many
-//! runs over time. [`coverage`] maps the library onto ATT&CK. [`words`] says each event,
+//! runs over time. [`coverage`] maps the library onto ATT&CK, and [`listing`] is the library's catalogue. [`words`] says each event,
 //! duration, phase and actor one way for every front end and report; [`text`] cleans what
 //! comes from outside the program before any front end shows it. Only what the command
 //! line, the tests and the benchmarks use is public.
 
 // What a game day is made of: scenarios, runbooks, the library, plans and schedules.
+pub mod attack;
 pub mod catalogue;
 pub mod config;
 pub mod coverage;
 pub mod duration;
 pub mod library;
+pub mod listing;
 pub mod runbook;
 pub mod scenario;
 pub mod schedule;

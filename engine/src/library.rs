@@ -1,6 +1,7 @@
 //! The scenario and runbook library: loading files, checking them against each other
 //! (every problem at once, each with its position), and resolving a scenario into a plan.
 
+use crate::attack::Attack;
 use crate::catalogue;
 use crate::checks::Values;
 use crate::detectors;
@@ -1269,7 +1270,14 @@ pub fn validate_paths(paths: &[PathBuf], library: &Path) -> Validation {
         } else {
             v.scenarios += 1;
             match load_checked(&file, &runbooks_dir_for(&file, library)) {
-                Ok(checked) => v.warnings.0.extend(sim_warnings(&checked.scenario, &model)),
+                Ok(checked) => {
+                    v.warnings.0.extend(sim_warnings(&checked.scenario, &model));
+                    if let Ok(attack) = Attack::builtin() {
+                        v.warnings
+                            .0
+                            .extend(mitre_warnings(&checked.scenario, attack));
+                    }
+                }
                 Err(d) => v.diagnostics.0.extend(d.0),
             }
         }
@@ -1277,6 +1285,31 @@ pub fn validate_paths(paths: &[PathBuf], library: &Path) -> Validation {
     v.diagnostics.sort();
     v.warnings.sort();
     v
+}
+
+/// The `mitre:` ids of a valid scenario that an earlier ATT&CK version used and
+/// `attack` replaced (its `moved:` list): still read as the technique that replaced
+/// them, so a warning, naming that technique, rather than an error.
+pub fn mitre_warnings(sc: &Loaded<Scenario>, attack: &Attack) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    for (i, id) in sc.value.mitre.iter().enumerate() {
+        let Some(t) = attack.moved_to(id) else {
+            continue;
+        };
+        let message = format!(
+            "`{}` is not an ATT&CK v{} id: it is now `{}` ({})",
+            id.trim(),
+            attack.version,
+            t.id,
+            t.full_name
+        );
+        let hint = format!(
+            "write `{}`; until then the scenario counts as exercising it",
+            t.id
+        );
+        out.push(sc.at(&format!("mitre[{i}]"), message, Some(hint)));
+    }
+    out
 }
 
 /// What a valid scenario asks of the simulator that `model` cannot give. A GuardDuty

@@ -246,7 +246,7 @@ mod tests {
 
     fn scenario(detect: &str) -> Scenario {
         let text = format!(
-            "id: alarms\ntitle: t\nsummary: s\nmitre: [T1562.008]\nseverity: low\n\
+            "id: alarms\ntitle: t\nsummary: s\nmitre: [T1685.002]\nseverity: low\n\
              attack:\n  - id: stop\n    action: cloudtrail.stop_logging\n    \
              with: {{ trail_name: t }}\ndetect:\n{detect}"
         );

@@ -340,6 +340,45 @@ fn coverage_lists_each_technique_with_the_scenarios_exercising_it() {
     let j = json_of(&["coverage", "--format", "json"]);
     assert_eq!(j["kind"], "gameday-coverage");
     assert_eq!(j["with_runs"], false);
+    // ATT&CK v19: Defense Evasion split into Stealth and Defense Impairment, and the
+    // library's logging and firewall scenarios under the latter's new ids.
+    assert_eq!(j["attack_version"], "19");
+    assert!(text.contains("ATT&CK v19"), "{text}");
+    let keys: Vec<&str> = j["tactics"]
+        .as_array()
+        .expect("tactics")
+        .iter()
+        .filter_map(|t| t["key"].as_str())
+        .collect();
+    assert!(
+        keys.contains(&"stealth") && !keys.contains(&"defense-evasion"),
+        "{keys:?}"
+    );
+    let impairment = j["tactics"]
+        .as_array()
+        .expect("tactics")
+        .iter()
+        .find(|t| t["key"] == "defense-impairment")
+        .expect("Defense Impairment");
+    assert_eq!(impairment["id"], "TA0112");
+    for (id, scenario) in [
+        ("T1685.002", "cloudtrail-stopped"),
+        ("T1686.001", "ssh-open-to-world"),
+    ] {
+        let cell = impairment["techniques"]
+            .as_array()
+            .expect("techniques")
+            .iter()
+            .find(|c| c["id"] == id)
+            .unwrap_or_else(|| panic!("{id} under Defense Impairment"));
+        let users: Vec<&str> = cell["scenarios"]
+            .as_array()
+            .expect("scenarios")
+            .iter()
+            .filter_map(|m| m["scenario"].as_str())
+            .collect();
+        assert!(users.contains(&scenario), "{id}: {users:?}");
+    }
     let cell = j["tactics"]
         .as_array()
         .expect("tactics")
@@ -370,6 +409,10 @@ fn coverage_lists_each_technique_with_the_scenarios_exercising_it() {
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let page = stdout(&out);
     assert!(page.contains("<table class=\"matrix\">"), "the matrix");
+    assert!(
+        page.contains("ATT&amp;CK v19"),
+        "the version the matrix follows"
+    );
     assert!(page.contains("cell-exercised"));
     assert!(!page.contains("<script"));
 }

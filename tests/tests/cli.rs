@@ -348,6 +348,35 @@ fn sim_blind(dir: &std::path::Path, edit: impl Fn(String) -> String) -> String {
 }
 
 #[test]
+fn an_attack_id_v19_replaced_is_read_with_a_warning_naming_the_new_one() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let file = sim_blind(tmp.path(), |t| {
+        t.replace("mitre: [T1685.002]", "mitre: [T1562.008]")
+    });
+    let out = run(&["validate", &file]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(
+        stdout(&out).trim(),
+        "ok: 1 scenario(s) and 0 runbook(s) are valid, with 1 warning(s)"
+    );
+    assert_eq!(
+        stderr(&out),
+        format!(
+            "{file}:7:9: warning: mitre[0]: `T1562.008` is not an ATT&CK v19 id: it is now \
+             `T1685.002` (Disable or Modify Tools: Disable or Modify Cloud Logs)\n  hint: write \
+             `T1685.002`; until then the scenario counts as exercising it\n"
+        )
+    );
+    // The library itself names no replaced id.
+    let out = run(&["validate"]);
+    assert!(
+        !stderr(&out).contains("warning: mitre["),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
 fn validate_warns_of_detections_the_simulator_cannot_raise() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let blind_finding = |t: String| {
@@ -521,6 +550,129 @@ fn steps_schema_and_list_describe_the_library() {
     let out = run(&["list"]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert!(stdout(&out).contains("compromised-access-key"));
+}
+
+/// The ids `gameday list ARGS` prints, one a table row.
+fn listed(args: &[&str]) -> Vec<String> {
+    let out = run(&[&["list"], args].concat());
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    stdout(&out)
+        .lines()
+        .skip(1)
+        .filter_map(|l| l.split_whitespace().next().map(str::to_owned))
+        .collect()
+}
+
+#[test]
+fn list_filters_by_tactic_tag_service_and_source_and_they_and_together() {
+    let all = listed(&[]);
+    assert!(all.len() >= 13, "{all:?}");
+    let impaired = listed(&["--tactic", "defense-impairment"]);
+    for id in ["cloudtrail-stopped", "ssh-open-to-world"] {
+        assert!(
+            impaired.contains(&id.to_owned()),
+            "{id} not in {impaired:?}"
+        );
+    }
+    assert!(
+        !impaired.contains(&"public-bucket".to_owned()),
+        "{impaired:?}"
+    );
+    assert_eq!(
+        listed(&["--tactic", "TA0112"]),
+        impaired,
+        "a tactic's id works too"
+    );
+    let s3 = listed(&["--service", "s3"]);
+    assert!(s3.contains(&"public-bucket".to_owned()), "{s3:?}");
+    assert!(!s3.contains(&"new-admin-user".to_owned()), "{s3:?}");
+    // Filters AND together: each result passes each filter alone.
+    let both = listed(&["--service", "s3", "--source", "guardduty"]);
+    let gd = listed(&["--source", "guardduty"]);
+    assert!(
+        !both.is_empty() && both.len() <= s3.len().min(gd.len()),
+        "{both:?}"
+    );
+    for id in &both {
+        assert!(s3.contains(id) && gd.contains(id), "{id}");
+    }
+    let cis_exfiltration = listed(&["--tag", "cis", "--tactic", "exfiltration"]);
+    assert!(
+        cis_exfiltration.contains(&"snapshot-shared".to_owned()),
+        "{cis_exfiltration:?}"
+    );
+    assert!(
+        !cis_exfiltration.contains(&"public-bucket".to_owned()),
+        "{cis_exfiltration:?}"
+    );
+    assert!(listed(&["--tag", "no-such-tag"]).is_empty());
+    // JSON lines keep working, and carry what the filters read.
+    let out = run(&["list", "--json", "--tactic", "defense-impairment"]);
+    let rows = json_lines(&stdout(&out));
+    assert_eq!(rows.len(), impaired.len());
+    assert!(rows.iter().all(|r| {
+        r["tactics"]
+            .as_array()
+            .is_some_and(|t| t.contains(&Value::from("defense-impairment")))
+    }));
+
+    // An unknown tactic or source is bad input, naming the flag and the nearest name.
+    for (args, message) in [
+        (
+            vec!["list", "--tactic", "defence-impairment"],
+            "error: --tactic `defence-impairment`: ATT&CK v19 has no such tactic; did you mean \
+             `defense-impairment`?\n",
+        ),
+        (
+            vec!["list", "--source", "gaurdduty"],
+            "error: --source `gaurdduty`: no such detection source; did you mean `guardduty`?\n",
+        ),
+    ] {
+        let out = run(&args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert_eq!(stderr(&out), message);
+        assert!(stdout(&out).is_empty());
+    }
+}
+
+#[test]
+fn docs_library_md_is_the_catalogue_of_the_scenarios() {
+    let out = run(&["list", "--format", "markdown"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let generated = stdout(&out);
+    let committed = std::fs::read_to_string(repo().join("docs/library.md")).unwrap_or_default();
+    assert!(
+        generated == committed,
+        "docs/library.md is not the catalogue of scenarios/: regenerate it with \
+         `cargo run -p gameday -- list --format markdown > docs/library.md`"
+    );
+    // What the catalogue says of one scenario.
+    let section = generated
+        .split("\n## ")
+        .find(|s| s.starts_with("cloudtrail-stopped\n"))
+        .expect("a section per scenario");
+    for line in [
+        "T1685.002 Disable or Modify Tools: Disable or Modify Cloud Logs (Defense Impairment)",
+        "`guardduty-logging-disabled` (guardduty): finding \
+         `Stealth:IAMUser/CloudTrailLoggingDisabled`, within 15m",
+        "`trail-logging-again`: `cloudtrail.trail_logging` is `true` within 30m",
+        "- **Creates**: cloudtrail trail, s3 bucket",
+        "`cloudtrail.stop_logging`: No charge beyond API calls.",
+    ] {
+        assert!(section.contains(line), "{line}\n---\n{section}");
+    }
+    let n = std::fs::read_dir(repo().join("scenarios"))
+        .expect("scenarios/")
+        .count();
+    assert_eq!(
+        generated.matches("\n## ").count(),
+        n,
+        "every scenario has a section"
+    );
+    assert!(
+        generated.contains("Instance hours for its instance type"),
+        "an instance's cost is said"
+    );
 }
 
 #[test]

@@ -1,10 +1,12 @@
 //! What the library holds, and what scenarios may use: `validate`, `list`, `steps` and
 //! `schema`.
 
-use crate::cli::SchemaKind;
+use crate::cli::{ListArgs, ListFormat, SchemaKind};
 use crate::exit::Exit;
 use crate::term::{self, print_table};
+use gameday_engine::attack::Attack;
 use gameday_engine::library::{self};
+use gameday_engine::listing::{self, Entry, Filter};
 use gameday_engine::{checks, detectors, report, steps};
 use serde_json::json;
 use std::path::{Path, PathBuf};
@@ -56,7 +58,28 @@ pub(crate) fn validate(paths: Vec<PathBuf>, library: &Path) -> Exit {
     }
 }
 
-pub(crate) fn list(library: &Path, json: bool) -> Exit {
+pub(crate) fn list(args: &ListArgs) -> Exit {
+    let library = args.library.library.as_path();
+    let attack = match Attack::builtin() {
+        Ok(a) => a,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return Exit::BadInput;
+        }
+    };
+    let filter = match Filter::new(
+        attack,
+        args.tactic.as_deref(),
+        args.tag.as_deref(),
+        args.service.as_deref(),
+        args.source.as_deref(),
+    ) {
+        Ok(f) => f,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return Exit::BadInput;
+        }
+    };
     let files = library::yaml_files(&library.join("scenarios"));
     if files.is_empty() {
         eprintln!(
@@ -66,25 +89,13 @@ pub(crate) fn list(library: &Path, json: bool) -> Exit {
         return Exit::BadInput;
     }
     let mut code = Exit::Ok;
-    let mut rows = Vec::new();
+    let mut kept = Vec::new();
     for f in &files {
         match library::load_checked(f, &library::runbooks_dir_for(f, library)) {
             Ok(c) => {
-                let s = &c.scenario.value;
-                if json {
-                    println!(
-                        "{}",
-                        term::json(
-                            &json!({"id": s.id, "title": s.title, "severity": s.severity.as_str(), "mitre": s.mitre, "tags": s.tags, "runbook": s.runbook, "file": f})
-                        )
-                    );
-                } else {
-                    rows.push([
-                        s.id.clone(),
-                        s.severity.as_str().to_owned(),
-                        s.mitre.join(","),
-                        s.title.clone(),
-                    ]);
+                let entry = Entry::of(&c.scenario.value, attack);
+                if filter.keeps(&entry) {
+                    kept.push((f.clone(), c.scenario.value, entry));
                 }
             }
             Err(d) => {
@@ -93,7 +104,34 @@ pub(crate) fn list(library: &Path, json: bool) -> Exit {
             }
         }
     }
-    if !json {
+    kept.sort_by(|a, b| a.2.id.cmp(&b.2.id));
+    if args.json {
+        for (f, s, e) in &kept {
+            println!(
+                "{}",
+                term::json(&json!({
+                    "id": s.id, "title": s.title, "severity": s.severity.as_str(),
+                    "mitre": s.mitre, "tags": s.tags, "runbook": s.runbook, "file": f,
+                    "tactics": e.tactics(), "services": e.services,
+                    "sources": e.detections.iter().map(|d| &d.source).collect::<Vec<_>>(),
+                }))
+            );
+        }
+    } else if args.format == ListFormat::Markdown {
+        let entries: Vec<Entry> = kept.into_iter().map(|(_, _, e)| e).collect();
+        print!("{}", listing::markdown(&entries, attack));
+    } else {
+        let rows: Vec<[String; 4]> = kept
+            .iter()
+            .map(|(_, s, _)| {
+                [
+                    s.id.clone(),
+                    s.severity.as_str().to_owned(),
+                    s.mitre.join(","),
+                    s.title.clone(),
+                ]
+            })
+            .collect();
         print_table(&["ID", "SEVERITY", "ATT&CK", "TITLE"], &rows);
     }
     code

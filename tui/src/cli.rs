@@ -27,14 +27,8 @@ pub enum Command {
         #[command(flatten)]
         library: Library,
     },
-    /// List the scenarios of the library.
-    List {
-        #[command(flatten)]
-        library: Library,
-        /// One JSON object per scenario.
-        #[arg(long)]
-        json: bool,
-    },
+    /// List the scenarios of the library, or those every filter given keeps.
+    List(ListArgs),
     /// List the step kinds and containment checks, with their inputs and outputs.
     Steps {
         /// As JSON.
@@ -149,6 +143,42 @@ pub enum Command {
         #[arg(long, value_name = "FILE")]
         out: Option<PathBuf>,
     },
+}
+
+/// `gameday list`: the library's catalogue, filtered.
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    #[command(flatten)]
+    pub library: Library,
+    /// One JSON object per scenario.
+    #[arg(long)]
+    pub json: bool,
+    /// The output format: a table, or the Markdown catalogue (`docs/library.md`).
+    #[arg(long, value_enum, default_value = "text", conflicts_with = "json")]
+    pub format: ListFormat,
+    /// Scenarios exercising a technique of this ATT&CK tactic: its key or id
+    /// (`defense-impairment`, `TA0112`).
+    #[arg(long, value_name = "KEY_OR_ID")]
+    pub tactic: Option<String>,
+    /// Scenarios with this tag.
+    #[arg(long)]
+    pub tag: Option<String>,
+    /// Scenarios whose steps call this service (`iam`, `s3`, `ec2`…).
+    #[arg(long, value_name = "SVC")]
+    pub service: Option<String>,
+    /// Scenarios expecting a detection from this source (`gameday detectors`).
+    #[arg(long)]
+    pub source: Option<String>,
+}
+
+/// Output formats of `list`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ListFormat {
+    /// A table for a terminal.
+    Text,
+    /// The Markdown catalogue: every scenario with its techniques, detections,
+    /// containment, what it creates and what it costs.
+    Markdown,
 }
 
 /// Output formats of `trend` and `coverage`.

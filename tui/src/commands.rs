@@ -11,7 +11,7 @@ use crate::exit::Exit;
 pub fn dispatch(cli: Cli) -> Exit {
     match cli.command {
         Command::Validate { paths, library } => crate::catalogue::validate(paths, &library.library),
-        Command::List { library, json } => crate::catalogue::list(&library.library, json),
+        Command::List(args) => crate::catalogue::list(&args),
         Command::Steps { json } => crate::catalogue::steps_cmd(json),
         Command::Detectors { json } => crate::catalogue::detectors_cmd(json),
         Command::Schema { kind } => crate::catalogue::schema(kind),

@@ -14,10 +14,11 @@ use crate::score::Summary;
 use crate::text::clean;
 use chrono::{DateTime, Utc};
 use schemars::JsonSchema;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt::Write as _;
-use std::sync::OnceLock;
+
+pub use crate::attack::{Attack, Moved, Tactic, Technique};
 
 mod html;
 #[cfg(test)]
@@ -27,191 +28,6 @@ mod text;
 /// The version of the JSON coverage structure; it changes only when a field is removed or
 /// changes meaning.
 pub const COVERAGE_VERSION: u32 = 1;
-
-/// An ATT&CK tactic.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct Tactic {
-    /// `TA0001`…
-    pub id: String,
-    /// ATT&CK's short name: `initial-access`…
-    pub key: String,
-    /// `Initial Access`…
-    pub name: String,
-}
-
-/// An ATT&CK technique or sub-technique.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
-pub struct Technique {
-    /// `T1078`, or `T1078.004` for a sub-technique.
-    pub id: String,
-    /// Its own name: `Cloud Accounts` for T1078.004.
-    pub name: String,
-    /// The name as ATT&CK writes it in full: `Valid Accounts: Cloud Accounts`.
-    pub full_name: String,
-    /// The parent's id, for a sub-technique.
-    pub parent: Option<String>,
-    /// Keys of the tactics it serves, in matrix order.
-    pub tactics: Vec<String>,
-}
-
-/// The ATT&CK data gameday knows (`attack.yaml`).
-#[derive(Debug, Clone)]
-pub struct Attack {
-    /// The ATT&CK version the data follows.
-    pub version: String,
-    /// Platforms the techniques were chosen from.
-    pub platforms: Vec<String>,
-    /// Tactics in matrix order.
-    pub tactics: Vec<Tactic>,
-    /// Techniques, each sub-technique right after its parent.
-    pub techniques: Vec<Technique>,
-    index: HashMap<String, usize>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawAttack {
-    version: String,
-    domain: String,
-    #[serde(default)]
-    platforms: Vec<String>,
-    tactics: Vec<Tactic>,
-    techniques: Vec<RawTechnique>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawTechnique {
-    id: String,
-    name: String,
-    #[serde(default)]
-    tactics: Vec<String>,
-}
-
-/// True for `T` followed by four digits, and optionally `.` and three digits.
-fn well_formed(id: &str) -> bool {
-    let b = id.as_bytes();
-    let digits = |s: &[u8]| s.iter().all(u8::is_ascii_digit);
-    match b.len() {
-        5 => b[0] == b'T' && digits(&b[1..]),
-        9 => b[0] == b'T' && digits(&b[1..5]) && b[5] == b'.' && digits(&b[6..]),
-        _ => false,
-    }
-}
-
-impl Attack {
-    /// The data shipped with gameday, parsed and checked at first use.
-    pub fn builtin() -> Result<&'static Attack, String> {
-        static BUILTIN: OnceLock<Result<Attack, String>> = OnceLock::new();
-        BUILTIN
-            .get_or_init(|| Attack::from_yaml(include_str!("../attack.yaml")))
-            .as_ref()
-            .map_err(|e| format!("the built-in ATT&CK data (attack.yaml) is invalid: {e}"))
-    }
-
-    /// Parses and checks ATT&CK data; every problem is reported, one a line.
-    pub fn from_yaml(text: &str) -> Result<Attack, String> {
-        let raw: RawAttack = serde_saphyr::from_str(text).map_err(|e| e.to_string())?;
-        let mut problems = Vec::new();
-        if raw.domain != "enterprise-attack" {
-            problems.push(format!("domain `{}`: only enterprise-attack", raw.domain));
-        }
-        let keys: Vec<&str> = raw.tactics.iter().map(|t| t.key.as_str()).collect();
-        let mut techniques: Vec<Technique> = Vec::new();
-        let mut index = HashMap::new();
-        for t in raw.techniques {
-            if !well_formed(&t.id) {
-                problems.push(format!(
-                    "`{}` is not a technique id like T1078 or T1078.004",
-                    t.id
-                ));
-                continue;
-            }
-            if index.contains_key(&t.id) {
-                problems.push(format!("`{}` is listed twice", t.id));
-                continue;
-            }
-            let parent = t.id.split_once('.').map(|(p, _)| p.to_owned());
-            let (tactics, full_name) = match &parent {
-                None => (t.tactics.clone(), t.name.clone()),
-                Some(p) => match index.get(p).and_then(|i: &usize| techniques.get(*i)) {
-                    Some(pt) => (
-                        if t.tactics.is_empty() {
-                            pt.tactics.clone()
-                        } else {
-                            t.tactics.clone()
-                        },
-                        format!("{}: {}", pt.name, t.name),
-                    ),
-                    None => {
-                        problems.push(format!(
-                            "`{}`: its parent `{p}` must be listed before it",
-                            t.id
-                        ));
-                        continue;
-                    }
-                },
-            };
-            if tactics.is_empty() {
-                problems.push(format!("`{}` has no tactics", t.id));
-            }
-            for k in &tactics {
-                if !keys.contains(&k.as_str()) {
-                    problems.push(format!("`{}`: unknown tactic `{k}`", t.id));
-                }
-            }
-            // Keep matrix order whatever order the file lists them in.
-            let mut tactics = tactics;
-            tactics.sort_by_key(|k| keys.iter().position(|x| x == k));
-            index.insert(t.id.clone(), techniques.len());
-            techniques.push(Technique {
-                id: t.id,
-                name: t.name,
-                full_name,
-                parent,
-                tactics,
-            });
-        }
-        if problems.is_empty() {
-            Ok(Attack {
-                version: raw.version,
-                platforms: raw.platforms,
-                tactics: raw.tactics,
-                techniques,
-                index,
-            })
-        } else {
-            Err(problems.join("\n"))
-        }
-    }
-
-    /// The technique with this id (case and surrounding blanks ignored).
-    pub fn find(&self, id: &str) -> Option<&Technique> {
-        self.index
-            .get(&normalise(id))
-            .and_then(|i| self.techniques.get(*i))
-    }
-
-    /// The techniques of a tactic by id, each sub-technique right after its parent.
-    pub fn of_tactic(&self, key: &str) -> Vec<&Technique> {
-        let mut v: Vec<&Technique> = self
-            .techniques
-            .iter()
-            .filter(|t| t.tactics.iter().any(|k| k == key))
-            .collect();
-        v.sort_by(|a, b| {
-            let root = |t: &Technique| t.parent.clone().unwrap_or_else(|| t.id.clone());
-            (root(a), &a.id).cmp(&(root(b), &b.id))
-        });
-        v
-    }
-}
-
-/// A technique id as the data writes it: upper case, no blanks.
-fn normalise(id: &str) -> String {
-    id.trim().to_ascii_uppercase()
-}
 
 /// What a scenario's latest run says about the techniques it exercises.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
@@ -491,7 +307,9 @@ impl Coverage {
         // Technique id → the scenarios listing it, in scenario id order.
         let mut users: BTreeMap<String, Vec<ScenarioMark>> = BTreeMap::new();
         for s in &scenarios {
-            let mut ids: Vec<String> = s.mitre.iter().map(|m| normalise(m)).collect();
+            // An id an earlier version used counts for the technique that replaced it.
+            let mut ids: Vec<String> = s.mitre.iter().map(|m| attack.current_id(m)).collect();
+            ids.sort();
             ids.dedup();
             for id in ids {
                 users.entry(id).or_default().push(ScenarioMark {
@@ -549,7 +367,7 @@ impl Coverage {
             .map(|s| ScenarioCoverage {
                 id: s.id.clone(),
                 title: s.title.clone(),
-                techniques: s.mitre.iter().map(|m| normalise(m)).collect(),
+                techniques: s.mitre.iter().map(|m| attack.current_id(m)).collect(),
                 latest_run: latest.get(s.id.as_str()).map(|r| LatestRun {
                     run_id: r.run_id.clone(),
                     started_at: r.started_at,

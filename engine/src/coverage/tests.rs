@@ -80,23 +80,28 @@ fn run(id: &str, scenario: &str, minute: u32, met: bool, outcome: Outcome) -> Su
 #[test]
 fn the_builtin_data_parses_and_knows_every_library_technique() {
     let a = attack();
-    assert_eq!(a.tactics.len(), 11);
+    assert_eq!(a.version, "19");
+    assert_eq!(a.tactics.len(), 12);
     assert_eq!(a.tactics[0].name, "Initial Access");
-    assert_eq!(a.tactics[10].name, "Impact");
+    assert_eq!(a.tactics[11].name, "Impact");
+    let keys: Vec<&str> = a.tactics.iter().map(|t| t.key.as_str()).collect();
+    assert!(!keys.contains(&"defense-evasion"), "v19 split it: {keys:?}");
+    let di = a.tactics.iter().find(|t| t.key == "defense-impairment");
+    assert_eq!(di.map(|t| t.id.as_str()), Some("TA0112"));
     for id in [
         "T1078.004",
         "T1087.004",
         "T1580",
         "T1619",
         "T1518.001",
-        "T1562.008",
+        "T1685.002",
         "T1098.001",
         "T1136.003",
         "T1098.003",
         "T1556",
         "T1530",
         "T1537",
-        "T1562.007",
+        "T1686.001",
     ] {
         assert!(a.find(id).is_some(), "{id} is missing from attack.yaml");
     }
@@ -112,7 +117,7 @@ fn the_builtin_data_parses_and_knows_every_library_technique() {
             seen += 1;
             assert!(
                 a.find(m).is_some(),
-                "{}: {m} is not in attack.yaml",
+                "{}: {m} is not a technique of attack.yaml (an old id moves with a warning)",
                 f.display()
             );
         }
@@ -133,28 +138,83 @@ fn lookup_gives_sub_technique_names_and_inherited_tactics() {
             "initial-access",
             "persistence",
             "privilege-escalation",
-            "defense-evasion"
+            "stealth"
         ]
     );
-    let t = a.find("T1562.008").expect("known");
-    assert_eq!(t.full_name, "Impair Defenses: Disable or Modify Cloud Logs");
-    assert_eq!(t.tactics, ["defense-evasion"]);
+    let t = a.find("T1685.002").expect("known");
+    assert_eq!(
+        t.full_name,
+        "Disable or Modify Tools: Disable or Modify Cloud Logs"
+    );
+    assert_eq!(t.tactics, ["defense-impairment"]);
+    let t = a.find("T1686.001").expect("known");
+    assert_eq!(
+        t.full_name,
+        "Disable or Modify System Firewall: Cloud Firewall"
+    );
+    assert_eq!(t.tactics, ["defense-impairment"]);
     let t = a.find("T1556").expect("known");
     assert_eq!(
         t.tactics,
-        ["persistence", "defense-evasion", "credential-access"],
+        ["persistence", "defense-impairment", "credential-access"],
         "matrix order"
     );
     assert!(a.find("T9999").is_none());
+    assert!(a.find("T1562.008").is_none(), "v19 replaced it");
     let ids: Vec<&str> = a
-        .of_tactic("defense-evasion")
+        .of_tactic("stealth")
         .iter()
         .map(|t| t.id.as_str())
         .collect();
     let at = |id: &str| ids.iter().position(|x| *x == id);
     assert!(at("T1078") < at("T1078.004") && at("T1078.004") < at("T1535"));
-    assert_eq!(at("T1562.008"), at("T1562").map(|i| i + 3), "{ids:?}");
+    let ids: Vec<&str> = a
+        .of_tactic("defense-impairment")
+        .iter()
+        .map(|t| t.id.as_str())
+        .collect();
+    let at = |id: &str| ids.iter().position(|x| *x == id);
+    assert_eq!(at("T1685.002"), at("T1685").map(|i| i + 1), "{ids:?}");
     assert!(!a.of_tactic("impact").iter().any(|t| t.id == "T1580"));
+}
+
+#[test]
+fn old_ids_move_to_the_technique_that_replaced_them() {
+    let a = attack();
+    for (old, new) in [
+        ("T1562.008", "T1685.002"),
+        ("t1562.007 ", "T1686.001"),
+        ("T1562.001", "T1685"),
+    ] {
+        assert_eq!(a.moved_to(old).map(|t| t.id.as_str()), Some(new), "{old}");
+        assert_eq!(a.current_id(old), new);
+    }
+    assert!(
+        a.moved_to("T1685.002").is_none(),
+        "a current id has not moved"
+    );
+    assert!(a.moved_to("T9999").is_none());
+    assert_eq!(a.current_id("t9999"), "T9999");
+    // A scenario still naming an old id exercises the new technique, not "other".
+    let lib = [
+        scenario("old", &["T1562.008"]),
+        scenario("new", &["T1685.002"]),
+    ];
+    let c = Coverage::new(a, &lib, None);
+    assert!(c.other.is_empty(), "{:?}", c.other);
+    let di = c
+        .tactics
+        .iter()
+        .find(|t| t.key == "defense-impairment")
+        .expect("a v19 tactic");
+    let cell = di
+        .techniques
+        .iter()
+        .find(|t| t.id == "T1685.002")
+        .expect("listed");
+    let users: Vec<&str> = cell.scenarios.iter().map(|m| m.scenario.as_str()).collect();
+    assert_eq!(users, ["new", "old"]);
+    assert_eq!(c.scenarios[1].techniques, ["T1685.002"]);
 }
 
 #[test]
@@ -167,9 +227,18 @@ techniques:
   - { id: T1078.004, name: Cloud Accounts }
   - { id: T1190, name: Exploit, tactics: [nowhere] }
   - { id: X1, name: Bad }
+moved:
+  - { from: T1190, to: T1190 }
+  - { from: T0001, to: T7777 }
+  - { from: T0001, to: T1190 }
+  - { from: nope, to: T1190 }
 "#;
     let e = Attack::from_yaml(bad).expect_err("invalid");
     assert!(e.contains("parent `T1078`"), "{e}");
+    assert!(e.contains("`T1190` is a technique of this version"), "{e}");
+    assert!(e.contains("`T7777` is not a listed technique"), "{e}");
+    assert!(e.contains("`T0001` is listed twice"), "{e}");
+    assert!(e.contains("`nope` is not a technique id"), "{e}");
     assert!(e.contains("unknown tactic `nowhere`"), "{e}");
     assert!(e.contains("`X1`"), "{e}");
 }

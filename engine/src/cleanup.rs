@@ -134,9 +134,13 @@ fn intended(
         (kind @ (ResourceKind::SecurityGroup | ResourceKind::ThreatList), Some(input)) => {
             Some(Candidate::Named(kind, str_of(with, input)?.to_owned()))
         }
-        (kind @ (ResourceKind::User | ResourceKind::Bucket | ResourceKind::Trail), Some(input)) => {
-            Some(Candidate::Known(Resource::new(kind, str_of(with, input)?)))
-        }
+        (
+            kind @ (ResourceKind::User
+            | ResourceKind::Role
+            | ResourceKind::Bucket
+            | ResourceKind::Trail),
+            Some(input),
+        ) => Some(Candidate::Known(Resource::new(kind, str_of(with, input)?))),
         // Instances and snapshots have provider ids: the tag listing finds them.
         _ => None,
     }

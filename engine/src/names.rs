@@ -12,6 +12,8 @@ use std::fmt;
 pub enum Rule {
     /// IAM user names: 1–64 letters, digits and `_+=,.@-`.
     IamUser,
+    /// IAM role names: 1–64 letters, digits and `_+=,.@-`.
+    IamRole,
     /// IAM inline policy names: 1–128 letters, digits and `_+=,.@-`.
     IamPolicy,
     /// S3 bucket names: 3–63 lowercase letters, digits, dots and hyphens, starting and
@@ -34,6 +36,7 @@ impl Rule {
     pub fn describe(self) -> &'static str {
         match self {
             Rule::IamUser => "an IAM user name: 1 to 64 letters, digits and _+=,.@-",
+            Rule::IamRole => "an IAM role name: 1 to 64 letters, digits and _+=,.@-",
             Rule::IamPolicy => "an IAM policy name: 1 to 128 letters, digits and _+=,.@-",
             Rule::Bucket => {
                 "an S3 bucket name: 3 to 63 lowercase letters, digits, dots and hyphens, \
@@ -72,7 +75,7 @@ impl Rule {
                     .is_some_and(|c| c.is_ascii_alphanumeric())
         };
         match self {
-            Rule::IamUser => (1..=64).contains(&len) && only("_+=,.@-"),
+            Rule::IamUser | Rule::IamRole => (1..=64).contains(&len) && only("_+=,.@-"),
             Rule::IamPolicy => (1..=128).contains(&len) && only("_+=,.@-"),
             Rule::Bucket => {
                 (3..=63).contains(&len)
@@ -141,6 +144,7 @@ pub fn rule_of(kind: &str, input: &str) -> Option<Rule> {
         ("guardduty.create_threat_intel_set", "name") => Some(Rule::ThreatList),
         ("ec2.run_instance", "name") => Some(Rule::NameTag),
         (_, "user_name") => Some(Rule::IamUser),
+        (_, "role_name") => Some(Rule::IamRole),
         (_, "policy_name") => Some(Rule::IamPolicy),
         (_, "bucket") => Some(Rule::Bucket),
         (_, "trail_name") => Some(Rule::Trail),
@@ -211,6 +215,7 @@ mod tests {
     #[test]
     fn inputs_that_name_things_have_their_rule() {
         assert_eq!(rule_of("iam.create_user", "user_name"), Some(Rule::IamUser));
+        assert_eq!(rule_of("iam.create_role", "role_name"), Some(Rule::IamRole));
         assert_eq!(rule_of("s3.create_bucket", "bucket"), Some(Rule::Bucket));
         assert_eq!(
             rule_of("guardduty.create_threat_intel_set", "name"),

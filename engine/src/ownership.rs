@@ -30,6 +30,7 @@ pub async fn tags_of(sandbox: &dyn Sandbox, r: &Resource) -> Result<Option<Tags>
     let id = r.id.as_str();
     let found = match r.kind {
         ResourceKind::User => sandbox.iam().user_tags(id).await,
+        ResourceKind::Role => sandbox.iam().role_tags(id).await,
         ResourceKind::Bucket => match sandbox.s3().bucket_tags(id).await {
             Err(e) if e.kind == ErrorKind::AccessDenied => Ok(Tags::new()),
             other => other,
@@ -87,6 +88,7 @@ pub async fn existing(
         )),
         ResourceKind::Instance | ResourceKind::Snapshot => Ok(None),
         ResourceKind::User
+        | ResourceKind::Role
         | ResourceKind::Bucket
         | ResourceKind::Trail
         | ResourceKind::PushDelivery => {
@@ -97,8 +99,9 @@ pub async fn existing(
 }
 
 /// Removes `r`, which the caller found to be the run's, the way its kind must go: a user
-/// with its keys and policies; a bucket with the objects under `owned_prefixes` (what the
-/// run wrote into it), and not at all while it holds anything else. Gone already is done.
+/// with its keys and policies; a role with its inline policies; a bucket with the objects
+/// under `owned_prefixes` (what the run wrote into it), and not at all while it holds
+/// anything else. Gone already is done.
 pub async fn remove(sandbox: &dyn Sandbox, r: &Resource, owned_prefixes: &[String]) -> Result<()> {
     let id = r.id.as_str();
     gone_is_fine(match r.kind {
@@ -117,6 +120,7 @@ pub async fn remove(sandbox: &dyn Sandbox, r: &Resource, owned_prefixes: &[Strin
         ResourceKind::SecurityGroup => sandbox.ec2().delete_security_group(id).await,
         ResourceKind::Bucket => delete_bucket(sandbox, id, owned_prefixes).await,
         ResourceKind::User => delete_user(sandbox.iam(), id).await,
+        ResourceKind::Role => delete_role(sandbox.iam(), id).await,
     })
 }
 
@@ -160,6 +164,14 @@ pub async fn delete_user(iam: &dyn Iam, user: &str) -> Result<()> {
         gone_is_fine(iam.detach_user_policy(user, &arn).await)?;
     }
     iam.delete_user(user).await
+}
+
+/// Deletes the role's inline policies, then the role.
+pub async fn delete_role(iam: &dyn Iam, role: &str) -> Result<()> {
+    for name in iam.role_policies(role).await?.keys() {
+        gone_is_fine(iam.delete_role_policy(role, name).await)?;
+    }
+    iam.delete_role(role).await
 }
 
 #[cfg(test)]

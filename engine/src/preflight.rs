@@ -36,6 +36,7 @@ pub fn bad_name(kind: &dyn StepKind, values: &Map<String, Value>) -> Option<(Str
 pub fn existence_call(kind: ResourceKind) -> &'static str {
     match kind {
         ResourceKind::User => "iam:ListUserTags",
+        ResourceKind::Role => "iam:ListRoleTags",
         ResourceKind::Bucket => "s3:HeadBucket",
         ResourceKind::Trail => "cloudtrail:GetTrail",
         ResourceKind::SecurityGroup => "ec2:DescribeSecurityGroups (group-name)",

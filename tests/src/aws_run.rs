@@ -491,6 +491,9 @@ def run_of(tags):
 for u in iam.list_users()["Users"]:
     r = run_of(iam.list_user_tags(UserName=u["UserName"])["Tags"])
     if r: print("iam-user", u["UserName"], r)
+for role in iam.list_roles()["Roles"]:
+    r = run_of(iam.list_role_tags(RoleName=role["RoleName"])["Tags"])
+    if r: print("iam-role", role["RoleName"], r)
 for res in ec2.describe_instances(Filters=[{"Name": "tag-key", "Values": ["gameday:run"]}])["Reservations"]:
     for i in res["Instances"]:
         if i["State"]["Name"] != "terminated":

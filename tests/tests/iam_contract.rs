@@ -174,11 +174,107 @@ async fn contract(iam: &dyn Iam, who: &str) {
     }
 }
 
+/// Everything the role steps and checks rely on: a role, its trust, its inline policies.
+async fn role_contract(iam: &dyn Iam, who: &str) {
+    let tags = Tags::from([("gameday:run".to_owned(), "contract".to_owned())]);
+    let json = |s: &str| serde_json::from_str::<serde_json::Value>(s).unwrap();
+    let role = "gd-contract-deploy";
+    assert_eq!(
+        kind(iam.role_tags(role).await),
+        ErrorKind::NotFound,
+        "{who}"
+    );
+    assert_eq!(
+        kind(iam.role_trust_policy(role).await),
+        ErrorKind::NotFound,
+        "{who}"
+    );
+    let arn = iam.create_role(role, EC2_TRUST, &tags).await.unwrap();
+    assert!(arn.ends_with(":role/gd-contract-deploy"), "{who}: {arn}");
+    assert_eq!(
+        iam.role_tags(role).await.unwrap(),
+        tags,
+        "{who}: tagged at creation"
+    );
+    assert_eq!(
+        kind(iam.create_role(role, EC2_TRUST, &tags).await),
+        ErrorKind::AlreadyExists,
+        "{who}"
+    );
+    // The trust reads back as the same document (IAM answers it URL-encoded).
+    assert_eq!(
+        json(&iam.role_trust_policy(role).await.unwrap()),
+        json(EC2_TRUST),
+        "{who}"
+    );
+    iam.update_assume_role_policy(role, OUTSIDE_TRUST)
+        .await
+        .unwrap();
+    assert_eq!(
+        json(&iam.role_trust_policy(role).await.unwrap()),
+        json(OUTSIDE_TRUST),
+        "{who}"
+    );
+    assert_eq!(
+        kind(
+            iam.update_assume_role_policy("gd-contract-nobody", EC2_TRUST)
+                .await
+        ),
+        ErrorKind::NotFound,
+        "{who}"
+    );
+
+    assert!(iam.role_policies(role).await.unwrap().is_empty(), "{who}");
+    iam.put_role_policy(role, "break-glass", ADMIN)
+        .await
+        .unwrap();
+    let policies = iam.role_policies(role).await.unwrap();
+    assert_eq!(
+        policies.keys().collect::<Vec<_>>(),
+        ["break-glass"],
+        "{who}"
+    );
+    assert_eq!(json(&policies["break-glass"]), json(ADMIN), "{who}");
+    assert_eq!(
+        kind(iam.put_role_policy("gd-contract-nobody", "p", ADMIN).await),
+        ErrorKind::NotFound,
+        "{who}"
+    );
+    assert_eq!(
+        kind(iam.delete_role(role).await),
+        ErrorKind::Conflict,
+        "{who}: policies first"
+    );
+    iam.delete_role_policy(role, "break-glass").await.unwrap();
+    assert_eq!(
+        kind(iam.delete_role_policy(role, "break-glass").await),
+        ErrorKind::NotFound,
+        "{who}"
+    );
+    iam.delete_role(role).await.unwrap();
+    assert_eq!(
+        kind(iam.role_tags(role).await),
+        ErrorKind::NotFound,
+        "{who}"
+    );
+    assert_eq!(
+        kind(iam.delete_role(role).await),
+        ErrorKind::NotFound,
+        "{who}"
+    );
+}
+
+const EC2_TRUST: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
+const OUTSIDE_TRUST: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::444455556666:root"},"Action":"sts:AssumeRole"}]}"#;
+const ADMIN: &str =
+    r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#;
+
 #[tokio::test]
 async fn the_simulator_keeps_the_iam_contract() {
     let clock = Arc::new(Clock::virtual_at(chrono::Utc::now()));
     let sim = SimAccount::new(1, Arc::new(DetectionModel::builtin()), clock);
     contract(&sim, "sim").await;
+    role_contract(&sim, "sim").await;
 }
 
 #[tokio::test]
@@ -187,4 +283,5 @@ async fn aws_iam_keeps_the_same_contract_against_the_emulator() {
     // The emulator's fixed test credentials, as a principal's own keys.
     let config = config(&moto).await;
     contract(&AwsIam::new(&config), "aws (moto)").await;
+    role_contract(&AwsIam::new(&config), "aws (moto)").await;
 }

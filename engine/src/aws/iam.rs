@@ -291,6 +291,136 @@ impl Iam for AwsIam {
             .map_err(|e| sandbox_error(OP, e))?;
         Ok(())
     }
+
+    async fn create_role(&self, role: &str, trust_policy: &str, tags: &Tags) -> Result<String> {
+        const OP: &str = "iam:CreateRole";
+        let tags = sdk_tags(OP, tags, |k, v| Tag::builder().key(k).value(v).build())?;
+        let out = self
+            .client
+            .create_role()
+            .role_name(role)
+            .assume_role_policy_document(trust_policy)
+            .set_tags(Some(tags))
+            .send()
+            .await
+            .map_err(|e| sandbox_error(OP, e))?;
+        Ok(out.role().map(|r| r.arn().to_owned()).unwrap_or_default())
+    }
+
+    async fn role_tags(&self, role: &str) -> Result<Tags> {
+        const OP: &str = "iam:ListRoleTags";
+        let mut pages = self
+            .client
+            .list_role_tags()
+            .role_name(role)
+            .into_paginator()
+            .send();
+        let mut tags = Tags::new();
+        while let Some(page) = pages.next().await {
+            let page = page.map_err(|e| sandbox_error(OP, e))?;
+            tags.extend(
+                page.tags()
+                    .iter()
+                    .map(|t| (t.key().to_owned(), t.value().to_owned())),
+            );
+        }
+        Ok(tags)
+    }
+
+    async fn delete_role(&self, role: &str) -> Result<()> {
+        const OP: &str = "iam:DeleteRole";
+        self.client
+            .delete_role()
+            .role_name(role)
+            .send()
+            .await
+            .map_err(|e| sandbox_error(OP, e))?;
+        Ok(())
+    }
+
+    async fn role_trust_policy(&self, role: &str) -> Result<String> {
+        const OP: &str = "iam:GetRole";
+        let out = self
+            .client
+            .get_role()
+            .role_name(role)
+            .send()
+            .await
+            .map_err(|e| sandbox_error(OP, e))?;
+        out.role()
+            .and_then(|r| r.assume_role_policy_document())
+            .map(decode)
+            .ok_or_else(|| SandboxError::new(ErrorKind::Other, OP, "no trust policy in the answer"))
+    }
+
+    async fn update_assume_role_policy(&self, role: &str, document: &str) -> Result<()> {
+        const OP: &str = "iam:UpdateAssumeRolePolicy";
+        self.client
+            .update_assume_role_policy()
+            .role_name(role)
+            .policy_document(document)
+            .send()
+            .await
+            .map_err(|e| sandbox_error(OP, e))?;
+        Ok(())
+    }
+
+    async fn put_role_policy(&self, role: &str, name: &str, document: &str) -> Result<()> {
+        const OP: &str = "iam:PutRolePolicy";
+        self.client
+            .put_role_policy()
+            .role_name(role)
+            .policy_name(name)
+            .policy_document(document)
+            .send()
+            .await
+            .map_err(|e| sandbox_error(OP, e))?;
+        Ok(())
+    }
+
+    async fn delete_role_policy(&self, role: &str, name: &str) -> Result<()> {
+        const OP: &str = "iam:DeleteRolePolicy";
+        self.client
+            .delete_role_policy()
+            .role_name(role)
+            .policy_name(name)
+            .send()
+            .await
+            .map_err(|e| sandbox_error(OP, e))?;
+        Ok(())
+    }
+
+    async fn role_policies(&self, role: &str) -> Result<BTreeMap<String, String>> {
+        const LIST: &str = "iam:ListRolePolicies";
+        const GET: &str = "iam:GetRolePolicy";
+        let mut pages = self
+            .client
+            .list_role_policies()
+            .role_name(role)
+            .into_paginator()
+            .send();
+        let mut names = Vec::new();
+        while let Some(page) = pages.next().await {
+            names.extend(
+                page.map_err(|e| sandbox_error(LIST, e))?
+                    .policy_names()
+                    .to_vec(),
+            );
+        }
+        let mut out = BTreeMap::new();
+        for name in names {
+            let p = self
+                .client
+                .get_role_policy()
+                .role_name(role)
+                .policy_name(&name)
+                .send()
+                .await
+                .map_err(|e| sandbox_error(GET, e))?;
+            out.insert(name, decode(p.policy_document()));
+        }
+        Ok(out)
+    }
 }
 
 #[cfg(test)]

@@ -54,6 +54,7 @@ fn leftover<'a>(
 pub async fn find(config: &SdkConfig, path_style: bool) -> Result<Vec<Leftover>> {
     let mut found = Vec::new();
     found.extend(users(config).await?);
+    found.extend(roles(config).await?);
     found.extend(ec2(config).await?);
     found.extend(buckets(config, path_style).await?);
     found.extend(trails(config).await?);
@@ -93,6 +94,31 @@ async fn users(config: &SdkConfig) -> Result<Vec<Leftover>> {
         marker = page.marker().map(str::to_owned);
         if !page.is_truncated() || marker.is_none() {
             break;
+        }
+    }
+    Ok(found)
+}
+
+async fn roles(config: &SdkConfig) -> Result<Vec<Leftover>> {
+    let iam = aws_sdk_iam::Client::new(config);
+    let mut found = Vec::new();
+    let mut pages = iam.list_roles().into_paginator().send();
+    while let Some(page) = pages.next().await {
+        let page = page.map_err(|e| sandbox_error("iam:ListRoles", e))?;
+        for r in page.roles() {
+            let name = r.role_name();
+            let tags = match iam.list_role_tags().role_name(name).send().await {
+                Ok(t) => t,
+                Err(e) => {
+                    gone_is_fine(Err(sandbox_error("iam:ListRoleTags", e)))?;
+                    continue;
+                }
+            };
+            found.extend(leftover(
+                Kind::Role,
+                name,
+                tags.tags().iter().map(|t| (t.key(), t.value())),
+            ));
         }
     }
     Ok(found)

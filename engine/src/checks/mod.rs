@@ -20,6 +20,8 @@ mod ec2_instance_isolated;
 mod ec2_snapshot_public;
 mod iam_access_key_status;
 mod iam_password_policy_compliant;
+mod iam_role_has_inline_policy;
+mod iam_role_trusts_external;
 mod iam_user_has_deny_all;
 mod s3_bucket_public;
 
@@ -31,6 +33,8 @@ pub static CHECKS: &[&dyn Check] = &[
     &iam_access_key_status::IamAccessKeyStatus,
     &iam_user_has_deny_all::IamUserHasDenyAll,
     &iam_password_policy_compliant::IamPasswordPolicyCompliant,
+    &iam_role_has_inline_policy::IamRoleHasInlinePolicy,
+    &iam_role_trusts_external::IamRoleTrustsExternal,
     &ec2_instance_isolated::Ec2InstanceIsolated,
     &ec2_ingress_open::Ec2IngressOpen,
     &ec2_snapshot_public::Ec2SnapshotPublic,

@@ -90,6 +90,8 @@ pub enum ResourceKind {
     SecurityGroup,
     /// An IAM user (by name), with its keys and policies.
     User,
+    /// An IAM role (by name), with its inline policies.
+    Role,
     /// An S3 bucket (by name).
     Bucket,
 }
@@ -105,6 +107,7 @@ impl ResourceKind {
             ResourceKind::Snapshot => "ec2 snapshot",
             ResourceKind::SecurityGroup => "ec2 security group",
             ResourceKind::User => "iam user",
+            ResourceKind::Role => "iam role",
             ResourceKind::Bucket => "s3 bucket",
         }
     }
@@ -249,6 +252,23 @@ pub trait Iam: Send + Sync {
     async fn update_account_password_policy(&self, policy: &PasswordPolicy) -> Result<()>;
     /// DeleteAccountPasswordPolicy.
     async fn delete_account_password_policy(&self) -> Result<()>;
+    /// CreateRole with trust policy `trust_policy` (tagged at creation); returns the ARN.
+    /// A role of that name already there is [`ErrorKind::AlreadyExists`].
+    async fn create_role(&self, role: &str, trust_policy: &str, tags: &Tags) -> Result<String>;
+    /// ListRoleTags; [`ErrorKind::NotFound`] without the role.
+    async fn role_tags(&self, role: &str) -> Result<Tags>;
+    /// DeleteRole (fails while the role has policies).
+    async fn delete_role(&self, role: &str) -> Result<()>;
+    /// GetRole: the role's trust policy (AssumeRolePolicyDocument), as JSON text.
+    async fn role_trust_policy(&self, role: &str) -> Result<String>;
+    /// UpdateAssumeRolePolicy.
+    async fn update_assume_role_policy(&self, role: &str, document: &str) -> Result<()>;
+    /// PutRolePolicy.
+    async fn put_role_policy(&self, role: &str, name: &str, document: &str) -> Result<()>;
+    /// DeleteRolePolicy.
+    async fn delete_role_policy(&self, role: &str, name: &str) -> Result<()>;
+    /// ListRolePolicies + GetRolePolicy: name → document.
+    async fn role_policies(&self, role: &str) -> Result<BTreeMap<String, String>>;
 }
 
 /// An instance as created.

@@ -74,6 +74,18 @@ throttled!(Iam, iam {
     "iam:UpdateAccountPasswordPolicy" fn update_account_password_policy(
         &self, policy: &PasswordPolicy) -> Result<()>;
     "iam:DeleteAccountPasswordPolicy" fn delete_account_password_policy(&self) -> Result<()>;
+    "iam:CreateRole" fn create_role(
+        &self, role: &str, trust_policy: &str, tags: &Tags) -> Result<String>;
+    "iam:ListRoleTags" fn role_tags(&self, role: &str) -> Result<Tags>;
+    "iam:DeleteRole" fn delete_role(&self, role: &str) -> Result<()>;
+    "iam:GetRole" fn role_trust_policy(&self, role: &str) -> Result<String>;
+    "iam:UpdateAssumeRolePolicy" fn update_assume_role_policy(
+        &self, role: &str, document: &str) -> Result<()>;
+    "iam:PutRolePolicy" fn put_role_policy(
+        &self, role: &str, name: &str, document: &str) -> Result<()>;
+    "iam:DeleteRolePolicy" fn delete_role_policy(&self, role: &str, name: &str) -> Result<()>;
+    "iam:ListRolePolicies" fn role_policies(
+        &self, role: &str) -> Result<BTreeMap<String, String>>;
 });
 
 throttled!(Ec2, ec2 {

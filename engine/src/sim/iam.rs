@@ -76,9 +76,10 @@ fn no_user(op: &str, user: &str) -> SandboxError {
     )
 }
 
-fn check_user_name(op: &str, user: &str) -> Result<()> {
-    let ok = (1..=64).contains(&user.len())
-        && user
+/// An IAM user or role name (`what`): 1 to 64 letters, digits and `_+=,.@-`.
+pub(super) fn check_name(op: &str, what: &str, name: &str) -> Result<()> {
+    let ok = (1..=64).contains(&name.len())
+        && name
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || "_+=,.@-".contains(c));
     if ok {
@@ -88,9 +89,44 @@ fn check_user_name(op: &str, user: &str) -> Result<()> {
             ErrorKind::InvalidInput,
             op,
             "ValidationError",
-            format!("`{user}` is not a valid user name: 1 to 64 letters, digits and _+=,.@-"),
+            format!("`{name}` is not a valid {what} name: 1 to 64 letters, digits and _+=,.@-"),
         ))
     }
+}
+
+/// An inline policy's name and document as IAM takes them: a name of 1 to 128
+/// characters, and JSON holding a mapping with a `Statement`.
+pub(super) fn check_policy(op: &str, name: &str, document: &str) -> Result<Value> {
+    if name.is_empty() || name.len() > 128 {
+        return Err(error(
+            ErrorKind::InvalidInput,
+            op,
+            "ValidationError",
+            "the policy name must be 1 to 128 characters",
+        ));
+    }
+    check_document(op, document)
+}
+
+/// A policy document as IAM takes it: JSON holding a mapping with a `Statement`.
+pub(super) fn check_document(op: &str, document: &str) -> Result<Value> {
+    let doc: Value = serde_json::from_str(document).map_err(|e| {
+        error(
+            ErrorKind::InvalidInput,
+            op,
+            "MalformedPolicyDocument",
+            format!("the document is not JSON: {e}"),
+        )
+    })?;
+    if !doc.is_object() || doc.get("Statement").is_none() {
+        return Err(error(
+            ErrorKind::InvalidInput,
+            op,
+            "MalformedPolicyDocument",
+            "the document must be a mapping with a Statement",
+        ));
+    }
+    Ok(doc)
 }
 
 impl State {
@@ -122,7 +158,7 @@ fn about_key(user: &str, key: &str) -> FindingResource {
 impl Iam for SimAccount {
     async fn create_user(&self, user: &str, tags: &Tags) -> Result<String> {
         const OP: &str = "iam:CreateUser";
-        check_user_name(OP, user)?;
+        check_name(OP, "user", user)?;
         let mut st = self.lock();
         // IAM user names are unique regardless of case.
         if st.users.keys().any(|u| u.eq_ignore_ascii_case(user)) {
@@ -310,30 +346,7 @@ impl Iam for SimAccount {
 
     async fn put_user_policy(&self, user: &str, name: &str, document: &str) -> Result<()> {
         const OP: &str = "iam:PutUserPolicy";
-        if name.is_empty() || name.len() > 128 {
-            return Err(error(
-                ErrorKind::InvalidInput,
-                OP,
-                "ValidationError",
-                "the policy name must be 1 to 128 characters",
-            ));
-        }
-        let doc: Value = serde_json::from_str(document).map_err(|e| {
-            error(
-                ErrorKind::InvalidInput,
-                OP,
-                "MalformedPolicyDocument",
-                format!("the document is not JSON: {e}"),
-            )
-        })?;
-        if !doc.is_object() || doc.get("Statement").is_none() {
-            return Err(error(
-                ErrorKind::InvalidInput,
-                OP,
-                "MalformedPolicyDocument",
-                "the document must be a mapping with a Statement",
-            ));
-        }
+        let doc = check_policy(OP, name, document)?;
         let mut st = self.lock();
         st.user_mut(OP, user)?.inline.insert(
             name.to_owned(),
@@ -421,6 +434,38 @@ impl Iam for SimAccount {
         }
         self.record(&mut st, Call::new(OP, &[]));
         Ok(())
+    }
+
+    async fn create_role(&self, role: &str, trust_policy: &str, tags: &Tags) -> Result<String> {
+        self.sim_create_role(role, trust_policy, tags)
+    }
+
+    async fn role_tags(&self, role: &str) -> Result<Tags> {
+        self.sim_role_tags(role)
+    }
+
+    async fn delete_role(&self, role: &str) -> Result<()> {
+        self.sim_delete_role(role)
+    }
+
+    async fn role_trust_policy(&self, role: &str) -> Result<String> {
+        self.sim_role_trust_policy(role)
+    }
+
+    async fn update_assume_role_policy(&self, role: &str, document: &str) -> Result<()> {
+        self.sim_update_assume_role_policy(role, document)
+    }
+
+    async fn put_role_policy(&self, role: &str, name: &str, document: &str) -> Result<()> {
+        self.sim_put_role_policy(role, name, document)
+    }
+
+    async fn delete_role_policy(&self, role: &str, name: &str) -> Result<()> {
+        self.sim_delete_role_policy(role, name)
+    }
+
+    async fn role_policies(&self, role: &str) -> Result<BTreeMap<String, String>> {
+        self.sim_role_policies(role)
     }
 }
 

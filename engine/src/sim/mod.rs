@@ -44,6 +44,7 @@ mod events;
 mod iam;
 mod logs;
 mod model;
+mod roles;
 mod s3;
 mod securityhub;
 mod shared;
@@ -99,6 +100,7 @@ impl SimAccount {
             draws,
             seq: 0,
             users: BTreeMap::new(),
+            roles: BTreeMap::new(),
             key_owner: BTreeMap::new(),
             password_policy: None,
             instances: BTreeMap::new(),
@@ -160,6 +162,12 @@ impl SimAccount {
                 .values()
                 .filter(|u| tagged(&u.tags))
                 .map(|u| u.arn.clone()),
+        );
+        out.extend(
+            st.roles
+                .values()
+                .filter(|r| tagged(&r.tags))
+                .map(|r| r.arn.clone()),
         );
         out.extend(
             st.instances
@@ -282,6 +290,7 @@ struct State {
     /// Counts scheduled detections, to keep truth in schedule order.
     seq: u64,
     users: BTreeMap<String, iam::User>,
+    roles: BTreeMap<String, roles::Role>,
     /// Access key id → owner.
     key_owner: BTreeMap<String, String>,
     password_policy: Option<crate::sandbox::PasswordPolicy>,

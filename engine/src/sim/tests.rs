@@ -110,6 +110,7 @@ fn the_builtin_model_parses_and_covers_the_documented_detections() {
             "cis-access-key-created",
             "cis-snapshot-shared",
             "cis-unauthorized-api-calls",
+            "iam-role-trust-changes",
             "cis-password-policy-changes",
         ]
     );
@@ -1219,4 +1220,48 @@ fn ip_blocks_match_addresses_inside_them() {
         );
     }
     assert!(IpNet::parse("198.51.100.0/33").is_none());
+}
+
+#[tokio::test]
+async fn role_changes_raise_the_policy_and_trust_alarms_and_only_those() {
+    let (sim, clock) = account(3, certain_model());
+    let trust = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
+    let admin =
+        r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#;
+    sim.create_role("gameday-r1-deploy", trust, &tags("r1"))
+        .await
+        .expect("role");
+    assert!(
+        sim.truth().is_empty(),
+        "creating a role is not an attack: {:?}",
+        sim.truth()
+    );
+    clock.sleep(Duration::from_secs(60)).await;
+    sim.put_role_policy("gameday-r1-deploy", "break-glass", admin)
+        .await
+        .expect("grant");
+    clock.sleep(Duration::from_secs(60)).await;
+    let outside = trust.replace(
+        r#"{"Service":"ec2.amazonaws.com"}"#,
+        r#"{"AWS":"arn:aws:iam::444455556666:root"}"#,
+    );
+    sim.update_assume_role_policy("gameday-r1-deploy", &outside)
+        .await
+        .expect("trust");
+    let truth = sim.truth();
+    let caused: Vec<(&str, &str)> = truth
+        .iter()
+        .map(|t| (t.name.as_str(), t.caused_by.as_str()))
+        .collect();
+    assert_eq!(
+        caused,
+        [
+            ("cis-iam-policy-changes", "iam:PutRolePolicy"),
+            ("iam-role-trust-changes", "iam:UpdateAssumeRolePolicy"),
+        ]
+    );
+    assert_eq!(
+        sim.tagged_resources("r1"),
+        ["arn:aws:iam::111122223333:role/gameday-r1-deploy"]
+    );
 }

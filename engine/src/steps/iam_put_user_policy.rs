@@ -1,10 +1,8 @@
 //! `iam.put_user_policy`: an inline policy on a user, such as a deny-all.
 
-use super::{Applied, Args, Field, FieldType, OutputSpec, StepContext, StepKind, StepSpec, Undo};
+use super::{Applied, Args, Field, FieldType, OutputSpec, StepContext, StepKind, StepSpec};
 use crate::sandbox::SandboxError;
 use async_trait::async_trait;
-use serde_json::json;
-
 pub struct IamPutUserPolicy;
 
 static SPEC: StepSpec = StepSpec {
@@ -71,21 +69,19 @@ impl StepKind for IamPutUserPolicy {
         let iam = cx.sandbox.iam();
         let old = iam.user_policies(user).await?.remove(name);
         iam.put_user_policy(user, name, &document).await?;
-        let resource = format!("inline policy {name} of iam user {user}");
         let applied = Applied::default().output("policy_name", name);
-        Ok(match old {
-            None => applied.undo(Undo::new(
-                "iam.delete_user_policy",
-                json!({ "user_name": user, "policy_name": name }),
-                resource,
-            )),
-            Some(old) if old != document => applied.undo(Undo::new(
-                "iam.put_user_policy",
-                json!({ "user_name": user, "policy_name": name, "policy_document": old }),
-                resource,
-            )),
-            Some(_) => applied,
-        })
+        Ok(
+            match super::inline_policy_undo(
+                ("iam.put_user_policy", "iam.delete_user_policy"),
+                ("user_name", user),
+                name,
+                old,
+                &document,
+            ) {
+                Some(undo) => applied.undo(undo),
+                None => applied,
+            },
+        )
     }
 }
 

@@ -34,16 +34,21 @@ mod guardduty_create_threat_intel_set;
 mod guardduty_delete_threat_intel_set;
 mod iam_attach_user_policy;
 mod iam_create_access_key;
+mod iam_create_role;
 mod iam_create_user;
 mod iam_delete_access_key;
+mod iam_delete_role;
+mod iam_delete_role_policy;
 mod iam_delete_user;
 pub use crate::sandbox::gone_is_fine;
 mod iam_delete_user_policy;
 mod iam_detach_user_policy;
+mod iam_put_role_policy;
 mod iam_put_user_policy;
 mod iam_restore_password_policy;
 mod iam_update_access_key;
 mod iam_update_account_password_policy;
+mod iam_update_assume_role_policy;
 mod s3_create_bucket;
 mod s3_delete_bucket;
 mod s3_delete_bucket_policy;
@@ -70,6 +75,11 @@ pub static REGISTRY: &[&dyn StepKind] = &[
     &iam_delete_user_policy::IamDeleteUserPolicy,
     &iam_update_account_password_policy::IamUpdateAccountPasswordPolicy,
     &iam_restore_password_policy::IamRestorePasswordPolicy,
+    &iam_create_role::IamCreateRole,
+    &iam_delete_role::IamDeleteRole,
+    &iam_put_role_policy::IamPutRolePolicy,
+    &iam_delete_role_policy::IamDeleteRolePolicy,
+    &iam_update_assume_role_policy::IamUpdateAssumeRolePolicy,
     &ec2_run_instance::Ec2RunInstance,
     &ec2_terminate_instance::Ec2TerminateInstance,
     &ec2_create_security_group::Ec2CreateSecurityGroup,
@@ -579,6 +589,38 @@ async fn check(
             Owner::Other(_) => restorable().await,
         },
         Guard::Restores(None) => restorable().await,
+    }
+}
+
+/// How to undo putting inline policy `name` with `document` on an IAM user or role: `kinds`
+/// are the put and delete step kinds of the holder, `holder` its input key
+/// (`user_name`, `role_name`) and name, `old` the document the put replaced. Deletes a
+/// new policy, puts a replaced one back, and owes nothing when the document did not change.
+pub(crate) fn inline_policy_undo(
+    kinds: (&str, &str),
+    holder: (&str, &str),
+    name: &str,
+    old: Option<String>,
+    document: &str,
+) -> Option<Undo> {
+    let (put, delete) = kinds;
+    let (key, who) = holder;
+    let resource = format!(
+        "inline policy {name} of iam {} {who}",
+        key.trim_end_matches("_name")
+    );
+    match old {
+        None => Some(Undo::new(
+            delete,
+            serde_json::json!({ key: who, "policy_name": name }),
+            resource,
+        )),
+        Some(old) if !same_document(Some(&old), Some(&Value::from(document))) => Some(Undo::new(
+            put,
+            serde_json::json!({ key: who, "policy_name": name, "policy_document": old }),
+            resource,
+        )),
+        Some(_) => None,
     }
 }
 

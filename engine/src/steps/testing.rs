@@ -97,3 +97,19 @@ pub async fn logging_trail(h: &Harness, trail: &str) {
         .await
         .expect("trail");
 }
+
+/// A trust policy letting only the EC2 service assume a role: what a run's roles trust.
+pub const EC2_TRUST: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
+
+/// A policy allowing every action on every resource.
+pub const ADMIN: &str =
+    r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#;
+
+/// A role `name` trusting [`EC2_TRUST`], tagged for the harness's run.
+pub async fn role(h: &Harness, name: &str) {
+    h.sandbox
+        .iam()
+        .create_role(name, EC2_TRUST, &h.tags)
+        .await
+        .expect("role");
+}

@@ -20,14 +20,13 @@ fn recorded(extra: &str) -> (Moto, tempfile::TempDir) {
     (moto, dir)
 }
 
-#[test]
-fn plan_on_a_target_lists_preflight_calls_tags_and_polls_and_makes_no_call() {
-    let (moto, dir) = recorded("    stop_alarms: [canary]\n");
+/// `gameday plan SCENARIO --target moto` from `dir`: its output, once it exited 0.
+fn plan_on_moto(dir: &std::path::Path, scenario: &str) -> String {
     let out = aws_run::command(
-        dir.path(),
+        dir,
         &[
             "plan",
-            "malicious-ip-caller",
+            scenario,
             "--library",
             &library(),
             "--target",
@@ -36,13 +35,19 @@ fn plan_on_a_target_lists_preflight_calls_tags_and_polls_and_makes_no_call() {
     )
     .output()
     .expect("plan");
-    let text = String::from_utf8_lossy(&out.stdout);
     assert_eq!(
         out.status.code(),
         Some(0),
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[test]
+fn plan_on_a_target_lists_preflight_calls_tags_and_polls_and_makes_no_call() {
+    let (moto, dir) = recorded("    stop_alarms: [canary]\n");
+    let text = plan_on_moto(dir.path(), "malicious-ip-caller");
     for want in [
         "on target `moto (us-east-1)`",
         "gameday:run=RUNID, gameday:scenario=malicious-ip-caller, gameday:started=START, team=blue",
@@ -62,20 +67,7 @@ fn plan_on_a_target_lists_preflight_calls_tags_and_polls_and_makes_no_call() {
     assert!(moto.recorded_actions().is_empty(), "plan made a call");
 
     // A scenario with an eventbridge detection gets the run's rule and queue, push or not.
-    let out = aws_run::command(
-        dir.path(),
-        &[
-            "plan",
-            "compromised-access-key-routed",
-            "--library",
-            &library(),
-            "--target",
-            "moto",
-        ],
-    )
-    .output()
-    .expect("plan");
-    let text = String::from_utf8_lossy(&out.stdout);
+    let text = plan_on_moto(dir.path(), "compromised-access-key-routed");
     for want in [
         "  1. setup  push-delivery    sqs:CreateQueue",
         "events:PutRule",

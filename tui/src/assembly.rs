@@ -216,7 +216,7 @@ impl GameDay<'_> {
                 return Err(NotRun::Refused(Exit::Aborted));
             }
         }
-        refuse_missing_alarms(&plan, sandbox.as_ref(), self.run_id).await?;
+        refuse_unmeetable_detections(&plan, sandbox.as_ref(), self.run_id).await?;
         let (run_dir, mut journal) =
             open_journal(self.runs_dir, self.run_id).map_err(NotRun::Refused)?;
         let config = RunConfig {
@@ -250,7 +250,7 @@ impl GameDay<'_> {
 /// Refuses a run of `plan` whose detections watch CloudWatch alarms the account lacks, or
 /// name detector commands the target does not define: they could never be met. Lists
 /// every one; exit 2 (3 when the account cannot be asked).
-async fn refuse_missing_alarms(
+async fn refuse_unmeetable_detections(
     plan: &Plan,
     sandbox: &dyn gameday_engine::sandbox::Sandbox,
     run_id: &str,

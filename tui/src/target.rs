@@ -123,7 +123,7 @@ fn check(
             for (alarm, state) in &p.stop_alarms {
                 println!("  stop alarm {alarm}: {state}");
             }
-            let missing = runtime.block_on(missing_alarms(target, &region, &plans));
+            let missing = runtime.block_on(unmeetable_detections(target, &region, &plans));
             match missing {
                 Ok((0, 0)) => {
                     println!("ok: a game day may start");
@@ -161,7 +161,7 @@ fn check(
 /// Prints, for each plan, the CloudWatch alarms its detections watch and whether the
 /// account has them (DescribeAlarms by name), and the detector commands it names that the
 /// target lacks; how many alarms and commands are missing.
-async fn missing_alarms(
+async fn unmeetable_detections(
     target: &gameday_engine::config::Target,
     region: &str,
     plans: &[gameday_engine::library::Plan],

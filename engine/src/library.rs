@@ -953,6 +953,7 @@ fn check_list_items<T>(
     let problem: fn(&str) -> Option<(String, String)> = match ty {
         FieldType::Calls => call_problem,
         FieldType::FindingTypes => catalogue::finding_type_problem,
+        FieldType::TestDomains => catalogue::test_domain_problem,
         _ => return,
     };
     let Some(items) = value.as_array() else {

@@ -1,12 +1,13 @@
-//! The simulated attacker on AWS, against the emulator: read-only calls made with the key
-//! the scenario created and the scenario's user agent in place of the SDK's, as the
-//! provider's logs (here, the emulator's recording) show them.
+//! The simulated attacker on AWS, against the emulator: read calls (and the one object
+//! write) made with the key the scenario created and the scenario's user agent in place of
+//! the SDK's, as the provider's logs (here, the emulator's recording) show them.
 
 #![allow(clippy::unwrap_used, clippy::panic)]
 
 use gameday_engine::aws::actor::{AwsActor, CALLS};
 use gameday_engine::aws::iam::AwsIam;
-use gameday_engine::sandbox::{Actor, ErrorKind, Iam, Tags};
+use gameday_engine::aws::s3::AwsS3;
+use gameday_engine::sandbox::{Actor, ErrorKind, Iam, ObjectRef, S3, Tags};
 use gameday_tests::contract::{config, kind, target};
 use gameday_tests::moto::Moto;
 
@@ -21,10 +22,25 @@ async fn the_attackers_calls_carry_its_key_and_user_agent() {
         .unwrap();
     let key = iam.create_access_key("gd-attack-victim").await.unwrap();
 
+    let s3 = AwsS3::new(&config(&moto).await, true);
+    s3.create_bucket("gd-attack-data", &Tags::new())
+        .await
+        .unwrap();
+    s3.put_object("gd-attack-data", "run7/payroll.csv", "x")
+        .await
+        .unwrap();
+    let object = ObjectRef {
+        bucket: "gd-attack-data".into(),
+        key: "run7/payroll.csv".into(),
+    };
+
     let actor = AwsActor::new(&target(&moto), "us-east-1", Some("run7"));
     moto.record();
     let calls: Vec<String> = CALLS.iter().map(|c| (*c).to_owned()).collect();
-    let done = actor.call_as(&key, KALI, &calls).await.unwrap();
+    let done = actor
+        .call_as_on(&key, KALI, &calls, Some(&object))
+        .await
+        .unwrap();
     assert_eq!(done.made as usize, CALLS.len(), "{done:?}");
     assert_eq!(done.denied, 0);
 
@@ -42,6 +58,52 @@ async fn the_attackers_calls_carry_its_key_and_user_agent() {
             "signed with the attacker's key: {auth}"
         );
     }
+    // The object calls named the bucket and key; the put wrote where it was told, and
+    // nothing else.
+    let paths: Vec<&str> = recorded
+        .iter()
+        .filter_map(|r| r["url"].as_str())
+        .filter(|p| p.contains("gd-attack-data"))
+        .collect();
+    assert_eq!(paths.len(), 4, "{paths:?}");
+    assert_eq!(
+        s3.list_objects("gd-attack-data", "").await.unwrap(),
+        ["run7/payroll.csv"]
+    );
+}
+
+#[tokio::test]
+async fn object_calls_need_their_object_and_fail_as_s3_does() {
+    let moto = Moto::start();
+    let iam = AwsIam::new(&config(&moto).await);
+    iam.create_user("gd-attack-victim", &Tags::new())
+        .await
+        .unwrap();
+    let key = iam.create_access_key("gd-attack-victim").await.unwrap();
+    let actor = AwsActor::new(&target(&moto), "us-east-1", None);
+    let err = actor
+        .call_as(&key, KALI, &["s3.list_objects".to_owned()])
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind, ErrorKind::InvalidInput, "{err}");
+    let missing = ObjectRef {
+        bucket: "gd-attack-none".into(),
+        key: "k".into(),
+    };
+    let err = actor
+        .call_as_on(&key, KALI, &["s3.list_objects".to_owned()], Some(&missing))
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind, ErrorKind::NotFound, "{err}");
+    let s3 = AwsS3::new(&config(&moto).await, true);
+    s3.create_bucket("gd-attack-none", &Tags::new())
+        .await
+        .unwrap();
+    let err = actor
+        .call_as_on(&key, KALI, &["s3.get_object".to_owned()], Some(&missing))
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind, ErrorKind::NotFound, "{err}");
 }
 
 #[tokio::test]

@@ -205,3 +205,55 @@ async fn aws_ec2_keeps_the_same_contract_against_the_emulator() {
     let config = config(&moto).await;
     contract(&AwsEc2::new(&config), "aws (moto)").await;
 }
+
+/// An instance launched to resolve GuardDuty's test domains carries a boot script that
+/// looks up those names and nothing else, and only they: the launch of a plain instance
+/// has no user data.
+#[tokio::test]
+async fn an_instance_resolving_test_domains_boots_a_script_that_only_looks_them_up() {
+    let moto = Moto::start();
+    let ec2 = AwsEc2::new(&config(&moto).await);
+    let tags = Tags::from([("gameday:run".to_owned(), "contract".to_owned())]);
+    let lookups = [
+        "c2.guarddutyc2activityb.com".to_owned(),
+        "guarddutydgaactivity.com".to_owned(),
+    ];
+    let beacon = ec2
+        .launch(
+            "gd-beacon",
+            "ami-12c6146b",
+            "t3.micro",
+            &[],
+            &lookups,
+            &tags,
+        )
+        .await
+        .unwrap();
+    let plain = ec2
+        .run_instance("gd-plain", "ami-12c6146b", "t3.micro", &[], &tags)
+        .await
+        .unwrap();
+    let user_data = |id: &str| {
+        moto.python_output(&format!(
+            "import boto3, base64\n\
+             a = boto3.client('ec2').describe_instance_attribute(InstanceId='{id}', Attribute='userData')\n\
+             v = a.get('UserData', {{}}).get('Value')\n\
+             print(base64.b64decode(v).decode() if v else '', end='')"
+        ))
+    };
+    let script = user_data(&beacon.instance_id);
+    assert_eq!(
+        script,
+        gameday_engine::aws::ec2::boot_script(&lookups),
+        "the script as launched"
+    );
+    assert!(script.starts_with("#!/bin/sh\n"), "{script}");
+    for d in &lookups {
+        assert!(script.contains(&format!("'{d}'")), "{script}");
+    }
+    assert!(
+        !script.contains("curl") && !script.contains("wget") && !script.contains("nc "),
+        "looks up, never connects: {script}"
+    );
+    assert_eq!(user_data(&plain.instance_id), "");
+}

@@ -1,10 +1,13 @@
 //! Calls made as the simulated attacker on AWS: with the key a scenario created and the
 //! user agent the scenario chose (a pen-test distribution's, say), so GuardDuty sees what
-//! it would see from a real intruder, and nothing more than read calls are made.
+//! it would see from a real intruder, and nothing more than read calls are made, but for
+//! one small object written where the run says (which the run deletes again).
 
 use super::{sandbox_error, sdk_config_as};
 use crate::config::Target;
-use crate::sandbox::{Actor, CallsAs, Credentials, ErrorKind, Result, SandboxError};
+use crate::sandbox::{
+    ATTACKER_OBJECT_CALLS, Actor, CallsAs, Credentials, ErrorKind, ObjectRef, Result, SandboxError,
+};
 use async_trait::async_trait;
 use aws_smithy_runtime_api::box_error::BoxError;
 use aws_smithy_runtime_api::client::interceptors::Intercept;
@@ -72,13 +75,73 @@ fn refused(e: &SandboxError) -> bool {
     e.kind == ErrorKind::AccessDenied && !BAD_KEY.iter().any(|c| e.message.starts_with(c))
 }
 
+/// One of the attacker's calls on `o` (an S3 data event). What a read returns is
+/// dropped unread; a write puts a few bytes saying which run wrote them.
+async fn object_call(
+    s3: &aws_sdk_s3::Client,
+    call: &str,
+    o: &ObjectRef,
+    ua: &UserAgent,
+    run_id: Option<&str>,
+) -> Result<()> {
+    match call {
+        "s3.list_objects" => s3
+            .list_objects_v2()
+            .bucket(&o.bucket)
+            .max_keys(100)
+            .customize()
+            .interceptor(ua.clone())
+            .send()
+            .await
+            .map(drop)
+            .map_err(|e| sandbox_error("s3:ListObjects", e)),
+        "s3.get_object" => s3
+            .get_object()
+            .bucket(&o.bucket)
+            .key(&o.key)
+            .customize()
+            .interceptor(ua.clone())
+            .send()
+            .await
+            .map(drop)
+            .map_err(|e| sandbox_error("s3:GetObject", e)),
+        "s3.get_object_acl" => s3
+            .get_object_acl()
+            .bucket(&o.bucket)
+            .key(&o.key)
+            .customize()
+            .interceptor(ua.clone())
+            .send()
+            .await
+            .map(drop)
+            .map_err(|e| sandbox_error("s3:GetObjectAcl", e)),
+        _ => {
+            let body = format!(
+                "written by gameday's simulated attacker (run {}); the run deletes it\n",
+                run_id.unwrap_or("unknown")
+            );
+            s3.put_object()
+                .bucket(&o.bucket)
+                .key(&o.key)
+                .body(body.into_bytes().into())
+                .customize()
+                .interceptor(ua.clone())
+                .send()
+                .await
+                .map(drop)
+                .map_err(|e| sandbox_error("s3:PutObject", e))
+        }
+    }
+}
+
 #[async_trait]
 impl Actor for AwsActor {
-    async fn call_as(
+    async fn call_as_on(
         &self,
         credentials: &Credentials,
         user_agent: &str,
         calls: &[String],
+        object: Option<&ObjectRef>,
     ) -> Result<CallsAs> {
         const OP: &str = "api:CallAs";
         if let Some(bad) = calls.iter().find(|c| !CALLS.contains(&c.as_str())) {
@@ -91,6 +154,16 @@ impl Actor for AwsActor {
                 ),
             ));
         }
+        let first_object_call = calls
+            .iter()
+            .find(|c| ATTACKER_OBJECT_CALLS.contains(&c.as_str()));
+        if let (Some(call), None) = (first_object_call, object) {
+            return Err(SandboxError::new(
+                ErrorKind::InvalidInput,
+                OP,
+                format!("`{call}` needs the bucket (and key) it acts on"),
+            ));
+        }
         let config = sdk_config_as(
             &self.target,
             &self.region,
@@ -100,6 +173,14 @@ impl Actor for AwsActor {
         )
         .await;
         let ua = UserAgent(user_agent.to_owned());
+        let path_style = self.target.endpoint_url.is_some();
+        let s3 = |config: &aws_config::SdkConfig| {
+            aws_sdk_s3::Client::from_conf(
+                aws_sdk_s3::config::Builder::from(config)
+                    .force_path_style(path_style)
+                    .build(),
+            )
+        };
         let mut result = CallsAs::default();
         for call in calls {
             let outcome = match call.as_str() {
@@ -135,20 +216,17 @@ impl Actor for AwsActor {
                     .await
                     .map(drop)
                     .map_err(|e| sandbox_error("ec2:DescribeInstances", e)),
-                "s3.list_buckets" => {
-                    let path_style = self.target.endpoint_url.is_some();
-                    aws_sdk_s3::Client::from_conf(
-                        aws_sdk_s3::config::Builder::from(&config)
-                            .force_path_style(path_style)
-                            .build(),
-                    )
+                "s3.list_buckets" => s3(&config)
                     .list_buckets()
                     .customize()
                     .interceptor(ua.clone())
                     .send()
                     .await
                     .map(drop)
-                    .map_err(|e| sandbox_error("s3:ListBuckets", e))
+                    .map_err(|e| sandbox_error("s3:ListBuckets", e)),
+                "s3.list_objects" | "s3.get_object" | "s3.get_object_acl" | "s3.put_object" => {
+                    let Some(o) = object else { continue };
+                    object_call(&s3(&config), call, o, &ua, self.run_id.as_deref()).await
                 }
                 _ => aws_sdk_guardduty::Client::new(&config)
                     .list_detectors()

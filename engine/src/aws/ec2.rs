@@ -91,17 +91,36 @@ fn not_found(operation: &str, id: &str) -> SandboxError {
     )
 }
 
+/// The boot script of an instance that resolves `names`: five rounds a minute apart, so
+/// that GuardDuty sees the lookups whatever the resolver caches. `getent` is in every
+/// Linux image; a lookup that fails is fine (nothing need answer), and nothing connects.
+pub fn boot_script(names: &[String]) -> String {
+    let quoted: Vec<String> = names.iter().map(|n| format!("'{n}'")).collect();
+    format!(
+        "#!/bin/sh\n\
+         # gameday: resolve GuardDuty's test domains so that its DNS findings are raised.\n\
+         for round in 1 2 3 4 5; do\n\
+         \x20 for name in {}; do getent hosts \"$name\" >/dev/null 2>&1 || true; done\n\
+         \x20 sleep 60\n\
+         done\n",
+        quoted.join(" ")
+    )
+}
+
 #[async_trait]
 impl Ec2 for AwsEc2 {
-    async fn run_instance(
+    async fn launch(
         &self,
         name: &str,
         image_id: &str,
         instance_type: &str,
         security_group_ids: &[String],
+        dns_lookups: &[String],
         tags: &Tags,
     ) -> Result<Instance> {
         const OP: &str = "ec2:RunInstances";
+        let user_data = (!dns_lookups.is_empty())
+            .then(|| aws_smithy_types::base64::encode(boot_script(dns_lookups)));
         let out = self
             .client
             .run_instances()
@@ -110,6 +129,7 @@ impl Ec2 for AwsEc2 {
             .min_count(1)
             .max_count(1)
             .set_security_group_ids(Some(security_group_ids.to_vec()))
+            .set_user_data(user_data)
             .tag_specifications(tag_spec(ResourceType::Instance, tags, Some(name)))
             .tag_specifications(tag_spec(ResourceType::Volume, tags, Some(name)))
             .send()

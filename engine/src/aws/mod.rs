@@ -160,6 +160,7 @@ pub(crate) fn kind_of(code: Option<&str>) -> ErrorKind {
         "NoSuchEntity"
         | "NotFound"
         | "NoSuchBucket"
+        | "NoSuchKey"
         | "NoSuchBucketPolicy"
         | "NoSuchPublicAccessBlockConfiguration"
         | "TrailNotFoundException"

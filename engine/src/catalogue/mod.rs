@@ -1,4 +1,5 @@
-//! Names the providers define, kept as data and looked up: GuardDuty's finding types.
+//! Names the providers define, kept as data and looked up: GuardDuty's finding types, and
+//! the test domains GuardDuty raises DNS findings for.
 //!
 //! The lists are text files beside this one, one name a line (`#` starts a comment line),
 //! built into the binary. Validation refuses a finding type GuardDuty does not have (a typo
@@ -10,6 +11,7 @@ use std::sync::OnceLock;
 
 static FINDING_TYPES: &str = include_str!("guardduty_finding_types.txt");
 static RETIRED_FINDING_TYPES: &str = include_str!("guardduty_retired_finding_types.txt");
+static TEST_DOMAINS_TEXT: &str = include_str!("guardduty_test_domains.txt");
 
 /// The names of a catalogue file: its lines, without blank and comment lines.
 fn entries(text: &'static str) -> impl Iterator<Item = &'static str> + Clone {
@@ -82,6 +84,39 @@ pub fn finding_type_problem(name: &str) -> Option<(String, String)> {
     Some((format!("`{name}` is not a GuardDuty finding type"), hint))
 }
 
+/// GuardDuty's test domains with the finding type each raises when an instance resolves
+/// it, in catalogue order.
+pub fn test_domains() -> impl Iterator<Item = (&'static str, &'static str)> + Clone {
+    entries(TEST_DOMAINS_TEXT)
+        .filter_map(|l| l.split_once(char::is_whitespace))
+        .map(|(d, t)| (d, t.trim()))
+}
+
+/// The finding type resolving `domain` raises, when it is one of GuardDuty's test domains.
+pub fn test_domain_finding(domain: &str) -> Option<&'static str> {
+    test_domains().find(|(d, _)| *d == domain).map(|(_, t)| t)
+}
+
+/// What is wrong with `domain` as a name an instance of the run may resolve (message,
+/// hint); `None` when it is one of GuardDuty's test domains. A game day sends no traffic
+/// outside AWS but these lookups.
+pub fn test_domain_problem(domain: &str) -> Option<(String, String)> {
+    if test_domain_finding(domain).is_some() {
+        return None;
+    }
+    let all: Vec<&str> = test_domains().map(|(d, _)| d).collect();
+    let hint = match crate::diag::closest(domain, all.iter().copied()) {
+        Some(d) => format!("did you mean `{d}`?"),
+        None => format!("the test domains are {}", all.join(", ")),
+    };
+    Some((
+        format!(
+            "`{domain}` is not one of GuardDuty's test domains: a game day resolves no other name"
+        ),
+        hint,
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -127,6 +162,26 @@ mod tests {
         assert!(finding_types().count() > 150);
         assert!(is_retired_finding_type("Recon:IAMUser/UserPermissions"));
         assert!(!is_retired_finding_type("PenTest:IAMUser/KaliLinux"));
+    }
+
+    #[test]
+    fn every_test_domain_raises_a_current_dns_finding_type() {
+        assert_eq!(test_domains().count(), 11);
+        for (domain, t) in test_domains() {
+            assert!(is_finding_type(t), "{domain}: {t}");
+            assert!(
+                t.starts_with(|c: char| c.is_ascii_uppercase()) && t.contains(":EC2/"),
+                "{t}"
+            );
+            assert!(domain.contains("guardduty"), "{domain}");
+        }
+        assert_eq!(
+            test_domain_finding("c2.guarddutyc2activityb.com"),
+            Some("Backdoor:EC2/C&CActivity.B!DNS")
+        );
+        assert!(test_domain_problem("example.com").is_some());
+        let (_, hint) = test_domain_problem("guarddutydgaactivty.com").expect("a typo");
+        assert!(hint.contains("guarddutydgaactivity.com"), "{hint}");
     }
 
     #[test]

@@ -305,13 +305,28 @@ pub struct GroupRules {
 /// EC2.
 #[async_trait]
 pub trait Ec2: Send + Sync {
-    /// RunInstances (one instance).
+    /// RunInstances (one instance) with no boot script.
     async fn run_instance(
         &self,
         name: &str,
         image_id: &str,
         instance_type: &str,
         security_group_ids: &[String],
+        tags: &Tags,
+    ) -> Result<Instance> {
+        self.launch(name, image_id, instance_type, security_group_ids, &[], tags)
+            .await
+    }
+    /// RunInstances (one instance) whose boot script resolves each of `dns_lookups`, a few
+    /// times over some minutes, through the VPC's resolver (GuardDuty's test domains: see
+    /// [`crate::catalogue::test_domains`]).
+    async fn launch(
+        &self,
+        name: &str,
+        image_id: &str,
+        instance_type: &str,
+        security_group_ids: &[String],
+        dns_lookups: &[String],
         tags: &Tags,
     ) -> Result<Instance>;
     /// TerminateInstances.
@@ -700,8 +715,8 @@ pub struct CallsAs {
     pub denied: u32,
 }
 
-/// The calls an [`Actor`] makes on every target, as `service.operation`: read-only
-/// reconnaissance. Validation refuses any other in a scenario or runbook, so that a call
+/// The calls an [`Actor`] makes on every target, as `service.operation`: read calls,
+/// and one write of an object the run removes again (`s3.put_object`). Validation refuses any other in a scenario or runbook, so that a call
 /// name that AWS would not take is found before a run, not half-way through its attack.
 pub const ATTACKER_CALLS: &[&str] = &[
     "sts.get_caller_identity",
@@ -710,7 +725,30 @@ pub const ATTACKER_CALLS: &[&str] = &[
     "ec2.describe_instances",
     "s3.list_buckets",
     "guardduty.list_detectors",
+    "s3.list_objects",
+    "s3.get_object",
+    "s3.get_object_acl",
+    "s3.put_object",
 ];
+
+/// The attacker's calls on the objects of one bucket (S3 data events): they need
+/// `api.call_as`'s `bucket`, and all but `s3.list_objects` its `key`. `s3.put_object` is
+/// the one write: a few bytes under `key`, which the run deletes again.
+pub const ATTACKER_OBJECT_CALLS: &[&str] = &[
+    "s3.list_objects",
+    "s3.get_object",
+    "s3.get_object_acl",
+    "s3.put_object",
+];
+
+/// The S3 object the attacker's object calls act on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ObjectRef {
+    /// The bucket.
+    pub bucket: String,
+    /// The key (`s3.list_objects` lists the whole bucket whatever it is).
+    pub key: String,
+}
 
 /// Calls made as another principal, with a chosen user agent.
 #[async_trait]
@@ -722,6 +760,17 @@ pub trait Actor: Send + Sync {
         credentials: &Credentials,
         user_agent: &str,
         calls: &[String],
+    ) -> Result<CallsAs> {
+        self.call_as_on(credentials, user_agent, calls, None).await
+    }
+    /// As [`Actor::call_as`], with the object the S3 object calls
+    /// ([`ATTACKER_OBJECT_CALLS`]) act on; without one they fail as invalid input.
+    async fn call_as_on(
+        &self,
+        credentials: &Credentials,
+        user_agent: &str,
+        calls: &[String],
+        object: Option<&ObjectRef>,
     ) -> Result<CallsAs>;
     /// The source IP the attacker's calls come from, as the provider will see it.
     async fn attacker_ip(&self) -> Result<String>;

@@ -9,8 +9,8 @@
 use super::{
     AccessKeyInfo, Actor, Alarm, AlarmTransition, AuditEvent, CallsAs, CloudTrail, CloudWatch,
     Credentials, Ec2, Finding, GroupRules, GuardDuty, HubFinding, Iam, Instance, KeyStatus,
-    LogQuery, LogRow, Logs, PasswordPolicy, PublicAccessBlock, Push, Resource, Result, Rule, S3,
-    Sandbox, SecurityHub, Tags, TargetInfo,
+    LogQuery, LogRow, Logs, ObjectRef, PasswordPolicy, PublicAccessBlock, Push, Resource, Result,
+    Rule, S3, Sandbox, SecurityHub, Tags, TargetInfo,
 };
 use crate::sandbox::TargetPolicy;
 use crate::throttle::Gate;
@@ -89,12 +89,13 @@ throttled!(Iam, iam {
 });
 
 throttled!(Ec2, ec2 {
-    "ec2:RunInstances" fn run_instance(
+    "ec2:RunInstances" fn launch(
         &self,
         name: &str,
         image_id: &str,
         instance_type: &str,
         security_group_ids: &[String],
+        dns_lookups: &[String],
         tags: &Tags
     ) -> Result<Instance>;
     "ec2:TerminateInstances" fn terminate_instance(&self, instance_id: &str) -> Result<()>;
@@ -249,18 +250,19 @@ fn operation(call: &str) -> String {
 /// The attacker's calls are made in the same account, so they count against it too.
 #[async_trait]
 impl<S: Sandbox> Actor for Throttled<S> {
-    async fn call_as(
+    async fn call_as_on(
         &self,
         credentials: &Credentials,
         user_agent: &str,
         calls: &[String],
+        object: Option<&ObjectRef>,
     ) -> Result<CallsAs> {
         for c in calls {
             self.gate.pass(&operation(c)).await;
         }
         self.inner
             .actor()
-            .call_as(credentials, user_agent, calls)
+            .call_as_on(credentials, user_agent, calls, object)
             .await
     }
 

@@ -1,8 +1,14 @@
 //! Calls made with someone's access key, authorised by a deliberately tiny policy model.
 
 use super::iam::{ADMINISTRATOR_ACCESS, READ_ONLY_ACCESS, User};
-use super::{ATTACKER_IP, Call, Caller, SimAccount, error, model};
-use crate::sandbox::{Actor, CallsAs, Credentials, ErrorKind, FindingResource, Result};
+use super::{ATTACKER_IP, Call, Caller, SimAccount, State, error, model};
+use crate::sandbox::{
+    ATTACKER_OBJECT_CALLS, Actor, CallsAs, Credentials, ErrorKind, FindingResource, ObjectRef,
+    Result, SandboxError,
+};
+
+/// The AWS managed policy granting every S3 action.
+const S3_FULL_ACCESS: &str = "arn:aws:iam::aws:policy/AmazonS3FullAccess";
 use async_trait::async_trait;
 
 /// `iam.list_users` → `iam:ListUsers`, and whether it is a read call.
@@ -33,8 +39,9 @@ fn event_name(call: &str) -> Option<(String, bool)> {
 }
 
 /// The simulator's authoriser: an inline Deny of `*` denies everything; AdministratorAccess
-/// allows everything; ReadOnlyAccess allows list, describe and get calls; nothing else
-/// allows anything. GetCallerIdentity needs no permission, as in AWS.
+/// allows everything; ReadOnlyAccess allows list, describe and get calls; AmazonS3FullAccess
+/// allows every S3 call; nothing else allows anything. GetCallerIdentity needs no
+/// permission, as in AWS.
 fn allowed(user: &User, event: &str, read: bool) -> bool {
     if event == "sts:GetCallerIdentity" {
         return true;
@@ -43,20 +50,36 @@ fn allowed(user: &User, event: &str, read: bool) -> bool {
         return false;
     }
     let has = |arn: &str| user.attached.iter().any(|a| a == arn);
-    has(ADMINISTRATOR_ACCESS) || (read && has(READ_ONLY_ACCESS))
+    has(ADMINISTRATOR_ACCESS)
+        || (read && has(READ_ONLY_ACCESS))
+        || (event.starts_with("s3:") && has(S3_FULL_ACCESS))
 }
 
 #[async_trait]
 impl Actor for SimAccount {
     /// Each call is audited (denied ones too) with the caller's key, user, user agent and
     /// source IP; calls carry no arguments and change nothing in the account.
-    async fn call_as(
+    async fn call_as_on(
         &self,
         credentials: &Credentials,
         user_agent: &str,
         calls: &[String],
+        object: Option<&ObjectRef>,
     ) -> Result<CallsAs> {
         const OP: &str = "api:CallAs";
+        if let (Some(call), None) = (
+            calls
+                .iter()
+                .find(|c| ATTACKER_OBJECT_CALLS.contains(&c.as_str())),
+            object,
+        ) {
+            return Err(error(
+                ErrorKind::InvalidInput,
+                OP,
+                "MissingParameter",
+                format!("`{call}` needs the bucket (and key) it acts on"),
+            ));
+        }
         let mut events = Vec::with_capacity(calls.len());
         for call in calls {
             match event_name(call) {
@@ -76,32 +99,8 @@ impl Actor for SimAccount {
         let op = events.first().map_or(OP, |(name, _)| name.as_str());
         let key_id = credentials.access_key_id.as_str();
         let mut st = self.lock();
-        let invalid = || {
-            error(
-                ErrorKind::AccessDenied,
-                op,
-                "InvalidClientTokenId",
-                "The security token included in the request is invalid.",
-            )
-        };
-        let user_name = st.key_owner.get(key_id).ok_or_else(invalid)?.clone();
-        let user = st.users.get(&user_name).ok_or_else(invalid)?;
-        let key = user
-            .keys
-            .iter()
-            .find(|k| k.id == key_id)
-            .ok_or_else(invalid)?;
-        if key.status != crate::sandbox::KeyStatus::Active {
-            return Err(invalid());
-        }
-        if key.secret != credentials.secret_access_key.expose() {
-            return Err(error(
-                ErrorKind::AccessDenied,
-                op,
-                "SignatureDoesNotMatch",
-                "The request signature we calculated does not match the signature you provided.",
-            ));
-        }
+        let (user_name, user) = authenticate(&st, credentials, op)?;
+        let user_name = user_name.to_owned();
         let verdicts: Vec<bool> = events
             .iter()
             .map(|(name, read)| allowed(user, name, *read))
@@ -125,17 +124,38 @@ impl Actor for SimAccount {
         };
         let now = self.clock.now();
         let mut result = CallsAs::default();
-        for ((name, _), ok) in events.iter().zip(verdicts) {
+        for ((call_name, (name, _)), ok) in calls.iter().zip(&events).zip(verdicts) {
             let denied = if ok { 0 } else { model::DENIED };
+            let on_object = object.filter(|_| ATTACKER_OBJECT_CALLS.contains(&call_name.as_str()));
+            if let Some(o) = on_object {
+                object_call(&mut st, name, o, ok)?;
+            }
             if ok {
                 result.made += 1;
             } else {
                 result.denied += 1;
             }
-            let call = Call::new(name, &[key_id, &user_name])
-                .subject(subject.clone())
-                .flags(listed | denied);
-            st.record(&self.model, now, call, Some(caller.clone()));
+            let op = name.split_once(':').map_or("", |(_, op)| op);
+            let lists = if op.starts_with("List") || op.starts_with("Describe") {
+                model::LISTS_OR_DESCRIBES
+            } else {
+                0
+            };
+            let call = match on_object {
+                Some(o) => Call::new(name, &[key_id, &user_name, &o.bucket])
+                    .subject(FindingResource {
+                        bucket: Some(o.bucket.clone()),
+                        ..subject.clone()
+                    })
+                    .flags(model::S3_DATA_EVENT),
+                None => Call::new(name, &[key_id, &user_name]).subject(subject.clone()),
+            };
+            st.record(
+                &self.model,
+                now,
+                call.flags(listed | denied | lists),
+                Some(caller.clone()),
+            );
         }
         Ok(result)
     }
@@ -143,6 +163,76 @@ impl Actor for SimAccount {
     async fn attacker_ip(&self) -> Result<String> {
         Ok(ATTACKER_IP.to_owned())
     }
+}
+
+/// The user whose active key `credentials` are, as AWS checks a signature: an unknown,
+/// inactive or deleted key is an invalid token, a wrong secret a bad signature.
+fn authenticate<'a>(
+    st: &'a State,
+    credentials: &Credentials,
+    op: &str,
+) -> std::result::Result<(&'a str, &'a User), SandboxError> {
+    let key_id = credentials.access_key_id.as_str();
+    let invalid = || {
+        error(
+            ErrorKind::AccessDenied,
+            op,
+            "InvalidClientTokenId",
+            "The security token included in the request is invalid.",
+        )
+    };
+    let user_name = st.key_owner.get(key_id).ok_or_else(invalid)?;
+    let user = st.users.get(user_name).ok_or_else(invalid)?;
+    let key = user
+        .keys
+        .iter()
+        .find(|k| k.id == key_id)
+        .ok_or_else(invalid)?;
+    if key.status != crate::sandbox::KeyStatus::Active {
+        return Err(invalid());
+    }
+    if key.secret != credentials.secret_access_key.expose() {
+        return Err(error(
+            ErrorKind::AccessDenied,
+            op,
+            "SignatureDoesNotMatch",
+            "The request signature we calculated does not match the signature you provided.",
+        ));
+    }
+    Ok((user_name.as_str(), user))
+}
+
+/// A call on `o`'s bucket: the bucket must exist, and the object too for a read of it; an
+/// allowed put writes it. As in S3, a missing bucket or key fails whatever the policy.
+fn object_call(
+    st: &mut State,
+    event: &str,
+    o: &ObjectRef,
+    allowed: bool,
+) -> std::result::Result<(), SandboxError> {
+    let bucket = st.buckets.get_mut(&o.bucket).ok_or_else(|| {
+        error(
+            ErrorKind::NotFound,
+            event,
+            "NoSuchBucket",
+            format!("The specified bucket does not exist: {}", o.bucket),
+        )
+    })?;
+    match event {
+        "s3:PutObject" if allowed => {
+            bucket.objects.insert(o.key.clone());
+        }
+        "s3:GetObject" | "s3:GetObjectAcl" if !bucket.objects.contains(&o.key) => {
+            return Err(error(
+                ErrorKind::NotFound,
+                event,
+                "NoSuchKey",
+                format!("The specified key does not exist: {}", o.key),
+            ));
+        }
+        _ => {}
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -87,6 +87,7 @@ impl State {
             name: call.name,
             user_agent_lower: caller.as_ref().map(|c| c.user_agent_lower.as_str()),
             flags: call.flags,
+            domain: call.domain.as_deref(),
         };
         for rule in &model.findings {
             if rule.on.matches(&event)
@@ -108,6 +109,10 @@ impl State {
                 };
                 insert_breach(&mut self.alarms[i], start, later(start, rule.period), cause);
             }
+        }
+        if call.domain.is_some() {
+            // A DNS lookup is in the resolver's log, not CloudTrail's.
+            return;
         }
         self.audit.push(Audit {
             event: crate::sandbox::AuditEvent {
@@ -142,6 +147,7 @@ impl State {
             "event" => Some(call.name),
             "source_ip" => caller.map(|c| c.source_ip.as_str()),
             "user_agent" => caller.map(|c| c.user_agent.as_str()),
+            "domain" => call.domain.as_deref(),
             other => call.subject.get(other),
         });
         let finding = Finding {

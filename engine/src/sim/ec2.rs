@@ -149,12 +149,13 @@ fn normalize(op: &str, rule: &Rule) -> Result<Rule> {
 
 #[async_trait]
 impl Ec2 for SimAccount {
-    async fn run_instance(
+    async fn launch(
         &self,
         name: &str,
         image_id: &str,
         instance_type: &str,
         security_group_ids: &[String],
+        dns_lookups: &[String],
         tags: &Tags,
     ) -> Result<Created> {
         const OP: &str = "ec2:RunInstances";
@@ -200,6 +201,11 @@ impl Ec2 for SimAccount {
             &mut st,
             Call::new(OP, &[&id, &volume]).subject(about_instance(&id)),
         );
+        // The boot script's lookups, as the resolver sees them; the model's latencies run
+        // from the launch.
+        for name in dns_lookups {
+            self.record(&mut st, Call::dns_lookup(name, about_instance(&id)));
+        }
         Ok(Created {
             instance_id: id,
             volume_id: volume,

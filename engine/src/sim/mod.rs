@@ -376,6 +376,8 @@ struct Call<'a> {
     subject: FindingResource,
     /// Attribute bits.
     flags: u8,
+    /// For a DNS lookup (no API call, and so not audited): the name looked up.
+    domain: Option<String>,
 }
 
 impl<'a> Call<'a> {
@@ -385,6 +387,19 @@ impl<'a> Call<'a> {
             resources: resources.iter().map(|r| (*r).to_owned()).collect(),
             subject: FindingResource::default(),
             flags: 0,
+            domain: None,
+        }
+    }
+
+    /// An instance's lookup of `domain` through the VPC's resolver, which GuardDuty's DNS
+    /// findings come from.
+    fn dns_lookup(domain: &str, subject: FindingResource) -> Self {
+        Call {
+            name: "dns:Query",
+            resources: Vec::new(),
+            subject,
+            flags: 0,
+            domain: Some(domain.to_owned()),
         }
     }
 

@@ -15,6 +15,8 @@ pub(super) const ATTRIBUTES: &[(&str, u8)] = &[
     ("public_policy", PUBLIC_POLICY),
     ("block_public_access_disabled", BLOCK_PUBLIC_ACCESS_DISABLED),
     ("snapshot_shared", SNAPSHOT_SHARED),
+    ("s3_data_event", S3_DATA_EVENT),
+    ("lists_or_describes", LISTS_OR_DESCRIBES),
 ];
 /// The call was refused with AccessDenied.
 pub(super) const DENIED: u8 = 1;
@@ -26,6 +28,10 @@ pub(super) const PUBLIC_POLICY: u8 = 1 << 2;
 pub(super) const BLOCK_PUBLIC_ACCESS_DISABLED: u8 = 1 << 3;
 /// A snapshot shared with a group.
 pub(super) const SNAPSHOT_SHARED: u8 = 1 << 4;
+/// A call on a bucket's objects (a CloudTrail data event for S3).
+pub(super) const S3_DATA_EVENT: u8 = 1 << 5;
+/// An operation that lists or describes (its name starts List or Describe).
+pub(super) const LISTS_OR_DESCRIBES: u8 = 1 << 6;
 
 /// Placeholders a finding title may use.
 const PLACEHOLDERS: &[&str] = &[
@@ -37,6 +43,7 @@ const PLACEHOLDERS: &[&str] = &[
     "instance_id",
     "source_ip",
     "user_agent",
+    "domain",
 ];
 
 /// What a rule sees of an audit event.
@@ -45,6 +52,8 @@ pub(super) struct Event<'a> {
     /// The caller's user agent, lowercased.
     pub user_agent_lower: Option<&'a str>,
     pub flags: u8,
+    /// For a DNS lookup an instance made: the name it looked up.
+    pub domain: Option<&'a str>,
 }
 
 /// When a rule fires: every condition given must hold.
@@ -53,6 +62,7 @@ pub(super) struct Trigger {
     events: Vec<String>,
     prefixes: Vec<String>,
     user_agent_contains: Vec<String>,
+    dns_query: Vec<String>,
     mask: u8,
     want: u8,
 }
@@ -61,6 +71,16 @@ impl Trigger {
     pub(super) fn matches(&self, e: &Event<'_>) -> bool {
         if e.flags & self.mask != self.want {
             return false;
+        }
+        // A DNS lookup is no API call: only a rule about lookups sees one.
+        match e.domain {
+            Some(d) => {
+                return self.dns_query.iter().any(|q| {
+                    d == q || d.strip_suffix(q.as_str()).is_some_and(|p| p.ends_with('.'))
+                });
+            }
+            None if !self.dns_query.is_empty() => return false,
+            None => {}
         }
         let named = (self.events.is_empty() && self.prefixes.is_empty())
             || self.events.iter().any(|n| n == e.name)
@@ -270,6 +290,8 @@ struct RawTrigger {
     event_prefix: Vec<String>,
     #[serde(default)]
     user_agent_contains: Vec<String>,
+    #[serde(default)]
+    dns_query: Vec<String>,
     #[serde(default, rename = "where")]
     where_: BTreeMap<String, bool>,
 }
@@ -430,6 +452,23 @@ fn trigger(at: &str, raw: RawTrigger, errors: &mut Vec<String>) -> Trigger {
     if raw.user_agent_contains.iter().any(String::is_empty) {
         errors.push(format!("{at}: user_agent_contains has an empty string"));
     }
+    for d in &raw.dns_query {
+        if crate::catalogue::test_domain_finding(d).is_none() {
+            errors.push(format!(
+                "{at}: dns_query `{d}` is not one of GuardDuty's test domains \
+                 (engine/src/catalogue/guardduty_test_domains.txt)"
+            ));
+        }
+    }
+    let names_calls = !(raw.events.is_empty()
+        && raw.event_prefix.is_empty()
+        && raw.user_agent_contains.is_empty());
+    if !raw.dns_query.is_empty() && names_calls {
+        errors.push(format!(
+            "{at}: dns_query matches DNS lookups, which have no event name or user agent: \
+             give it alone"
+        ));
+    }
     Trigger {
         events: raw.events,
         prefixes: raw.event_prefix,
@@ -438,6 +477,7 @@ fn trigger(at: &str, raw: RawTrigger, errors: &mut Vec<String>) -> Trigger {
             .iter()
             .map(|s| s.to_lowercase())
             .collect(),
+        dns_query: raw.dns_query,
         mask,
         want,
     }

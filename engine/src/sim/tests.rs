@@ -4,7 +4,8 @@
 use super::*;
 use crate::duration::Duration;
 use crate::sandbox::{
-    AlarmState, AlarmTransition, CallsAs, Credentials, KeyStatus, PublicAccessBlock, Rule, Tags,
+    AlarmState, AlarmTransition, CallsAs, Credentials, KeyStatus, ObjectRef, PublicAccessBlock,
+    Rule, Tags,
 };
 use chrono::{DateTime, Utc};
 
@@ -93,6 +94,13 @@ fn the_builtin_model_parses_and_covers_the_documented_detections() {
         "PenTest:IAMUser/ParrotLinux",
         "PenTest:IAMUser/PentooLinux",
         "UnauthorizedAccess:IAMUser/MaliciousIPCaller.Custom",
+        "Recon:IAMUser/MaliciousIPCaller.Custom",
+        "PenTest:S3/KaliLinux",
+        "Discovery:S3/MaliciousIPCaller.Custom",
+        "UnauthorizedAccess:S3/MaliciousIPCaller.Custom",
+        "Backdoor:EC2/C&CActivity.B!DNS",
+        "CryptoCurrency:EC2/BitcoinTool.B!DNS",
+        "Trojan:EC2/DGADomainRequest.C!DNS",
         "Stealth:IAMUser/CloudTrailLoggingDisabled",
         "Stealth:IAMUser/PasswordPolicyChange",
         "Policy:S3/BucketBlockPublicAccessDisabled",
@@ -830,14 +838,23 @@ async fn calls_from_a_listed_ip_raise_the_custom_threat_list_finding() {
     .await
     .expect("calls");
     let truth = findings(&sim);
+    // Listing calls are reconnaissance; any other call is unauthorized access.
     assert_eq!(truth.len(), 1, "{truth:?}");
-    assert_eq!(
-        truth[0].name,
-        "UnauthorizedAccess:IAMUser/MaliciousIPCaller.Custom"
-    );
+    assert_eq!(truth[0].name, "Recon:IAMUser/MaliciousIPCaller.Custom");
     assert_eq!(
         truth[0].resource.access_key_id.as_deref(),
         Some(key.access_key_id.as_str())
+    );
+    sim.call_as(&key, "aws-cli/2", &calls(&["sts.get_caller_identity"]))
+        .await
+        .expect("calls");
+    let names: Vec<String> = findings(&sim).into_iter().map(|t| t.name).collect();
+    assert_eq!(
+        names,
+        [
+            "Recon:IAMUser/MaliciousIPCaller.Custom",
+            "UnauthorizedAccess:IAMUser/MaliciousIPCaller.Custom"
+        ]
     );
     sim.delete_threat_intel_set(&set).await.expect("delete");
     assert_eq!(
@@ -1263,5 +1280,209 @@ async fn role_changes_raise_the_policy_and_trust_alarms_and_only_those() {
     assert_eq!(
         sim.tagged_resources("r1"),
         ["arn:aws:iam::111122223333:role/gameday-r1-deploy"]
+    );
+}
+
+/// GuardDuty findings the simulator has created so far, by type.
+fn finding_names(sim: &SimAccount) -> Vec<String> {
+    let mut names: Vec<String> = sim
+        .truth()
+        .into_iter()
+        .filter(|t| t.source == crate::scenario::Source::GUARDDUTY)
+        .map(|t| t.name)
+        .collect();
+    names.sort();
+    names
+}
+
+#[tokio::test]
+async fn object_calls_from_a_pen_test_distribution_raise_the_s3_finding_about_the_bucket() {
+    let (sim, _clock) = account(1, certain_model());
+    let key = victim(&sim, "reader").await;
+    sim.create_bucket("gameday-r1-data", &tags("r1"))
+        .await
+        .expect("bucket");
+    sim.put_object("gameday-r1-data", "payroll.csv", "x")
+        .await
+        .expect("object");
+    let object = ObjectRef {
+        bucket: "gameday-r1-data".to_owned(),
+        key: "payroll.csv".to_owned(),
+    };
+    let done = sim
+        .call_as_on(
+            &key,
+            KALI,
+            &calls(&["s3.list_objects", "s3.get_object"]),
+            Some(&object),
+        )
+        .await
+        .expect("calls");
+    assert_eq!(done, CallsAs { made: 2, denied: 0 });
+    assert_eq!(finding_names(&sim), ["PenTest:S3/KaliLinux"]);
+    let truth = sim.truth();
+    let about = &truth
+        .iter()
+        .find(|t| t.source == crate::scenario::Source::GUARDDUTY)
+        .expect("the finding")
+        .resource;
+    assert_eq!(about.bucket.as_deref(), Some("gameday-r1-data"));
+    assert_eq!(
+        about.access_key_id.as_deref(),
+        Some(key.access_key_id.as_str())
+    );
+    // A management call from the same machine is the IAM finding's.
+    sim.call_as(&key, KALI, &calls(&["iam.list_users"]))
+        .await
+        .expect("calls");
+    assert_eq!(
+        finding_names(&sim),
+        ["PenTest:IAMUser/KaliLinux", "PenTest:S3/KaliLinux"]
+    );
+    // The calls are audited with the bucket.
+    let audited: Vec<(String, Vec<&'static str>)> = sim
+        .audit_log()
+        .into_iter()
+        .filter(|r| r.access_key_id.is_some())
+        .map(|r| (r.event.name, r.attributes))
+        .collect();
+    assert_eq!(audited[0].0, "s3:ListObjects");
+    assert!(audited[0].1.contains(&"s3_data_event"), "{audited:?}");
+}
+
+#[tokio::test]
+async fn object_calls_need_their_object_and_fail_as_s3_does() {
+    let (sim, _clock) = account(1, certain_model());
+    let key = victim(&sim, "reader").await;
+    let err = sim
+        .call_as(&key, KALI, &calls(&["s3.list_objects"]))
+        .await
+        .expect_err("no object");
+    assert_eq!(err.kind, ErrorKind::InvalidInput, "{err}");
+    let missing = ObjectRef {
+        bucket: "gameday-r1-none".to_owned(),
+        key: "k".to_owned(),
+    };
+    let err = sim
+        .call_as_on(&key, KALI, &calls(&["s3.list_objects"]), Some(&missing))
+        .await
+        .expect_err("no bucket");
+    assert_eq!(err.kind, ErrorKind::NotFound, "{err}");
+    sim.create_bucket("gameday-r1-none", &tags("r1"))
+        .await
+        .expect("bucket");
+    let err = sim
+        .call_as_on(&key, KALI, &calls(&["s3.get_object"]), Some(&missing))
+        .await
+        .expect_err("no key");
+    assert!(err.message.contains("NoSuchKey"), "{err}");
+    // Read-only access may not write: the put is denied and writes nothing.
+    let done = sim
+        .call_as_on(&key, KALI, &calls(&["s3.put_object"]), Some(&missing))
+        .await
+        .expect("denied, not failed");
+    assert_eq!(done, CallsAs { made: 0, denied: 1 });
+    assert!(
+        sim.list_objects("gameday-r1-none", "")
+            .await
+            .expect("list")
+            .is_empty()
+    );
+}
+
+#[tokio::test]
+async fn object_calls_from_a_listed_ip_are_discovery_and_unauthorized_access_on_s3() {
+    let (sim, _clock) = account(1, certain_model());
+    let key = victim(&sim, "writer").await;
+    sim.attach_user_policy("writer", "arn:aws:iam::aws:policy/AmazonS3FullAccess")
+        .await
+        .expect("policy");
+    sim.create_bucket("gameday-r1-data", &tags("r1"))
+        .await
+        .expect("bucket");
+    let ip = sim.attacker_ip().await.expect("ip");
+    sim.create_threat_intel_set("gameday-r1-attackers", &[format!("{ip}/32")], &tags("r1"))
+        .await
+        .expect("set");
+    let object = ObjectRef {
+        bucket: "gameday-r1-data".to_owned(),
+        key: "gameday-r1-note.txt".to_owned(),
+    };
+    let done = sim
+        .call_as_on(
+            &key,
+            "aws-cli/2",
+            &calls(&["s3.list_objects", "s3.put_object"]),
+            Some(&object),
+        )
+        .await
+        .expect("calls");
+    assert_eq!(done, CallsAs { made: 2, denied: 0 });
+    assert_eq!(
+        finding_names(&sim),
+        [
+            "Discovery:S3/MaliciousIPCaller.Custom",
+            "UnauthorizedAccess:S3/MaliciousIPCaller.Custom"
+        ]
+    );
+    assert_eq!(
+        sim.list_objects("gameday-r1-data", "").await.expect("list"),
+        ["gameday-r1-note.txt"]
+    );
+}
+
+#[tokio::test]
+async fn an_instance_resolving_test_domains_raises_their_dns_findings_about_it() {
+    let (sim, clock) = account(1, certain_model());
+    let lookups = [
+        "c2.guarddutyc2activityb.com".to_owned(),
+        "guarddutydgaactivity.com".to_owned(),
+    ];
+    let quiet = sim
+        .run_instance("quiet", "ami-1", "t3.micro", &[], &tags("r1"))
+        .await
+        .expect("instance");
+    let beacon = sim
+        .launch("beacon", "ami-1", "t3.micro", &[], &lookups, &tags("r1"))
+        .await
+        .expect("instance");
+    assert_eq!(
+        finding_names(&sim),
+        [
+            "Backdoor:EC2/C&CActivity.B!DNS",
+            "Trojan:EC2/DGADomainRequest.C!DNS"
+        ]
+    );
+    for t in sim
+        .truth()
+        .into_iter()
+        .filter(|t| t.source == crate::scenario::Source::GUARDDUTY)
+    {
+        assert_eq!(
+            t.resource.instance_id.as_deref(),
+            Some(beacon.instance_id.as_str())
+        );
+        assert_ne!(
+            t.resource.instance_id.as_deref(),
+            Some(quiet.instance_id.as_str())
+        );
+        assert!(t.detected_at > t.act_at, "{t:?}");
+    }
+    // The lookups went to the resolver, not to CloudTrail.
+    assert!(
+        sim.audit_log().iter().all(|r| r.event.name != "dns:Query"),
+        "{:?}",
+        sim.audit_log()
+    );
+    clock.sleep(Duration::from_secs(3600)).await;
+    let found = sim
+        .findings(&["Backdoor:EC2/C&CActivity.B!DNS".to_owned()], start())
+        .await
+        .expect("findings");
+    assert_eq!(found.len(), 1);
+    assert!(
+        found[0].title.contains(&beacon.instance_id),
+        "{}",
+        found[0].title
     );
 }

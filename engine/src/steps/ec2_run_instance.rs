@@ -19,7 +19,12 @@ static SPEC: StepSpec = StepSpec {
            security group. The instance is billed while it exists: clean-up terminates it, \
            and its root volume is deleted with it. The default image is the latest Amazon \
            Linux 2023 AMI for x86_64, resolved by AWS from its public SSM parameter; an \
-           instance_type of another architecture needs an image_id to match.",
+           instance_type of another architecture needs an image_id to match. With \
+           `dns_lookups`, its boot script resolves each of those names five times, a minute \
+           apart, through the VPC's resolver: GuardDuty's test domains only (validation \
+           refuses any other name), each of which raises its DNS finding about the instance \
+           (c2.guarddutyc2activityb.com: Backdoor:EC2/C&CActivity.B!DNS, and so on; \
+           `gameday detectors` and docs/library.md list them). Nothing connects anywhere.",
     inputs: &[
         Field {
             name: "name",
@@ -44,6 +49,12 @@ static SPEC: StepSpec = StepSpec {
             ty: FieldType::StringList,
             required: false,
             doc: "Security groups; default the VPC's default group.",
+        },
+        Field {
+            name: "dns_lookups",
+            ty: FieldType::TestDomains,
+            required: false,
+            doc: "GuardDuty test domains the boot script resolves; default none.",
         },
     ],
     outputs: &[
@@ -77,10 +88,21 @@ impl StepKind for Ec2RunInstance {
         let instance_type = args.str_or("instance_type", "t3.micro")?;
         let image_id = args.str_or("image_id", DEFAULT_IMAGE)?;
         let groups = args.list("security_group_ids")?;
+        let lookups = args.list("dns_lookups")?;
+        if let Some((message, hint)) = lookups
+            .iter()
+            .find_map(|d| crate::catalogue::test_domain_problem(d))
+        {
+            return Err(SandboxError::new(
+                crate::sandbox::ErrorKind::InvalidInput,
+                SPEC.name,
+                format!("{message} ({hint})"),
+            ));
+        }
         let instance = cx
             .sandbox
             .ec2()
-            .run_instance(name, image_id, instance_type, &groups, cx.tags)
+            .launch(name, image_id, instance_type, &groups, &lookups, cx.tags)
             .await?;
         let id = instance.instance_id;
         Ok(Applied::default()
@@ -141,6 +163,31 @@ mod tests {
                 .is_err(),
             "root volume deleted"
         );
+    }
+
+    #[tokio::test]
+    async fn it_resolves_only_guardduty_test_domains() {
+        let h = Harness::new();
+        let err = h
+            .apply(
+                "ec2.run_instance",
+                json!({"name": "n", "dns_lookups": ["c2.guarddutyc2activityb.com", "example.com"]}),
+            )
+            .await
+            .expect_err("not a test domain");
+        assert!(err.message.contains("example.com"), "{err}");
+        assert!(
+            h.sandbox.tagged_resources("t").is_empty(),
+            "nothing launched"
+        );
+        let applied = h
+            .apply(
+                "ec2.run_instance",
+                json!({"name": "n", "dns_lookups": ["c2.guarddutyc2activityb.com"]}),
+            )
+            .await
+            .expect("applies");
+        assert_eq!(applied.undo[0].action, "ec2.terminate_instance");
     }
 
     #[tokio::test]

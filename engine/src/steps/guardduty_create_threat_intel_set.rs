@@ -11,7 +11,11 @@ static SPEC: StepSpec = StepSpec {
     name: "guardduty.create_threat_intel_set",
     summary: "Create and activate a GuardDuty threat list (by default the attacker's IP).",
     docs: "GuardDuty reports calls from the listed IPs as \
-           UnauthorizedAccess:IAMUser/MaliciousIPCaller.Custom. Without `ips` the list holds \
+           Recon:IAMUser/MaliciousIPCaller.Custom (list and describe calls), \
+           UnauthorizedAccess:IAMUser/MaliciousIPCaller.Custom (other calls), and, for calls \
+           on a bucket's objects, Discovery:S3/MaliciousIPCaller.Custom (such as ListObjects) \
+           or UnauthorizedAccess:S3/MaliciousIPCaller.Custom (such as PutObject). Without \
+           `ips` the list holds \
            the IP the attacker's calls (api.call_as) come from, as AWS will see it. A new list \
            takes some minutes to take effect and only calls made after that are matched: \
            wait before the attack. A detector can have at most six threat lists.",
@@ -140,7 +144,7 @@ mod tests {
         h.apply("wait", json!({"duration": "1h"}))
             .await
             .expect("waits");
-        let kind = "UnauthorizedAccess:IAMUser/MaliciousIPCaller.Custom".to_owned();
+        let kind = "Recon:IAMUser/MaliciousIPCaller.Custom".to_owned();
         let findings = h
             .sandbox
             .guardduty()

@@ -55,6 +55,7 @@ mod s3_delete_bucket_policy;
 mod s3_delete_objects;
 mod s3_delete_public_access_block;
 mod s3_put_bucket_policy;
+mod s3_put_object;
 mod s3_put_public_access_block;
 mod s3_restore_bucket_policy;
 mod wait;
@@ -94,6 +95,7 @@ pub static REGISTRY: &[&dyn StepKind] = &[
     &s3_create_bucket::S3CreateBucket,
     &s3_delete_bucket::S3DeleteBucket,
     &s3_delete_objects::S3DeleteObjects,
+    &s3_put_object::S3PutObject,
     &s3_put_bucket_policy::S3PutBucketPolicy,
     &s3_delete_bucket_policy::S3DeleteBucketPolicy,
     &s3_restore_bucket_policy::S3RestoreBucketPolicy,
@@ -140,6 +142,9 @@ pub enum FieldType {
     Calls,
     /// A list of GuardDuty finding types.
     FindingTypes,
+    /// A list of the domain names GuardDuty documents as test domains
+    /// ([`crate::catalogue::TEST_DOMAINS`]).
+    TestDomains,
 }
 
 impl FieldType {
@@ -155,6 +160,7 @@ impl FieldType {
             FieldType::Duration => "duration",
             FieldType::Calls => "list of API calls (service.operation, such as iam.list_users)",
             FieldType::FindingTypes => "list of GuardDuty finding types",
+            FieldType::TestDomains => "list of GuardDuty test domains",
         }
     }
 
@@ -164,7 +170,10 @@ impl FieldType {
             FieldType::String => v.is_string(),
             FieldType::Integer => v.is_i64() || v.is_u64(),
             FieldType::Bool => v.is_boolean(),
-            FieldType::StringList | FieldType::Calls | FieldType::FindingTypes => {
+            FieldType::StringList
+            | FieldType::Calls
+            | FieldType::FindingTypes
+            | FieldType::TestDomains => {
                 v.as_array().is_some_and(|a| a.iter().all(Value::is_string))
             }
             FieldType::Document => v.is_object() || v.is_string(),

@@ -256,4 +256,10 @@ async fn an_instance_resolving_test_domains_boots_a_script_that_only_looks_them_
         "looks up, never connects: {script}"
     );
     assert_eq!(user_data(&plain.instance_id), "");
+    // Launched without groups, an instance is in the VPC's default group, as on AWS: so
+    // isolating it records a group to put back.
+    assert_eq!(
+        ec2.instance_groups(&plain.instance_id).await.unwrap().len(),
+        1
+    );
 }

@@ -23,6 +23,30 @@ impl AwsEc2 {
             client: aws_sdk_ec2::Client::new(config),
         }
     }
+
+    /// The default VPC's default security group, where AWS puts an instance launched
+    /// without groups.
+    async fn default_group(&self) -> Result<String> {
+        const OP: &str = "ec2:DescribeSecurityGroups";
+        let out = self
+            .client
+            .describe_security_groups()
+            .group_names("default")
+            .send()
+            .await
+            .map_err(|e| sandbox_error(OP, e))?;
+        out.security_groups()
+            .first()
+            .and_then(|g| g.group_id())
+            .map(str::to_owned)
+            .ok_or_else(|| {
+                SandboxError::new(
+                    ErrorKind::NotFound,
+                    OP,
+                    "the account has no default VPC: give the instance security_group_ids",
+                )
+            })
+    }
 }
 
 fn tag_spec(resource: ResourceType, tags: &Tags, name: Option<&str>) -> TagSpecification {
@@ -121,6 +145,14 @@ impl Ec2 for AwsEc2 {
         const OP: &str = "ec2:RunInstances";
         let user_data = (!dns_lookups.is_empty())
             .then(|| aws_smithy_types::base64::encode(boot_script(dns_lookups)));
+        // Named, not left to the service: AWS would pick the default VPC's default group,
+        // but an emulator may leave the instance in none, and isolating it must record a
+        // group to put back.
+        let groups = if security_group_ids.is_empty() {
+            vec![self.default_group().await?]
+        } else {
+            security_group_ids.to_vec()
+        };
         let out = self
             .client
             .run_instances()
@@ -128,7 +160,7 @@ impl Ec2 for AwsEc2 {
             .instance_type(InstanceType::from(instance_type))
             .min_count(1)
             .max_count(1)
-            .set_security_group_ids(Some(security_group_ids.to_vec()))
+            .set_security_group_ids(Some(groups))
             .set_user_data(user_data)
             .tag_specifications(tag_spec(ResourceType::Instance, tags, Some(name)))
             .tag_specifications(tag_spec(ResourceType::Volume, tags, Some(name)))

@@ -69,7 +69,7 @@ static SPEC: StepSpec = StepSpec {
             secret: false,
         },
     ],
-    calls: &["ec2:RunInstances"],
+    calls: &["ec2:DescribeSecurityGroups", "ec2:RunInstances"],
     revert: "ec2.terminate_instance",
     creates: Some(super::Creates {
         kind: crate::sandbox::ResourceKind::Instance,

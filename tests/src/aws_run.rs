@@ -142,9 +142,16 @@ pub fn spawn_run(dir: &Path, scenario: &str, extra: &[&str]) -> Child {
         "--runs-dir",
         "runs",
     ];
-    // The threat list's settle wait is five minutes, unless a test asks for that wait.
-    if scenario == "malicious-ip-caller" && !extra.iter().any(|a| a.starts_with("list_settle=")) {
-        args.extend(["--param", "list_settle=1s"]);
+    // A scenario's settle waits (`…_settle` parameters: a threat list taking effect, an
+    // alarm returning to OK) last minutes on AWS; the emulator needs none, unless a test
+    // asks for one.
+    let settles: Vec<String> = settle_params(scenario)
+        .into_iter()
+        .filter(|p| !extra.iter().any(|a| a.starts_with(&format!("{p}="))))
+        .map(|p| format!("{p}=1s"))
+        .collect();
+    for s in &settles {
+        args.extend(["--param", s.as_str()]);
     }
     args.extend(extra);
     let out = std::fs::File::create(dir.join(format!("{scenario}.out")))
@@ -615,4 +622,18 @@ pub fn changes(r: &Value) -> bool {
             .any(|p| a.starts_with(p)),
         None => !matches!(r["method"].as_str(), Some("GET" | "HEAD")),
     }
+}
+
+/// The names of library scenario `scenario`'s parameters that end in `_settle`.
+fn settle_params(scenario: &str) -> Vec<String> {
+    let path = crate::repo()
+        .join("scenarios")
+        .join(format!("{scenario}.yaml"));
+    std::fs::read_to_string(path)
+        .unwrap_or_default()
+        .lines()
+        .filter_map(|l| l.strip_prefix("  ")?.strip_suffix(':'))
+        .filter(|name| name.ends_with("_settle") && !name.starts_with(' '))
+        .map(str::to_owned)
+        .collect()
 }

@@ -81,9 +81,9 @@ fn run(id: &str, scenario: &str, minute: u32, met: bool, outcome: Outcome) -> Su
 fn the_builtin_data_parses_and_knows_every_library_technique() {
     let a = attack();
     assert_eq!(a.version, "19");
-    assert_eq!(a.tactics.len(), 12);
+    assert_eq!(a.tactics.len(), 13);
     assert_eq!(a.tactics[0].name, "Initial Access");
-    assert_eq!(a.tactics[11].name, "Impact");
+    assert_eq!(a.tactics[12].name, "Impact");
     let keys: Vec<&str> = a.tactics.iter().map(|t| t.key.as_str()).collect();
     assert!(!keys.contains(&"defense-evasion"), "v19 split it: {keys:?}");
     let di = a.tactics.iter().find(|t| t.key == "defense-impairment");

@@ -146,6 +146,12 @@ pub fn spawn_run(dir: &Path, scenario: &str, extra: &[&str]) -> Child {
     if scenario == "malicious-ip-caller" && !extra.iter().any(|a| a.starts_with("list_settle=")) {
         args.extend(["--param", "list_settle=1s"]);
     }
+    // The VPC-change alarm's settle wait is twenty minutes, unless a test asks for it.
+    if scenario == "vpc-dns-support-disabled"
+        && !extra.iter().any(|a| a.starts_with("alarm_settle="))
+    {
+        args.extend(["--param", "alarm_settle=1s"]);
+    }
     args.extend(extra);
     let out = std::fs::File::create(dir.join(format!("{scenario}.out")))
         .unwrap_or_else(|e| panic!("{e}"));

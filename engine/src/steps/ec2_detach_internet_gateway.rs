@@ -32,7 +32,7 @@ static SPEC: StepSpec = StepSpec {
         },
     ],
     outputs: &[],
-    calls: &["ec2:DetachInternetGateway"],
+    calls: &["ec2:DescribeInternetGateways", "ec2:DetachInternetGateway"],
     revert: "none",
     creates: None,
 };

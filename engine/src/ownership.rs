@@ -9,7 +9,7 @@
 //! the questions they ask of the account, and removes what a sweep found.
 
 use crate::sandbox::{
-    ErrorKind, Iam, RUN_TAG, Resource, ResourceKind, Result, Sandbox, SandboxError, Tags,
+    Ec2, ErrorKind, Iam, RUN_TAG, Resource, ResourceKind, Result, Sandbox, SandboxError, Tags,
     gone_is_fine,
 };
 
@@ -35,9 +35,13 @@ pub async fn tags_of(sandbox: &dyn Sandbox, r: &Resource) -> Result<Option<Tags>
             Err(e) if e.kind == ErrorKind::AccessDenied => Ok(Tags::new()),
             other => other,
         },
-        ResourceKind::Instance | ResourceKind::SecurityGroup | ResourceKind::Snapshot => {
-            sandbox.ec2().tags_of(id).await
-        }
+        ResourceKind::Instance
+        | ResourceKind::SecurityGroup
+        | ResourceKind::Snapshot
+        | ResourceKind::InternetGateway
+        | ResourceKind::Vpc
+        | ResourceKind::RouteTable
+        | ResourceKind::NetworkAcl => sandbox.ec2().tags_of(id).await,
         ResourceKind::Trail => sandbox.cloudtrail().trail_tags(id).await,
         ResourceKind::ThreatList => sandbox.guardduty().threat_intel_set_tags(id).await,
         ResourceKind::PushDelivery => match sandbox.push() {
@@ -86,7 +90,12 @@ pub async fn existing(
         ResourceKind::ThreatList => Ok(named(
             sandbox.guardduty().threat_intel_set_named(name).await?,
         )),
-        ResourceKind::Instance | ResourceKind::Snapshot => Ok(None),
+        ResourceKind::Instance
+        | ResourceKind::Snapshot
+        | ResourceKind::InternetGateway
+        | ResourceKind::Vpc
+        | ResourceKind::RouteTable
+        | ResourceKind::NetworkAcl => Ok(None),
         ResourceKind::User
         | ResourceKind::Role
         | ResourceKind::Bucket
@@ -121,7 +130,37 @@ pub async fn remove(sandbox: &dyn Sandbox, r: &Resource, owned_prefixes: &[Strin
         ResourceKind::Bucket => delete_bucket(sandbox, id, owned_prefixes).await,
         ResourceKind::User => delete_user(sandbox.iam(), id).await,
         ResourceKind::Role => delete_role(sandbox.iam(), id).await,
+        ResourceKind::InternetGateway => delete_internet_gateway(sandbox.ec2(), id).await,
+        ResourceKind::Vpc => delete_vpc(sandbox.ec2(), id).await,
+        // They go with their VPC.
+        ResourceKind::RouteTable | ResourceKind::NetworkAcl => Ok(()),
     })
+}
+
+/// Detaches the gateway from every VPC it is attached to, then deletes it.
+pub async fn delete_internet_gateway(ec2: &dyn Ec2, gateway_id: &str) -> Result<()> {
+    for vpc in ec2.internet_gateway_vpcs(gateway_id).await? {
+        gone_is_fine(ec2.detach_internet_gateway(gateway_id, &vpc).await)?;
+    }
+    ec2.delete_internet_gateway(gateway_id).await
+}
+
+/// Detaches every internet gateway from the VPC, deletes those that carry the VPC's own
+/// run tag (the others are not the run's: detached, left), then deletes the VPC.
+pub async fn delete_vpc(ec2: &dyn Ec2, vpc_id: &str) -> Result<()> {
+    let run = ec2.tags_of(vpc_id).await?.get(RUN_TAG).cloned();
+    for gateway in ec2.vpc_internet_gateways(vpc_id).await? {
+        gone_is_fine(ec2.detach_internet_gateway(&gateway, vpc_id).await)?;
+        let tags = match ec2.tags_of(&gateway).await {
+            Ok(tags) => tags,
+            Err(e) if e.kind == ErrorKind::NotFound => continue,
+            Err(e) => return Err(e),
+        };
+        if run.is_some() && tags.get(RUN_TAG) == run.as_ref() {
+            gone_is_fine(ec2.delete_internet_gateway(&gateway).await)?;
+        }
+    }
+    ec2.delete_vpc(vpc_id).await
 }
 
 /// Deletes the objects under `owned_prefixes`, then the bucket: refused, naming what is

@@ -509,6 +509,10 @@ for g in ec2.describe_security_groups(Filters=[{"Name": "tag-key", "Values": ["g
     print("security-group", g["GroupId"], run_of(g.get("Tags")))
 for s in ec2.describe_snapshots(OwnerIds=["self"], Filters=[{"Name": "tag-key", "Values": ["gameday:run"]}])["Snapshots"]:
     print("snapshot", s["SnapshotId"], run_of(s.get("Tags")))
+for g in ec2.describe_internet_gateways(Filters=[{"Name": "tag-key", "Values": ["gameday:run"]}])["InternetGateways"]:
+    print("internet-gateway", g["InternetGatewayId"], run_of(g.get("Tags")))
+for v in ec2.describe_vpcs(Filters=[{"Name": "tag-key", "Values": ["gameday:run"]}])["Vpcs"]:
+    print("vpc", v["VpcId"], run_of(v.get("Tags")))
 for b in s3.list_buckets()["Buckets"]:
     try:
         r = run_of(s3.get_bucket_tagging(Bucket=b["Name"])["TagSet"])

@@ -423,3 +423,62 @@ fn a_killed_runs_eventbridge_rule_and_queue_go_with_cleanup() {
     let left = aws_run::tagged(&moto);
     assert!(left.is_empty(), "left behind: {left:?}");
 }
+
+#[test]
+fn a_killed_runs_vpc_goes_with_cleanup_and_the_gateway_it_holds_first() {
+    let moto = Moto::start();
+    let dir = tempfile::tempdir().expect("tempdir");
+    aws_run::config(dir.path(), &moto.url(), "");
+    // What a run killed between its setup and its clean-up leaves: a VPC with a
+    // gateway attached, both tagged; beside them an untagged VPC that is not the run's.
+    moto.python(
+        r#"
+import boto3
+ec2 = boto3.client("ec2")
+tags = [{"Key": "gameday:run", "Value": "dead0002"},
+        {"Key": "gameday:started", "Value": "2026-01-01T00:00:00Z"}]
+vpc = ec2.create_vpc(CidrBlock="10.44.0.0/16",
+    TagSpecifications=[{"ResourceType": "vpc", "Tags": tags}])["Vpc"]["VpcId"]
+igw = ec2.create_internet_gateway(
+    TagSpecifications=[{"ResourceType": "internet-gateway", "Tags": tags}])["InternetGateway"]["InternetGatewayId"]
+ec2.attach_internet_gateway(InternetGatewayId=igw, VpcId=vpc)
+ec2.create_vpc(CidrBlock="10.99.0.0/16")
+"#,
+    );
+    let dry = aws_run::command(
+        dir.path(),
+        &["cleanup", "--orphans", "--target", "moto", "--dry-run"],
+    )
+    .output()
+    .expect("dry run");
+    let text = String::from_utf8_lossy(&dry.stdout);
+    assert!(
+        text.contains("would remove ec2 internet gateway igw-"),
+        "{text}"
+    );
+    assert!(text.contains("would remove ec2 vpc vpc-"), "{text}");
+    assert!(
+        text.find("ec2 internet gateway") < text.find("ec2 vpc"),
+        "the gateway goes first: {text}"
+    );
+    let out = aws_run::command(dir.path(), &["cleanup", "--orphans", "--target", "moto"])
+        .output()
+        .expect("cleanup");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let left = aws_run::tagged(&moto);
+    assert!(left.is_empty(), "left behind: {left:?}");
+    let vpcs = moto.python_output(
+        "import boto3\nprint(sorted(v['CidrBlock'] for v in boto3.client('ec2').describe_vpcs()['Vpcs']))",
+    );
+    assert!(
+        vpcs.contains("10.99.0.0/16"),
+        "untagged VPCs are never touched: {vpcs}"
+    );
+    assert!(!vpcs.contains("10.44.0.0/16"), "{vpcs}");
+}

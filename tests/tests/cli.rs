@@ -407,7 +407,9 @@ fn validate_warns_of_detections_the_simulator_cannot_raise() {
          `team-trail-changes`, so a run on the simulator is refused\n  hint: its alarms are \
          cis-cloudtrail-changes, cis-iam-policy-changes, cis-security-group-changes, \
          cis-access-key-created, cis-snapshot-shared, cis-unauthorized-api-calls, \
-         iam-role-trust-changes, cis-password-policy-changes (engine/src/sim/model.yaml); on AWS the account must have \
+         iam-role-trust-changes, cis-password-policy-changes, cis-nacl-changes, \
+         cis-network-gateway-changes, cis-route-table-changes, cis-vpc-changes \
+         (engine/src/sim/model.yaml); on AWS the account must have \
          it: `gameday target check TARGET SCENARIO` says\n"
     );
     assert_eq!(err, expected);

@@ -1,8 +1,10 @@
 //! EC2 on AWS: the [`Ec2`] trait through the official SDK.
 
 use super::sandbox_error;
+use super::vpc;
 use crate::sandbox::{
-    Ec2, ErrorKind, GroupRules, Instance, Resource, ResourceKind, Result, Rule, SandboxError, Tags,
+    AclEntry, Ec2, ErrorKind, GroupRules, Instance, Resource, ResourceKind, Result, Route, Rule,
+    SandboxError, Tags, Vpc, VpcDns,
 };
 use async_trait::async_trait;
 use aws_sdk_ec2::types::{
@@ -49,7 +51,11 @@ impl AwsEc2 {
     }
 }
 
-fn tag_spec(resource: ResourceType, tags: &Tags, name: Option<&str>) -> TagSpecification {
+pub(super) fn tag_spec(
+    resource: ResourceType,
+    tags: &Tags,
+    name: Option<&str>,
+) -> TagSpecification {
     let mut b = TagSpecification::builder().resource_type(resource);
     if let Some(n) = name {
         b = b.tags(Tag::builder().key("Name").value(n).build());
@@ -369,6 +375,9 @@ impl Ec2 for AwsEc2 {
 
     async fn tags_of(&self, id: &str) -> Result<Tags> {
         use aws_sdk_ec2::types::InstanceStateName;
+        if let Some(found) = self.network_tags(id).await {
+            return found;
+        }
         if id.starts_with("i-") {
             const OP: &str = "ec2:DescribeInstances";
             let out = self
@@ -479,7 +488,7 @@ impl Ec2 for AwsEc2 {
             .client
             .describe_snapshots()
             .owner_ids("self")
-            .filters(filter)
+            .filters(filter.clone())
             .into_paginator()
             .send();
         while let Some(page) = pages.next().await {
@@ -491,6 +500,7 @@ impl Ec2 for AwsEc2 {
                     .map(|id| Resource::new(ResourceKind::Snapshot, id)),
             );
         }
+        found.extend(self.tagged_network(&filter).await?);
         Ok(found)
     }
 
@@ -534,5 +544,225 @@ impl Ec2 for AwsEc2 {
             .await
             .map_err(|e| sandbox_error("ec2:ModifySnapshotAttribute", e))?;
         Ok(())
+    }
+
+    async fn create_vpc(&self, name: &str, cidr: &str, tags: &Tags) -> Result<Vpc> {
+        vpc::create_vpc(&self.client, name, cidr, tags).await
+    }
+
+    async fn delete_vpc(&self, vpc_id: &str) -> Result<()> {
+        self.client
+            .delete_vpc()
+            .vpc_id(vpc_id)
+            .send()
+            .await
+            .map_err(|e| sandbox_error("ec2:DeleteVpc", e))?;
+        Ok(())
+    }
+
+    async fn create_internet_gateway(&self, name: &str, tags: &Tags) -> Result<String> {
+        vpc::create_internet_gateway(&self.client, name, tags).await
+    }
+
+    async fn attach_internet_gateway(&self, gateway_id: &str, vpc_id: &str) -> Result<()> {
+        self.client
+            .attach_internet_gateway()
+            .internet_gateway_id(gateway_id)
+            .vpc_id(vpc_id)
+            .send()
+            .await
+            .map_err(|e| sandbox_error("ec2:AttachInternetGateway", e))?;
+        Ok(())
+    }
+
+    async fn detach_internet_gateway(&self, gateway_id: &str, vpc_id: &str) -> Result<()> {
+        self.client
+            .detach_internet_gateway()
+            .internet_gateway_id(gateway_id)
+            .vpc_id(vpc_id)
+            .send()
+            .await
+            .map_err(|e| sandbox_error("ec2:DetachInternetGateway", e))?;
+        Ok(())
+    }
+
+    async fn delete_internet_gateway(&self, gateway_id: &str) -> Result<()> {
+        self.client
+            .delete_internet_gateway()
+            .internet_gateway_id(gateway_id)
+            .send()
+            .await
+            .map_err(|e| sandbox_error("ec2:DeleteInternetGateway", e))?;
+        Ok(())
+    }
+
+    async fn internet_gateway_vpcs(&self, gateway_id: &str) -> Result<Vec<String>> {
+        vpc::internet_gateway_vpcs(&self.client, gateway_id).await
+    }
+
+    async fn vpc_internet_gateways(&self, vpc_id: &str) -> Result<Vec<String>> {
+        vpc::vpc_internet_gateways(&self.client, vpc_id).await
+    }
+
+    async fn routes(&self, route_table_id: &str) -> Result<Vec<Route>> {
+        vpc::routes(&self.client, route_table_id).await
+    }
+
+    async fn create_route(&self, route_table_id: &str, route: &Route) -> Result<()> {
+        self.client
+            .create_route()
+            .route_table_id(route_table_id)
+            .destination_cidr_block(&route.destination)
+            .gateway_id(&route.gateway_id)
+            .send()
+            .await
+            .map_err(|e| sandbox_error("ec2:CreateRoute", e))?;
+        Ok(())
+    }
+
+    async fn delete_route(&self, route_table_id: &str, destination: &str) -> Result<()> {
+        self.client
+            .delete_route()
+            .route_table_id(route_table_id)
+            .destination_cidr_block(destination)
+            .send()
+            .await
+            .map_err(|e| sandbox_error("ec2:DeleteRoute", e))?;
+        Ok(())
+    }
+
+    async fn network_acl_entries(&self, network_acl_id: &str) -> Result<Vec<AclEntry>> {
+        vpc::network_acl_entries(&self.client, network_acl_id).await
+    }
+
+    async fn create_network_acl_entry(&self, network_acl_id: &str, entry: &AclEntry) -> Result<()> {
+        vpc::create_network_acl_entry(&self.client, network_acl_id, entry).await
+    }
+
+    async fn delete_network_acl_entry(
+        &self,
+        network_acl_id: &str,
+        rule_number: i32,
+        egress: bool,
+    ) -> Result<()> {
+        self.client
+            .delete_network_acl_entry()
+            .network_acl_id(network_acl_id)
+            .rule_number(rule_number)
+            .egress(egress)
+            .send()
+            .await
+            .map_err(|e| sandbox_error("ec2:DeleteNetworkAclEntry", e))?;
+        Ok(())
+    }
+
+    async fn vpc_dns(&self, vpc_id: &str) -> Result<VpcDns> {
+        vpc::vpc_dns(&self.client, vpc_id).await
+    }
+
+    async fn set_vpc_dns(
+        &self,
+        vpc_id: &str,
+        support: Option<bool>,
+        hostnames: Option<bool>,
+    ) -> Result<()> {
+        vpc::set_vpc_dns(&self.client, vpc_id, support, hostnames).await
+    }
+}
+
+impl AwsEc2 {
+    /// The tags of a VPC, internet gateway, route table or network ACL (by the prefix of
+    /// `id`); `None` for other ids.
+    async fn network_tags(&self, id: &str) -> Option<Result<Tags>> {
+        let c = &self.client;
+        let prefix = id.split('-').next().unwrap_or_default();
+        Some(match prefix {
+            "vpc" => {
+                const OP: &str = "ec2:DescribeVpcs";
+                match c.describe_vpcs().vpc_ids(id).send().await {
+                    Ok(out) => out
+                        .vpcs()
+                        .first()
+                        .map(|v| tags(v.tags()))
+                        .ok_or_else(|| not_found(OP, id)),
+                    Err(e) => Err(sandbox_error(OP, e)),
+                }
+            }
+            "igw" => {
+                const OP: &str = "ec2:DescribeInternetGateways";
+                match c
+                    .describe_internet_gateways()
+                    .internet_gateway_ids(id)
+                    .send()
+                    .await
+                {
+                    Ok(out) => out
+                        .internet_gateways()
+                        .first()
+                        .map(|g| tags(g.tags()))
+                        .ok_or_else(|| not_found(OP, id)),
+                    Err(e) => Err(sandbox_error(OP, e)),
+                }
+            }
+            "rtb" => {
+                const OP: &str = "ec2:DescribeRouteTables";
+                match c.describe_route_tables().route_table_ids(id).send().await {
+                    Ok(out) => out
+                        .route_tables()
+                        .first()
+                        .map(|t| tags(t.tags()))
+                        .ok_or_else(|| not_found(OP, id)),
+                    Err(e) => Err(sandbox_error(OP, e)),
+                }
+            }
+            "acl" => {
+                const OP: &str = "ec2:DescribeNetworkAcls";
+                match c.describe_network_acls().network_acl_ids(id).send().await {
+                    Ok(out) => out
+                        .network_acls()
+                        .first()
+                        .map(|a| tags(a.tags()))
+                        .ok_or_else(|| not_found(OP, id)),
+                    Err(e) => Err(sandbox_error(OP, e)),
+                }
+            }
+            _ => return None,
+        })
+    }
+
+    /// The internet gateways and VPCs that `filter` (a tag filter) selects.
+    async fn tagged_network(&self, filter: &Filter) -> Result<Vec<Resource>> {
+        let mut found = Vec::new();
+        let mut pages = self
+            .client
+            .describe_internet_gateways()
+            .filters(filter.clone())
+            .into_paginator()
+            .send();
+        while let Some(page) = pages.next().await {
+            let page = page.map_err(|e| sandbox_error("ec2:DescribeInternetGateways", e))?;
+            found.extend(
+                page.internet_gateways()
+                    .iter()
+                    .filter_map(|g| g.internet_gateway_id())
+                    .map(|id| Resource::new(ResourceKind::InternetGateway, id)),
+            );
+        }
+        let mut pages = self
+            .client
+            .describe_vpcs()
+            .filters(filter.clone())
+            .into_paginator()
+            .send();
+        while let Some(page) = pages.next().await {
+            let page = page.map_err(|e| sandbox_error("ec2:DescribeVpcs", e))?;
+            found.extend(
+                page.vpcs()
+                    .iter()
+                    .filter_map(|v| v.vpc_id())
+                    .map(|id| Resource::new(ResourceKind::Vpc, id)),
+            );
+        }
+        Ok(found)
     }
 }

@@ -15,6 +15,7 @@ pub mod s3;
 pub mod sandbox;
 pub mod securityhub;
 pub mod sweep;
+mod vpc;
 
 /// The SDK configuration every client is built from.
 pub use aws_config::SdkConfig;
@@ -173,12 +174,16 @@ pub(crate) fn kind_of(code: Option<&str>) -> ErrorKind {
         | "AlreadyExists"
         | "BucketAlreadyOwnedByYou"
         | "BucketAlreadyExists"
-        | "TrailAlreadyExistsException" => ErrorKind::AlreadyExists,
+        | "TrailAlreadyExistsException"
+        | "RouteAlreadyExists"
+        | "NetworkAclEntryAlreadyExists" => ErrorKind::AlreadyExists,
         "DeleteConflict"
         | "LimitExceeded"
         | "ConcurrentModification"
         | "BucketNotEmpty"
-        | "DependencyViolation" => ErrorKind::Conflict,
+        | "DependencyViolation"
+        | "Resource.AlreadyAssociated"
+        | "Gateway.NotAttached" => ErrorKind::Conflict,
         "AccessDenied"
         | "AccessDeniedException"
         | "UnauthorizedOperation"
@@ -191,7 +196,8 @@ pub(crate) fn kind_of(code: Option<&str>) -> ErrorKind {
         | "MalformedPolicyDocument"
         | "InvalidInput"
         | "InvalidParameterValue"
-        | "InvalidAMIID.Malformed" => ErrorKind::InvalidInput,
+        | "InvalidAMIID.Malformed"
+        | "InvalidVpc.Range" => ErrorKind::InvalidInput,
         "Throttling" | "ThrottlingException" | "RequestLimitExceeded" | "TooManyRequests" => {
             ErrorKind::Throttled
         }

@@ -177,7 +177,7 @@ async fn ec2(config: &SdkConfig) -> Result<Vec<Leftover>> {
     let out = ec2
         .describe_snapshots()
         .owner_ids("self")
-        .filters(tagged)
+        .filters(tagged.clone())
         .send()
         .await
         .map_err(|e| sandbox_error("ec2:DescribeSnapshots", e))?;
@@ -188,6 +188,34 @@ async fn ec2(config: &SdkConfig) -> Result<Vec<Leftover>> {
             s.snapshot_id().unwrap_or_default(),
             t.iter().map(|(k, v)| (k.as_str(), v.as_str())),
         ));
+    }
+    let mut pages = ec2
+        .describe_internet_gateways()
+        .filters(tagged.clone())
+        .into_paginator()
+        .send();
+    while let Some(page) = pages.next().await {
+        let page = page.map_err(|e| sandbox_error("ec2:DescribeInternetGateways", e))?;
+        for g in page.internet_gateways() {
+            let t = tags(g.tags());
+            found.extend(leftover(
+                Kind::InternetGateway,
+                g.internet_gateway_id().unwrap_or_default(),
+                t.iter().map(|(k, v)| (k.as_str(), v.as_str())),
+            ));
+        }
+    }
+    let mut pages = ec2.describe_vpcs().filters(tagged).into_paginator().send();
+    while let Some(page) = pages.next().await {
+        let page = page.map_err(|e| sandbox_error("ec2:DescribeVpcs", e))?;
+        for v in page.vpcs() {
+            let t = tags(v.tags());
+            found.extend(leftover(
+                Kind::Vpc,
+                v.vpc_id().unwrap_or_default(),
+                t.iter().map(|(k, v)| (k.as_str(), v.as_str())),
+            ));
+        }
     }
     Ok(found)
 }

@@ -17,7 +17,11 @@ use serde_json::Value;
 mod cloudtrail_trail_logging;
 mod ec2_ingress_open;
 mod ec2_instance_isolated;
+mod ec2_internet_gateway_attached;
+mod ec2_network_acl_entry_present;
+mod ec2_route_present;
 mod ec2_snapshot_public;
+mod ec2_vpc_dns_support;
 mod iam_access_key_status;
 mod iam_password_policy_compliant;
 mod iam_role_has_inline_policy;
@@ -38,6 +42,10 @@ pub static CHECKS: &[&dyn Check] = &[
     &ec2_instance_isolated::Ec2InstanceIsolated,
     &ec2_ingress_open::Ec2IngressOpen,
     &ec2_snapshot_public::Ec2SnapshotPublic,
+    &ec2_network_acl_entry_present::Ec2NetworkAclEntryPresent,
+    &ec2_internet_gateway_attached::Ec2InternetGatewayAttached,
+    &ec2_route_present::Ec2RoutePresent,
+    &ec2_vpc_dns_support::Ec2VpcDnsSupport,
     &s3_bucket_public::S3BucketPublic,
     &cloudtrail_trail_logging::CloudtrailTrailLogging,
 ];

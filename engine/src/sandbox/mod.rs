@@ -88,6 +88,14 @@ pub enum ResourceKind {
     Snapshot,
     /// An EC2 security group (by id).
     SecurityGroup,
+    /// An internet gateway (by id), detached from its VPC before it goes.
+    InternetGateway,
+    /// A VPC (by id), with its routes and network ACL entries.
+    Vpc,
+    /// A VPC's main route table (by id): tagged with its VPC, and removed with it.
+    RouteTable,
+    /// A VPC's default network ACL (by id): tagged with its VPC, and removed with it.
+    NetworkAcl,
     /// An IAM user (by name), with its keys and policies.
     User,
     /// An IAM role (by name), with its inline policies.
@@ -106,6 +114,10 @@ impl ResourceKind {
             ResourceKind::Instance => "ec2 instance",
             ResourceKind::Snapshot => "ec2 snapshot",
             ResourceKind::SecurityGroup => "ec2 security group",
+            ResourceKind::InternetGateway => "ec2 internet gateway",
+            ResourceKind::Vpc => "ec2 vpc",
+            ResourceKind::RouteTable => "ec2 route table",
+            ResourceKind::NetworkAcl => "ec2 network acl",
             ResourceKind::User => "iam user",
             ResourceKind::Role => "iam role",
             ResourceKind::Bucket => "s3 bucket",
@@ -302,6 +314,55 @@ pub struct GroupRules {
     pub egress: Vec<Rule>,
 }
 
+/// A VPC as created, with the network ACL and route table AWS made with it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Vpc {
+    /// Its id.
+    pub vpc_id: String,
+    /// Its default network ACL.
+    pub network_acl_id: String,
+    /// Its main route table.
+    pub route_table_id: String,
+}
+
+/// One numbered entry of a network ACL (IPv4). The catch-all entry 32767, which every
+/// ACL has and nobody can change, is never listed.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct AclEntry {
+    /// 1 to 32766: entries are evaluated lowest first.
+    pub rule_number: i32,
+    /// Outbound (true) or inbound.
+    pub egress: bool,
+    /// The protocol number as text (`6` TCP, `17` UDP, `1` ICMP), or `-1` for all.
+    pub protocol: String,
+    /// The IPv4 range it applies to.
+    pub cidr: String,
+    /// First port (TCP and UDP; 0 otherwise).
+    pub from_port: i32,
+    /// Last port (TCP and UDP; 0 otherwise).
+    pub to_port: i32,
+    /// Allow (true) or deny.
+    pub allow: bool,
+}
+
+/// One route of a route table.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Route {
+    /// The IPv4 destination range.
+    pub destination: String,
+    /// Where it goes: a gateway id, or `local` for the VPC's own range.
+    pub gateway_id: String,
+}
+
+/// A VPC's DNS attributes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VpcDns {
+    /// enableDnsSupport: whether the Amazon-provided resolver answers in the VPC.
+    pub support: bool,
+    /// enableDnsHostnames: whether instances get public DNS names.
+    pub hostnames: bool,
+}
+
 /// EC2.
 #[async_trait]
 pub trait Ec2: Send + Sync {
@@ -361,19 +422,68 @@ pub trait Ec2: Send + Sync {
     ) -> Result<String>;
     /// DeleteSnapshot.
     async fn delete_snapshot(&self, snapshot_id: &str) -> Result<()>;
-    /// The tags of an instance (`i-…`), security group (`sg-…`) or snapshot (`snap-…`);
-    /// [`ErrorKind::NotFound`] when it does not exist (a terminated instance included).
+    /// The tags of an instance (`i-…`), security group (`sg-…`), snapshot (`snap-…`),
+    /// VPC (`vpc-…`), internet gateway (`igw-…`), route table (`rtb-…`) or network ACL
+    /// (`acl-…`); [`ErrorKind::NotFound`] when it does not exist (a terminated instance
+    /// included).
     async fn tags_of(&self, id: &str) -> Result<Tags>;
     /// DescribeSecurityGroups by name: the id of the group called `name`, if any.
     async fn security_group_named(&self, name: &str) -> Result<Option<String>>;
-    /// The instances (not terminated), security groups and snapshots tagged `key` =
-    /// `value`, found with a tag filter.
+    /// The instances (not terminated), security groups, snapshots, internet gateways and
+    /// VPCs tagged `key` = `value`, found with a tag filter.
     async fn tagged(&self, key: &str, value: &str) -> Result<Vec<Resource>>;
     /// DescribeSnapshotAttribute createVolumePermission: the groups (`all`) it is shared with.
     async fn snapshot_groups(&self, snapshot_id: &str) -> Result<Vec<String>>;
     /// ModifySnapshotAttribute createVolumePermission add or remove a group.
     async fn modify_snapshot_groups(&self, snapshot_id: &str, group: &str, add: bool)
     -> Result<()>;
+    /// CreateVpc (tagged, and named `name`), then CreateTags puts the same tags on its
+    /// default network ACL and main route table, so that what is inside them is known as
+    /// the run's. A range that is not IPv4 /16 to /28 is [`ErrorKind::InvalidInput`].
+    async fn create_vpc(&self, name: &str, cidr: &str, tags: &Tags) -> Result<Vpc>;
+    /// DeleteVpc: [`ErrorKind::Conflict`] while an internet gateway is attached.
+    async fn delete_vpc(&self, vpc_id: &str) -> Result<()>;
+    /// CreateInternetGateway (tagged, and named `name`); returns its id.
+    async fn create_internet_gateway(&self, name: &str, tags: &Tags) -> Result<String>;
+    /// AttachInternetGateway: [`ErrorKind::Conflict`] when it is attached already.
+    async fn attach_internet_gateway(&self, gateway_id: &str, vpc_id: &str) -> Result<()>;
+    /// DetachInternetGateway: [`ErrorKind::Conflict`] when it is not attached to `vpc_id`.
+    async fn detach_internet_gateway(&self, gateway_id: &str, vpc_id: &str) -> Result<()>;
+    /// DeleteInternetGateway: [`ErrorKind::Conflict`] while it is attached.
+    async fn delete_internet_gateway(&self, gateway_id: &str) -> Result<()>;
+    /// DescribeInternetGateways by id: the VPCs it is attached to;
+    /// [`ErrorKind::NotFound`] without it.
+    async fn internet_gateway_vpcs(&self, gateway_id: &str) -> Result<Vec<String>>;
+    /// DescribeInternetGateways (attachment.vpc-id): the gateways attached to the VPC.
+    async fn vpc_internet_gateways(&self, vpc_id: &str) -> Result<Vec<String>>;
+    /// DescribeRouteTables: the table's routes, sorted.
+    async fn routes(&self, route_table_id: &str) -> Result<Vec<Route>>;
+    /// CreateRoute to a gateway: [`ErrorKind::AlreadyExists`] when the table has a route
+    /// for that destination.
+    async fn create_route(&self, route_table_id: &str, route: &Route) -> Result<()>;
+    /// DeleteRoute: [`ErrorKind::NotFound`] without a route for that destination.
+    async fn delete_route(&self, route_table_id: &str, destination: &str) -> Result<()>;
+    /// DescribeNetworkAcls: the ACL's entries (without the catch-all), sorted.
+    async fn network_acl_entries(&self, network_acl_id: &str) -> Result<Vec<AclEntry>>;
+    /// CreateNetworkAclEntry: [`ErrorKind::AlreadyExists`] when the ACL has an entry of
+    /// that number in that direction.
+    async fn create_network_acl_entry(&self, network_acl_id: &str, entry: &AclEntry) -> Result<()>;
+    /// DeleteNetworkAclEntry: [`ErrorKind::NotFound`] without that entry.
+    async fn delete_network_acl_entry(
+        &self,
+        network_acl_id: &str,
+        rule_number: i32,
+        egress: bool,
+    ) -> Result<()>;
+    /// DescribeVpcAttribute, both DNS attributes.
+    async fn vpc_dns(&self, vpc_id: &str) -> Result<VpcDns>;
+    /// ModifyVpcAttribute, one call for each attribute given (AWS takes one a call).
+    async fn set_vpc_dns(
+        &self,
+        vpc_id: &str,
+        support: Option<bool>,
+        hostnames: Option<bool>,
+    ) -> Result<()>;
 }
 
 /// S3 Block Public Access settings of a bucket.

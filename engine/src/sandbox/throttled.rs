@@ -7,10 +7,10 @@
 //! and passes the throttle only when it fetches.
 
 use super::{
-    AccessKeyInfo, Actor, Alarm, AlarmTransition, AuditEvent, CallsAs, CloudTrail, CloudWatch,
-    Credentials, Ec2, Finding, GroupRules, GuardDuty, HubFinding, Iam, Instance, KeyStatus,
-    LogQuery, LogRow, Logs, ObjectRef, PasswordPolicy, PublicAccessBlock, Push, Resource, Result,
-    Rule, S3, Sandbox, SecurityHub, Tags, TargetInfo,
+    AccessKeyInfo, AclEntry, Actor, Alarm, AlarmTransition, AuditEvent, CallsAs, CloudTrail,
+    CloudWatch, Credentials, Ec2, Finding, GroupRules, GuardDuty, HubFinding, Iam, Instance,
+    KeyStatus, LogQuery, LogRow, Logs, ObjectRef, PasswordPolicy, PublicAccessBlock, Push,
+    Resource, Result, Route, Rule, S3, Sandbox, SecurityHub, Tags, TargetInfo, Vpc, VpcDns,
 };
 use crate::sandbox::TargetPolicy;
 use crate::throttle::Gate;
@@ -124,6 +124,34 @@ throttled!(Ec2, ec2 {
         &self, snapshot_id: &str) -> Result<Vec<String>>;
     "ec2:ModifySnapshotAttribute" fn modify_snapshot_groups(
         &self, snapshot_id: &str, group: &str, add: bool) -> Result<()>;
+    "ec2:CreateVpc" fn create_vpc(&self, name: &str, cidr: &str, tags: &Tags) -> Result<Vpc>;
+    "ec2:DeleteVpc" fn delete_vpc(&self, vpc_id: &str) -> Result<()>;
+    "ec2:CreateInternetGateway" fn create_internet_gateway(
+        &self, name: &str, tags: &Tags) -> Result<String>;
+    "ec2:AttachInternetGateway" fn attach_internet_gateway(
+        &self, gateway_id: &str, vpc_id: &str) -> Result<()>;
+    "ec2:DetachInternetGateway" fn detach_internet_gateway(
+        &self, gateway_id: &str, vpc_id: &str) -> Result<()>;
+    "ec2:DeleteInternetGateway" fn delete_internet_gateway(
+        &self, gateway_id: &str) -> Result<()>;
+    "ec2:DescribeInternetGateways" fn internet_gateway_vpcs(
+        &self, gateway_id: &str) -> Result<Vec<String>>;
+    "ec2:DescribeInternetGateways" fn vpc_internet_gateways(
+        &self, vpc_id: &str) -> Result<Vec<String>>;
+    "ec2:DescribeRouteTables" fn routes(&self, route_table_id: &str) -> Result<Vec<Route>>;
+    "ec2:CreateRoute" fn create_route(
+        &self, route_table_id: &str, route: &Route) -> Result<()>;
+    "ec2:DeleteRoute" fn delete_route(
+        &self, route_table_id: &str, destination: &str) -> Result<()>;
+    "ec2:DescribeNetworkAcls" fn network_acl_entries(
+        &self, network_acl_id: &str) -> Result<Vec<AclEntry>>;
+    "ec2:CreateNetworkAclEntry" fn create_network_acl_entry(
+        &self, network_acl_id: &str, entry: &AclEntry) -> Result<()>;
+    "ec2:DeleteNetworkAclEntry" fn delete_network_acl_entry(
+        &self, network_acl_id: &str, rule_number: i32, egress: bool) -> Result<()>;
+    "ec2:DescribeVpcAttribute" fn vpc_dns(&self, vpc_id: &str) -> Result<VpcDns>;
+    "ec2:ModifyVpcAttribute" fn set_vpc_dns(
+        &self, vpc_id: &str, support: Option<bool>, hostnames: Option<bool>) -> Result<()>;
 });
 
 throttled!(S3, s3 {

@@ -2,8 +2,8 @@
 
 use super::{Call, SimAccount, State, error, model};
 use crate::sandbox::{
-    Ec2, ErrorKind, FindingResource, GroupRules, Instance as Created, Resource, ResourceKind,
-    Result, Rule, SandboxError, Tags,
+    AclEntry, Ec2, ErrorKind, FindingResource, GroupRules, Instance as Created, Resource,
+    ResourceKind, Result, Route, Rule, SandboxError, Tags, Vpc, VpcDns,
 };
 use async_trait::async_trait;
 
@@ -471,6 +471,9 @@ impl Ec2 for SimAccount {
 
     async fn tags_of(&self, id: &str) -> Result<Tags> {
         let st = self.lock();
+        if let Some(found) = st.network_tags(id) {
+            return found;
+        }
         if id.starts_with("i-") {
             st.instances
                 .get(id)
@@ -521,6 +524,7 @@ impl Ec2 for SimAccount {
                 .filter(|(_, s)| has(&s.tags))
                 .map(|(id, _)| Resource::new(ResourceKind::Snapshot, id.clone())),
         );
+        out.extend(st.tagged_network(key, value));
         Ok(out)
     }
 
@@ -561,6 +565,80 @@ impl Ec2 for SimAccount {
         let flags = if add { model::SNAPSHOT_SHARED } else { 0 };
         self.record(&mut st, Call::new(OP, &[snapshot_id, group]).flags(flags));
         Ok(())
+    }
+
+    async fn create_vpc(&self, name: &str, cidr: &str, tags: &Tags) -> Result<Vpc> {
+        self.vpc_create(name, cidr, tags)
+    }
+
+    async fn delete_vpc(&self, vpc_id: &str) -> Result<()> {
+        self.vpc_delete(vpc_id)
+    }
+
+    async fn create_internet_gateway(&self, name: &str, tags: &Tags) -> Result<String> {
+        self.gateway_create(name, tags)
+    }
+
+    async fn attach_internet_gateway(&self, gateway_id: &str, vpc_id: &str) -> Result<()> {
+        self.gateway_attach(gateway_id, vpc_id)
+    }
+
+    async fn detach_internet_gateway(&self, gateway_id: &str, vpc_id: &str) -> Result<()> {
+        self.gateway_detach(gateway_id, vpc_id)
+    }
+
+    async fn delete_internet_gateway(&self, gateway_id: &str) -> Result<()> {
+        self.gateway_delete(gateway_id)
+    }
+
+    async fn internet_gateway_vpcs(&self, gateway_id: &str) -> Result<Vec<String>> {
+        self.gateway_vpcs(gateway_id)
+    }
+
+    async fn vpc_internet_gateways(&self, vpc_id: &str) -> Result<Vec<String>> {
+        Ok(self.vpc_gateways(vpc_id))
+    }
+
+    async fn routes(&self, route_table_id: &str) -> Result<Vec<Route>> {
+        self.route_list(route_table_id)
+    }
+
+    async fn create_route(&self, route_table_id: &str, route: &Route) -> Result<()> {
+        self.route_create(route_table_id, route)
+    }
+
+    async fn delete_route(&self, route_table_id: &str, destination: &str) -> Result<()> {
+        self.route_delete(route_table_id, destination)
+    }
+
+    async fn network_acl_entries(&self, network_acl_id: &str) -> Result<Vec<AclEntry>> {
+        self.acl_entries(network_acl_id)
+    }
+
+    async fn create_network_acl_entry(&self, network_acl_id: &str, entry: &AclEntry) -> Result<()> {
+        self.acl_entry_create(network_acl_id, entry)
+    }
+
+    async fn delete_network_acl_entry(
+        &self,
+        network_acl_id: &str,
+        rule_number: i32,
+        egress: bool,
+    ) -> Result<()> {
+        self.acl_entry_delete(network_acl_id, rule_number, egress)
+    }
+
+    async fn vpc_dns(&self, vpc_id: &str) -> Result<VpcDns> {
+        self.dns_of(vpc_id)
+    }
+
+    async fn set_vpc_dns(
+        &self,
+        vpc_id: &str,
+        support: Option<bool>,
+        hostnames: Option<bool>,
+    ) -> Result<()> {
+        self.dns_set(vpc_id, support, hostnames)
     }
 }
 

@@ -48,6 +48,7 @@ mod roles;
 mod s3;
 mod securityhub;
 mod shared;
+mod vpc;
 
 #[cfg(test)]
 mod tests;
@@ -101,6 +102,8 @@ impl SimAccount {
             seq: 0,
             users: BTreeMap::new(),
             roles: BTreeMap::new(),
+            vpcs: BTreeMap::new(),
+            gateways: BTreeMap::new(),
             key_owner: BTreeMap::new(),
             password_policy: None,
             instances: BTreeMap::new(),
@@ -186,6 +189,18 @@ impl SimAccount {
                 .iter()
                 .filter(|(_, s)| tagged(&s.tags))
                 .map(|(id, _)| format!("arn:aws:ec2:{region}::snapshot/{id}")),
+        );
+        out.extend(
+            st.gateways
+                .iter()
+                .filter(|(_, g)| tagged(&g.tags))
+                .map(|(id, _)| format!("arn:aws:ec2:{region}:{account}:internet-gateway/{id}")),
+        );
+        out.extend(
+            st.vpcs
+                .iter()
+                .filter(|(_, v)| tagged(&v.tags))
+                .map(|(id, _)| format!("arn:aws:ec2:{region}:{account}:vpc/{id}")),
         );
         out.extend(
             st.buckets
@@ -298,6 +313,8 @@ struct State {
     groups: BTreeMap<String, ec2::Group>,
     default_group: String,
     snapshots: BTreeMap<String, ec2::Snapshot>,
+    vpcs: BTreeMap<String, vpc::Vpc>,
+    gateways: BTreeMap<String, vpc::Gateway>,
     buckets: BTreeMap<String, s3::Bucket>,
     trails: BTreeMap<String, cloudtrail::Trail>,
     threat_sets: BTreeMap<String, detect::ThreatSet>,

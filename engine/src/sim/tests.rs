@@ -120,6 +120,10 @@ fn the_builtin_model_parses_and_covers_the_documented_detections() {
             "cis-unauthorized-api-calls",
             "iam-role-trust-changes",
             "cis-password-policy-changes",
+            "cis-nacl-changes",
+            "cis-network-gateway-changes",
+            "cis-route-table-changes",
+            "cis-vpc-changes",
         ]
     );
 }
@@ -1485,4 +1489,112 @@ async fn an_instance_resolving_test_domains_raises_their_dns_findings_about_it()
         "{}",
         found[0].title
     );
+}
+
+/// The alarms each call raises, by cause: `(alarm, event)` in schedule order.
+fn causes(sim: &SimAccount) -> Vec<(String, String)> {
+    sim.truth()
+        .iter()
+        .map(|t| (t.name.clone(), t.caused_by.clone()))
+        .collect()
+}
+
+#[tokio::test]
+async fn network_changes_raise_their_cis_alarm_and_only_it() {
+    let (sim, clock) = account(4, certain_model());
+    let vpc = sim
+        .create_vpc("gameday-n1-net", "10.42.0.0/16", &tags("n1"))
+        .await
+        .expect("vpc");
+    assert_eq!(
+        causes(&sim),
+        [("cis-vpc-changes".to_owned(), "ec2:CreateVpc".to_owned())],
+        "tagging the ACL and the route table is in no CIS filter"
+    );
+    clock.sleep(Duration::from_secs(3600)).await;
+    let deny = crate::sandbox::AclEntry {
+        rule_number: 90,
+        egress: true,
+        protocol: "6".into(),
+        cidr: "0.0.0.0/0".into(),
+        from_port: 443,
+        to_port: 443,
+        allow: false,
+    };
+    sim.create_network_acl_entry(&vpc.network_acl_id, &deny)
+        .await
+        .expect("entry");
+    clock.sleep(Duration::from_secs(3600)).await;
+    let igw = sim
+        .create_internet_gateway("gameday-n1-igw", &tags("n1"))
+        .await
+        .expect("igw");
+    sim.attach_internet_gateway(&igw, &vpc.vpc_id)
+        .await
+        .expect("attach");
+    clock.sleep(Duration::from_secs(3600)).await;
+    let route = crate::sandbox::Route {
+        destination: "0.0.0.0/0".into(),
+        gateway_id: igw.clone(),
+    };
+    sim.create_route(&vpc.route_table_id, &route)
+        .await
+        .expect("route");
+    clock.sleep(Duration::from_secs(3600)).await;
+    sim.set_vpc_dns(&vpc.vpc_id, Some(false), None)
+        .await
+        .expect("dns off");
+    let caused = causes(&sim);
+    let expected = [
+        ("cis-vpc-changes", "ec2:CreateVpc"),
+        ("cis-nacl-changes", "ec2:CreateNetworkAclEntry"),
+        ("cis-network-gateway-changes", "ec2:CreateInternetGateway"),
+        ("cis-route-table-changes", "ec2:CreateRoute"),
+        ("cis-vpc-changes", "ec2:ModifyVpcAttribute"),
+    ];
+    assert_eq!(
+        caused
+            .iter()
+            .map(|(a, e)| (a.as_str(), e.as_str()))
+            .collect::<Vec<_>>(),
+        expected,
+        "AttachInternetGateway right after CreateInternetGateway keeps the same breach"
+    );
+    let region_account =
+        |kind: &str, id: &str| format!("arn:aws:ec2:us-east-1:111122223333:{kind}/{id}");
+    assert_eq!(
+        sim.tagged_resources("n1"),
+        [
+            region_account("internet-gateway", &igw),
+            region_account("vpc", &vpc.vpc_id)
+        ]
+    );
+}
+
+#[tokio::test]
+async fn a_vpc_settles_before_its_dns_is_turned_off() {
+    // The vpc-dns-support-disabled scenario's design: CreateVpc and ModifyVpcAttribute
+    // are both 4.14 events; with `alarm_settle` between them, the attack opens a
+    // breach of its own instead of extending the setup's.
+    let (sim, clock) = account(5, certain_model());
+    let vpc = sim
+        .create_vpc("gameday-n2-net", "10.45.0.0/16", &tags("n2"))
+        .await
+        .expect("vpc");
+    clock.sleep(Duration::from_secs(20 * 60)).await;
+    sim.set_vpc_dns(&vpc.vpc_id, Some(false), None)
+        .await
+        .expect("dns off");
+    clock.sleep(Duration::from_secs(3600)).await;
+    let since = start() + chrono::Duration::minutes(20);
+    let history = sim
+        .alarm_history("cis-vpc-changes", start())
+        .await
+        .expect("history");
+    let into_alarm: Vec<_> = history
+        .iter()
+        .filter(|t| t.state == crate::sandbox::AlarmState::Alarm)
+        .collect();
+    assert_eq!(into_alarm.len(), 2, "{history:?}");
+    assert!(into_alarm[1].at >= since, "{history:?}");
 }

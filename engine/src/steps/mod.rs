@@ -18,11 +18,21 @@ mod cloudtrail_delete_trail;
 mod cloudtrail_start_logging;
 mod cloudtrail_stop_logging;
 mod ec2_authorize_ingress;
+mod ec2_create_internet_gateway;
+mod ec2_create_network_acl_entry;
+mod ec2_create_route;
 mod ec2_create_security_group;
 mod ec2_create_snapshot;
+mod ec2_create_vpc;
+mod ec2_delete_internet_gateway;
+mod ec2_delete_network_acl_entry;
+mod ec2_delete_route;
 mod ec2_delete_security_group;
 mod ec2_delete_snapshot;
+mod ec2_delete_vpc;
+mod ec2_detach_internet_gateway;
 mod ec2_isolate_instance;
+mod ec2_modify_vpc_attribute;
 mod ec2_revoke_ingress;
 mod ec2_run_instance;
 mod ec2_set_instance_groups;
@@ -92,6 +102,16 @@ pub static REGISTRY: &[&dyn StepKind] = &[
     &ec2_create_snapshot::Ec2CreateSnapshot,
     &ec2_delete_snapshot::Ec2DeleteSnapshot,
     &ec2_share_snapshot::Ec2ShareSnapshot,
+    &ec2_create_vpc::Ec2CreateVpc,
+    &ec2_delete_vpc::Ec2DeleteVpc,
+    &ec2_modify_vpc_attribute::Ec2ModifyVpcAttribute,
+    &ec2_create_internet_gateway::Ec2CreateInternetGateway,
+    &ec2_detach_internet_gateway::Ec2DetachInternetGateway,
+    &ec2_delete_internet_gateway::Ec2DeleteInternetGateway,
+    &ec2_create_route::Ec2CreateRoute,
+    &ec2_delete_route::Ec2DeleteRoute,
+    &ec2_create_network_acl_entry::Ec2CreateNetworkAclEntry,
+    &ec2_delete_network_acl_entry::Ec2DeleteNetworkAclEntry,
     &s3_create_bucket::S3CreateBucket,
     &s3_delete_bucket::S3DeleteBucket,
     &s3_delete_objects::S3DeleteObjects,
@@ -432,6 +452,14 @@ impl Args {
                     .or_else(|| v.as_str().and_then(|s| s.parse().ok()))
             })
             .ok_or_else(|| self.bad(format!("input `{name}` must be an integer")))
+    }
+
+    /// An optional integer input.
+    pub fn int_or(&self, name: &str, default: i64) -> Result<i64, SandboxError> {
+        match self.values.get(name) {
+            None | Some(Value::Null) => Ok(default),
+            Some(_) => self.int(name),
+        }
     }
 
     /// An optional boolean input.

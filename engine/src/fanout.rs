@@ -79,15 +79,20 @@ pub fn execution_id(plan: &str, moment: DateTime<Utc>) -> String {
     format!("{plan}-{}", moment.format("%Y%m%dT%H%M%SZ"))
 }
 
-/// The game days of `plan`'s execution for `moment` (of `shard` only, if given): its
-/// scenarios (by id, and by tag from `tags`, scenario id → tags), `pick` of them drawn
-/// with a seed of the plan and the moment (so every shard draws the same), in each of its
-/// targets' regions. Sorted, so every process slices the same list.
+/// The game days of `plan`'s execution drawn with `draw` (the scheduled moment in RFC 3339,
+/// or the execution id given by hand), of `shard` only, if given: its scenarios (by id, and
+/// by tag from `tags`, scenario id → tags), `pick` of them drawn with a seed of the plan
+/// and `draw` (so every shard draws the same), in each of its targets' regions. Sorted, so
+/// every process slices the same list.
+///
+/// Shards split by account: every game day of one target goes to the same shard (the
+/// targets in name order, dealt out in turn), so that one process keeps each account's
+/// rate limits. See [`idle_shards`] for a plan with fewer targets than shards.
 pub fn jobs(
     plan: &PlanSpec,
     config: &Config,
     tags: &BTreeMap<String, Vec<String>>,
-    moment: DateTime<Utc>,
+    draw: &str,
     shard: Option<Shard>,
 ) -> Result<Vec<Job>, String> {
     let mut chosen: BTreeSet<String> = BTreeSet::new();
@@ -113,7 +118,7 @@ pub fn jobs(
     }
     let mut scenarios: Vec<String> = chosen.into_iter().collect();
     if let Some(n) = plan.pick {
-        let seed = stable_hash(&[&plan.name, &moment.to_rfc3339()]);
+        let seed = stable_hash(&[&plan.name, draw]);
         let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
         scenarios.shuffle(&mut rng);
         scenarios.truncate(n as usize);
@@ -147,12 +152,37 @@ pub fn jobs(
     all.dedup();
     Ok(match shard {
         None => all,
-        Some(s) => all
-            .into_iter()
-            .enumerate()
-            .filter(|(i, _)| *i as u32 % s.count == s.index - 1)
-            .map(|(_, j)| j)
-            .collect(),
+        Some(s) => {
+            let accounts = accounts(plan);
+            all.into_iter()
+                .filter(|j| {
+                    accounts
+                        .iter()
+                        .position(|a| *a == j.target)
+                        .is_some_and(|i| i as u32 % s.count == s.index - 1)
+                })
+                .collect()
+        }
+    })
+}
+
+/// The plan's accounts (its targets), in the order shards are dealt them.
+fn accounts(plan: &PlanSpec) -> Vec<String> {
+    let set: BTreeSet<String> = plan.targets.iter().map(|t| t.target.clone()).collect();
+    set.into_iter().collect()
+}
+
+/// When `plan` has fewer accounts than `count` shards: what to tell the user (the shards
+/// past the last account run nothing).
+pub fn idle_shards(plan: &PlanSpec, count: u32) -> Option<String> {
+    let n = accounts(plan).len() as u32;
+    (n < count).then(|| {
+        format!(
+            "plan {} has {n} account(s) for {count} shards: shards split by account, so \
+             shards {} to {count} run nothing; use at most {n} shards",
+            plan.name,
+            n + 1
+        )
     })
 }
 
@@ -263,7 +293,7 @@ mod tests {
 
     #[test]
     fn jobs_are_scenarios_by_id_and_tag_times_every_region() {
-        let now = "2026-12-01T09:00:00Z".parse().expect("time");
+        let now = "2026-12-01T09:00:00+00:00";
         let p = plan(vec![t("acct", &[]), t("sim", &[])], None);
         let jobs = jobs(&p, &config(), &library(), now, None).expect("jobs");
         // a, b, c × (acct: 2 regions + sim: 1).
@@ -278,7 +308,7 @@ mod tests {
 
     #[test]
     fn shards_split_the_jobs_without_overlap_or_gap() {
-        let now = "2026-12-01T09:00:00Z".parse().expect("time");
+        let now = "2026-12-01T09:00:00+00:00";
         let p = plan(vec![t("acct", &[]), t("sim", &[])], None);
         let all = jobs(&p, &config(), &library(), now, None).expect("jobs");
         let mut union = Vec::new();
@@ -295,12 +325,13 @@ mod tests {
         let p = plan(vec![t("sim", &[])], Some(1));
         let draws: BTreeSet<String> = (0..20)
             .map(|d| {
-                let now = chrono::DateTime::parse_from_rfc3339("2026-12-01T09:00:00Z")
+                let now = (chrono::DateTime::parse_from_rfc3339("2026-12-01T09:00:00Z")
                     .expect("time")
                     .with_timezone(&Utc)
-                    + chrono::Duration::days(7 * d);
-                let first = jobs(&p, &config(), &library(), now, None).expect("jobs");
-                let again = jobs(&p, &config(), &library(), now, None).expect("jobs");
+                    + chrono::Duration::days(7 * d))
+                .to_rfc3339();
+                let first = jobs(&p, &config(), &library(), &now, None).expect("jobs");
+                let again = jobs(&p, &config(), &library(), &now, None).expect("jobs");
                 assert_eq!(first, again);
                 assert_eq!(first.len(), 1);
                 first[0].scenario.clone()
@@ -314,7 +345,7 @@ mod tests {
 
     #[test]
     fn unknown_ids_and_tags_are_errors_that_suggest() {
-        let now = Utc::now();
+        let now = "now";
         let mut p = plan(vec![t("sim", &[])], None);
         p.scenarios = vec!["bb".into()];
         let e = jobs(&p, &config(), &library(), now, None).expect_err("unknown");
@@ -322,6 +353,49 @@ mod tests {
         p.scenarios.clear();
         p.tags = vec!["nope".into()];
         assert!(jobs(&p, &config(), &library(), now, None).is_err());
+    }
+
+    #[test]
+    fn shards_split_by_account_and_say_when_some_would_idle() {
+        let now = "2026-12-01T09:00:00+00:00";
+        let mut cfg = config();
+        let mut second = cfg.targets[0].clone();
+        second.name = "acct2".into();
+        let mut third = cfg.targets[0].clone();
+        third.name = "acct3".into();
+        cfg.targets.extend([second, third]);
+        let p = plan(vec![t("acct", &[]), t("acct2", &[]), t("acct3", &[])], None);
+        let all = jobs(&p, &cfg, &library(), now, None).expect("jobs");
+        assert_eq!(all.len(), 3 * 3 * 2, "3 scenarios × 3 accounts × 2 regions");
+        let mut union = Vec::new();
+        let mut owners = BTreeMap::new();
+        for i in 1..=3 {
+            let s = Shard { index: i, count: 3 };
+            let mine = jobs(&p, &cfg, &library(), now, Some(s)).expect("shard");
+            let targets: BTreeSet<&str> = mine.iter().map(|j| j.target.as_str()).collect();
+            assert_eq!(targets.len(), 1, "one account a shard: {targets:?}");
+            for t in targets {
+                assert!(
+                    owners.insert(t.to_owned(), i).is_none(),
+                    "{t} in two shards"
+                );
+            }
+            union.extend(mine);
+        }
+        union.sort();
+        assert_eq!(union, all);
+        assert_eq!(idle_shards(&p, 3), None);
+        let two = plan(vec![t("acct", &[]), t("acct2", &[])], None);
+        let said = idle_shards(&two, 3).expect("an idle shard");
+        assert!(said.contains("2 account(s) for 3 shards"), "{said}");
+        let idle = jobs(
+            &two,
+            &cfg,
+            &library(),
+            now,
+            Some(Shard { index: 3, count: 3 }),
+        );
+        assert_eq!(idle.expect("jobs"), Vec::new());
     }
 
     #[test]

@@ -36,6 +36,7 @@ pub mod live;
 pub mod poller;
 pub mod preflight;
 pub mod run;
+pub mod runs_location;
 pub mod steps;
 pub mod team;
 pub mod throttle;

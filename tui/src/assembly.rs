@@ -13,6 +13,7 @@ use gameday_engine::library::{self, Checked, Plan};
 use gameday_engine::poller::Pollers;
 use gameday_engine::report;
 use gameday_engine::run::{AbortHandle, Run, RunConfig};
+use gameday_engine::runs_location::RunsLocation;
 use gameday_engine::score::Summary;
 use gameday_engine::sim::DetectionModel;
 use std::collections::BTreeMap;
@@ -166,6 +167,68 @@ pub(crate) struct GameDay<'a> {
     pub abort: &'a gameday_engine::run::Abort,
     /// The clock the run's own starts on (a plan execution's); the wall clock if none.
     pub epoch: Option<&'a gameday_engine::clock::Clock>,
+    /// Where the runs directory is mirrored on S3, when it is an S3 prefix.
+    pub mirror: Option<&'a Arc<Mirror>>,
+}
+
+/// A runs directory on S3 and the local folder mirroring it: runs are written in the
+/// mirror (journals fsynced there first) and uploaded at every phase boundary and when
+/// they end.
+pub(crate) struct Mirror {
+    pub s3: gameday_engine::aws::runs::S3Runs,
+    /// The local folder the S3 prefix is mirrored in.
+    pub root: PathBuf,
+}
+
+impl Mirror {
+    /// The mirror of `loc`, if it is on S3 (the client from the standard chain).
+    pub(crate) async fn of(loc: &RunsLocation) -> Option<Arc<Mirror>> {
+        let at = loc.s3()?;
+        Some(Arc::new(Mirror {
+            s3: gameday_engine::aws::runs::S3Runs::new(at).await,
+            root: loc.local(),
+        }))
+    }
+
+    /// Uploads what changed under `dir` (inside the mirror); a failure is a warning, since
+    /// the local copy is whole and the next upload (or `gameday cleanup --run`) sends it.
+    pub(crate) async fn upload(&self, dir: &Path) {
+        let rel = dir
+            .strip_prefix(&self.root)
+            .map(|r| r.to_string_lossy().replace('\\', "/"))
+            .unwrap_or_default();
+        if let Err(e) = self.s3.upload(&self.root, &rel).await {
+            eprintln!(
+                "warning: cannot upload {} to {}: {e}; the local copy is whole",
+                dir.display(),
+                self.s3.at().url(&rel)
+            );
+        }
+    }
+
+    /// A channel whose events go on to `next` (if any), uploading `run_dir` whenever a
+    /// phase begins and when the run ends.
+    fn watch(
+        self: &Arc<Self>,
+        run_dir: &Path,
+        next: Option<tokio::sync::mpsc::UnboundedSender<gameday_engine::event::Event>>,
+    ) -> tokio::sync::mpsc::UnboundedSender<gameday_engine::event::Event> {
+        use gameday_engine::event::Body;
+        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<gameday_engine::event::Event>();
+        let (me, dir) = (self.clone(), run_dir.to_owned());
+        tokio::spawn(async move {
+            while let Some(e) = rx.recv().await {
+                let boundary = matches!(e.body, Body::PhaseStarted { .. } | Body::RunEnded { .. });
+                if let Some(n) = &next {
+                    let _ = n.send(e);
+                }
+                if boundary {
+                    me.upload(&dir).await;
+                }
+            }
+        });
+        tx
+    }
 }
 
 impl GameDay<'_> {
@@ -227,6 +290,10 @@ impl GameDay<'_> {
         let mut run = Run::new(&plan, sandbox.as_ref(), &clock, &mut journal, config)
             .abort_on(self.abort.clone());
         let Attach { events, commands } = attach(clock.clone(), &run_dir);
+        let events = match self.mirror {
+            Some(m) => Some(m.watch(&run_dir, events)),
+            None => events,
+        };
         if let Some(tx) = events {
             run = run.observe(tx);
         }
@@ -237,6 +304,9 @@ impl GameDay<'_> {
             Ok(finished) => {
                 drop(journal);
                 let summary = write_run_reports(&run_dir, finished.events);
+                if let Some(m) = self.mirror {
+                    m.upload(&run_dir).await;
+                }
                 Ok((summary, run_dir))
             }
             Err(e) => Err(NotRun::Failed {
@@ -296,6 +366,49 @@ pub(crate) struct Attach {
     pub events: Option<tokio::sync::mpsc::UnboundedSender<gameday_engine::event::Event>>,
     /// Responders' orders; with them the watch phase lasts for the runbook.
     pub commands: Option<tokio::sync::mpsc::UnboundedReceiver<gameday_engine::team::Order>>,
+}
+
+/// The runs directory `given` as a local folder to read: itself, or for an S3 prefix its
+/// mirror with everything the prefix holds downloaded into it (a journal this machine
+/// wrote further than its last upload is kept). A bad URL is exit 2, S3 unreachable 3.
+pub(crate) async fn fetch(given: &Path) -> Result<PathBuf, Exit> {
+    let loc = RunsLocation::of_path(given).map_err(|e| {
+        eprintln!("error: {e}");
+        Exit::BadInput
+    })?;
+    let Some(at) = loc.s3() else {
+        return Ok(loc.local());
+    };
+    let s3 = gameday_engine::aws::runs::S3Runs::new(at).await;
+    let mirror = loc.local();
+    match s3.download(&mirror, "").await {
+        Ok(_) => Ok(mirror),
+        Err(e) => {
+            eprintln!("error: cannot read {at}: {e}");
+            Err(Exit::Aborted)
+        }
+    }
+}
+
+/// [`fetch`] of each of `given`, on a runtime of its own when any is on S3 (local paths
+/// are returned as they are, with no runtime).
+pub(crate) fn fetch_all(given: &[PathBuf]) -> Result<Vec<PathBuf>, Exit> {
+    let on_s3 = |p: &PathBuf| p.to_str().is_some_and(|t| t.starts_with("s3://"));
+    if !given.iter().any(on_s3) {
+        return Ok(given.to_vec());
+    }
+    let rt = runtime()?;
+    given.iter().map(|p| rt.block_on(fetch(p))).collect()
+}
+
+/// The runs directory `given` to write runs into: the local folder, and for an S3 prefix
+/// its mirror and the client that uploads it. A bad URL is exit 2.
+pub(crate) async fn runs_target(given: &Path) -> Result<(PathBuf, Option<Arc<Mirror>>), Exit> {
+    let loc = RunsLocation::of_path(given).map_err(|e| {
+        eprintln!("error: --runs-dir: {e}");
+        Exit::BadInput
+    })?;
+    Ok((loc.local(), Mirror::of(&loc).await))
 }
 
 /// Why a game day did not finish.

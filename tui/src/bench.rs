@@ -139,6 +139,7 @@ impl TeamDay {
                     pollers: &pollers,
                     abort: &abort,
                     epoch: None,
+                    mirror: None,
                 };
                 let ran = day
                     .run(|clock, run_dir| {

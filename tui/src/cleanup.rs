@@ -22,9 +22,34 @@ pub fn run(args: CleanupArgs) -> Exit {
         Err(code) => return code,
     };
     match &args.run {
-        Some(dir) => runtime.block_on(run_dir(dir, &args)),
+        Some(dir) => runtime.block_on(run_on_s3_or_disk(dir, &args)),
         None => runtime.block_on(orphans(&args)),
     }
+}
+
+/// Clean-up of the run `dir`: for a run on S3 (`s3://bucket/prefix/RUN`), from this
+/// machine's copy where it has one (a journal written further than its last upload),
+/// else from what S3 holds, with the journal uploaded again afterwards.
+async fn run_on_s3_or_disk(dir: &Path, args: &CleanupArgs) -> Exit {
+    let loc = match gameday_engine::runs_location::RunsLocation::of_path(dir) {
+        Ok(l) => l,
+        Err(e) => {
+            eprintln!("error: --run: {e}");
+            return Exit::BadInput;
+        }
+    };
+    let Some(mirror) = assembly::Mirror::of(&loc).await else {
+        return run_dir(dir, args).await;
+    };
+    let local = match assembly::fetch(dir).await {
+        Ok(l) => l,
+        Err(code) => return code,
+    };
+    let code = run_dir(&local, args).await;
+    if !args.dry_run {
+        mirror.upload(&local).await;
+    }
+    code
 }
 
 /// Connects to `target` in `region` for clean-up `id`, preflight included.

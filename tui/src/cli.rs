@@ -353,6 +353,11 @@ pub enum ScheduleCommand {
         /// execution across processes or machines).
         #[arg(long, value_name = "I/N", value_parser = str::parse::<gameday_engine::fanout::Shard>)]
         shard: Option<gameday_engine::fanout::Shard>,
+        /// Name the execution ID by hand (its folder under the runs directory, and the
+        /// draw of the plan's `pick`): shards started by hand give the same ID to agree on
+        /// one execution; by default it is PLAN-MOMENT.
+        #[arg(long, value_name = "ID", value_parser = parse_run_id)]
+        execution: Option<String>,
         /// Run only if a scheduled moment came within the last two minutes and has not
         /// run yet (what the exported cron, systemd and Kubernetes entries call).
         #[arg(long)]

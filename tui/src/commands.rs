@@ -28,21 +28,28 @@ pub fn dispatch(cli: Cli) -> Exit {
         Command::Target(cmd) => crate::target::run(cmd),
         Command::Cleanup(args) => crate::cleanup::run(args),
         Command::Schedule(cmd) => crate::schedule::run(cmd),
-        Command::Report { runs, format, out } => {
-            crate::report_cmd::run(&runs, &format, out.as_deref())
-        }
+        Command::Report { runs, format, out } => match crate::assembly::fetch_all(&runs) {
+            Ok(runs) => crate::report_cmd::run(&runs, &format, out.as_deref()),
+            Err(code) => code,
+        },
         Command::Trend {
             runs,
             scenario,
             since,
             format,
             out,
-        } => crate::analysis::trend(&runs, scenario, since, format, out.as_deref()),
+        } => match crate::assembly::fetch_all(&runs) {
+            Ok(runs) => crate::analysis::trend(&runs, scenario, since, format, out.as_deref()),
+            Err(code) => code,
+        },
         Command::Coverage {
             library,
             runs,
             format,
             out,
-        } => crate::analysis::coverage(&library.library, &runs, format, out.as_deref()),
+        } => match crate::assembly::fetch_all(&runs) {
+            Ok(runs) => crate::analysis::coverage(&library.library, &runs, format, out.as_deref()),
+            Err(code) => code,
+        },
     }
 }

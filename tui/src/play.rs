@@ -104,6 +104,10 @@ async fn run_all(
         ),
     });
     let verbose = !args.quiet && args.repeat == 1;
+    let (runs_dir, mirror) = match crate::assembly::runs_target(&args.runs_dir).await {
+        Ok(t) => t,
+        Err(code) => return code,
+    };
     let mut done: Vec<Done> = Vec::new();
     let mut counter = 0u64;
     'outer: for checked in &loaded {
@@ -118,7 +122,7 @@ async fn run_all(
                 place,
                 checked,
                 overrides: &overrides,
-                runs_dir: &args.runs_dir,
+                runs_dir: &runs_dir,
                 run_id: &run_id,
                 seed,
                 mode,
@@ -127,6 +131,7 @@ async fn run_all(
                 pollers: &pollers,
                 abort: &abort,
                 epoch: None,
+                mirror: mirror.as_ref(),
             };
             let mut printer = None;
             let result = day

@@ -14,6 +14,7 @@ use gameday_engine::fanout::{self, Job, Shard, StateDir};
 use gameday_engine::library::{self, Checked};
 use gameday_engine::poller::Pollers;
 use gameday_engine::run::{Abort, abort_signal};
+use gameday_engine::runs_location::RunsLocation;
 use gameday_engine::schedule::{self, Schedule};
 use gameday_engine::score::Summary;
 use gameday_engine::sim::DetectionModel;
@@ -41,11 +42,12 @@ pub fn run(cmd: ScheduleCommand) -> Exit {
         ScheduleCommand::Run {
             plan,
             shard,
+            execution,
             if_due,
             library,
             config,
         } => match assembly::runtime() {
-            Ok(rt) => rt.block_on(run_now(&plan, shard, if_due, &library, &config)),
+            Ok(rt) => rt.block_on(run_now(&plan, shard, execution, if_due, &library, &config)),
             Err(code) => code,
         },
         ScheduleCommand::Daemon {
@@ -287,6 +289,112 @@ async fn notify(p: &PlanSpec, body: serde_json::Value) {
     }
 }
 
+/// Which part of an execution a process runs: its shard, and the execution's id when
+/// given by hand (`--execution`).
+#[derive(Debug, Clone, Default)]
+struct Part {
+    shard: Option<Shard>,
+    execution: Option<String>,
+}
+
+/// Where plan `p`'s runs go: the local folder, and for an S3 `runs_dir` its mirror and
+/// uploader. A bad `s3://` URL is exit 2.
+async fn plan_runs(p: &PlanSpec) -> Result<(PathBuf, Option<Arc<assembly::Mirror>>), Exit> {
+    let loc = RunsLocation::of_path(&p.runs_dir).map_err(|e| {
+        eprintln!("error: plan {}: runs_dir: {e}", p.name);
+        Exit::BadInput
+    })?;
+    Ok((loc.local(), assembly::Mirror::of(&loc).await))
+}
+
+/// The local folder plan `p`'s runs are written to (an S3 `runs_dir`'s mirror).
+fn plan_local_runs(p: &PlanSpec) -> PathBuf {
+    RunsLocation::of_path(&p.runs_dir).map_or_else(|_| p.runs_dir.clone(), |l| l.local())
+}
+
+/// Writes the combined report of the execution in `dir` once. Alone, this process writes
+/// it. As one of N shards, each leaves a mark that it finished; the shard that sees all N
+/// marks and then wins one exclusive creation (an S3 conditional write beside the runs on
+/// S3, a new file beside them on disk) writes the report of every shard's runs.
+async fn combine(dir: &Path, shard: Option<Shard>, mirror: Option<&assembly::Mirror>) {
+    let Some(s) = shard.filter(|s| s.count > 1) else {
+        assembly::write_combined_report(dir);
+        if let Some(m) = mirror {
+            m.upload(dir).await;
+        }
+        return;
+    };
+    let marks = dir.join(".shards");
+    let mark = format!("{}-of-{}", s.index, s.count);
+    let written = std::fs::create_dir_all(&marks)
+        .and_then(|()| gameday_engine::file::replace(&marks.join(&mark), host_line()));
+    if let Err(e) = written {
+        eprintln!(
+            "warning: {}: {e}; the combined report is left to the other shards",
+            marks.display()
+        );
+        return;
+    }
+    let suffix = format!("-of-{}", s.count);
+    let won = match mirror {
+        None => {
+            let done = std::fs::read_dir(&marks)
+                .into_iter()
+                .flatten()
+                .flatten()
+                .filter(|e| e.file_name().to_string_lossy().ends_with(&suffix))
+                .count();
+            done == s.count as usize
+                && std::fs::File::options()
+                    .write(true)
+                    .create_new(true)
+                    .open(dir.join(".combined"))
+                    .is_ok()
+        }
+        Some(m) => {
+            m.upload(dir).await;
+            let rel = dir
+                .strip_prefix(&m.root)
+                .map(|r| r.to_string_lossy().replace('\\', "/"))
+                .unwrap_or_default();
+            let done = match m.s3.list(&format!("{rel}/.shards")).await {
+                Ok(keys) => keys.iter().filter(|k| k.ends_with(&suffix)).count(),
+                Err(e) => {
+                    eprintln!("warning: cannot list the shards' marks: {e}");
+                    0
+                }
+            };
+            let won = done == s.count as usize
+                && m.s3
+                    .put_if_absent(&format!("{rel}/.combined"), &host_line())
+                    .await
+                    .unwrap_or_else(|e| {
+                        eprintln!("warning: cannot claim the combined report: {e}");
+                        false
+                    });
+            if won && let Err(e) = m.s3.download(&m.root, &rel).await {
+                eprintln!("warning: cannot read the other shards' runs: {e}");
+            }
+            won
+        }
+    };
+    if won {
+        assembly::write_combined_report(dir);
+        if let Some(m) = mirror {
+            m.upload(dir).await;
+        }
+    }
+}
+
+/// Who wrote a mark: the host and the time.
+fn host_line() -> String {
+    let host = std::env::var("HOSTNAME").unwrap_or_else(|_| "unknown".to_owned());
+    format!(
+        "{{\"host\": {host:?}, \"at\": {:?}}}\n",
+        Utc::now().to_rfc3339()
+    )
+}
+
 /// Runs plan `p` for moment `slot`: its jobs (or this shard's), `concurrency` at a time,
 /// one poller per account and region for them all, then the combined report.
 async fn execute(
@@ -294,19 +402,30 @@ async fn execute(
     cfg: &Config,
     index: &BTreeMap<String, Checked>,
     slot: DateTime<Utc>,
-    shard: Option<Shard>,
+    part: &Part,
     abort: &Abort,
     accounts: &Arc<Accounts>,
 ) -> Result<Execution, Exit> {
+    let shard = part.shard;
     let tags: BTreeMap<String, Vec<String>> = index
         .iter()
         .map(|(id, c)| (id.clone(), c.scenario.value.tags.clone()))
         .collect();
-    let jobs = fanout::jobs(p, cfg, &tags, slot, shard).map_err(|e| {
+    // Every shard of the execution draws the same: from the id given by hand, or the moment.
+    let draw = part.execution.clone().unwrap_or_else(|| slot.to_rfc3339());
+    let jobs = fanout::jobs(p, cfg, &tags, &draw, shard).map_err(|e| {
         eprintln!("error: plan {}: {e}", p.name);
         Exit::BadInput
     })?;
-    let dir = p.runs_dir.join(fanout::execution_id(&p.name, slot));
+    if let Some(note) = shard.and_then(|s| fanout::idle_shards(p, s.count)) {
+        eprintln!("note: {note}");
+    }
+    let (runs_root, mirror) = plan_runs(p).await?;
+    let execution = part
+        .execution
+        .clone()
+        .unwrap_or_else(|| fanout::execution_id(&p.name, slot));
+    let dir = runs_root.join(execution);
     notify(p, webhook_body("started", p, slot, shard, &jobs, None)).await;
     let batch = Batch {
         p,
@@ -314,6 +433,7 @@ async fn execute(
         index,
         abort,
         dir,
+        mirror: mirror.clone(),
         model: Arc::new(DetectionModel::builtin()),
         pollers: Pollers::sharing(accounts.clone()),
         // The execution's time: every run's clock, and the simulated accounts', start
@@ -335,11 +455,11 @@ async fn execute(
         calls: busiest(&stats),
         leftovers,
     };
-    // The combined report of every run in the execution folder: with shards, whichever
-    // finishes last writes the report of all.
+    // The combined report of every run of the execution: with shards, written once, by
+    // whichever finishes last.
     if done.dir.is_dir() {
         write_calls(&done.dir, &stats, shard);
-        assembly::write_combined_report(&done.dir);
+        combine(&done.dir, shard, mirror.as_deref()).await;
     }
     notify(p, webhook_body("ended", p, slot, shard, &jobs, Some(&done))).await;
     Ok(done)
@@ -354,6 +474,8 @@ struct Batch<'e> {
     index: &'e BTreeMap<String, Checked>,
     abort: &'e Abort,
     dir: PathBuf,
+    /// The plan's runs directory on S3, when it is there.
+    mirror: Option<Arc<assembly::Mirror>>,
     model: Arc<DetectionModel>,
     pollers: Pollers,
     epoch: Arc<Clock>,
@@ -450,6 +572,7 @@ impl Batch<'_> {
                         pollers: &self.pollers,
                         abort: self.abort,
                         epoch: Some(self.epoch.as_ref()),
+                        mirror: self.mirror.as_ref(),
                     };
                     let result = day
                         .run(|_, _| assembly::Attach::default())
@@ -609,6 +732,7 @@ const GRACE: chrono::TimeDelta = chrono::TimeDelta::minutes(2);
 async fn run_now(
     name: &str,
     shard: Option<Shard>,
+    execution: Option<String>,
     if_due: bool,
     library: &Library,
     config: &ConfigArg,
@@ -626,7 +750,7 @@ async fn run_now(
         Err(code) => return code,
     };
     let now = Utc::now();
-    let state = StateDir::new(&p.runs_dir);
+    let state = StateDir::new(&plan_local_runs(p));
     let (slot, _lock) = if if_due {
         let Some(slot) = s.last_at_or_before(now).filter(|t| now - *t <= GRACE) else {
             println!("plan {name}: nothing due");
@@ -653,7 +777,14 @@ async fn run_now(
     assembly::install_signal_handlers(Arc::new(handle), false);
     let (p, cfg, index) = (Arc::new(p.clone()), Arc::new(cfg), Arc::new(index));
     let accounts = Arc::default();
-    match execute_in_time(p.clone(), cfg, index, slot, shard, abort.clone(), accounts).await {
+    if shard.is_some_and(|s| s.count > 1) && !if_due && execution.is_none() {
+        eprintln!(
+            "note: plan {name}: shards started by hand agree on their execution only within \
+             the same minute; give each the same --execution ID"
+        );
+    }
+    let part = Part { shard, execution };
+    match execute_in_time(p.clone(), cfg, index, slot, part, abort.clone(), accounts).await {
         Ok(e) => {
             print_execution(&p, &e);
             exit_of(&e, abort.reason().is_some())
@@ -673,12 +804,12 @@ async fn execute_in_time(
     cfg: Arc<Config>,
     index: Arc<BTreeMap<String, Checked>>,
     slot: DateTime<Utc>,
-    shard: Option<Shard>,
+    part: Part,
     abort: Abort,
     accounts: Arc<Accounts>,
 ) -> Result<Execution, Exit> {
     if !p.virtual_time {
-        return execute(&p, &cfg, &index, slot, shard, &abort, &accounts).await;
+        return execute(&p, &cfg, &index, slot, &part, &abort, &accounts).await;
     }
     let (tx, rx) = tokio::sync::oneshot::channel();
     let spawned = std::thread::Builder::new()
@@ -694,7 +825,7 @@ async fn execute_in_time(
                     &cfg,
                     &index,
                     slot,
-                    shard,
+                    &part,
                     &abort,
                     &Arc::default(),
                 )),
@@ -799,7 +930,7 @@ fn schedules<'c>(
         let Ok(s) = Schedule::new(&p.schedule, &p.name) else {
             continue;
         };
-        let state = StateDir::new(&p.runs_dir);
+        let state = StateDir::new(&plan_local_runs(p));
         let missed = s
             .last_at_or_before(start)
             .filter(|m| state.last(&p.name, None).is_some_and(|l| l < *m));
@@ -888,7 +1019,7 @@ impl Daemon {
     /// the plan, nor when the moment has run already.
     fn spawn(&self, running: &mut tokio::task::JoinSet<()>, p: &PlanSpec, slot: DateTime<Utc>) {
         let log = &self.log;
-        let state = StateDir::new(&p.runs_dir);
+        let state = StateDir::new(&plan_local_runs(p));
         let Some(lock) = state.lock(&p.name, None) else {
             log.line(Some(&p.name), &format!("{slot}: another daemon runs it"));
             return;
@@ -915,7 +1046,16 @@ impl Daemon {
         let log = Log(log.0);
         running.spawn_local(async move {
             let _lock = lock;
-            match execute_in_time(p.clone(), cfg, index, slot, None, abort.clone(), accounts).await
+            match execute_in_time(
+                p.clone(),
+                cfg,
+                index,
+                slot,
+                Part::default(),
+                abort.clone(),
+                accounts,
+            )
+            .await
             {
                 Ok(e) => log.line(
                     Some(&p.name),

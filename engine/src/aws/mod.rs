@@ -11,6 +11,7 @@ pub mod guardduty;
 pub mod iam;
 pub mod logs;
 pub mod push;
+pub mod runs;
 pub mod s3;
 pub mod sandbox;
 pub mod securityhub;

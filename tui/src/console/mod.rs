@@ -724,11 +724,14 @@ pub fn live(args: ConsoleArgs) -> Exit {
         assembly::install_signal_handlers(handle.clone(), true);
         let model = Arc::new(DetectionModel::builtin());
         let pollers = Pollers::new();
+        let (runs_dir, mirror) = assembly::runs_target(&args.runs_dir)
+            .await
+            .map_err(assembly::NotRun::Refused)?;
         let day = GameDay {
             place: &place,
             checked: &checked,
             overrides: &overrides,
-            runs_dir: &args.runs_dir,
+            runs_dir: &runs_dir,
             run_id: &run_id,
             seed: args.seed,
             mode,
@@ -737,6 +740,7 @@ pub fn live(args: ConsoleArgs) -> Exit {
             pollers: &pollers,
             abort: &abort,
             epoch: None,
+            mirror: mirror.as_ref(),
         };
         let mut screen = None;
         let ran = day
@@ -909,7 +913,11 @@ fn host_socket(run_dir: &std::path::Path) -> std::io::Result<crate::team::host::
 
 /// `gameday replay`.
 pub fn replay(args: ReplayArgs) -> Exit {
-    let journals = match journal::discover(&args.run_dir) {
+    let run_dir = match assembly::fetch_all(std::slice::from_ref(&args.run_dir)) {
+        Ok(mut d) => d.pop().unwrap_or_default(),
+        Err(code) => return code,
+    };
+    let journals = match journal::discover(&run_dir) {
         Ok(j) => j,
         Err(e) => {
             // The error names the path already.

@@ -141,7 +141,7 @@ fn intended(
             | ResourceKind::Trail),
             Some(input),
         ) => Some(Candidate::Known(Resource::new(kind, str_of(with, input)?))),
-        // Instances and snapshots have provider ids: the tag listing finds them.
+        // Instances, snapshots and keys have provider ids: the tag listings find them.
         _ => None,
     }
 }
@@ -290,6 +290,7 @@ async fn runs_own(cx: &StepContext<'_>, owed: &Owed) -> Result<Vec<Resource>, Sa
         }
     }
     found.extend(cx.sandbox.ec2().tagged(RUN_TAG, cx.run_id).await?);
+    found.extend(cx.sandbox.kms().tagged(RUN_TAG, cx.run_id).await?);
     let mut found: Vec<Resource> = found.into_iter().collect();
     found.sort_by_key(|r| (r.kind, r.id.clone()));
     Ok(found)

@@ -39,6 +39,7 @@ pub async fn tags_of(sandbox: &dyn Sandbox, r: &Resource) -> Result<Option<Tags>
             sandbox.ec2().tags_of(id).await
         }
         ResourceKind::Trail => sandbox.cloudtrail().trail_tags(id).await,
+        ResourceKind::Key => sandbox.kms().key_tags(id).await,
         ResourceKind::ThreatList => sandbox.guardduty().threat_intel_set_tags(id).await,
         ResourceKind::PushDelivery => match sandbox.push() {
             Some(p) => p.tags(id).await,
@@ -86,7 +87,7 @@ pub async fn existing(
         ResourceKind::ThreatList => Ok(named(
             sandbox.guardduty().threat_intel_set_named(name).await?,
         )),
-        ResourceKind::Instance | ResourceKind::Snapshot => Ok(None),
+        ResourceKind::Instance | ResourceKind::Snapshot | ResourceKind::Key => Ok(None),
         ResourceKind::User
         | ResourceKind::Role
         | ResourceKind::Bucket
@@ -121,6 +122,7 @@ pub async fn remove(sandbox: &dyn Sandbox, r: &Resource, owned_prefixes: &[Strin
         ResourceKind::Bucket => delete_bucket(sandbox, id, owned_prefixes).await,
         ResourceKind::User => delete_user(sandbox.iam(), id).await,
         ResourceKind::Role => delete_role(sandbox.iam(), id).await,
+        ResourceKind::Key => retire_key(sandbox.kms(), id).await,
     })
 }
 
@@ -164,6 +166,16 @@ pub async fn delete_user(iam: &dyn Iam, user: &str) -> Result<()> {
         gone_is_fine(iam.detach_user_policy(user, &arn).await)?;
     }
     iam.delete_user(user).await
+}
+
+/// Schedules the key's deletion after the shortest wait KMS allows (seven days): KMS
+/// cannot delete a key at once. A key pending deletion already is done.
+pub async fn retire_key(kms: &dyn crate::sandbox::Kms, key_id: &str) -> Result<()> {
+    if kms.key_state(key_id).await? == crate::sandbox::KeyState::PendingDeletion {
+        return Ok(());
+    }
+    kms.schedule_key_deletion(key_id, *crate::sandbox::KEY_DELETION_DAYS.start())
+        .await
 }
 
 /// Deletes the role's inline policies, then the role.

@@ -42,7 +42,9 @@ pub fn existence_call(kind: ResourceKind) -> &'static str {
         ResourceKind::SecurityGroup => "ec2:DescribeSecurityGroups (group-name)",
         ResourceKind::ThreatList => "guardduty:ListThreatIntelSets",
         ResourceKind::PushDelivery => "sqs:GetQueueUrl",
-        ResourceKind::Instance | ResourceKind::Snapshot => "none (the provider names it)",
+        ResourceKind::Instance | ResourceKind::Snapshot | ResourceKind::Key => {
+            "none (the provider names it)"
+        }
     }
 }
 

@@ -9,6 +9,7 @@ pub mod commands;
 pub mod ec2;
 pub mod guardduty;
 pub mod iam;
+pub mod kms;
 pub mod logs;
 pub mod push;
 pub mod s3;
@@ -167,6 +168,8 @@ pub(crate) fn kind_of(code: Option<&str>) -> ErrorKind {
         | "AWS.SimpleQueueService.NonExistentQueue"
         | "QueueDoesNotExist"
         | "NoSuchTagSet"
+        | "NotFoundException"
+        | "OwnershipControlsNotFoundError"
         | "ResourceNotFound" => ErrorKind::NotFound,
         "EntityAlreadyExists"
         | "AlreadyExists"
@@ -177,6 +180,8 @@ pub(crate) fn kind_of(code: Option<&str>) -> ErrorKind {
         | "LimitExceeded"
         | "ConcurrentModification"
         | "BucketNotEmpty"
+        | "KMSInvalidStateException"
+        | "AccessControlListNotSupported"
         | "DependencyViolation" => ErrorKind::Conflict,
         "AccessDenied"
         | "AccessDeniedException"
@@ -190,6 +195,9 @@ pub(crate) fn kind_of(code: Option<&str>) -> ErrorKind {
         | "MalformedPolicyDocument"
         | "InvalidInput"
         | "InvalidParameterValue"
+        | "InvalidArgument"
+        | "InvalidTargetBucketForLogging"
+        | "ValidationException"
         | "InvalidAMIID.Malformed" => ErrorKind::InvalidInput,
         "Throttling" | "ThrottlingException" | "RequestLimitExceeded" | "TooManyRequests" => {
             ErrorKind::Throttled

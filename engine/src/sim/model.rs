@@ -15,6 +15,9 @@ pub(super) const ATTRIBUTES: &[(&str, u8)] = &[
     ("public_policy", PUBLIC_POLICY),
     ("block_public_access_disabled", BLOCK_PUBLIC_ACCESS_DISABLED),
     ("snapshot_shared", SNAPSHOT_SHARED),
+    ("public_acl", PUBLIC_ACL),
+    ("authenticated_acl", AUTHENTICATED_ACL),
+    ("logging_disabled", LOGGING_DISABLED),
 ];
 /// The call was refused with AccessDenied.
 pub(super) const DENIED: u8 = 1;
@@ -26,6 +29,12 @@ pub(super) const PUBLIC_POLICY: u8 = 1 << 2;
 pub(super) const BLOCK_PUBLIC_ACCESS_DISABLED: u8 = 1 << 3;
 /// A snapshot shared with a group.
 pub(super) const SNAPSHOT_SHARED: u8 = 1 << 4;
+/// A bucket ACL granting the AllUsers group (anyone on the internet), not ignored.
+pub(super) const PUBLIC_ACL: u8 = 1 << 5;
+/// A bucket ACL granting the AuthenticatedUsers group (any AWS principal), not ignored.
+pub(super) const AUTHENTICATED_ACL: u8 = 1 << 6;
+/// A bucket's server access logging turned off.
+pub(super) const LOGGING_DISABLED: u8 = 1 << 7;
 
 /// Placeholders a finding title may use.
 const PLACEHOLDERS: &[&str] = &[

@@ -285,7 +285,9 @@ async fn runs_own(cx: &StepContext<'_>, owed: &Owed) -> Result<Vec<Resource>, Sa
                 }
             }
         };
-        if ownership::owner(cx.sandbox, &r, cx.run_id).await? == Owner::Run {
+        if ownership::owner(cx.sandbox, &r, cx.run_id).await? == Owner::Run
+            && !ownership::retired(cx.sandbox, &r).await?
+        {
             found.insert(r);
         }
     }

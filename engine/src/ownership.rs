@@ -168,6 +168,19 @@ pub async fn delete_user(iam: &dyn Iam, user: &str) -> Result<()> {
     iam.delete_user(user).await
 }
 
+/// Whether `r` is as good as removed though it still answers: a KMS key pending deletion
+/// (KMS deletes it when its waiting period ends).
+pub async fn retired(sandbox: &dyn Sandbox, r: &Resource) -> Result<bool> {
+    Ok(match r.kind {
+        ResourceKind::Key => match sandbox.kms().key_state(&r.id).await {
+            Ok(state) => state == crate::sandbox::KeyState::PendingDeletion,
+            Err(e) if e.kind == ErrorKind::NotFound => true,
+            Err(e) => return Err(e),
+        },
+        _ => false,
+    })
+}
+
 /// Schedules the key's deletion after the shortest wait KMS allows (seven days): KMS
 /// cannot delete a key at once. A key pending deletion already is done.
 pub async fn retire_key(kms: &dyn crate::sandbox::Kms, key_id: &str) -> Result<()> {

@@ -16,7 +16,9 @@ static SPEC: StepSpec = StepSpec {
            (Object Ownership BucketOwnerEnforced) and S3 then refuses any ACL but `private`: \
            create the bucket with `object_ownership: BucketOwnerPreferred`. S3 also refuses a \
            public ACL while Block Public Access BlockPublicAcls is on for the bucket or the \
-           account. Clean-up puts back the ACL it read, grant for grant.",
+           account. Clean-up puts back the ACL it read, grant for grant, except a public one \
+           while the bucket's Block Public Access refuses public ACLs: clean-up never \
+           re-opens a bucket that a responder closed.",
     inputs: &[
         Field {
             name: "bucket",
@@ -131,6 +133,19 @@ impl StepKind for S3PutBucketAcl {
         let wanted = wanted(args)?;
         let s3 = cx.sandbox.s3();
         let previous = s3.get_bucket_acl(bucket).await?;
+        if let Wanted::Whole(acl) = &wanted
+            && args.values().contains_key("left")
+            && !acl.public_groups().is_empty()
+            && s3
+                .get_public_access_block(bucket)
+                .await?
+                .is_some_and(|b| b.block_public_acls)
+        {
+            // A revert never makes a bucket public again against its Block Public Access:
+            // this one undoes a responder's `private`, and the reverts after it put back
+            // the ACL and the settings the run found.
+            return Ok(Applied::default());
+        }
         match &wanted {
             Wanted::Canned(acl) => s3.put_bucket_canned_acl(bucket, acl).await?,
             Wanted::Whole(acl) => s3.put_bucket_acl(bucket, acl).await?,
@@ -200,6 +215,43 @@ mod tests {
             .await
             .expect("applies");
         assert!(same.undo.is_empty(), "nothing changed");
+    }
+
+    #[tokio::test]
+    async fn a_revert_does_not_reopen_what_a_responder_closed() {
+        let h = Harness::new();
+        bucket(&h).await;
+        let attack = h
+            .apply(
+                "s3.put_bucket_acl",
+                json!({"bucket": "gameday-t-b", "acl": "authenticated-read"}),
+            )
+            .await
+            .expect("attack");
+        let block = h
+            .apply(
+                "s3.put_public_access_block",
+                json!({"bucket": "gameday-t-b"}),
+            )
+            .await
+            .expect("responder blocks");
+        let private = h
+            .apply(
+                "s3.put_bucket_acl",
+                json!({"bucket": "gameday-t-b", "acl": "private"}),
+            )
+            .await
+            .expect("responder makes it private");
+        for applied in [&private, &block, &attack] {
+            h.revert(applied).await.expect("reverts");
+        }
+        let acl = h
+            .sandbox
+            .s3()
+            .get_bucket_acl("gameday-t-b")
+            .await
+            .expect("acl");
+        assert!(acl.public_groups().is_empty(), "{acl:?}");
     }
 
     #[tokio::test]

@@ -407,7 +407,8 @@ fn validate_warns_of_detections_the_simulator_cannot_raise() {
          `team-trail-changes`, so a run on the simulator is refused\n  hint: its alarms are \
          cis-cloudtrail-changes, cis-iam-policy-changes, cis-security-group-changes, \
          cis-access-key-created, cis-snapshot-shared, cis-unauthorized-api-calls, \
-         iam-role-trust-changes, cis-password-policy-changes (engine/src/sim/model.yaml); on AWS the account must have \
+         iam-role-trust-changes, cis-password-policy-changes, cis-s3-bucket-policy-changes, \
+         cis-kms-key-disabled-or-deleted (engine/src/sim/model.yaml); on AWS the account must have \
          it: `gameday target check TARGET SCENARIO` says\n"
     );
     assert_eq!(err, expected);

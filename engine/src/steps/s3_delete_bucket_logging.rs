@@ -1,6 +1,6 @@
 //! `s3.delete_bucket_logging`: turn a bucket's server access logging off.
 
-use super::s3_put_bucket_logging::{logging_restorable, logging_undo, recorded};
+use super::s3_put_bucket_logging::{logging_restorable, logging_undo};
 use super::{Applied, Args, Field, FieldType, StepContext, StepKind, StepSpec};
 use crate::sandbox::{ResourceKind, SandboxError};
 use async_trait::async_trait;
@@ -58,8 +58,6 @@ impl StepKind for S3DeleteBucketLogging {
 
     async fn apply(&self, cx: &StepContext<'_>, args: &Args) -> Result<Applied, SandboxError> {
         let bucket = args.str("bucket")?;
-        // A revert carries what the run left; a step in a scenario carries nothing.
-        let _ = recorded(args, "left")?;
         let s3 = cx.sandbox.s3();
         let Some(previous) = s3.bucket_logging(bucket).await? else {
             return Ok(Applied::default());

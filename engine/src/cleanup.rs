@@ -141,7 +141,7 @@ fn intended(
             | ResourceKind::Trail),
             Some(input),
         ) => Some(Candidate::Known(Resource::new(kind, str_of(with, input)?))),
-        // Instances and snapshots have provider ids: the tag listing finds them.
+        // Instances, snapshots and keys have provider ids: the tag listings find them.
         _ => None,
     }
 }
@@ -285,11 +285,14 @@ async fn runs_own(cx: &StepContext<'_>, owed: &Owed) -> Result<Vec<Resource>, Sa
                 }
             }
         };
-        if ownership::owner(cx.sandbox, &r, cx.run_id).await? == Owner::Run {
+        if ownership::owner(cx.sandbox, &r, cx.run_id).await? == Owner::Run
+            && !ownership::retired(cx.sandbox, &r).await?
+        {
             found.insert(r);
         }
     }
     found.extend(cx.sandbox.ec2().tagged(RUN_TAG, cx.run_id).await?);
+    found.extend(cx.sandbox.kms().tagged(RUN_TAG, cx.run_id).await?);
     let mut found: Vec<Resource> = found.into_iter().collect();
     found.sort_by_key(|r| (r.kind, r.id.clone()));
     Ok(found)

@@ -43,6 +43,7 @@ pub async fn tags_of(sandbox: &dyn Sandbox, r: &Resource) -> Result<Option<Tags>
         | ResourceKind::RouteTable
         | ResourceKind::NetworkAcl => sandbox.ec2().tags_of(id).await,
         ResourceKind::Trail => sandbox.cloudtrail().trail_tags(id).await,
+        ResourceKind::Key => sandbox.kms().key_tags(id).await,
         ResourceKind::ThreatList => sandbox.guardduty().threat_intel_set_tags(id).await,
         ResourceKind::PushDelivery => match sandbox.push() {
             Some(p) => p.tags(id).await,
@@ -95,7 +96,8 @@ pub async fn existing(
         | ResourceKind::InternetGateway
         | ResourceKind::Vpc
         | ResourceKind::RouteTable
-        | ResourceKind::NetworkAcl => Ok(None),
+        | ResourceKind::NetworkAcl
+        | ResourceKind::Key => Ok(None),
         ResourceKind::User
         | ResourceKind::Role
         | ResourceKind::Bucket
@@ -134,6 +136,7 @@ pub async fn remove(sandbox: &dyn Sandbox, r: &Resource, owned_prefixes: &[Strin
         ResourceKind::Vpc => delete_vpc(sandbox.ec2(), id).await,
         // They go with their VPC.
         ResourceKind::RouteTable | ResourceKind::NetworkAcl => Ok(()),
+        ResourceKind::Key => retire_key(sandbox.kms(), id).await,
     })
 }
 
@@ -203,6 +206,29 @@ pub async fn delete_user(iam: &dyn Iam, user: &str) -> Result<()> {
         gone_is_fine(iam.detach_user_policy(user, &arn).await)?;
     }
     iam.delete_user(user).await
+}
+
+/// Whether `r` is as good as removed though it still answers: a KMS key pending deletion
+/// (KMS deletes it when its waiting period ends).
+pub async fn retired(sandbox: &dyn Sandbox, r: &Resource) -> Result<bool> {
+    Ok(match r.kind {
+        ResourceKind::Key => match sandbox.kms().key_state(&r.id).await {
+            Ok(state) => state == crate::sandbox::KeyState::PendingDeletion,
+            Err(e) if e.kind == ErrorKind::NotFound => true,
+            Err(e) => return Err(e),
+        },
+        _ => false,
+    })
+}
+
+/// Schedules the key's deletion after the shortest wait KMS allows (seven days): KMS
+/// cannot delete a key at once. A key pending deletion already is done.
+pub async fn retire_key(kms: &dyn crate::sandbox::Kms, key_id: &str) -> Result<()> {
+    if kms.key_state(key_id).await? == crate::sandbox::KeyState::PendingDeletion {
+        return Ok(());
+    }
+    kms.schedule_key_deletion(key_id, *crate::sandbox::KEY_DELETION_DAYS.start())
+        .await
 }
 
 /// Deletes the role's inline policies, then the role.

@@ -47,7 +47,8 @@ pub fn existence_call(kind: ResourceKind) -> &'static str {
         | ResourceKind::InternetGateway
         | ResourceKind::Vpc
         | ResourceKind::RouteTable
-        | ResourceKind::NetworkAcl => "none (the provider names it)",
+        | ResourceKind::NetworkAcl
+        | ResourceKind::Key => "none (the provider names it)",
     }
 }
 

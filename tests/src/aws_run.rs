@@ -519,6 +519,13 @@ for b in s3.list_buckets()["Buckets"]:
     except Exception:
         r = None
     if r: print("bucket", b["Name"], r)
+kms = session.client("kms")
+for k in kms.list_keys()["Keys"]:
+    # A key pending deletion counts as removed: KMS cannot delete one at once.
+    if kms.describe_key(KeyId=k["KeyId"])["KeyMetadata"]["KeyState"] == "PendingDeletion":
+        continue
+    r = run_of(kms.list_resource_tags(KeyId=k["KeyId"])["Tags"])
+    if r: print("kms-key", k["KeyId"], r)
 for t in ct.describe_trails()["trailList"]:
     tags = ct.list_tags(ResourceIdList=[t["TrailARN"]])["ResourceTagList"]
     r = run_of(tags[0].get("TagsList") if tags else [])

@@ -223,7 +223,7 @@ fn every_library_scenario_passes_on_the_emulator_with_and_without_faults() {
         .filter_map(|p| p.file_stem().and_then(|s| s.to_str()).map(str::to_owned))
         .flat_map(|s| [(s.clone(), 0.0), (s, 0.2)])
         .collect();
-    assert_eq!(jobs.len(), 58, "twenty-nine library scenarios");
+    assert_eq!(jobs.len(), 66, "thirty-three library scenarios");
     let queue = Mutex::new(jobs);
     let problems = Mutex::new(Vec::new());
     // Four at a time: the runs mostly wait (polls, the autopilot's pauses).

@@ -408,7 +408,8 @@ fn validate_warns_of_detections_the_simulator_cannot_raise() {
          cis-cloudtrail-changes, cis-iam-policy-changes, cis-security-group-changes, \
          cis-access-key-created, cis-snapshot-shared, cis-unauthorized-api-calls, \
          iam-role-trust-changes, cis-password-policy-changes, cis-nacl-changes, \
-         cis-network-gateway-changes, cis-route-table-changes, cis-vpc-changes \
+         cis-network-gateway-changes, cis-route-table-changes, cis-vpc-changes, \
+         cis-s3-bucket-policy-changes, cis-kms-key-disabled-or-deleted \
          (engine/src/sim/model.yaml); on AWS the account must have \
          it: `gameday target check TARGET SCENARIO` says\n"
     );

@@ -9,6 +9,7 @@ pub mod commands;
 pub mod ec2;
 pub mod guardduty;
 pub mod iam;
+pub mod kms;
 pub mod logs;
 pub mod push;
 pub mod runs;
@@ -170,6 +171,8 @@ pub(crate) fn kind_of(code: Option<&str>) -> ErrorKind {
         | "AWS.SimpleQueueService.NonExistentQueue"
         | "QueueDoesNotExist"
         | "NoSuchTagSet"
+        | "NotFoundException"
+        | "OwnershipControlsNotFoundError"
         | "ResourceNotFound" => ErrorKind::NotFound,
         "EntityAlreadyExists"
         | "AlreadyExists"
@@ -184,6 +187,8 @@ pub(crate) fn kind_of(code: Option<&str>) -> ErrorKind {
         | "BucketNotEmpty"
         | "DependencyViolation"
         | "Resource.AlreadyAssociated"
+        | "KMSInvalidStateException"
+        | "AccessControlListNotSupported"
         | "Gateway.NotAttached" => ErrorKind::Conflict,
         "AccessDenied"
         | "AccessDeniedException"
@@ -197,6 +202,9 @@ pub(crate) fn kind_of(code: Option<&str>) -> ErrorKind {
         | "MalformedPolicyDocument"
         | "InvalidInput"
         | "InvalidParameterValue"
+        | "InvalidArgument"
+        | "InvalidTargetBucketForLogging"
+        | "ValidationException"
         | "InvalidAMIID.Malformed"
         | "InvalidVpc.Range" => ErrorKind::InvalidInput,
         "Throttling" | "ThrottlingException" | "RequestLimitExceeded" | "TooManyRequests" => {

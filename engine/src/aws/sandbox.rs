@@ -6,6 +6,7 @@ use super::cloudwatch::AwsCloudWatch;
 use super::ec2::AwsEc2;
 use super::guardduty::AwsFindings;
 use super::iam::AwsIam;
+use super::kms::AwsKms;
 use super::push::{AwsPush, Pushed};
 use super::s3::AwsS3;
 use super::{Preflight, PreflightError, preflight, sandbox_error, sdk_config};
@@ -298,6 +299,7 @@ pub struct AwsSandbox {
     iam: AwsIam,
     ec2: AwsEc2,
     s3: AwsS3,
+    kms: AwsKms,
     cloudtrail: AwsCloudTrail,
     guardduty: AwsGuardDuty,
     cloudwatch: PolledCloudWatch,
@@ -345,7 +347,7 @@ impl AwsSandbox {
                 target.poll,
             )
         });
-        let s3 = AwsS3::new(&config, path_style);
+        let s3 = AwsS3::new(&config, path_style).for_account(&account);
         let push = AwsPush::new(
             &config,
             &target.name_prefix,
@@ -364,6 +366,7 @@ impl AwsSandbox {
             iam: AwsIam::new(&config),
             ec2: AwsEc2::new(&config),
             s3: s3.clone(),
+            kms: AwsKms::new(&config),
             cloudtrail: AwsCloudTrail::new(&config),
             guardduty: AwsGuardDuty {
                 findings: AwsFindings::new(&config),
@@ -413,6 +416,10 @@ impl Sandbox for AwsSandbox {
 
     fn s3(&self) -> &dyn S3 {
         &self.s3
+    }
+
+    fn kms(&self) -> &dyn crate::sandbox::Kms {
+        &self.kms
     }
 
     fn cloudtrail(&self) -> &dyn CloudTrail {

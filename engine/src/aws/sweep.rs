@@ -57,6 +57,7 @@ pub async fn find(config: &SdkConfig, path_style: bool) -> Result<Vec<Leftover>>
     found.extend(roles(config).await?);
     found.extend(ec2(config).await?);
     found.extend(buckets(config, path_style).await?);
+    found.extend(keys(config).await?);
     found.extend(trails(config).await?);
     found.extend(threat_lists(config).await?);
     found.extend(push_deliveries(config).await?);
@@ -243,6 +244,32 @@ async fn buckets(config: &SdkConfig, path_style: bool) -> Result<Vec<Leftover>> 
             name,
             tags.tag_set().iter().map(|t| (t.key(), t.value())),
         ));
+    }
+    Ok(found)
+}
+
+/// Tagged keys not already pending deletion: one pending deletion is as good as removed
+/// (KMS deletes it when its waiting period ends).
+async fn keys(config: &SdkConfig) -> Result<Vec<Leftover>> {
+    let kms = aws_sdk_kms::Client::new(config);
+    let mut found = Vec::new();
+    for id in super::kms::key_ids(&kms).await? {
+        // AWS managed keys answer ListResourceTags with AccessDenied: not gameday's.
+        let tags = match super::kms::tags_of(&kms, &id).await {
+            Ok(t) => t,
+            Err(e) if matches!(e.kind, ErrorKind::AccessDenied | ErrorKind::NotFound) => continue,
+            Err(e) => return Err(e),
+        };
+        let Some(l) = leftover(
+            Kind::Key,
+            &id,
+            tags.iter().map(|(k, v)| (k.as_str(), v.as_str())),
+        ) else {
+            continue;
+        };
+        if super::kms::state_of(&kms, &id).await? != crate::sandbox::KeyState::PendingDeletion {
+            found.push(l);
+        }
     }
     Ok(found)
 }

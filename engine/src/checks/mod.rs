@@ -27,6 +27,10 @@ mod iam_password_policy_compliant;
 mod iam_role_has_inline_policy;
 mod iam_role_trusts_external;
 mod iam_user_has_deny_all;
+mod kms_key_state;
+mod s3_account_public_access_blocked;
+mod s3_bucket_acl_public;
+mod s3_bucket_logging_enabled;
 mod s3_bucket_public;
 
 #[cfg(test)]
@@ -47,6 +51,10 @@ pub static CHECKS: &[&dyn Check] = &[
     &ec2_route_present::Ec2RoutePresent,
     &ec2_vpc_dns_support::Ec2VpcDnsSupport,
     &s3_bucket_public::S3BucketPublic,
+    &s3_bucket_acl_public::S3BucketAclPublic,
+    &s3_bucket_logging_enabled::S3BucketLoggingEnabled,
+    &s3_account_public_access_blocked::S3AccountPublicAccessBlocked,
+    &kms_key_state::KmsKeyState,
     &cloudtrail_trail_logging::CloudtrailTrailLogging,
 ];
 

@@ -14,7 +14,8 @@ static SPEC: CheckSpec = CheckSpec {
     docs: "Reads the bucket policy and the bucket's Block Public Access settings, and reports \
            true when the policy allows the principal `*` (or `{\"AWS\": \"*\"}`) and neither \
            BlockPublicPolicy nor RestrictPublicBuckets is on. Either fix contains it: \
-           turning Block Public Access back on, or removing the statement. ACLs and the \
+           turning Block Public Access back on, or removing the statement. ACLs (which \
+           s3.bucket_acl_public reads) and the \
            account-wide Block Public Access are not read.",
     inputs: &[text("bucket", "The bucket.")],
     values: Values::Bool,

@@ -102,6 +102,9 @@ pub enum ResourceKind {
     Role,
     /// An S3 bucket (by name).
     Bucket,
+    /// A KMS key (by id): removed by scheduling its deletion, which KMS keeps pending for
+    /// at least seven days; a key pending deletion counts as removed.
+    Key,
 }
 
 impl ResourceKind {
@@ -121,6 +124,7 @@ impl ResourceKind {
             ResourceKind::User => "iam user",
             ResourceKind::Role => "iam role",
             ResourceKind::Bucket => "s3 bucket",
+            ResourceKind::Key => "kms key",
         }
     }
 }
@@ -496,6 +500,128 @@ pub struct PublicAccessBlock {
     pub restrict_public_buckets: bool,
 }
 
+/// S3 Object Ownership of a bucket: whether ACLs are in force.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[allow(missing_docs)]
+pub enum ObjectOwnership {
+    /// ACLs disabled: the bucket owner owns every object, and only an owner-only ACL is
+    /// accepted (AWS's default for new buckets since April 2023).
+    BucketOwnerEnforced,
+    BucketOwnerPreferred,
+    ObjectWriter,
+}
+
+impl ObjectOwnership {
+    /// The AWS spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ObjectOwnership::BucketOwnerEnforced => "BucketOwnerEnforced",
+            ObjectOwnership::BucketOwnerPreferred => "BucketOwnerPreferred",
+            ObjectOwnership::ObjectWriter => "ObjectWriter",
+        }
+    }
+
+    /// Every setting, as AWS spells them.
+    pub const ALL: &'static [&'static str] = &[
+        "BucketOwnerEnforced",
+        "BucketOwnerPreferred",
+        "ObjectWriter",
+    ];
+
+    /// From the AWS spelling.
+    pub fn parse(s: &str) -> Option<ObjectOwnership> {
+        match s {
+            "BucketOwnerEnforced" => Some(ObjectOwnership::BucketOwnerEnforced),
+            "BucketOwnerPreferred" => Some(ObjectOwnership::BucketOwnerPreferred),
+            "ObjectWriter" => Some(ObjectOwnership::ObjectWriter),
+            _ => None,
+        }
+    }
+}
+
+/// The ACL group of anyone on the internet.
+pub const ALL_USERS: &str = "http://acs.amazonaws.com/groups/global/AllUsers";
+/// The ACL group of every authenticated AWS principal, in any account.
+pub const AUTHENTICATED_USERS: &str = "http://acs.amazonaws.com/groups/global/AuthenticatedUsers";
+/// The ACL group S3 server access logging writes as.
+pub const LOG_DELIVERY: &str = "http://acs.amazonaws.com/groups/s3/LogDelivery";
+
+/// Who an ACL grant is for.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Grantee {
+    /// An account, by its canonical user id.
+    CanonicalUser(String),
+    /// A predefined group, by its URI ([`ALL_USERS`], [`AUTHENTICATED_USERS`], [`LOG_DELIVERY`]).
+    Group(String),
+}
+
+/// One grant of a bucket ACL.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct AclGrant {
+    /// Who.
+    pub grantee: Grantee,
+    /// `READ`, `WRITE`, `READ_ACP`, `WRITE_ACP` or `FULL_CONTROL`.
+    pub permission: String,
+}
+
+/// A bucket's ACL: its owner and its grants.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BucketAcl {
+    /// The owner's canonical user id.
+    pub owner_id: String,
+    /// The grants, in the order S3 lists them.
+    pub grants: Vec<AclGrant>,
+}
+
+impl BucketAcl {
+    /// The predefined groups outside the account (anyone, any AWS principal) it grants
+    /// anything to.
+    pub fn public_groups(&self) -> Vec<&str> {
+        let mut out: Vec<&str> = self
+            .grants
+            .iter()
+            .filter_map(|g| match &g.grantee {
+                Grantee::Group(uri) if uri == ALL_USERS || uri == AUTHENTICATED_USERS => {
+                    Some(uri.as_str())
+                }
+                _ => None,
+            })
+            .collect();
+        out.sort_unstable();
+        out.dedup();
+        out
+    }
+
+    /// The same grants, in a canonical order, for comparing two ACLs.
+    pub fn sorted(&self) -> BucketAcl {
+        let mut grants = self.grants.clone();
+        grants.sort();
+        BucketAcl {
+            owner_id: self.owner_id.clone(),
+            grants,
+        }
+    }
+}
+
+/// The canned ACLs gameday can put on a bucket.
+pub const CANNED_ACLS: &[&str] = &[
+    "private",
+    "public-read",
+    "public-read-write",
+    "authenticated-read",
+    "log-delivery-write",
+];
+
+/// Where a bucket's server access logs go.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BucketLogging {
+    /// The bucket the logs are written to.
+    pub target_bucket: String,
+    /// The key prefix of the log objects (may be empty).
+    pub target_prefix: String,
+}
+
 /// S3.
 #[async_trait]
 pub trait S3: Send + Sync {
@@ -527,6 +653,124 @@ pub trait S3: Send + Sync {
     async fn put_public_access_block(&self, bucket: &str, block: &PublicAccessBlock) -> Result<()>;
     /// DeletePublicAccessBlock.
     async fn delete_public_access_block(&self, bucket: &str) -> Result<()>;
+    /// GetBucketOwnershipControls; `None` without any.
+    async fn bucket_ownership(&self, bucket: &str) -> Result<Option<ObjectOwnership>>;
+    /// PutBucketOwnershipControls.
+    async fn put_bucket_ownership(&self, bucket: &str, ownership: ObjectOwnership) -> Result<()>;
+    /// GetBucketAcl.
+    async fn get_bucket_acl(&self, bucket: &str) -> Result<BucketAcl>;
+    /// PutBucketAcl with a canned ACL (one of [`CANNED_ACLS`]). With ACLs disabled
+    /// (BucketOwnerEnforced) only `private` is taken; a public ACL while BlockPublicAcls is
+    /// on is [`ErrorKind::AccessDenied`].
+    async fn put_bucket_canned_acl(&self, bucket: &str, acl: &str) -> Result<()>;
+    /// PutBucketAcl with a whole ACL (AccessControlPolicy), as GetBucketAcl gave it.
+    async fn put_bucket_acl(&self, bucket: &str, acl: &BucketAcl) -> Result<()>;
+    /// GetBucketLogging; `None` while server access logging is off.
+    async fn bucket_logging(&self, bucket: &str) -> Result<Option<BucketLogging>>;
+    /// PutBucketLogging: on into `logging`, or off with `None`. The target bucket must
+    /// exist and let the logging service write (a bucket policy for
+    /// `logging.s3.amazonaws.com`, or the LogDelivery group's WRITE and READ_ACP grants),
+    /// else [`ErrorKind::InvalidInput`].
+    async fn put_bucket_logging(&self, bucket: &str, logging: Option<&BucketLogging>)
+    -> Result<()>;
+    /// S3 Control GetPublicAccessBlock of the account; `None` without one.
+    async fn account_public_access_block(&self) -> Result<Option<PublicAccessBlock>>;
+    /// S3 Control PutPublicAccessBlock of the account.
+    async fn put_account_public_access_block(&self, block: &PublicAccessBlock) -> Result<()>;
+    /// S3 Control DeletePublicAccessBlock of the account (none there already is fine).
+    async fn delete_account_public_access_block(&self) -> Result<()>;
+}
+
+/// The state of a KMS key, as DescribeKey gives it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[allow(missing_docs)]
+pub enum KeyState {
+    Creating,
+    Enabled,
+    Disabled,
+    PendingDeletion,
+    PendingImport,
+    PendingReplicaDeletion,
+    Unavailable,
+    Updating,
+}
+
+impl KeyState {
+    /// Every state, as AWS spells them.
+    pub const ALL: &'static [&'static str] = &[
+        "Creating",
+        "Enabled",
+        "Disabled",
+        "PendingDeletion",
+        "PendingImport",
+        "PendingReplicaDeletion",
+        "Unavailable",
+        "Updating",
+    ];
+
+    /// The AWS spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            KeyState::Creating => "Creating",
+            KeyState::Enabled => "Enabled",
+            KeyState::Disabled => "Disabled",
+            KeyState::PendingDeletion => "PendingDeletion",
+            KeyState::PendingImport => "PendingImport",
+            KeyState::PendingReplicaDeletion => "PendingReplicaDeletion",
+            KeyState::Unavailable => "Unavailable",
+            KeyState::Updating => "Updating",
+        }
+    }
+
+    /// From the AWS spelling.
+    pub fn parse(s: &str) -> Option<KeyState> {
+        Self::ALL.iter().position(|x| *x == s).map(|i| match i {
+            0 => KeyState::Creating,
+            1 => KeyState::Enabled,
+            2 => KeyState::Disabled,
+            3 => KeyState::PendingDeletion,
+            4 => KeyState::PendingImport,
+            5 => KeyState::PendingReplicaDeletion,
+            6 => KeyState::Unavailable,
+            _ => KeyState::Updating,
+        })
+    }
+}
+
+/// A KMS key as created.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KmsKey {
+    /// Its id (a UUID).
+    pub key_id: String,
+    /// Its ARN.
+    pub arn: String,
+}
+
+/// The fewest days KMS lets a key wait in PendingDeletion (and the most).
+pub const KEY_DELETION_DAYS: std::ops::RangeInclusive<u32> = 7..=30;
+
+/// KMS: customer managed keys.
+#[async_trait]
+pub trait Kms: Send + Sync {
+    /// CreateKey (a symmetric encryption key, tagged at creation).
+    async fn create_key(&self, description: &str, tags: &Tags) -> Result<KmsKey>;
+    /// ListResourceTags; [`ErrorKind::NotFound`] without the key.
+    async fn key_tags(&self, key_id: &str) -> Result<Tags>;
+    /// DescribeKey: its state; [`ErrorKind::NotFound`] without the key.
+    async fn key_state(&self, key_id: &str) -> Result<KeyState>;
+    /// DisableKey; [`ErrorKind::Conflict`] while pending deletion.
+    async fn disable_key(&self, key_id: &str) -> Result<()>;
+    /// EnableKey; [`ErrorKind::Conflict`] while pending deletion.
+    async fn enable_key(&self, key_id: &str) -> Result<()>;
+    /// ScheduleKeyDeletion after `days` (7 to 30); [`ErrorKind::Conflict`] when pending
+    /// deletion already. The key is then PendingDeletion.
+    async fn schedule_key_deletion(&self, key_id: &str, days: u32) -> Result<()>;
+    /// CancelKeyDeletion; [`ErrorKind::Conflict`] when not pending deletion. The key is
+    /// then Disabled, as KMS leaves it.
+    async fn cancel_key_deletion(&self, key_id: &str) -> Result<()>;
+    /// The keys (ListKeys + ListResourceTags + DescribeKey) tagged `key` = `value`, leaving
+    /// out those pending deletion: they are as good as removed.
+    async fn tagged(&self, key: &str, value: &str) -> Result<Vec<Resource>>;
 }
 
 /// CloudTrail.
@@ -989,6 +1233,8 @@ pub trait Sandbox: Send + Sync {
     fn ec2(&self) -> &dyn Ec2;
     /// S3.
     fn s3(&self) -> &dyn S3;
+    /// KMS.
+    fn kms(&self) -> &dyn Kms;
     /// CloudTrail.
     fn cloudtrail(&self) -> &dyn CloudTrail;
     /// GuardDuty.

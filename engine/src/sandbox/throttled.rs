@@ -12,6 +12,7 @@ use super::{
     KeyStatus, LogQuery, LogRow, Logs, ObjectRef, PasswordPolicy, PublicAccessBlock, Push,
     Resource, Result, Route, Rule, S3, Sandbox, SecurityHub, Tags, TargetInfo, Vpc, VpcDns,
 };
+use super::{BucketAcl, BucketLogging, KeyState, Kms, KmsKey, ObjectOwnership};
 use crate::sandbox::TargetPolicy;
 use crate::throttle::Gate;
 use async_trait::async_trait;
@@ -170,6 +171,35 @@ throttled!(S3, s3 {
         &self, bucket: &str, block: &PublicAccessBlock) -> Result<()>;
     "s3:DeletePublicAccessBlock" fn delete_public_access_block(
         &self, bucket: &str) -> Result<()>;
+    "s3:GetBucketOwnershipControls" fn bucket_ownership(
+        &self, bucket: &str) -> Result<Option<ObjectOwnership>>;
+    "s3:PutBucketOwnershipControls" fn put_bucket_ownership(
+        &self, bucket: &str, ownership: ObjectOwnership) -> Result<()>;
+    "s3:GetBucketAcl" fn get_bucket_acl(&self, bucket: &str) -> Result<BucketAcl>;
+    "s3:PutBucketAcl" fn put_bucket_canned_acl(&self, bucket: &str, acl: &str) -> Result<()>;
+    "s3:PutBucketAcl" fn put_bucket_acl(&self, bucket: &str, acl: &BucketAcl) -> Result<()>;
+    "s3:GetBucketLogging" fn bucket_logging(
+        &self, bucket: &str) -> Result<Option<BucketLogging>>;
+    "s3:PutBucketLogging" fn put_bucket_logging(
+        &self, bucket: &str, logging: Option<&BucketLogging>) -> Result<()>;
+    "s3:GetAccountPublicAccessBlock" fn account_public_access_block(
+        &self) -> Result<Option<PublicAccessBlock>>;
+    "s3:PutAccountPublicAccessBlock" fn put_account_public_access_block(
+        &self, block: &PublicAccessBlock) -> Result<()>;
+    "s3:DeleteAccountPublicAccessBlock" fn delete_account_public_access_block(
+        &self) -> Result<()>;
+});
+
+throttled!(Kms, kms {
+    "kms:CreateKey" fn create_key(&self, description: &str, tags: &Tags) -> Result<KmsKey>;
+    "kms:ListResourceTags" fn key_tags(&self, key_id: &str) -> Result<Tags>;
+    "kms:DescribeKey" fn key_state(&self, key_id: &str) -> Result<KeyState>;
+    "kms:DisableKey" fn disable_key(&self, key_id: &str) -> Result<()>;
+    "kms:EnableKey" fn enable_key(&self, key_id: &str) -> Result<()>;
+    "kms:ScheduleKeyDeletion" fn schedule_key_deletion(
+        &self, key_id: &str, days: u32) -> Result<()>;
+    "kms:CancelKeyDeletion" fn cancel_key_deletion(&self, key_id: &str) -> Result<()>;
+    "kms:ListKeys" fn tagged(&self, key: &str, value: &str) -> Result<Vec<Resource>>;
 });
 
 throttled!(CloudTrail, cloudtrail {
@@ -313,6 +343,10 @@ impl<S: Sandbox> Sandbox for Throttled<S> {
     }
 
     fn s3(&self) -> &dyn S3 {
+        self
+    }
+
+    fn kms(&self) -> &dyn Kms {
         self
     }
 

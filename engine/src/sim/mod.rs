@@ -13,8 +13,10 @@
 //! ids, findings and times. Ids and detections draw from two separate streams, so changing
 //! the model does not change the ids.
 //!
-//! Like AWS: new buckets have Block Public Access on, and a public bucket policy is refused
-//! while BlockPublicPolicy is set; CreateTrail needs a bucket policy letting CloudTrail
+//! Like AWS: new buckets have Block Public Access on and ACLs disabled, a public bucket
+//! policy is refused while BlockPublicPolicy is set and a public ACL while BlockPublicAcls
+//! is; server access logging needs a target bucket that lets the logging service write; a
+//! KMS key pending deletion can only have its deletion cancelled, which leaves it disabled; CreateTrail needs a bucket policy letting CloudTrail
 //! deliver; a user holds at most two keys; the VPC has an undeletable default group that
 //! instances launched without groups get.
 //!
@@ -22,12 +24,13 @@
 //! made through [`Actor::call_as`], denied ones included); calls made through `call_as`
 //! carry no arguments and change nothing; a stopped trail does not silence the CIS alarms;
 //! a threat list takes effect at once; any password policy update counts as a change,
-//! weaker or not.
+//! weaker or not; the account-level Block Public Access is kept and audited but does not
+//! override the buckets' own settings.
 
 use crate::clock::Clock;
 use crate::sandbox::{
-    Actor, AuditEvent, CloudTrail, CloudWatch, Ec2, ErrorKind, FindingResource, GuardDuty, Iam, S3,
-    Sandbox, SandboxError, TargetInfo,
+    Actor, AuditEvent, CloudTrail, CloudWatch, Ec2, ErrorKind, FindingResource, GuardDuty, Iam,
+    Kms, S3, Sandbox, SandboxError, TargetInfo,
 };
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -42,6 +45,7 @@ mod detect;
 mod ec2;
 mod events;
 mod iam;
+mod kms;
 mod logs;
 mod model;
 mod roles;
@@ -111,6 +115,8 @@ impl SimAccount {
             default_group: String::new(),
             snapshots: BTreeMap::new(),
             buckets: BTreeMap::new(),
+            account_public_access_block: None,
+            keys: BTreeMap::new(),
             trails: BTreeMap::new(),
             threat_sets: BTreeMap::new(),
             audit: Vec::new(),
@@ -209,6 +215,14 @@ impl SimAccount {
                 .map(|(name, _)| format!("arn:aws:s3:::{name}")),
         );
         out.extend(
+            st.keys
+                .iter()
+                .filter(|(_, k)| {
+                    k.state != crate::sandbox::KeyState::PendingDeletion && tagged(&k.tags)
+                })
+                .map(|(id, _)| format!("arn:aws:kms:{region}:{account}:key/{id}")),
+        );
+        out.extend(
             st.trails
                 .values()
                 .filter(|t| tagged(&t.tags))
@@ -257,6 +271,11 @@ impl SimAccount {
 
     /// S3, as [`SimAccount::iam`].
     pub fn s3(&self) -> &dyn S3 {
+        self
+    }
+
+    /// KMS, as [`SimAccount::iam`].
+    pub fn kms(&self) -> &dyn Kms {
         self
     }
 
@@ -316,6 +335,9 @@ struct State {
     vpcs: BTreeMap<String, vpc::Vpc>,
     gateways: BTreeMap<String, vpc::Gateway>,
     buckets: BTreeMap<String, s3::Bucket>,
+    /// The account-level Block Public Access (S3 Control); none in a fresh account.
+    account_public_access_block: Option<crate::sandbox::PublicAccessBlock>,
+    keys: BTreeMap<String, kms::Key>,
     trails: BTreeMap<String, cloudtrail::Trail>,
     threat_sets: BTreeMap<String, detect::ThreatSet>,
     audit: Vec<Audit>,
@@ -352,7 +374,7 @@ struct Audit {
     /// For calls made with a key: who, how, from where.
     caller: Option<Caller>,
     /// Attribute bits (`model::DENIED`…).
-    flags: u8,
+    flags: u16,
 }
 
 /// One entry of the simulator's audit log, as tests and tools inspect it: the CloudTrail
@@ -392,7 +414,7 @@ struct Call<'a> {
     /// What a finding would be about.
     subject: FindingResource,
     /// Attribute bits.
-    flags: u8,
+    flags: u16,
     /// For a DNS lookup (no API call, and so not audited): the name looked up.
     domain: Option<String>,
 }
@@ -425,7 +447,7 @@ impl<'a> Call<'a> {
         self
     }
 
-    fn flags(mut self, flags: u8) -> Self {
+    fn flags(mut self, flags: u16) -> Self {
         self.flags |= flags;
         self
     }
@@ -460,6 +482,10 @@ impl Sandbox for SimAccount {
     }
 
     fn s3(&self) -> &dyn S3 {
+        self
+    }
+
+    fn kms(&self) -> &dyn Kms {
         self
     }
 

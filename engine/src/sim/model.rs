@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 
 /// Attributes the simulator puts on an audit event, which a rule's `where` can test.
 /// Each is one bit of [`Event::flags`].
-pub(super) const ATTRIBUTES: &[(&str, u8)] = &[
+pub(super) const ATTRIBUTES: &[(&str, u16)] = &[
     ("denied", DENIED),
     ("threat_listed_ip", THREAT_LISTED_IP),
     ("public_policy", PUBLIC_POLICY),
@@ -17,21 +17,30 @@ pub(super) const ATTRIBUTES: &[(&str, u8)] = &[
     ("snapshot_shared", SNAPSHOT_SHARED),
     ("s3_data_event", S3_DATA_EVENT),
     ("lists_or_describes", LISTS_OR_DESCRIBES),
+    ("public_acl", PUBLIC_ACL),
+    ("authenticated_acl", AUTHENTICATED_ACL),
+    ("logging_disabled", LOGGING_DISABLED),
 ];
 /// The call was refused with AccessDenied.
-pub(super) const DENIED: u8 = 1;
+pub(super) const DENIED: u16 = 1;
 /// The caller's source IP is on an active threat intel set.
-pub(super) const THREAT_LISTED_IP: u8 = 1 << 1;
+pub(super) const THREAT_LISTED_IP: u16 = 1 << 1;
 /// A bucket policy letting anyone in.
-pub(super) const PUBLIC_POLICY: u8 = 1 << 2;
+pub(super) const PUBLIC_POLICY: u16 = 1 << 2;
 /// A bucket's Block Public Access removed or partly turned off.
-pub(super) const BLOCK_PUBLIC_ACCESS_DISABLED: u8 = 1 << 3;
+pub(super) const BLOCK_PUBLIC_ACCESS_DISABLED: u16 = 1 << 3;
 /// A snapshot shared with a group.
-pub(super) const SNAPSHOT_SHARED: u8 = 1 << 4;
+pub(super) const SNAPSHOT_SHARED: u16 = 1 << 4;
 /// A call on a bucket's objects (a CloudTrail data event for S3).
-pub(super) const S3_DATA_EVENT: u8 = 1 << 5;
+pub(super) const S3_DATA_EVENT: u16 = 1 << 5;
 /// An operation that lists or describes (its name starts List or Describe).
-pub(super) const LISTS_OR_DESCRIBES: u8 = 1 << 6;
+pub(super) const LISTS_OR_DESCRIBES: u16 = 1 << 6;
+/// A bucket ACL granting the AllUsers group (anyone on the internet), not ignored.
+pub(super) const PUBLIC_ACL: u16 = 1 << 7;
+/// A bucket ACL granting the AuthenticatedUsers group (any AWS principal), not ignored.
+pub(super) const AUTHENTICATED_ACL: u16 = 1 << 8;
+/// A bucket's server access logging turned off.
+pub(super) const LOGGING_DISABLED: u16 = 1 << 9;
 
 /// Placeholders a finding title may use.
 const PLACEHOLDERS: &[&str] = &[
@@ -51,7 +60,7 @@ pub(super) struct Event<'a> {
     pub name: &'a str,
     /// The caller's user agent, lowercased.
     pub user_agent_lower: Option<&'a str>,
-    pub flags: u8,
+    pub flags: u16,
     /// For a DNS lookup an instance made: the name it looked up.
     pub domain: Option<&'a str>,
 }
@@ -63,8 +72,8 @@ pub(super) struct Trigger {
     prefixes: Vec<String>,
     user_agent_contains: Vec<String>,
     dns_query: Vec<String>,
-    mask: u8,
-    want: u8,
+    mask: u16,
+    want: u16,
 }
 
 impl Trigger {

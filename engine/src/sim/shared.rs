@@ -123,6 +123,10 @@ impl Sandbox for SharedSim {
         self.polled.account.as_ref()
     }
 
+    fn kms(&self) -> &dyn crate::sandbox::Kms {
+        self.polled.account.as_ref()
+    }
+
     fn cloudtrail(&self) -> &dyn CloudTrail {
         self.polled.account.as_ref()
     }

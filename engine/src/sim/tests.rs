@@ -105,6 +105,9 @@ fn the_builtin_model_parses_and_covers_the_documented_detections() {
         "Stealth:IAMUser/PasswordPolicyChange",
         "Policy:S3/BucketBlockPublicAccessDisabled",
         "Policy:S3/BucketAnonymousAccessGranted",
+        "Policy:S3/BucketPublicAccessGranted",
+        "Policy:S3/AccountBlockPublicAccessDisabled",
+        "Stealth:S3/ServerAccessLoggingDisabled",
     ] {
         assert!(types.contains(&t), "{t} missing");
     }
@@ -124,6 +127,8 @@ fn the_builtin_model_parses_and_covers_the_documented_detections() {
             "cis-network-gateway-changes",
             "cis-route-table-changes",
             "cis-vpc-changes",
+            "cis-s3-bucket-policy-changes",
+            "cis-kms-key-disabled-or-deleted",
         ]
     );
 }
@@ -363,8 +368,15 @@ async fn stop_logging_raises_the_trail_finding_and_the_cloudtrail_alarm() {
         "arn:aws:cloudtrail:us-east-1:111122223333:trail/gameday-r1"
     );
     assert!(sim.is_logging("gameday-r1").await.expect("status"));
+    // The trail bucket's policy is a bucket policy change, which CIS 4.8 counts.
+    let not_s3 = || -> Vec<TruthEvent> {
+        sim.truth()
+            .into_iter()
+            .filter(|t| t.name != "cis-s3-bucket-policy-changes")
+            .collect()
+    };
     assert!(
-        sim.truth().is_empty(),
+        not_s3().is_empty(),
         "creating a trail is not an attack: {:?}",
         sim.truth()
     );
@@ -374,13 +386,13 @@ async fn stop_logging_raises_the_trail_finding_and_the_cloudtrail_alarm() {
     sim.stop_logging("gameday-r1").await.expect("stop");
     assert!(!sim.is_logging("gameday-r1").await.expect("status"));
 
-    let truth = sim.truth();
-    assert_eq!(truth.len(), 2, "{truth:?}");
     assert_eq!(
         Sandbox::ground_truth(&sim),
-        Some(truth.clone()),
+        Some(sim.truth()),
         "the run journals it"
     );
+    let truth = not_s3();
+    assert_eq!(truth.len(), 2, "{truth:?}");
     let finding = truth
         .iter()
         .find(|t| t.name == "Stealth:IAMUser/CloudTrailLoggingDisabled")
@@ -930,13 +942,19 @@ async fn public_buckets_are_blocked_until_block_public_access_is_removed() {
                 bucket.clone()
             ),
             ("Policy:S3/BucketAnonymousAccessGranted".to_owned(), bucket),
+            ("cis-s3-bucket-policy-changes".to_owned(), None),
         ]
     );
     let private = r#"{"Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:root"},"Action":"s3:*","Resource":"*"}]}"#;
     sim.put_bucket_policy("gameday-r1-reports", private)
         .await
         .expect("private");
-    assert_eq!(sim.truth().len(), 2);
+    let findings = sim
+        .truth()
+        .into_iter()
+        .filter(|t| t.resource.bucket.is_some())
+        .count();
+    assert_eq!(findings, 2, "a private policy raises no finding");
     assert!(!s3::is_public(
         &serde_json::from_str(private).expect("json")
     ));
@@ -1597,4 +1615,140 @@ async fn a_vpc_settles_before_its_dns_is_turned_off() {
         .collect();
     assert_eq!(into_alarm.len(), 2, "{history:?}");
     assert!(into_alarm[1].at >= since, "{history:?}");
+}
+
+/// The names and causes of what `sim` scheduled.
+fn caused(sim: &SimAccount) -> Vec<(String, String)> {
+    sim.truth()
+        .into_iter()
+        .map(|t| (t.name, t.caused_by))
+        .collect()
+}
+
+#[tokio::test]
+async fn acl_grants_raise_the_access_findings_by_who_they_open_to() {
+    let (sim, clock) = account(3, certain_model());
+    sim.create_bucket("gameday-r1-shared", &tags("r1"))
+        .await
+        .expect("bucket");
+    sim.put_bucket_ownership(
+        "gameday-r1-shared",
+        crate::sandbox::ObjectOwnership::BucketOwnerPreferred,
+    )
+    .await
+    .expect("acls on");
+    let ignoring = PublicAccessBlock {
+        block_public_acls: false,
+        ignore_public_acls: true,
+        block_public_policy: true,
+        restrict_public_buckets: true,
+    };
+    sim.put_public_access_block("gameday-r1-shared", &ignoring)
+        .await
+        .expect("partial");
+    clock.sleep(Duration::from_secs(60)).await;
+    sim.put_bucket_canned_acl("gameday-r1-shared", "public-read")
+        .await
+        .expect("ignored grant");
+    let findings = |sim: &SimAccount| -> Vec<String> {
+        caused(sim)
+            .into_iter()
+            .filter(|(n, _)| n.starts_with("Policy:S3/Bucket") && n.ends_with("AccessGranted"))
+            .map(|(n, _)| n)
+            .collect()
+    };
+    assert!(
+        findings(&sim).is_empty(),
+        "a grant S3 ignores exposes nothing"
+    );
+    let open = PublicAccessBlock {
+        ignore_public_acls: false,
+        ..ignoring
+    };
+    sim.put_public_access_block("gameday-r1-shared", &open)
+        .await
+        .expect("open");
+    clock.sleep(Duration::from_secs(60)).await;
+    sim.put_bucket_canned_acl("gameday-r1-shared", "authenticated-read")
+        .await
+        .expect("every aws user");
+    assert_eq!(findings(&sim), ["Policy:S3/BucketPublicAccessGranted"]);
+    clock.sleep(Duration::from_secs(60)).await;
+    sim.put_bucket_canned_acl("gameday-r1-shared", "public-read")
+        .await
+        .expect("anyone");
+    assert_eq!(
+        findings(&sim),
+        [
+            "Policy:S3/BucketPublicAccessGranted",
+            "Policy:S3/BucketAnonymousAccessGranted"
+        ]
+    );
+    assert!(
+        caused(&sim)
+            .iter()
+            .any(|(n, c)| n == "cis-s3-bucket-policy-changes" && c == "s3:PutBucketAcl"),
+        "CIS 4.8 counts PutBucketAcl: {:?}",
+        caused(&sim)
+    );
+}
+
+#[tokio::test]
+async fn the_account_block_logging_and_key_deletion_raise_their_detections() {
+    let (sim, clock) = account(4, certain_model());
+    let all = PublicAccessBlock {
+        block_public_acls: true,
+        ignore_public_acls: true,
+        block_public_policy: true,
+        restrict_public_buckets: true,
+    };
+    sim.put_account_public_access_block(&all).await.expect("on");
+    sim.create_bucket("gameday-r1-data", &tags("r1"))
+        .await
+        .expect("bucket");
+    let key = sim.create_key("k", &tags("r1")).await.expect("key").key_id;
+    assert!(
+        sim.truth().is_empty(),
+        "turning the guard on, a bucket and a key are not attacks: {:?}",
+        sim.truth()
+    );
+    clock.sleep(Duration::from_secs(60)).await;
+    sim.delete_account_public_access_block().await.expect("off");
+    clock.sleep(Duration::from_secs(60)).await;
+    sim.put_bucket_logging("gameday-r1-data", None)
+        .await
+        .expect("logging off (already)");
+    clock.sleep(Duration::from_secs(60)).await;
+    sim.schedule_key_deletion(&key, 7).await.expect("scheduled");
+    assert_eq!(
+        caused(&sim),
+        [
+            (
+                "Policy:S3/AccountBlockPublicAccessDisabled".to_owned(),
+                "s3:DeleteAccountPublicAccessBlock".to_owned()
+            ),
+            (
+                "Stealth:S3/ServerAccessLoggingDisabled".to_owned(),
+                "s3:PutBucketLogging".to_owned()
+            ),
+            (
+                "cis-kms-key-disabled-or-deleted".to_owned(),
+                "kms:ScheduleKeyDeletion".to_owned()
+            ),
+        ]
+    );
+    assert_eq!(
+        sim.tagged_resources("r1"),
+        ["arn:aws:s3:::gameday-r1-data"],
+        "a key pending deletion counts as removed"
+    );
+    assert_eq!(
+        sim.enable_key(&key).await.expect_err("pending").kind,
+        ErrorKind::Conflict
+    );
+    sim.cancel_key_deletion(&key).await.expect("cancelled");
+    assert_eq!(
+        sim.key_state(&key).await.expect("state"),
+        crate::sandbox::KeyState::Disabled
+    );
 }

@@ -59,11 +59,21 @@ mod iam_restore_password_policy;
 mod iam_update_access_key;
 mod iam_update_account_password_policy;
 mod iam_update_assume_role_policy;
+mod kms_cancel_key_deletion;
+mod kms_create_key;
+mod kms_disable_key;
+mod kms_enable_key;
+mod kms_schedule_key_deletion;
 mod s3_create_bucket;
+mod s3_delete_account_public_access_block;
 mod s3_delete_bucket;
+mod s3_delete_bucket_logging;
 mod s3_delete_bucket_policy;
 mod s3_delete_objects;
 mod s3_delete_public_access_block;
+mod s3_put_account_public_access_block;
+mod s3_put_bucket_acl;
+mod s3_put_bucket_logging;
 mod s3_put_bucket_policy;
 mod s3_put_object;
 mod s3_put_public_access_block;
@@ -121,6 +131,16 @@ pub static REGISTRY: &[&dyn StepKind] = &[
     &s3_restore_bucket_policy::S3RestoreBucketPolicy,
     &s3_delete_public_access_block::S3DeletePublicAccessBlock,
     &s3_put_public_access_block::S3PutPublicAccessBlock,
+    &s3_put_bucket_acl::S3PutBucketAcl,
+    &s3_put_bucket_logging::S3PutBucketLogging,
+    &s3_delete_bucket_logging::S3DeleteBucketLogging,
+    &s3_put_account_public_access_block::S3PutAccountPublicAccessBlock,
+    &s3_delete_account_public_access_block::S3DeleteAccountPublicAccessBlock,
+    &kms_create_key::KmsCreateKey,
+    &kms_disable_key::KmsDisableKey,
+    &kms_enable_key::KmsEnableKey,
+    &kms_schedule_key_deletion::KmsScheduleKeyDeletion,
+    &kms_cancel_key_deletion::KmsCancelKeyDeletion,
     &cloudtrail_create_trail::CloudtrailCreateTrail,
     &cloudtrail_delete_trail::CloudtrailDeleteTrail,
     &cloudtrail_stop_logging::CloudtrailStopLogging,

@@ -1,7 +1,7 @@
 //! `s3.create_bucket`: a bucket, tagged for the run.
 
 use super::{Applied, Args, Field, FieldType, OutputSpec, StepContext, StepKind, StepSpec, Undo};
-use crate::sandbox::SandboxError;
+use crate::sandbox::{ObjectOwnership, SandboxError};
 use async_trait::async_trait;
 use serde_json::json;
 
@@ -11,14 +11,26 @@ static SPEC: StepSpec = StepSpec {
     name: "s3.create_bucket",
     summary: "Create an S3 bucket in the run's region, tagged for the run.",
     docs: "Bucket names are global across all AWS accounts: use one that carries ${run.id}. \
-           A new bucket has Block Public Access on and no bucket policy. Clean-up empties \
-           the bucket (every object version) and deletes it.",
-    inputs: &[Field {
-        name: "bucket",
-        ty: FieldType::String,
-        required: true,
-        doc: "The bucket name.",
-    }],
+           A new bucket has Block Public Access on, no bucket policy and ACLs disabled \
+           (Object Ownership BucketOwnerEnforced, AWS's default since April 2023); \
+           `object_ownership` sets another Object Ownership right after creation, for a \
+           bucket whose ACLs matter (PutBucketOwnershipControls). Clean-up deletes the \
+           bucket with the objects the run wrote into it, and never one holding anything else.",
+    inputs: &[
+        Field {
+            name: "bucket",
+            ty: FieldType::String,
+            required: true,
+            doc: "The bucket name.",
+        },
+        Field {
+            name: "object_ownership",
+            ty: FieldType::String,
+            required: false,
+            doc: "BucketOwnerEnforced (the default: ACLs disabled), BucketOwnerPreferred or \
+                  ObjectWriter (ACLs in force).",
+        },
+    ],
     outputs: &[
         OutputSpec {
             name: "bucket",
@@ -35,6 +47,7 @@ static SPEC: StepSpec = StepSpec {
         "s3:CreateBucket",
         "s3:PutPublicAccessBlock",
         "s3:PutBucketTagging",
+        "s3:PutBucketOwnershipControls",
     ],
     revert: "s3.delete_bucket",
     creates: Some(super::Creates {
@@ -51,15 +64,36 @@ impl StepKind for S3CreateBucket {
 
     async fn apply(&self, cx: &StepContext<'_>, args: &Args) -> Result<Applied, SandboxError> {
         let bucket = args.str("bucket")?;
-        cx.sandbox.s3().create_bucket(bucket, cx.tags).await?;
+        let ownership = match args.values().get("object_ownership") {
+            None | Some(serde_json::Value::Null) => None,
+            Some(_) => {
+                let o = args.str("object_ownership")?;
+                Some(ObjectOwnership::parse(o).ok_or_else(|| {
+                    args.bad(format!(
+                        "input `object_ownership`: `{o}` is not one of {}",
+                        ObjectOwnership::ALL.join(", ")
+                    ))
+                })?)
+            }
+        };
+        let s3 = cx.sandbox.s3();
+        s3.create_bucket(bucket, cx.tags).await?;
+        let undo = Undo::new(
+            "s3.delete_bucket",
+            json!({ "bucket": bucket }),
+            format!("bucket {bucket}"),
+        );
+        if let Some(o) = ownership.filter(|o| *o != ObjectOwnership::BucketOwnerEnforced)
+            && let Err(e) = s3.put_bucket_ownership(bucket, o).await
+        {
+            // The bucket exists: delete it rather than leave it for clean-up to find.
+            let _ = s3.delete_bucket(bucket).await;
+            return Err(e);
+        }
         Ok(Applied::default()
             .output("bucket", bucket)
             .output("arn", format!("arn:aws:s3:::{bucket}"))
-            .undo(Undo::new(
-                "s3.delete_bucket",
-                json!({ "bucket": bucket }),
-                format!("bucket {bucket}"),
-            )))
+            .undo(undo))
     }
 }
 

@@ -87,7 +87,8 @@ pub fn execution_id(plan: &str, moment: DateTime<Utc>) -> String {
 ///
 /// Shards split by account: every game day of one target goes to the same shard (the
 /// targets in name order, dealt out in turn), so that one process keeps each account's
-/// rate limits. See [`idle_shards`] for a plan with fewer targets than shards.
+/// rate limits; the built-in simulator's game days, each in an account of its own, are
+/// dealt one by one. See [`idle_shards`] for a plan with fewer targets than shards.
 pub fn jobs(
     plan: &PlanSpec,
     config: &Config,
@@ -154,27 +155,43 @@ pub fn jobs(
         None => all,
         Some(s) => {
             let accounts = accounts(plan);
+            let mut sim = 0u32;
             all.into_iter()
                 .filter(|j| {
-                    accounts
-                        .iter()
-                        .position(|a| *a == j.target)
-                        .is_some_and(|i| i as u32 % s.count == s.index - 1)
+                    let slot = if j.target == "sim" {
+                        // The built-in simulator gives every run an account of its own:
+                        // its game days are dealt one by one.
+                        sim += 1;
+                        sim - 1
+                    } else {
+                        accounts.iter().position(|a| *a == j.target).unwrap_or(0) as u32
+                    };
+                    slot % s.count == s.index - 1
                 })
                 .collect()
         }
     })
 }
 
-/// The plan's accounts (its targets), in the order shards are dealt them.
+/// The plan's accounts (its targets but the built-in simulator), in the order shards are
+/// dealt them.
 fn accounts(plan: &PlanSpec) -> Vec<String> {
-    let set: BTreeSet<String> = plan.targets.iter().map(|t| t.target.clone()).collect();
+    let set: BTreeSet<String> = plan
+        .targets
+        .iter()
+        .filter(|t| t.target != "sim")
+        .map(|t| t.target.clone())
+        .collect();
     set.into_iter().collect()
 }
 
 /// When `plan` has fewer accounts than `count` shards: what to tell the user (the shards
-/// past the last account run nothing).
+/// past the last account run nothing). A plan on the built-in simulator deals its game
+/// days one by one, and has none idle.
 pub fn idle_shards(plan: &PlanSpec, count: u32) -> Option<String> {
+    if plan.targets.iter().any(|t| t.target == "sim") {
+        return None;
+    }
     let n = accounts(plan).len() as u32;
     (n < count).then(|| {
         format!(

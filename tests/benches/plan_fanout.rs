@@ -18,44 +18,12 @@ use serde_json::Value;
 use std::fmt::Write as _;
 use std::path::Path;
 use std::process::Command;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 #[path = "../../engine/benches/common/mod.rs"]
 mod common;
 use common::{median, setting};
-
-/// Copies the library into `dir`, each scenario `copies` times under new ids; returns
-/// the ids.
-fn library(dir: &Path, copies: usize) -> Vec<String> {
-    let root = gameday_tests::repo();
-    let runbooks = dir.join("runbooks");
-    std::fs::create_dir_all(&runbooks).expect("runbooks");
-    for e in std::fs::read_dir(root.join("runbooks")).expect("runbooks") {
-        let p = e.expect("entry").path();
-        std::fs::copy(&p, runbooks.join(p.file_name().expect("name"))).expect("copy");
-    }
-    let scenarios = dir.join("scenarios");
-    std::fs::create_dir_all(&scenarios).expect("scenarios");
-    let mut ids = Vec::new();
-    let mut files: Vec<_> = std::fs::read_dir(root.join("scenarios"))
-        .expect("scenarios")
-        .map(|e| e.expect("entry").path())
-        .filter(|p| p.extension().is_some_and(|x| x == "yaml"))
-        .collect();
-    files.sort();
-    for p in files {
-        let text = std::fs::read_to_string(&p).expect("scenario");
-        let id = p.file_stem().expect("stem").to_string_lossy().into_owned();
-        for n in 1..=copies {
-            let copy = format!("{id}-{n}");
-            let body = text.replacen(&format!("id: {id}\n"), &format!("id: {copy}\n"), 1);
-            assert_ne!(body, text, "{id} starts with its id");
-            std::fs::write(scenarios.join(format!("{copy}.yaml")), body).expect("write");
-            ids.push(copy);
-        }
-    }
-    ids
-}
+use gameday_tests::scale::{library, watch_rss};
 
 /// `gameday.yaml` with `accounts` simulated targets and the plan `bench` over them.
 fn config(dir: &Path, ids: &[String], accounts: usize, concurrency: usize, runs: &str) -> String {
@@ -81,27 +49,6 @@ fn config(dir: &Path, ids: &[String], accounts: usize, concurrency: usize, runs:
     let file = dir.join(format!("{runs}.yaml"));
     std::fs::write(&file, y).expect("config");
     file.to_string_lossy().into_owned()
-}
-
-/// The peak resident memory of process `pid` until it ends, in MiB.
-fn watch_rss(child: &mut std::process::Child) -> (std::process::ExitStatus, f64) {
-    let status_file = format!("/proc/{}/status", child.id());
-    let mut peak: f64 = 0.0;
-    loop {
-        if let Ok(s) = std::fs::read_to_string(&status_file)
-            && let Some(kib) = s
-                .lines()
-                .find(|l| l.starts_with("VmHWM:"))
-                .and_then(|l| l.split_whitespace().nth(1))
-                .and_then(|k| k.parse::<f64>().ok())
-        {
-            peak = peak.max(kib / 1024.0);
-        }
-        if let Some(status) = child.try_wait().expect("wait") {
-            return (status, peak);
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
 }
 
 /// What one execution measured.
@@ -225,7 +172,7 @@ fn main() {
     let copies: usize = setting("GAMEDAY_BENCH_COPIES", 5, 1);
     let repeat: usize = setting("GAMEDAY_BENCH_REPEAT", 3, 1);
     let dir = tempfile::tempdir().expect("tempdir");
-    let ids = library(dir.path(), copies);
+    let ids = library(dir.path(), copies, &[]);
     let jobs = ids.len() * accounts;
     println!(
         "plan of {} scenarios over {accounts} simulated accounts: {jobs} game days, virtual time",

@@ -5,6 +5,7 @@ pub mod aws_run;
 pub mod browser;
 pub mod contract;
 pub mod moto;
+pub mod scale;
 pub mod proxy;
 pub mod tmux;
 

@@ -61,21 +61,7 @@ pub struct OnAws {
     pub stop_alarms: bool,
 }
 
-/// `service:Operation` for a sandbox method name (`iam.delete_user` → `iam:DeleteUser`),
-/// as clean-up's reverts are written.
-pub fn operation(method: &str) -> String {
-    let (service, op) = method.split_once('.').unwrap_or(("other", method));
-    let camel: String = op
-        .split('_')
-        .map(|w| {
-            let mut c = w.chars();
-            c.next()
-                .map(|f| f.to_ascii_uppercase().to_string() + c.as_str())
-                .unwrap_or_default()
-        })
-        .collect();
-    format!("{service}:{camel}")
-}
+pub use crate::sandbox::operation;
 
 /// The sandbox methods of clean-up's reverts whose calls are not just the method's name
 /// in `service:Operation` form: what each calls, in order (a user's keys and policies go

@@ -221,3 +221,66 @@ fn read_yaml(path: &Path) -> Value {
     let text = std::fs::read_to_string(path).expect("read");
     serde_saphyr::from_str(&text).expect("yaml")
 }
+
+#[test]
+fn shard_from_env_names_the_variable_when_it_is_unset_bad_or_out_of_range() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let cfg = dir.path().join("gameday.yaml");
+    std::fs::write(
+        &cfg,
+        "plans:\n  - name: split\n    schedule: { cron: \"0 10 * * TUE\" }\n    \
+         scenarios: [public-bucket]\n    targets: [{ target: sim }]\n    shards: 3\n",
+    )
+    .expect("config");
+    let cfg = cfg.to_string_lossy();
+    let args = [
+        "schedule",
+        "run",
+        "split",
+        "--shard-from-env",
+        "GAMEDAY_TEST_INDEX",
+        "--config",
+        &cfg,
+    ];
+    for (value, says) in [
+        (None, "GAMEDAY_TEST_INDEX is not set"),
+        (
+            Some("x"),
+            "GAMEDAY_TEST_INDEX is `x`, not a whole number from 0 to 2",
+        ),
+        (
+            Some("3"),
+            "GAMEDAY_TEST_INDEX is 3, but the plan has 3 shards (0 to 2)",
+        ),
+    ] {
+        let mut cmd = gameday_tests::gameday();
+        cmd.args(args).env_remove("GAMEDAY_TEST_INDEX");
+        if let Some(v) = value {
+            cmd.env("GAMEDAY_TEST_INDEX", v);
+        }
+        let out = cmd.output().expect("gameday");
+        assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+        assert!(
+            stderr(&out).contains(&format!("error: --shard-from-env: plan split: {says}")),
+            "{}",
+            stderr(&out)
+        );
+    }
+    let out = run(&[
+        "schedule",
+        "run",
+        "split",
+        "--shard",
+        "1/3",
+        "--shard-from-env",
+        "GAMEDAY_TEST_INDEX",
+        "--config",
+        &cfg,
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("cannot be used with"),
+        "{}",
+        stderr(&out)
+    );
+}

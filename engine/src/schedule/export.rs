@@ -121,8 +121,9 @@ pub fn export(
     Ok(match format {
         ExportFormat::Crontab => crontab(plan, &describe, note, tz, &lines, exe, &args),
         ExportFormat::Systemd => systemd(plan, &describe, note, tz, &lines, exe, &args),
-        ExportFormat::Kubernetes => kubernetes(plan, &describe, note, tz, &lines, &args, cloud)?,
-        ExportFormat::AwsBatch => aws_batch(plan, &describe, note, tz, &lines, &args, cloud)?,
+        ExportFormat::Kubernetes | ExportFormat::AwsBatch => {
+            in_cloud(format, plan, &describe, note, tz, &lines, &args, cloud)?
+        }
     })
 }
 
@@ -213,7 +214,11 @@ fn single(lines: &[Line], format: ExportFormat) -> Result<&[String; 5], String> 
     }
 }
 
-fn kubernetes(
+/// The kubernetes and aws-batch exports: their documents after comments saying what runs
+/// where.
+#[allow(clippy::too_many_arguments)]
+fn in_cloud(
+    format: ExportFormat,
     plan: &str,
     describe: &str,
     note: Option<&str>,
@@ -222,22 +227,18 @@ fn kubernetes(
     args: &[&str],
     cloud: &Cloud,
 ) -> Result<String, String> {
-    let schedule = single(lines, ExportFormat::Kubernetes)?.join(" ");
+    let fields = single(lines, format)?;
     let name = dns1123_name(plan);
-    let job = cloud::Job {
-        name: &name,
-        plan,
-        schedule: &schedule,
-        tz,
-        args,
-    };
-    let docs = cloud::kubernetes(&job, cloud)?;
     let mut comments = vec![format!("gameday plan {plan}: {describe}")];
     comments.extend(note.map(str::to_owned));
+    let (each, var) = match format {
+        ExportFormat::AwsBatch => ("An array job of {} child(ren)", "AWS_BATCH_JOB_ARRAY_INDEX"),
+        _ => ("{} pod(s) a run", "JOB_COMPLETION_INDEX"),
+    };
     comments.push(format!(
-        "{} pod(s) a run, one per shard, each taking its shard from JOB_COMPLETION_INDEX; \
-         runs go to {}.",
-        cloud.shards, cloud.runs_dir
+        "{}, one per shard, each taking its shard from {var}; runs go to {}.",
+        each.replace("{}", &cloud.shards.to_string()),
+        cloud.runs_dir
     ));
     comments.push(format!(
         "Memory: {} MiB and {} MiB for each of the plan's {} game days at once (docs/schedules.md).",
@@ -245,42 +246,32 @@ fn kubernetes(
         cloud::PER_GAME_DAY_MIB,
         cloud.concurrency
     ));
-    cloud::yaml(&comments, &docs).map_err(|e| format!("kubernetes: {e}"))
-}
-
-fn aws_batch(
-    plan: &str,
-    describe: &str,
-    note: Option<&str>,
-    tz: &str,
-    lines: &[Line],
-    args: &[&str],
-    cloud: &Cloud,
-) -> Result<String, String> {
-    let expression = cloud::scheduler_expression(single(lines, ExportFormat::AwsBatch)?)?;
-    let name = dns1123_name(plan);
-    let batch = cloud::Batch {
-        plan,
-        name: &name,
-        describe,
-        expression: &expression,
-        tz,
-        command: args,
+    let docs = if format == ExportFormat::AwsBatch {
+        comments.push(
+            "Deploy: aws cloudformation deploy --capabilities CAPABILITY_IAM --template-file \
+             THIS --stack-name NAME --parameter-overrides Image=… Subnets=… SecurityGroups=…"
+                .to_owned(),
+        );
+        let batch = cloud::Batch {
+            plan,
+            name: &name,
+            describe,
+            expression: &cloud::scheduler_expression(fields)?,
+            tz,
+            command: args,
+        };
+        vec![cloud::aws_batch(&batch, cloud)?]
+    } else {
+        let job = cloud::Job {
+            name: &name,
+            plan,
+            schedule: &fields.join(" "),
+            tz,
+            args,
+        };
+        cloud::kubernetes(&job, cloud)?
     };
-    let template = cloud::aws_batch(&batch, cloud)?;
-    let mut comments = vec![format!("gameday plan {plan}: {describe}")];
-    comments.extend(note.map(str::to_owned));
-    comments.push(format!(
-        "An array job of {} child(ren), one per shard, each taking its shard from \
-         AWS_BATCH_JOB_ARRAY_INDEX; runs go to {}.",
-        cloud.shards, cloud.runs_dir
-    ));
-    comments.push(
-        "Deploy: aws cloudformation deploy --capabilities CAPABILITY_IAM --template-file \
-         THIS --stack-name NAME --parameter-overrides Image=… Subnets=… SecurityGroups=…"
-            .to_owned(),
-    );
-    cloud::yaml(&comments, &[template]).map_err(|e| format!("aws-batch: {e}"))
+    cloud::yaml(&comments, &docs).map_err(|e| format!("{format}: {e}"))
 }
 
 /// `gameday-PLAN` as a CronJob name: lowercase letters, digits and `-`, at most 52

@@ -214,6 +214,12 @@ fn export(
         role_arn,
         image,
         actions,
+        assume_roles: p
+            .targets
+            .iter()
+            .filter_map(|t| cfg.targets.iter().find(|x| x.name == t.target))
+            .filter_map(|t| t.assume_role.as_ref().map(|r| r.arn.clone()))
+            .collect(),
     };
     match schedule::export::export(&p.name, &p.schedule, format, exe, &config_path, &cloud) {
         Ok(text) => {

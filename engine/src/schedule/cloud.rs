@@ -37,6 +37,9 @@ pub struct Cloud {
     pub image: String,
     /// AWS Batch: the IAM actions the job role allows on every resource (the game days').
     pub actions: BTreeSet<String>,
+    /// AWS Batch: the roles the plan's targets assume (`assume_role`), which the job role
+    /// may assume; the game days' actions belong on those roles too.
+    pub assume_roles: BTreeSet<String>,
 }
 
 /// The bucket and prefix of an `s3://bucket/prefix` runs directory; any other is refused,
@@ -283,6 +286,14 @@ pub fn job_policy(cloud: &Cloud, bucket: &str, prefix: &str) -> Value {
             "Resource": "*",
         }));
     }
+    if !cloud.assume_roles.is_empty() {
+        statements.push(json!({
+            "Sid": "TargetRoles",
+            "Effect": "Allow",
+            "Action": "sts:AssumeRole",
+            "Resource": cloud.assume_roles.iter().collect::<Vec<_>>(),
+        }));
+    }
     statements.push(json!({
         "Sid": "RunsDirList",
         "Effect": "Allow",
@@ -397,4 +408,57 @@ pub fn aws_batch(b: &Batch, cloud: &Cloud) -> Result<Value, String> {
             }},
         },
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_job_role_may_assume_the_targets_roles_and_reach_only_its_runs() {
+        let cloud = Cloud {
+            actions: ["iam:CreateUser".to_owned()].into(),
+            assume_roles: ["arn:aws:iam::123456789012:role/gameday".to_owned()].into(),
+            ..Cloud::default()
+        };
+        let policy = job_policy(&cloud, "runs", "");
+        let statements = policy["Statement"].as_array().expect("statements");
+        let sids: Vec<&str> = statements
+            .iter()
+            .filter_map(|s| s["Sid"].as_str())
+            .collect();
+        assert_eq!(
+            sids,
+            ["GameDays", "TargetRoles", "RunsDirList", "RunsDirObjects"]
+        );
+        assert_eq!(statements[1]["Action"], "sts:AssumeRole");
+        assert_eq!(
+            statements[1]["Resource"],
+            json!(["arn:aws:iam::123456789012:role/gameday"])
+        );
+        assert_eq!(
+            statements[2]["Condition"]["StringLike"]["s3:prefix"],
+            json!(["*"])
+        );
+        assert_eq!(
+            statements[3]["Resource"]["Fn::Sub"],
+            "arn:${AWS::Partition}:s3:::runs/*"
+        );
+    }
+
+    #[test]
+    fn runs_dirs_on_s3_only() {
+        assert_eq!(
+            s3_runs_dir("s3://runs/a/b/", "x"),
+            Ok(("runs".to_owned(), "a/b".to_owned()))
+        );
+        assert_eq!(
+            s3_runs_dir("s3://runs", "x"),
+            Ok(("runs".to_owned(), String::new()))
+        );
+        assert!(s3_runs_dir("/var/runs", "x").is_err());
+        assert!(s3_runs_dir("s3://", "x").is_err());
+        assert_eq!(memory_mib(4), 128);
+        assert_eq!(memory_mib(0), 80);
+    }
 }

@@ -763,6 +763,7 @@ mod tests {
             role_arn: Some("arn:aws:iam::123456789012:role/gameday".to_owned()),
             image: "gameday:latest".to_owned(),
             actions: ["iam:CreateUser".to_owned()].into(),
+            assume_roles: Default::default(),
         }
     }
 

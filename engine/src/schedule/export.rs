@@ -1024,31 +1024,18 @@ mod tests {
                     .is_err_and(|e| e.contains("not an S3 bucket name"))
             );
         }
-        let mut no_role = cloud();
-        no_role.role_arn = None;
-        assert!(
-            export(
-                "nightly",
-                &spec,
-                ExportFormat::Kubernetes,
-                EXE,
-                CONFIG,
-                &no_role
-            )
-            .is_err_and(|e| e.starts_with("kubernetes: --role-arn ARN is required"))
-        );
-        no_role.role_arn = Some("gameday".to_owned());
-        assert!(
-            export(
-                "nightly",
-                &spec,
-                ExportFormat::Kubernetes,
-                EXE,
-                CONFIG,
-                &no_role
-            )
-            .is_err_and(|e| e.starts_with("--role-arn: `gameday` is not an IAM role ARN"))
-        );
+        for (role, says) in [
+            (None, "kubernetes: --role-arn ARN is required"),
+            (
+                Some("gameday"),
+                "--role-arn: `gameday` is not an IAM role ARN",
+            ),
+        ] {
+            let mut c = cloud();
+            c.role_arn = role.map(str::to_owned);
+            let e = export("nightly", &spec, ExportFormat::Kubernetes, EXE, CONFIG, &c);
+            assert!(e.as_ref().is_err_and(|e| e.starts_with(says)), "{e:?}");
+        }
     }
 
     #[test]

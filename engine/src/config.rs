@@ -50,6 +50,12 @@ pub struct PlanSpec {
     /// the target's). Every scenario runs in every one.
     #[schemars(length(min = 1))]
     pub targets: Vec<PlanTarget>,
+    /// How many processes an exported execution is split across (`schedule export
+    /// --format kubernetes` or `aws-batch`): each runs one slice of the game days, as
+    /// `schedule run --shard I/N` does. At least 1 (checked with the plan's name in the
+    /// message, so not in the schema).
+    #[serde(default = "default_shards")]
+    pub shards: u32,
     /// How many game days of one execution run at once.
     #[serde(default = "default_concurrency")]
     #[schemars(range(min = 1, max = 200))]
@@ -85,6 +91,10 @@ pub struct PlanSpec {
 
 fn default_think_time() -> Duration {
     Duration::from_secs(45)
+}
+
+fn default_shards() -> u32 {
+    1
 }
 
 fn default_concurrency() -> u32 {
@@ -447,6 +457,16 @@ fn check_plan(loaded: &Loaded<Config>, i: usize, p: &PlanSpec, diags: &mut Vec<D
         diags.push(loaded.at(
             &at("scenarios"),
             "a plan needs `scenarios`, `tags`, or both",
+            None,
+        ));
+    }
+    if p.shards == 0 {
+        diags.push(loaded.at(
+            &at("shards"),
+            format!(
+                "plan `{}`: shards must be at least 1 (how many processes an execution is split across)",
+                p.name
+            ),
             None,
         ));
     }
@@ -843,6 +863,27 @@ targets:
             "{err}"
         );
         assert!(!err.contains("s3cr3t"), "{err}");
+    }
+
+    #[test]
+    fn a_plan_runs_in_one_shard_unless_told_and_never_in_none() {
+        let plan = |extra: &str| {
+            format!(
+                "plans:\n  - name: nightly\n    schedule: {{ cron: \"0 10 * * TUE\" }}\n    scenarios: [x]\n    targets: [{{ target: sim }}]\n{extra}"
+            )
+        };
+        let c = parse(Path::new("g.yaml"), &plan("")).unwrap_or_else(|d| panic!("{d}"));
+        assert_eq!(c.value.plans[0].shards, 1);
+        let c =
+            parse(Path::new("g.yaml"), &plan("    shards: 3\n")).unwrap_or_else(|d| panic!("{d}"));
+        assert_eq!(c.value.plans[0].shards, 3);
+        let err = errors(&plan("    shards: 0\n"));
+        assert!(err.starts_with("g.yaml:6:13: plans[0].shards: "), "{err}");
+        assert!(
+            err.contains("plan `nightly`: shards must be at least 1"),
+            "{err}"
+        );
+        assert!(errors(&plan("    shards: -2\n")).contains("plans[0].shards"));
     }
 
     #[test]

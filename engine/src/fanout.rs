@@ -48,6 +48,53 @@ impl std::str::FromStr for Shard {
     }
 }
 
+impl Shard {
+    /// The shard of a process started by a scheduler that numbers its children from 0 in
+    /// environment variable `var` (`JOB_COMPLETION_INDEX` in a Kubernetes Indexed Job,
+    /// `AWS_BATCH_JOB_ARRAY_INDEX` in an AWS Batch array job), `value` being what it holds,
+    /// for a plan split `count` ways. One shard is the whole execution (`None`): AWS Batch
+    /// sets no index for a job that is not an array, so the variable may be unset then.
+    pub fn from_env_index(
+        var: &str,
+        value: Option<&str>,
+        count: u32,
+    ) -> Result<Option<Shard>, String> {
+        if count == 0 {
+            return Err(format!(
+                "{var}: the plan has no shards; `shards` must be at least 1"
+            ));
+        }
+        let Some(value) = value else {
+            if count == 1 {
+                return Ok(None);
+            }
+            return Err(format!(
+                "{var} is not set: the scheduler sets it to this process's index, 0 to {} for \
+                 the plan's {count} shards",
+                count - 1
+            ));
+        };
+        let index: u32 = value.trim().parse().map_err(|_| {
+            format!(
+                "{var} is `{}`, not a whole number from 0 to {}",
+                value.escape_debug(),
+                count - 1
+            )
+        })?;
+        if index >= count {
+            return Err(format!(
+                "{var} is {index}, but the plan has {count} shard{} (0 to {})",
+                if count == 1 { "" } else { "s" },
+                count - 1
+            ));
+        }
+        Ok((count > 1).then_some(Shard {
+            index: index + 1,
+            count,
+        }))
+    }
+}
+
 impl std::fmt::Display for Shard {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "{}/{}", self.index, self.count)
@@ -421,6 +468,42 @@ mod tests {
         for bad in ["0/3", "4/3", "x", "1/", "/2"] {
             assert!(bad.parse::<Shard>().is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn a_shard_from_a_zero_based_index_in_the_environment() {
+        const VAR: &str = "JOB_COMPLETION_INDEX";
+        let from = |v: Option<&str>, n| Shard::from_env_index(VAR, v, n);
+        assert_eq!(from(Some("0"), 3), Ok(Some(Shard { index: 1, count: 3 })));
+        assert_eq!(
+            from(Some(" 2\n"), 3),
+            Ok(Some(Shard { index: 3, count: 3 }))
+        );
+        // One shard is the whole execution, with or without the variable.
+        assert_eq!(from(None, 1), Ok(None));
+        assert_eq!(from(Some("0"), 1), Ok(None));
+        assert_eq!(
+            from(None, 3),
+            Err(
+                "JOB_COMPLETION_INDEX is not set: the scheduler sets it to this process's \
+                 index, 0 to 2 for the plan's 3 shards"
+                    .to_owned()
+            )
+        );
+        assert_eq!(
+            from(Some("one"), 3),
+            Err("JOB_COMPLETION_INDEX is `one`, not a whole number from 0 to 2".to_owned())
+        );
+        assert!(from(Some("-1"), 3).is_err_and(|e| e.contains("not a whole number")));
+        assert_eq!(
+            from(Some("3"), 3),
+            Err("JOB_COMPLETION_INDEX is 3, but the plan has 3 shards (0 to 2)".to_owned())
+        );
+        assert_eq!(
+            from(Some("1"), 1),
+            Err("JOB_COMPLETION_INDEX is 1, but the plan has 1 shard (0 to 0)".to_owned())
+        );
+        assert!(from(Some("0"), 0).is_err());
     }
 
     #[test]

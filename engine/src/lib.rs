@@ -33,6 +33,7 @@ pub mod fanout;
 pub mod injects;
 pub mod journal;
 pub mod live;
+pub mod permissions;
 pub mod poller;
 pub mod preflight;
 pub mod run;

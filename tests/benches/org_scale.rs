@@ -25,7 +25,10 @@ const ACCOUNTS: usize = 3;
 /// Scenarios that change a setting of the whole account: many copies at once in one
 /// account refuse each other's restores (the setting changed since), which is clean-up's
 /// safety working, not the throughput measured here.
-const ACCOUNT_WIDE: &[&str] = &["password-policy-weakened", "account-block-public-access-removed"];
+const ACCOUNT_WIDE: &[&str] = &[
+    "password-policy-weakened",
+    "account-block-public-access-removed",
+];
 const BUCKET: &str = "gameday-bench-runs";
 
 fn config(dir: &Path, ids: &[String], runs: &str, name: &str) -> String {
@@ -57,7 +60,15 @@ fn config(dir: &Path, ids: &[String], runs: &str, name: &str) -> String {
 fn spawn(dir: &Path, config: &str, extra: &[&str], env: &[(&str, String)]) -> std::process::Child {
     let mut c = Command::new(gameday_tests::binary());
     c.current_dir(dir)
-        .args(["schedule", "run", "bench", "--library", ".", "--config", config])
+        .args([
+            "schedule",
+            "run",
+            "bench",
+            "--library",
+            ".",
+            "--config",
+            config,
+        ])
         .args(extra)
         .env("AWS_ACCESS_KEY_ID", "testing")
         .env("AWS_SECRET_ACCESS_KEY", "testing")
@@ -103,13 +114,23 @@ fn main() {
     println!("{total} simulated game days over {ACCOUNTS} accounts, virtual time");
     let (mut one_s, mut one_rss, mut three_s, mut three_rss) = (vec![], vec![], vec![], vec![]);
     for i in 0..repeat {
-        let local = config(dir.path(), &ids, &format!("local-{i}"), &format!("local-{i}"));
+        let local = config(
+            dir.path(),
+            &ids,
+            &format!("local-{i}"),
+            &format!("local-{i}"),
+        );
         let t = Instant::now();
         let rss = finish(spawn(dir.path(), &local, &[], &[]));
         one_s.push(t.elapsed().as_secs_f64());
         one_rss.push(rss);
 
-        let s3 = config(dir.path(), &ids, &format!("s3://{BUCKET}/run-{i}"), &format!("s3-{i}"));
+        let s3 = config(
+            dir.path(),
+            &ids,
+            &format!("s3://{BUCKET}/run-{i}"),
+            &format!("s3-{i}"),
+        );
         let execution = format!("bench-{i}");
         let t = Instant::now();
         let shards: Vec<_> = (1..=ACCOUNTS)
@@ -119,18 +140,31 @@ fn main() {
                     ("AWS_REGION", "us-east-1".to_owned()),
                     (
                         "GAMEDAY_CACHE_DIR",
-                        dir.path().join(format!("cache-{i}-{k}")).display().to_string(),
+                        dir.path()
+                            .join(format!("cache-{i}-{k}"))
+                            .display()
+                            .to_string(),
                     ),
                 ];
                 let shard = format!("{k}/{ACCOUNTS}");
-                spawn(dir.path(), &s3, &["--shard", &shard, "--execution", &execution], &env)
+                spawn(
+                    dir.path(),
+                    &s3,
+                    &["--shard", &shard, "--execution", &execution],
+                    &env,
+                )
             })
             .collect();
         let peaks: Vec<f64> = shards.into_iter().map(finish).collect();
         three_s.push(t.elapsed().as_secs_f64());
         three_rss.push(peaks.into_iter().fold(0.0, f64::max));
     }
-    let (a, b, c, d) = (median(one_s), median(one_rss), median(three_s), median(three_rss));
+    let (a, b, c, d) = (
+        median(one_s),
+        median(one_rss),
+        median(three_s),
+        median(three_rss),
+    );
     println!("{:<40} {:>9} {:>16}", "", "wall s", "peak RSS MiB/proc");
     println!("{:<40} {a:>9.1} {b:>16.0}", "1 process, local runs folder");
     println!("{:<40} {c:>9.1} {d:>16.0}", "3 shard processes, runs on S3");

@@ -5,8 +5,8 @@ pub mod aws_run;
 pub mod browser;
 pub mod contract;
 pub mod moto;
-pub mod scale;
 pub mod proxy;
+pub mod scale;
 pub mod tmux;
 
 use std::path::{Path, PathBuf};

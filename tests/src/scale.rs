@@ -59,4 +59,3 @@ pub fn watch_rss(child: &mut std::process::Child) -> (std::process::ExitStatus, 
         std::thread::sleep(Duration::from_millis(20));
     }
 }
-

@@ -224,17 +224,43 @@ fn list_next_and_export_describe_the_plans() {
     assert!(String::from_utf8_lossy(&out.stdout).contains("0 10 * * TUE (Europe/Berlin)"));
     let out = gameday(
         dir.path(),
-        &["schedule", "export", "weekly", "--format", "kubernetes"],
+        &["schedule", "export", "weekly", "--format", "systemd"],
     );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains(" Europe/Berlin\n"), "{text}");
+    // Pods share no disk: the plan's local runs directory is refused.
+    let k8s = [
+        "schedule",
+        "export",
+        "weekly",
+        "--format",
+        "kubernetes",
+        "--role-arn",
+        "arn:aws:iam::123456789012:role/gameday",
+    ];
+    let out = gameday(dir.path(), &k8s);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("is not on S3"));
+    std::fs::write(
+        dir.path().join("gameday.yaml"),
+        "plans:\n  - name: weekly\n    schedule: { cron: \"0 10 * * TUE\", timezone: Europe/Berlin }\n    \
+         scenarios: [public-bucket]\n    targets: [{ target: sim }]\n    shards: 2\n    \
+         runs_dir: s3://gameday-runs/weekly\n",
+    )
+    .expect("config");
+    let out = gameday(dir.path(), &k8s);
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("timeZone: Europe/Berlin"), "{text}");
     assert!(text.contains("concurrencyPolicy: Forbid"), "{text}");
+    assert!(text.contains("completions: 2"), "{text}");
     let out = gameday(
         dir.path(),
         &["schedule", "export", "weekly", "--format", "cronjob"],
     );
     assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("crontab, systemd or kubernetes"));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("crontab, systemd, kubernetes or aws-batch")
+    );
     let out = gameday(dir.path(), &["schedule", "next", "weekley"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("did you mean `weekly`"));

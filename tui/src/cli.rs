@@ -358,6 +358,12 @@ pub enum ScheduleCommand {
         /// one execution; by default it is PLAN-MOMENT.
         #[arg(long, value_name = "ID", value_parser = parse_run_id)]
         execution: Option<String>,
+        /// Run the slice whose 0-based index is in environment variable VAR, of the
+        /// plan's `shards` (JOB_COMPLETION_INDEX in a Kubernetes Indexed Job,
+        /// AWS_BATCH_JOB_ARRAY_INDEX in an AWS Batch array job); what the exported
+        /// kubernetes and aws-batch entries call. With one shard VAR may be unset.
+        #[arg(long, value_name = "VAR", conflicts_with = "shard")]
+        shard_from_env: Option<String>,
         /// Run only if a scheduled moment came within the last two minutes and has not
         /// run yet (what the exported cron, systemd and Kubernetes entries call).
         #[arg(long)]
@@ -381,16 +387,37 @@ pub enum ScheduleCommand {
         #[arg(long, value_enum, default_value_t = LogFormat::Text)]
         log_format: LogFormat,
     },
-    /// Print entries that run PLAN on its schedule from cron, systemd or Kubernetes.
+    /// Print entries that run PLAN on its schedule from cron, systemd, Kubernetes or AWS.
+    ///
+    /// kubernetes: a ServiceAccount annotated with --role-arn (IRSA) and a CronJob whose
+    /// job is an Indexed Job of the plan's `shards` pods, each running its shard from
+    /// JOB_COMPLETION_INDEX. aws-batch: a CloudFormation template of an EventBridge
+    /// Scheduler schedule submitting an AWS Batch array job on Fargate (a child per
+    /// shard, from AWS_BATCH_JOB_ARRAY_INDEX), with a job role allowing exactly the
+    /// calls `gameday plan` lists for the plan's scenarios on its targets, and its runs
+    /// directory. Both need the plan's runs_dir on S3 (s3://BUCKET/PREFIX): pods and
+    /// jobs share no disk. See docs/schedules.md.
     Export {
         /// The plan.
         plan: String,
-        /// crontab, systemd or kubernetes.
+        /// crontab, systemd, kubernetes or aws-batch.
         #[arg(long, value_name = "FORMAT", value_parser = parse_export)]
         format: gameday_engine::schedule::export::ExportFormat,
         /// The command the entries call.
         #[arg(long, value_name = "PATH", default_value = "gameday")]
         exe: String,
+        /// kubernetes: the IAM role the pods' service account assumes (IRSA).
+        #[arg(long, value_name = "ARN")]
+        role_arn: Option<String>,
+        /// kubernetes: the container image (aws-batch takes it as a template parameter).
+        #[arg(long, value_name = "IMAGE", default_value = "gameday:latest")]
+        image: String,
+        /// kubernetes and aws-batch: the configuration's path inside the container
+        /// (default: /etc/gameday/gameday.yaml; the other formats use the file read).
+        #[arg(long, value_name = "PATH")]
+        config_in_image: Option<String>,
+        #[command(flatten)]
+        library: Library,
         #[command(flatten)]
         config: ConfigArg,
     },
@@ -406,8 +433,9 @@ pub enum LogFormat {
 }
 
 fn parse_export(s: &str) -> Result<gameday_engine::schedule::export::ExportFormat, String> {
-    s.parse()
-        .map_err(|_| format!("`{s}` is not an export format: crontab, systemd or kubernetes"))
+    s.parse().map_err(|_| {
+        format!("`{s}` is not an export format: crontab, systemd, kubernetes or aws-batch")
+    })
 }
 
 #[derive(Debug, Args)]

@@ -58,6 +58,13 @@ fn plan_text(plan: &Plan, place: &Place) -> String {
     for r in reverts.iter().rev() {
         let _ = writeln!(o, "     {r}");
     }
+    if let Place::Aws { .. } = place {
+        let _ = writeln!(
+            o,
+            "     then what still carries the run's tag, found with {}",
+            gameday_engine::permissions::SWEEP_CALLS.join(" + ")
+        );
+    }
     o
 }
 
@@ -144,7 +151,7 @@ fn calls(o: &mut String, plan: &Plan, place: &Place) -> Vec<String> {
             n += 1;
             let _ = writeln!(o, "{n:>3}. {:<6} {:<16} {call}", "setup", "push-delivery");
         }
-        reverts.push(format!("{} (undoes push-delivery)", spec.revert));
+        reverts.push(revert_line(spec.revert, "push-delivery"));
     }
     for (phase, step) in plan.scenario.steps() {
         let Some(kind) = steps::find(&step.action) else {
@@ -162,10 +169,16 @@ fn calls(o: &mut String, plan: &Plan, place: &Place) -> Vec<String> {
             );
         }
         if spec.revert != "none" {
-            reverts.push(format!("{} (undoes {})", spec.revert, step.id));
+            reverts.push(revert_line(spec.revert, &step.id));
         }
     }
     reverts
+}
+
+/// A clean-up line: the revert, what it undoes, and the calls it makes.
+fn revert_line(revert: &str, step: &str) -> String {
+    let calls = gameday_engine::permissions::revert_calls(revert).join(" + ");
+    format!("{revert} (undoes {step}): {calls}")
 }
 
 /// What the watch phase polls for each expectation, and how often.
@@ -226,7 +239,18 @@ fn runbook(o: &mut String, plan: &Plan) {
         for (_, s, _) in rb.steps() {
             if let Some(a) = &s.action {
                 let calls = steps::find(a)
-                    .map(|k| k.spec().calls.join(" + "))
+                    .map(|k| {
+                        let spec = k.spec();
+                        let reverts = gameday_engine::permissions::revert_calls(spec.revert);
+                        match reverts.is_empty() {
+                            true => spec.calls.join(" + "),
+                            false => format!(
+                                "{} (reverted at clean-up: {})",
+                                spec.calls.join(" + "),
+                                reverts.join(" + ")
+                            ),
+                        }
+                    })
                     .unwrap_or_default();
                 let _ = writeln!(
                     o,

@@ -37,17 +37,36 @@ pub fn run(cmd: ScheduleCommand) -> Exit {
             plan,
             format,
             exe,
+            role_arn,
+            image,
+            config_in_image,
+            library,
             config,
-        } => export(&plan, format, &exe, &config),
+        } => export(
+            &plan,
+            format,
+            &exe,
+            (role_arn, image, config_in_image),
+            &library,
+            &config,
+        ),
         ScheduleCommand::Run {
             plan,
             shard,
             execution,
+            shard_from_env,
             if_due,
             library,
             config,
         } => match assembly::runtime() {
-            Ok(rt) => rt.block_on(run_now(&plan, shard, execution, if_due, &library, &config)),
+            Ok(rt) => rt.block_on(run_now(
+                &plan,
+                (shard, shard_from_env.as_deref()),
+                execution,
+                if_due,
+                &library,
+                &config,
+            )),
             Err(code) => code,
         },
         ScheduleCommand::Daemon {
@@ -161,8 +180,11 @@ fn export(
     name: &str,
     format: schedule::export::ExportFormat,
     exe: &str,
+    (role_arn, image, config_in_image): (Option<String>, String, Option<String>),
+    library: &Library,
     config: &ConfigArg,
 ) -> Exit {
+    use schedule::export::ExportFormat;
     let (file, cfg) = match read_config(config.config.as_deref()) {
         Ok(c) => c,
         Err(code) => return code,
@@ -171,14 +193,38 @@ fn export(
         Ok(p) => p,
         Err(code) => return code,
     };
-    let config_path = std::fs::canonicalize(&file).unwrap_or(file);
-    match schedule::export::export(
-        &p.name,
-        &p.schedule,
-        format,
-        exe,
-        &config_path.display().to_string(),
-    ) {
+    let in_cloud = matches!(format, ExportFormat::Kubernetes | ExportFormat::AwsBatch);
+    let config_path = match config_in_image {
+        Some(path) => path,
+        None if in_cloud => "/etc/gameday/gameday.yaml".to_owned(),
+        None => std::fs::canonicalize(&file)
+            .unwrap_or(file)
+            .display()
+            .to_string(),
+    };
+    let actions = if format == ExportFormat::AwsBatch {
+        match plan_actions(p, &cfg, library) {
+            Ok(a) => a,
+            Err(code) => return code,
+        }
+    } else {
+        Default::default()
+    };
+    let cloud = schedule::cloud::Cloud {
+        shards: p.shards,
+        concurrency: p.concurrency,
+        runs_dir: p.runs_dir.display().to_string(),
+        role_arn,
+        image,
+        actions,
+        assume_roles: p
+            .targets
+            .iter()
+            .filter_map(|t| cfg.targets.iter().find(|x| x.name == t.target))
+            .filter_map(|t| t.assume_role.as_ref().map(|r| r.arn.clone()))
+            .collect(),
+    };
+    match schedule::export::export(&p.name, &p.schedule, format, exe, &config_path, &cloud) {
         Ok(text) => {
             print!("{text}");
             Exit::Ok
@@ -188,6 +234,64 @@ fn export(
             Exit::BadInput
         }
     }
+}
+
+/// The IAM actions of every call `gameday plan` lists for the scenarios plan `p` may run
+/// (all it may pick from) on each of its targets.
+fn plan_actions(
+    p: &PlanSpec,
+    cfg: &Config,
+    library: &Library,
+) -> Result<std::collections::BTreeSet<String>, Exit> {
+    let index = library_index(&library.library)?;
+    let tags: BTreeMap<String, Vec<String>> = index
+        .iter()
+        .map(|(id, c)| (id.clone(), c.scenario.value.tags.clone()))
+        .collect();
+    let every = PlanSpec {
+        pick: None,
+        ..p.clone()
+    };
+    let jobs = fanout::jobs(&every, cfg, &tags, "every", None).map_err(|e| {
+        eprintln!("error: plan {}: {e}", p.name);
+        Exit::BadInput
+    })?;
+    let mut actions = std::collections::BTreeSet::new();
+    for job in &jobs {
+        let Some(checked) = index.get(&job.scenario) else {
+            continue;
+        };
+        let target = cfg.targets.iter().find(|t| t.name == job.target);
+        let on_aws = gameday_engine::permissions::OnAws {
+            push: target.is_some_and(|t| t.push),
+            stop_alarms: target.is_some_and(|t| !t.stop_alarms.is_empty()),
+        };
+        let prefix = target.map_or(gameday_engine::library::DEFAULT_PREFIX, |t| {
+            t.name_prefix.as_str()
+        });
+        let resolved = library::resolve_named(
+            &checked.scenario.value,
+            checked.runbook.as_ref().map(|r| &r.value),
+            "runid000",
+            prefix,
+            &p.params
+                .iter()
+                .filter(|(k, _)| checked.scenario.value.params.contains_key(*k))
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect(),
+        )
+        .map_err(|e| {
+            eprintln!("error: plan {}: {}: {e}", p.name, job.scenario);
+            Exit::BadInput
+        })?;
+        let calls = gameday_engine::permissions::plan_calls(&resolved, on_aws);
+        actions.extend(
+            calls
+                .iter()
+                .map(|c| gameday_engine::permissions::iam_action(c)),
+        );
+    }
+    Ok(actions)
 }
 
 /// The library's scenarios, by id, checked: exit 2 naming the first bad file.
@@ -731,7 +835,7 @@ const GRACE: chrono::TimeDelta = chrono::TimeDelta::minutes(2);
 
 async fn run_now(
     name: &str,
-    shard: Option<Shard>,
+    shard: (Option<Shard>, Option<&str>),
     execution: Option<String>,
     if_due: bool,
     library: &Library,
@@ -743,6 +847,10 @@ async fn run_now(
     };
     let (p, s) = match plan(&cfg, &file, name) {
         Ok(p) => p,
+        Err(code) => return code,
+    };
+    let shard = match shard_of(p, shard) {
+        Ok(s) => s,
         Err(code) => return code,
     };
     let index = match library_index(&library.library) {
@@ -791,6 +899,22 @@ async fn run_now(
         }
         Err(code) => code,
     }
+}
+
+/// The shard `--shard I/N` names, or the one `--shard-from-env VAR` finds in the
+/// environment for plan `p`'s `shards`.
+fn shard_of(
+    p: &PlanSpec,
+    (shard, var): (Option<Shard>, Option<&str>),
+) -> Result<Option<Shard>, Exit> {
+    let Some(var) = var else {
+        return Ok(shard);
+    };
+    let value = std::env::var(var).ok();
+    Shard::from_env_index(var, value.as_deref(), p.shards).map_err(|e| {
+        eprintln!("error: --shard-from-env: plan {}: {e}", p.name);
+        Exit::BadInput
+    })
 }
 
 /// Runs an execution in its plan's time. A plan in virtual time gets a runtime of its own,

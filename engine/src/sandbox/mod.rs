@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 
 mod throttled;
-pub use throttled::Throttled;
+pub use throttled::{Throttled, operation};
 
 /// What went wrong in a call to the cloud.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -290,8 +290,8 @@ impl<S: Sandbox> Logs for Throttled<S> {
     }
 }
 
-/// `iam.list_users` → `iam:ListUsers`.
-fn operation(call: &str) -> String {
+/// `service:Operation` for a sandbox method name: `iam.list_users` → `iam:ListUsers`.
+pub fn operation(call: &str) -> String {
     let (service, op) = call.split_once('.').unwrap_or(("other", call));
     let camel: String = op
         .split('_')

@@ -13,9 +13,8 @@
 //! the hour); a Kubernetes CronJob has a single schedule and fires every minute of the
 //! hours that cover the window.
 
+use super::cloud::{self, Cloud};
 use super::{Day, Schedule, ScheduleSpec, Window, expand_cron, fnv1a, parse_hhmm, runs};
-use serde::Serialize;
-use std::collections::BTreeMap;
 use std::fmt;
 use std::str::FromStr;
 
@@ -26,16 +25,21 @@ pub enum ExportFormat {
     Crontab,
     /// A oneshot `.service` and a `.timer` unit.
     Systemd,
-    /// A `batch/v1` CronJob manifest.
+    /// A ServiceAccount (IRSA) and a `batch/v1` CronJob of an Indexed Job, one pod per
+    /// shard.
     Kubernetes,
+    /// A CloudFormation template: an EventBridge Scheduler schedule submitting an AWS
+    /// Batch array job on Fargate, one child per shard.
+    AwsBatch,
 }
 
 impl ExportFormat {
     /// Every format.
-    pub const ALL: [ExportFormat; 3] = [
+    pub const ALL: [ExportFormat; 4] = [
         ExportFormat::Crontab,
         ExportFormat::Systemd,
         ExportFormat::Kubernetes,
+        ExportFormat::AwsBatch,
     ];
 
     /// The name `FromStr` accepts.
@@ -44,6 +48,7 @@ impl ExportFormat {
             ExportFormat::Crontab => "crontab",
             ExportFormat::Systemd => "systemd",
             ExportFormat::Kubernetes => "kubernetes",
+            ExportFormat::AwsBatch => "aws-batch",
         }
     }
 }
@@ -62,21 +67,23 @@ impl FromStr for ExportFormat {
             .into_iter()
             .find(|f| f.name() == s)
             .ok_or_else(|| {
-                format!("unknown export format `{s}`; expected crontab, systemd or kubernetes")
+                format!("unknown export format `{s}`; expected crontab, systemd, kubernetes or aws-batch")
             })
     }
 }
 
 /// The schedule of plan `plan` as `format` text. The scheduler runs
 /// `exe schedule run PLAN --config CONFIG` (with `--if-due` for unannounced schedules);
-/// the Kubernetes container runs the image's entrypoint with those arguments, so `exe` is
-/// not used there.
+/// the Kubernetes pods and AWS Batch children run the image's entrypoint with those
+/// arguments and `--shard-from-env VAR`, so `exe` is not used there, and `cloud` says
+/// what else they need.
 pub fn export(
     plan: &str,
     schedule: &ScheduleSpec,
     format: ExportFormat,
     exe: &str,
     config: &str,
+    cloud: &Cloud,
 ) -> Result<String, String> {
     for (what, text) in [("plan", plan), ("exe", exe), ("config", config)] {
         if text.is_empty() {
@@ -98,6 +105,11 @@ pub fn export(
         (None, None) => return Err("exactly one of `cron` and `unannounced` must be given".into()),
     };
     let mut args = vec!["schedule", "run", plan];
+    match format {
+        ExportFormat::Kubernetes => args.extend(["--shard-from-env", "JOB_COMPLETION_INDEX"]),
+        ExportFormat::AwsBatch => args.extend(["--shard-from-env", "AWS_BATCH_JOB_ARRAY_INDEX"]),
+        ExportFormat::Crontab | ExportFormat::Systemd => {}
+    }
     if if_due {
         args.push("--if-due");
     }
@@ -109,7 +121,9 @@ pub fn export(
     Ok(match format {
         ExportFormat::Crontab => crontab(plan, &describe, note, tz, &lines, exe, &args),
         ExportFormat::Systemd => systemd(plan, &describe, note, tz, &lines, exe, &args),
-        ExportFormat::Kubernetes => kubernetes(plan, &describe, note, tz, &lines, &args)?,
+        ExportFormat::Kubernetes | ExportFormat::AwsBatch => {
+            in_cloud(format, plan, &describe, note, tz, &lines, &args, cloud)?
+        }
     })
 }
 
@@ -191,114 +205,73 @@ fn systemd(
     out
 }
 
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct CronJob<'a> {
-    api_version: &'a str,
-    kind: &'a str,
-    metadata: Metadata<'a>,
-    spec: CronJobSpec<'a>,
+fn single(lines: &[Line], format: ExportFormat) -> Result<&[String; 5], String> {
+    match lines {
+        [Line::Cron(fields)] => Ok(fields),
+        _ => Err(format!(
+            "{format}: the scheduler takes exactly one schedule"
+        )),
+    }
 }
 
-#[derive(Serialize)]
-struct Metadata<'a> {
-    name: String,
-    annotations: BTreeMap<&'a str, &'a str>,
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct CronJobSpec<'a> {
-    schedule: String,
-    time_zone: &'a str,
-    concurrency_policy: &'a str,
-    successful_jobs_history_limit: u32,
-    job_template: JobTemplate<'a>,
-}
-
-#[derive(Serialize)]
-struct JobTemplate<'a> {
-    spec: JobSpec<'a>,
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct JobSpec<'a> {
-    backoff_limit: u32,
-    template: PodTemplate<'a>,
-}
-
-#[derive(Serialize)]
-struct PodTemplate<'a> {
-    spec: PodSpec<'a>,
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct PodSpec<'a> {
-    restart_policy: &'a str,
-    containers: Vec<Container<'a>>,
-}
-
-#[derive(Serialize)]
-struct Container<'a> {
-    name: &'a str,
-    image: &'a str,
-    args: Vec<&'a str>,
-}
-
-fn kubernetes(
+/// The kubernetes and aws-batch exports: their documents after comments saying what runs
+/// where.
+#[allow(clippy::too_many_arguments)]
+fn in_cloud(
+    format: ExportFormat,
     plan: &str,
     describe: &str,
     note: Option<&str>,
     tz: &str,
     lines: &[Line],
     args: &[&str],
+    cloud: &Cloud,
 ) -> Result<String, String> {
-    let schedule = match lines {
-        [Line::Cron(fields)] => fields.join(" "),
-        _ => return Err("kubernetes: a CronJob takes exactly one schedule".to_owned()),
+    let fields = single(lines, format)?;
+    let name = dns1123_name(plan);
+    let mut comments = vec![format!("gameday plan {plan}: {describe}")];
+    comments.extend(note.map(str::to_owned));
+    let (each, var) = match format {
+        ExportFormat::AwsBatch => ("An array job of {} child(ren)", "AWS_BATCH_JOB_ARRAY_INDEX"),
+        _ => ("{} pod(s) a run", "JOB_COMPLETION_INDEX"),
     };
-    let job = CronJob {
-        api_version: "batch/v1",
-        kind: "CronJob",
-        metadata: Metadata {
-            name: dns1123_name(plan),
-            annotations: BTreeMap::from([("gameday/plan", plan)]),
-        },
-        spec: CronJobSpec {
-            schedule,
-            time_zone: tz,
-            concurrency_policy: "Forbid",
-            successful_jobs_history_limit: 3,
-            job_template: JobTemplate {
-                spec: JobSpec {
-                    backoff_limit: 0,
-                    template: PodTemplate {
-                        spec: PodSpec {
-                            restart_policy: "Never",
-                            containers: vec![Container {
-                                name: "gameday",
-                                image: "gameday:latest",
-                                args: args.to_vec(),
-                            }],
-                        },
-                    },
-                },
-            },
-        },
+    comments.push(format!(
+        "{}, one per shard, each taking its shard from {var}; runs go to {}.",
+        each.replace("{}", &cloud.shards.to_string()),
+        cloud.runs_dir
+    ));
+    comments.push(format!(
+        "Memory: {} MiB and {} MiB for each of the plan's {} game days at once (docs/schedules.md).",
+        cloud::BASE_MIB,
+        cloud::PER_GAME_DAY_MIB,
+        cloud.concurrency
+    ));
+    let docs = if format == ExportFormat::AwsBatch {
+        comments.push(
+            "Deploy: aws cloudformation deploy --capabilities CAPABILITY_IAM --template-file \
+             THIS --stack-name NAME --parameter-overrides Image=… Subnets=… SecurityGroups=…"
+                .to_owned(),
+        );
+        let batch = cloud::Batch {
+            plan,
+            name: &name,
+            describe,
+            expression: &cloud::scheduler_expression(fields)?,
+            tz,
+            command: args,
+        };
+        vec![cloud::aws_batch(&batch, cloud)?]
+    } else {
+        let job = cloud::Job {
+            name: &name,
+            plan,
+            schedule: &fields.join(" "),
+            tz,
+            args,
+        };
+        cloud::kubernetes(&job, cloud)?
     };
-    let yaml = serde_saphyr::to_string(&job).map_err(|e| format!("kubernetes: {e}"))?;
-    let mut out = format!("# gameday plan {plan}: {describe}\n");
-    if let Some(note) = note {
-        out.push_str(&format!("# {note}\n"));
-    }
-    out.push_str("# Replace the image gameday:latest with the one you run gameday from.\n");
-    out.push_str(&yaml);
-    if !out.ends_with('\n') {
-        out.push('\n');
-    }
-    Ok(out)
+    cloud::yaml(&comments, &docs).map_err(|e| format!("{format}: {e}"))
 }
 
 /// `gameday-PLAN` as a CronJob name: lowercase letters, digits and `-`, at most 52
@@ -654,7 +627,7 @@ fn cron_lines(expr: &str, format: ExportFormat) -> Result<Vec<Line>, String> {
     let month = Field::parse(Position::Month, month, format)?;
     let dow = Field::parse(Position::DayOfWeek, dow, format)?;
     match format {
-        ExportFormat::Crontab | ExportFormat::Kubernetes => {
+        ExportFormat::Crontab | ExportFormat::Kubernetes | ExportFormat::AwsBatch => {
             if both && !dom.star && !dow.star {
                 return Err(format!(
                     "cron: day-of-week `{dow_written}`: `+` (day-of-month and day-of-week both) has \
@@ -746,7 +719,7 @@ fn window_lines(window: &Window, format: ExportFormat) -> Result<Vec<Line>, Stri
     };
     Ok(match format {
         ExportFormat::Crontab => exact.into_iter().map(|(m, h)| cron(m, h)).collect(),
-        ExportFormat::Kubernetes => {
+        ExportFormat::Kubernetes | ExportFormat::AwsBatch => {
             let last_hour = if tm == 0 { th - 1 } else { th };
             vec![cron(None, (fh, last_hour))]
         }
@@ -782,6 +755,24 @@ mod tests {
     const EXE: &str = "/usr/local/bin/gameday";
     const CONFIG: &str = "/etc/gameday/gameday.yaml";
 
+    fn cloud() -> Cloud {
+        Cloud {
+            shards: 3,
+            concurrency: 4,
+            runs_dir: "s3://runs-bucket/gameday".to_owned(),
+            role_arn: Some("arn:aws:iam::123456789012:role/gameday".to_owned()),
+            image: "gameday:latest".to_owned(),
+            actions: ["iam:CreateUser".to_owned()].into(),
+            assume_roles: Default::default(),
+        }
+    }
+
+    /// The last YAML document of `text`: the CronJob of a Kubernetes export.
+    fn last_doc(text: &str) -> serde_json::Value {
+        let doc = text.rsplit("\n---\n").next().unwrap_or(text);
+        serde_saphyr::from_str(doc).expect("yaml")
+    }
+
     fn cron(expr: &str, tz: &str) -> ScheduleSpec {
         ScheduleSpec {
             cron: Some(expr.to_owned()),
@@ -804,11 +795,11 @@ mod tests {
     }
 
     fn out(spec: &ScheduleSpec, format: ExportFormat) -> String {
-        export("nightly", spec, format, EXE, CONFIG).expect("an export")
+        export("nightly", spec, format, EXE, CONFIG, &cloud()).expect("an export")
     }
 
     fn err(spec: &ScheduleSpec, format: ExportFormat) -> String {
-        export("nightly", spec, format, EXE, CONFIG).expect_err("an error")
+        export("nightly", spec, format, EXE, CONFIG, &cloud()).expect_err("an error")
     }
 
     /// The schedule lines of a crontab or the `OnCalendar=` values of a timer.
@@ -825,8 +816,17 @@ mod tests {
                 .filter_map(|l| l.strip_prefix("OnCalendar="))
                 .map(str::to_owned)
                 .collect(),
-            ExportFormat::Kubernetes => {
+            ExportFormat::AwsBatch => {
                 let v: serde_json::Value = serde_saphyr::from_str(&text).expect("yaml");
+                vec![
+                    v["Resources"]["Schedule"]["Properties"]["ScheduleExpression"]
+                        .as_str()
+                        .expect("an expression")
+                        .to_owned(),
+                ]
+            }
+            ExportFormat::Kubernetes => {
+                let v = last_doc(&text);
                 vec![
                     v["spec"]["schedule"]
                         .as_str()
@@ -844,7 +844,10 @@ mod tests {
         }
         assert_eq!(
             "cron".parse::<ExportFormat>(),
-            Err("unknown export format `cron`; expected crontab, systemd or kubernetes".to_owned())
+            Err(
+                "unknown export format `cron`; expected crontab, systemd, kubernetes or aws-batch"
+                    .to_owned()
+            )
         );
     }
 
@@ -892,50 +895,171 @@ mod tests {
     }
 
     #[test]
-    fn cron_plan_as_kubernetes_cronjob() {
+    fn cron_plan_as_kubernetes_indexed_job() {
         let text = out(
             &cron("0 10 * * TUE", "Europe/Berlin"),
             ExportFormat::Kubernetes,
         );
-        assert_eq!(
-            text,
+        assert!(text.starts_with(
             "# gameday plan nightly: 0 10 * * TUE (Europe/Berlin)\n\
-             # Replace the image gameday:latest with the one you run gameday from.\n\
-             apiVersion: batch/v1\n\
-             kind: CronJob\n\
-             metadata:\n\
-             \x20 name: gameday-nightly\n\
-             \x20 annotations:\n\
-             \x20   gameday/plan: nightly\n\
-             spec:\n\
-             \x20 schedule: 0 10 * * 2\n\
-             \x20 timeZone: Europe/Berlin\n\
-             \x20 concurrencyPolicy: Forbid\n\
-             \x20 successfulJobsHistoryLimit: 3\n\
-             \x20 jobTemplate:\n\
-             \x20   spec:\n\
-             \x20     backoffLimit: 0\n\
-             \x20     template:\n\
-             \x20       spec:\n\
-             \x20         restartPolicy: Never\n\
-             \x20         containers:\n\
-             \x20         - name: gameday\n\
-             \x20           image: gameday:latest\n\
-             \x20           args:\n\
-             \x20           - schedule\n\
-             \x20           - run\n\
-             \x20           - nightly\n\
-             \x20           - --config\n\
-             \x20           - /etc/gameday/gameday.yaml\n"
-        );
-        let v: serde_json::Value = serde_saphyr::from_str(&text).expect("valid YAML");
-        assert_eq!(v["spec"]["schedule"], "0 10 * * 2");
-        assert_eq!(v["spec"]["successfulJobsHistoryLimit"], 3);
-        let pod = &v["spec"]["jobTemplate"]["spec"]["template"]["spec"];
-        assert_eq!(pod["restartPolicy"], "Never");
+             # 3 pod(s) a run, one per shard, each taking its shard from JOB_COMPLETION_INDEX; \
+             runs go to s3://runs-bucket/gameday.\n"
+        ));
+        let (account, job) = text.split_once("\n---\n").expect("two documents");
+        let account = account
+            .split_once("\napiVersion")
+            .map(|(_, a)| a)
+            .expect("a document");
+        let account: serde_json::Value =
+            serde_saphyr::from_str(&format!("apiVersion{account}")).expect("yaml");
+        assert_eq!(account["kind"], "ServiceAccount");
         assert_eq!(
-            pod["containers"][0]["args"],
-            serde_json::json!(["schedule", "run", "nightly", "--config", CONFIG])
+            account["metadata"]["annotations"]["eks.amazonaws.com/role-arn"],
+            "arn:aws:iam::123456789012:role/gameday"
+        );
+        let v: serde_json::Value = serde_saphyr::from_str(job).expect("yaml");
+        assert_eq!(v["kind"], "CronJob");
+        assert_eq!(v["spec"]["schedule"], "0 10 * * 2");
+        assert_eq!(v["spec"]["timeZone"], "Europe/Berlin");
+        assert_eq!(v["spec"]["concurrencyPolicy"], "Forbid");
+        let spec = &v["spec"]["jobTemplate"]["spec"];
+        assert_eq!(spec["completionMode"], "Indexed");
+        assert_eq!(spec["completions"], 3);
+        assert_eq!(spec["parallelism"], 3);
+        let pod = &spec["template"]["spec"];
+        assert_eq!(pod["restartPolicy"], "Never");
+        assert_eq!(pod["serviceAccountName"], "gameday-nightly");
+        let c = &pod["containers"][0];
+        assert_eq!(
+            c["args"],
+            serde_json::json!([
+                "schedule",
+                "run",
+                "nightly",
+                "--shard-from-env",
+                "JOB_COMPLETION_INDEX",
+                "--config",
+                CONFIG
+            ])
+        );
+        // 64 MiB and 16 for each of 4 game days at once; the limit twice that.
+        assert_eq!(c["resources"]["requests"]["memory"], "128Mi");
+        assert_eq!(c["resources"]["limits"]["memory"], "256Mi");
+        assert!(
+            c.get("env").is_none() && c.get("envFrom").is_none(),
+            "no secrets"
+        );
+    }
+
+    #[test]
+    fn cron_plan_as_aws_batch_template() {
+        let text = out(
+            &cron("0 10 * * TUE", "Europe/Berlin"),
+            ExportFormat::AwsBatch,
+        );
+        let v: serde_json::Value = serde_saphyr::from_str(&text).expect("yaml");
+        let r = &v["Resources"];
+        let schedule = &r["Schedule"]["Properties"];
+        assert_eq!(schedule["ScheduleExpression"], "cron(0 10 ? * TUE *)");
+        assert_eq!(schedule["ScheduleExpressionTimezone"], "Europe/Berlin");
+        let input = schedule["Target"]["Input"]["Fn::Sub"]
+            .as_str()
+            .expect("input");
+        let input: serde_json::Value = serde_json::from_str(input).expect("json");
+        assert_eq!(input["ArrayProperties"]["Size"], 3);
+        assert_eq!(input["JobQueue"], "${JobQueue}");
+        let container = &r["JobDefinition"]["Properties"]["ContainerProperties"];
+        assert_eq!(
+            container["Command"],
+            serde_json::json!([
+                "schedule",
+                "run",
+                "nightly",
+                "--shard-from-env",
+                "AWS_BATCH_JOB_ARRAY_INDEX",
+                "--config",
+                CONFIG
+            ])
+        );
+        assert_eq!(container["ResourceRequirements"][1]["Value"], "1024");
+        let policy = &r["JobRole"]["Properties"]["Policies"][0]["PolicyDocument"]["Statement"];
+        assert_eq!(policy[0]["Action"], serde_json::json!(["iam:CreateUser"]));
+        assert_eq!(policy[0]["Resource"], "*");
+        assert_eq!(
+            policy[1]["Condition"]["StringLike"]["s3:prefix"],
+            serde_json::json!(["gameday", "gameday/*"])
+        );
+        assert_eq!(
+            policy[2]["Resource"]["Fn::Sub"],
+            "arn:${AWS::Partition}:s3:::runs-bucket/gameday/*"
+        );
+        // One shard is a single job: no array.
+        let mut one = cloud();
+        one.shards = 1;
+        let spec = cron("0 10 * * TUE", "UTC");
+        let text =
+            export("nightly", &spec, ExportFormat::AwsBatch, EXE, CONFIG, &one).expect("export");
+        assert!(!text.contains("ArrayProperties"), "{text}");
+    }
+
+    #[test]
+    fn cloud_exports_refuse_a_local_runs_dir_and_want_a_role() {
+        let spec = cron("0 10 * * TUE", "UTC");
+        for (format, name) in [
+            (ExportFormat::Kubernetes, "kubernetes"),
+            (ExportFormat::AwsBatch, "aws-batch"),
+        ] {
+            let mut local = cloud();
+            local.runs_dir = "runs/weekly".to_owned();
+            assert_eq!(
+                export("nightly", &spec, format, EXE, CONFIG, &local),
+                Err(format!(
+                    "{name}: runs_dir `runs/weekly` is not on S3; pods and Batch jobs share no \
+                     disk, so set the plan's runs_dir to s3://BUCKET/PREFIX"
+                ))
+            );
+            local.runs_dir = "s3://A_B/x".to_owned();
+            assert!(
+                export("nightly", &spec, format, EXE, CONFIG, &local)
+                    .is_err_and(|e| e.contains("not an S3 bucket name"))
+            );
+        }
+        for (role, says) in [
+            (None, "kubernetes: --role-arn ARN is required"),
+            (
+                Some("gameday"),
+                "--role-arn: `gameday` is not an IAM role ARN",
+            ),
+        ] {
+            let mut c = cloud();
+            c.role_arn = role.map(str::to_owned);
+            let e = export("nightly", &spec, ExportFormat::Kubernetes, EXE, CONFIG, &c);
+            assert!(e.as_ref().is_err_and(|e| e.starts_with(says)), "{e:?}");
+        }
+    }
+
+    #[test]
+    fn cron_fields_as_eventbridge_scheduler_expressions() {
+        let ny = |e: &str| cron(e, "America/New_York");
+        let batch = |e: &str| rules(&ny(e), ExportFormat::AwsBatch);
+        assert_eq!(
+            batch("*/15 9-17/2 * JAN-MAR,OCT 1-5"),
+            ["cron(0,15,30,45 9,11,13,15,17 ? 1-3,10 MON-FRI *)"]
+        );
+        assert_eq!(batch("0 10 1,15 * *"), ["cron(0 10 1,15 * ? *)"]);
+        assert_eq!(batch("0 10 * * *"), ["cron(0 10 * * ? *)"]);
+        assert_eq!(
+            batch("0 10 * * FRI-SUN,WED"),
+            ["cron(0 10 ? * SUN,WED,FRI,SAT *)"]
+        );
+        assert_eq!(
+            err(&ny("0 10 13 * FRI"), ExportFormat::AwsBatch),
+            "cron: day-of-month `13` and day-of-week `5` both restricted: EventBridge \
+             Scheduler takes one of them, not both (cron fires when either matches)"
+        );
+        assert_eq!(
+            rules(&weekdays_window("09:30", "16:15"), ExportFormat::AwsBatch),
+            ["cron(* 9-16 ? * MON-FRI *)"]
         );
     }
 
@@ -1034,20 +1158,27 @@ mod tests {
             "# gameday plan nightly: once a week, at a random moment between 10:00 and 16:00 on \
              mon–fri (Europe/Berlin)\n\
              # Fires every minute of the window; `--if-due` runs the plan only at the moment \
-             drawn for the period.\n\
-             # Replace the image gameday:latest with the one you run gameday from.\n\
-             apiVersion: batch/v1\n"
+             drawn for the period.\n"
         ));
         assert!(
             text.contains("\n  schedule: \"* 10-15 * * 1-5\"\n"),
             "{text}"
         );
-        let v: serde_json::Value = serde_saphyr::from_str(&text).expect("valid YAML");
+        let v = last_doc(&text);
         assert_eq!(v["spec"]["timeZone"], "Europe/Berlin");
         assert_eq!(v["spec"]["concurrencyPolicy"], "Forbid");
         assert_eq!(
             v["spec"]["jobTemplate"]["spec"]["template"]["spec"]["containers"][0]["args"],
-            serde_json::json!(["schedule", "run", "nightly", "--if-due", "--config", CONFIG])
+            serde_json::json!([
+                "schedule",
+                "run",
+                "nightly",
+                "--shard-from-env",
+                "JOB_COMPLETION_INDEX",
+                "--if-due",
+                "--config",
+                CONFIG
+            ])
         );
         // One schedule: the hours that cover the window.
         assert_eq!(
@@ -1169,11 +1300,11 @@ mod tests {
         assert!(err(&spec, Crontab).starts_with("exactly one of `cron` and `unannounced`"));
         let spec = ny("0 10 * * *");
         assert_eq!(
-            export("nightly", &spec, Kubernetes, EXE, "a\nb"),
+            export("nightly", &spec, Kubernetes, EXE, "a\nb", &cloud()),
             Err("config: `a\\nb` contains a control character".to_owned())
         );
         assert_eq!(
-            export("", &spec, Crontab, EXE, CONFIG),
+            export("", &spec, Crontab, EXE, CONFIG, &cloud()),
             Err("plan: must not be empty".to_owned())
         );
     }
@@ -1184,7 +1315,8 @@ mod tests {
         let plan = "My Plan_1.%x";
         let exe = "/opt/game day/gameday";
         let config = "/etc/it's $HOME/50%.yaml";
-        let crontab = export(plan, &spec, ExportFormat::Crontab, exe, config).expect("export");
+        let crontab =
+            export(plan, &spec, ExportFormat::Crontab, exe, config, &cloud()).expect("export");
         assert!(
             crontab.ends_with(
                 "\n0 10 * * *  '/opt/game day/gameday' schedule run 'My Plan_1.\\%x' --config \
@@ -1192,7 +1324,8 @@ mod tests {
             ),
             "{crontab}"
         );
-        let systemd = export(plan, &spec, ExportFormat::Systemd, exe, config).expect("export");
+        let systemd =
+            export(plan, &spec, ExportFormat::Systemd, exe, config, &cloud()).expect("export");
         assert!(
             systemd.contains(
                 "\nExecStart=\"/opt/game day/gameday\" schedule run \"My Plan_1.%%x\" --config \
@@ -1203,12 +1336,21 @@ mod tests {
         assert!(systemd.starts_with("# --- gameday-My\\x20Plan_1.\\x25x.service ---\n"));
         assert!(systemd.contains("\n# --- gameday-My\\x20Plan_1.\\x25x.timer ---\n"));
         assert!(systemd.contains("\nDescription=gameday plan My Plan_1.%%x\n"));
-        let k8s = export(plan, &spec, ExportFormat::Kubernetes, exe, config).expect("export");
-        let v: serde_json::Value = serde_saphyr::from_str(&k8s).expect("valid YAML");
+        let k8s =
+            export(plan, &spec, ExportFormat::Kubernetes, exe, config, &cloud()).expect("export");
+        let v = last_doc(&k8s);
         assert_eq!(v["metadata"]["annotations"]["gameday/plan"], plan);
         assert_eq!(
             v["spec"]["jobTemplate"]["spec"]["template"]["spec"]["containers"][0]["args"],
-            serde_json::json!(["schedule", "run", plan, "--config", config])
+            serde_json::json!([
+                "schedule",
+                "run",
+                plan,
+                "--shard-from-env",
+                "JOB_COMPLETION_INDEX",
+                "--config",
+                config
+            ])
         );
     }
 

@@ -21,6 +21,7 @@
 //! Unannounced windows count whole local minutes: a minute that does not exist is not a
 //! candidate, and a minute that occurs twice counts once, at its first occurrence.
 
+pub mod cloud;
 pub mod export;
 
 use chrono::{

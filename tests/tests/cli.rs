@@ -367,6 +367,25 @@ fn an_attack_id_v19_replaced_is_read_with_a_warning_naming_the_new_one() {
              `T1685.002`; until then the scenario counts as exercising it\n"
         )
     );
+    // A run says so before it starts, and runs.
+    let runs = tmp.path().join("runs");
+    let out = run(&[
+        "run",
+        &file,
+        "--autopilot",
+        "--virtual",
+        "--quiet",
+        "--runs-dir",
+        runs.to_str().expect("utf-8"),
+    ]);
+    assert!(matches!(out.status.code(), Some(0 | 1)), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains(
+            "warning: mitre[0]: `T1562.008` is not an ATT&CK v19 id: it is now `T1685.002`"
+        ),
+        "{}",
+        stderr(&out)
+    );
     // The library itself names no replaced id.
     let out = run(&["validate"]);
     assert!(

@@ -46,6 +46,14 @@ pub(crate) fn run(args: RunArgs) -> Exit {
             Err(code) => return code,
         }
     }
+    // ATT&CK ids a scenario still names by their old number: said by `validate` too.
+    if let Ok(attack) = gameday_engine::attack::Attack::builtin() {
+        for c in &loaded {
+            for w in library::mitre_warnings(&c.scenario, attack) {
+                eprintln!("{}", w.warning());
+            }
+        }
+    }
     if matches!(place, Place::Sim) {
         // Said before a run that is bound to miss, not only by `validate`.
         let model = DetectionModel::builtin();

@@ -315,3 +315,68 @@ fn a_run_killed_on_s3_is_completed_by_cleanup_from_what_s3_holds() {
     let journal = object(&moto, "solo/killed-1/journal.jsonl");
     assert!(journal.contains("cleanup_finished"), "{journal}");
 }
+
+/// What an exported CronJob does every minute of a window: `schedule run --if-due` in a
+/// fresh pod, with nothing local. Two such processes for one due moment (two firings, or
+/// a retried pod) with only S3 in common: one runs it, the other finds it claimed.
+#[test]
+fn a_due_moment_on_s3_runs_once_however_many_fresh_processes_ask() {
+    let moto = Moto::start();
+    start(&moto);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let lib = quick_library(dir.path());
+    config(dir.path(), &moto);
+    // Due every minute, on one account: the game days end in seconds.
+    let text = std::fs::read_to_string(dir.path().join("gameday.yaml"))
+        .expect("config")
+        .replace(
+            "cron: \"0 10 * * TUE\", timezone: Europe/Berlin",
+            "cron: \"* * * * *\"",
+        )
+        .replace(
+            "targets: [{ target: acct-a }, { target: acct-b }, { target: acct-c }]",
+            "targets: [{ target: acct-a, regions: [us-east-1] }]",
+        );
+    std::fs::write(dir.path().join("gameday.yaml"), text).expect("config");
+    // Both in one minute: start early in it.
+    while chrono::Utc::now().timestamp() % 60 > 40 {
+        std::thread::sleep(Duration::from_millis(500));
+    }
+    let lib = lib.to_str().expect("utf-8").to_owned();
+    let both: Vec<_> = (1..=2)
+        .map(|i| {
+            gameday(
+                dir.path(),
+                &dir.path().join(format!("pod-{i}")),
+                &moto,
+                &["schedule", "run", "fleet", "--if-due", "--library", &lib],
+            )
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("a pod")
+        })
+        .collect();
+    let outs: Vec<String> = both
+        .into_iter()
+        .map(|c| {
+            let out = c.wait_with_output().expect("pod");
+            format!(
+                "{}{}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            )
+        })
+        .collect();
+    let ran = outs
+        .iter()
+        .filter(|o| o.contains("plan fleet: 1 runs"))
+        .count();
+    let refused = outs
+        .iter()
+        .filter(|o| o.contains("has run already"))
+        .count();
+    assert_eq!((ran, refused), (1, 1), "{outs:#?}");
+    let claims: Vec<String> = keys(&moto, "org/runs/.schedule/");
+    assert_eq!(claims.len(), 1, "{claims:?}");
+}

@@ -416,6 +416,34 @@ fn plan_local_runs(p: &PlanSpec) -> PathBuf {
     RunsLocation::of_path(&p.runs_dir).map_or_else(|_| p.runs_dir.clone(), |l| l.local())
 }
 
+/// For a plan whose runs are on S3: claims `slot` (of `shard`) with a conditional write
+/// beside the runs (`.schedule/PLAN[.I-of-N]/MOMENT`), true when this process won it; of
+/// any number of processes on any machines, one wins. A plan with local runs: true (the
+/// local state and lock claimed it). S3 unreachable is exit 3, before anything runs.
+async fn claimed_on_s3(
+    p: &PlanSpec,
+    shard: Option<Shard>,
+    slot: DateTime<Utc>,
+) -> Result<bool, Exit> {
+    let (_, mirror) = plan_runs(p).await?;
+    let Some(m) = mirror else {
+        return Ok(true);
+    };
+    let part = match shard {
+        Some(s) => format!("{}.{}-of-{}", p.name, s.index, s.count),
+        None => p.name.clone(),
+    };
+    let key = format!(".schedule/{part}/{}", slot.format("%Y%m%dT%H%M%SZ"));
+    m.s3.put_if_absent(&key, &host_line()).await.map_err(|e| {
+        eprintln!(
+            "error: plan {}: cannot claim the moment on {}: {e}",
+            p.name,
+            m.s3.at()
+        );
+        Exit::Aborted
+    })
+}
+
 /// Writes the combined report of the execution in `dir` once. Alone, this process writes
 /// it. As one of N shards, each leaves a mark that it finished; the shard that sees all N
 /// marks and then wins one exclusive creation (an S3 conditional write beside the runs on
@@ -876,6 +904,16 @@ async fn run_now(
         if let Err(e) = state.record(&p.name, shard, slot) {
             eprintln!("error: plan {name}: {e}");
             return Exit::Aborted;
+        }
+        // On S3, the claim is shared too: pods and array children start with an empty
+        // local state, and each firing within the grace would otherwise run the moment.
+        match claimed_on_s3(p, shard, slot).await {
+            Ok(true) => {}
+            Ok(false) => {
+                println!("plan {name}: the moment {slot} has run already");
+                return Exit::Ok;
+            }
+            Err(code) => return code,
         }
         (slot, Some(lock))
     } else {

@@ -1,6 +1,7 @@
-//! What the scale benchmarks share: a library of many copies, and a child's peak memory.
+//! What the scale tests and benchmarks share: a library of many copies, a library of one
+//! quick scenario, and a child's peak memory.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 /// Copies the library into `dir`, each scenario but those in `skip` `copies` times under
@@ -58,4 +59,24 @@ pub fn watch_rss(child: &mut std::process::Child) -> (std::process::ExitStatus, 
         }
         std::thread::sleep(Duration::from_millis(20));
     }
+}
+
+/// A library of one quick scenario: compromised-access-key with deadlines of seconds, so
+/// a game day without detections ends in a few seconds.
+pub fn quick_library(dir: &Path) -> PathBuf {
+    let lib = dir.join("library");
+    std::fs::create_dir_all(lib.join("scenarios")).expect("dir");
+    std::fs::create_dir_all(lib.join("runbooks")).expect("dir");
+    let repo = crate::repo();
+    let scenario = std::fs::read_to_string(repo.join("scenarios/compromised-access-key.yaml"))
+        .expect("scenario")
+        .replace("within: 15m", "within: 2s")
+        .replace("within: 30m", "within: 2s");
+    std::fs::write(lib.join("scenarios/compromised-access-key.yaml"), scenario).expect("write");
+    std::fs::copy(
+        repo.join("runbooks/compromised-iam-credentials.yaml"),
+        lib.join("runbooks/compromised-iam-credentials.yaml"),
+    )
+    .expect("runbook");
+    lib
 }

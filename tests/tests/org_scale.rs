@@ -7,33 +7,14 @@
 
 use gameday_tests::aws_run;
 use gameday_tests::moto::Moto;
+use gameday_tests::scale::quick_library;
 use serde_json::Value;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 const ACCOUNTS: [&str; 3] = ["111111111111", "222222222222", "333333333333"];
 const BUCKET: &str = "gameday-org-runs";
-
-/// A library of one quick scenario: compromised-access-key with deadlines of seconds, so
-/// a game day without detections ends in a few seconds.
-fn quick_library(dir: &Path) -> PathBuf {
-    let lib = dir.join("library");
-    std::fs::create_dir_all(lib.join("scenarios")).expect("dir");
-    std::fs::create_dir_all(lib.join("runbooks")).expect("dir");
-    let repo = gameday_tests::repo();
-    let scenario = std::fs::read_to_string(repo.join("scenarios/compromised-access-key.yaml"))
-        .expect("scenario")
-        .replace("within: 15m", "within: 2s")
-        .replace("within: 30m", "within: 2s");
-    std::fs::write(lib.join("scenarios/compromised-access-key.yaml"), scenario).expect("write");
-    std::fs::copy(
-        repo.join("runbooks/compromised-iam-credentials.yaml"),
-        lib.join("runbooks/compromised-iam-credentials.yaml"),
-    )
-    .expect("runbook");
-    lib
-}
 
 fn config(dir: &Path, moto: &Moto) {
     let mut out = String::from("targets:\n");

@@ -190,13 +190,17 @@ impl Mirror {
         }))
     }
 
+    /// `dir` (inside the mirror) as a `/`-separated path relative to the prefix.
+    pub(crate) fn rel(&self, dir: &Path) -> String {
+        dir.strip_prefix(&self.root)
+            .map(|r| r.to_string_lossy().replace('\\', "/"))
+            .unwrap_or_default()
+    }
+
     /// Uploads what changed under `dir` (inside the mirror); a failure is a warning, since
     /// the local copy is whole and the next upload (or `gameday cleanup --run`) sends it.
     pub(crate) async fn upload(&self, dir: &Path) {
-        let rel = dir
-            .strip_prefix(&self.root)
-            .map(|r| r.to_string_lossy().replace('\\', "/"))
-            .unwrap_or_default();
+        let rel = self.rel(dir);
         if let Err(e) = self.s3.upload(&self.root, &rel).await {
             eprintln!(
                 "warning: cannot upload {} to {}: {e}; the local copy is whole",

@@ -485,10 +485,7 @@ async fn combine(dir: &Path, shard: Option<Shard>, mirror: Option<&assembly::Mir
         }
         Some(m) => {
             m.upload(dir).await;
-            let rel = dir
-                .strip_prefix(&m.root)
-                .map(|r| r.to_string_lossy().replace('\\', "/"))
-                .unwrap_or_default();
+            let rel = m.rel(dir);
             let done = match m.s3.list(&format!("{rel}/.shards")).await {
                 Ok(keys) => keys.iter().filter(|k| k.ends_with(&suffix)).count(),
                 Err(e) => {

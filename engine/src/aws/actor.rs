@@ -6,7 +6,8 @@
 use super::{sandbox_error, sdk_config_as};
 use crate::config::Target;
 use crate::sandbox::{
-    ATTACKER_OBJECT_CALLS, Actor, CallsAs, Credentials, ErrorKind, ObjectRef, Result, SandboxError,
+    Actor, CallsAs, Credentials, ErrorKind, ObjectRef, Result, SandboxError,
+    object_call_without_object,
 };
 use async_trait::async_trait;
 use aws_smithy_runtime_api::box_error::BoxError;
@@ -154,10 +155,7 @@ impl Actor for AwsActor {
                 ),
             ));
         }
-        let first_object_call = calls
-            .iter()
-            .find(|c| ATTACKER_OBJECT_CALLS.contains(&c.as_str()));
-        if let (Some(call), None) = (first_object_call, object) {
+        if let Some(call) = object_call_without_object(calls, object) {
             return Err(SandboxError::new(
                 ErrorKind::InvalidInput,
                 OP,

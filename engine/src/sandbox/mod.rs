@@ -1095,6 +1095,20 @@ pub const ATTACKER_OBJECT_CALLS: &[&str] = &[
     "s3.put_object",
 ];
 
+/// The first of `calls` that acts on an object ([`ATTACKER_OBJECT_CALLS`]) when `object`
+/// is not given: a call that cannot be made.
+pub fn object_call_without_object<'a>(
+    calls: &'a [String],
+    object: Option<&ObjectRef>,
+) -> Option<&'a String> {
+    if object.is_some() {
+        return None;
+    }
+    calls
+        .iter()
+        .find(|c| ATTACKER_OBJECT_CALLS.contains(&c.as_str()))
+}
+
 /// The S3 object the attacker's object calls act on.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ObjectRef {

@@ -67,12 +67,7 @@ impl Actor for SimAccount {
         object: Option<&ObjectRef>,
     ) -> Result<CallsAs> {
         const OP: &str = "api:CallAs";
-        if let (Some(call), None) = (
-            calls
-                .iter()
-                .find(|c| ATTACKER_OBJECT_CALLS.contains(&c.as_str())),
-            object,
-        ) {
+        if let Some(call) = crate::sandbox::object_call_without_object(calls, object) {
             return Err(error(
                 ErrorKind::InvalidInput,
                 OP,
